@@ -1,0 +1,102 @@
+"""
+custdata: customer data governance under the GDPR (RGPD).
+
+Typed customer records, validation and normalisation, keyed pseudonymisation
+and other transforms under declared policies, and anonymity measured on whole
+datasets. custdata stores nothing: persistence belongs to the host.
+
+The names users type most are importable from here. Heavier parts load on
+first use, so ``import custdata`` stays fast and pulls in no optional dependency.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Final
+
+from custdata._version import __version__
+from custdata.errors import (
+    CustDataError,
+    InputError,
+    InvalidToken,
+    Issue,
+    KeyRingError,
+    MissingDependencyError,
+    PolicyError,
+    PrivacyRequirementError,
+    Severity,
+    TransformError,
+    ValidationError,
+)
+from custdata.model import (
+    Address,
+    Category,
+    Channel,
+    Consent,
+    ConsentStatus,
+    Contact,
+    Feedback,
+    FeedbackKind,
+    Gender,
+    LineItem,
+    Money,
+    PaymentMethod,
+    Purchase,
+    PurchaseStatus,
+    categories,
+    from_dict,
+    to_dict,
+)
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = [
+    "Address",
+    "Category",
+    "Channel",
+    "Consent",
+    "ConsentStatus",
+    "Contact",
+    "CustDataError",
+    "Feedback",
+    "FeedbackKind",
+    "Gender",
+    "InputError",
+    "InvalidToken",
+    "Issue",
+    "KeyRingError",
+    "LineItem",
+    "MissingDependencyError",
+    "Money",
+    "PaymentMethod",
+    "PolicyError",
+    "PrivacyRequirementError",
+    "Purchase",
+    "PurchaseStatus",
+    "Severity",
+    "TransformError",
+    "ValidationError",
+    "__version__",
+    "categories",
+    "from_dict",
+    "to_dict",
+]
+
+# Names resolved on first access (module __getattr__, PEP 562), so that their
+# modules and dependencies load only when used: name -> module that defines it.
+_LAZY: Final[dict[str, str]] = {}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'custdata' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

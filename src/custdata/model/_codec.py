@@ -1,0 +1,672 @@
+"""
+Conversion between records and JSON-safe dicts or flat rows.
+
+Each record class is compiled once into a `Schema`: one `FieldSpec` per field
+with a parse and a dump function, so converting a million rows does not
+re-inspect types. Parsing never raises anything but `ValidationError`, which
+lists every problem found.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import re
+import threading
+import types
+import typing
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from custdata.errors import Issue, ValidationError
+from custdata.model.categories import CATEGORY_KEY, Category
+
+__all__ = [
+    "LIST_SEPARATOR",
+    "FieldSpec",
+    "Schema",
+    "flat_columns",
+    "from_dict",
+    "from_flat",
+    "schema",
+    "to_dict",
+    "to_flat",
+]
+
+R = TypeVar("R")
+
+LIST_SEPARATOR: Final = "|"
+"""Separator of list items in a flat (CSV) cell: ``email|sms``."""
+
+_MISSING: Final = object()
+
+
+class _Problem(Exception):
+    """A scalar value that cannot be parsed; turned into an `Issue` by the caller."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+Parse = Callable[[object, str], tuple[object, list[Issue]]]
+Dump = Callable[[object], object]
+
+
+@attrs.frozen(kw_only=True)
+class FieldSpec:
+    """
+    How one field of a record is parsed and dumped.
+
+    Attributes:
+        name: The attribute name.
+        category: Its personal-data category.
+        required: Whether ``from_dict`` reports it ``missing`` when absent.
+        nullable: Whether ``None`` is a valid value.
+        kind: ``str``, ``int``, ``bool``, ``decimal``, ``date``, ``datetime``,
+            ``enum``, ``record`` or ``list``.
+        record: The nested record class, for ``record`` fields.
+        item_kind: The kind of the items of a ``list`` field.
+        item_record: The record class of the items of a list of records.
+        enum_type: The enum class of ``enum`` fields and of lists of enums.
+    """
+
+    name: str
+    category: Category
+    required: bool
+    nullable: bool
+    kind: str
+    record: type | None = None
+    item_kind: str | None = None
+    item_record: type | None = None
+    enum_type: type[enum.Enum] | None = None
+    parse: Parse = attrs.field(repr=False, eq=False)
+    dump: Dump = attrs.field(repr=False, eq=False)
+
+
+@attrs.frozen(kw_only=True)
+class Schema:
+    """The compiled description of a record class."""
+
+    record_type: type
+    fields: tuple[FieldSpec, ...]
+    by_name: Mapping[str, FieldSpec] = attrs.field(repr=False, eq=False)
+
+
+# --- scalar parsers: value -> value, raising _Problem ---------------------------------
+
+_INT_RE: Final = re.compile(r"[+-]?\d{1,18}")
+_DAY_FIRST_RE: Final = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+_TRUE: Final = frozenset({"true", "1", "yes", "y", "oui", "vrai"})
+_FALSE: Final = frozenset({"false", "0", "no", "n", "non", "faux"})
+
+
+def _parse_str(value: object) -> object:
+    if isinstance(value, str):
+        return str(value)
+    raise _Problem("wrong_type", "expected a string")
+
+
+def _parse_int(value: object) -> object:
+    if isinstance(value, bool):
+        raise _Problem("wrong_type", "expected an integer, got a boolean")
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, str):
+        text = value.strip()
+        if _INT_RE.fullmatch(text):
+            return int(text)
+        raise _Problem("invalid_integer", "expected an integer")
+    raise _Problem("wrong_type", "expected an integer")
+
+
+def _parse_bool(value: object) -> object:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        raise _Problem("invalid_boolean", "expected true or false")
+    raise _Problem("wrong_type", "expected a boolean")
+
+
+def _parse_decimal(value: object) -> object:
+    if isinstance(value, bool):
+        raise _Problem("wrong_type", "expected a decimal number, got a boolean")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        # repr gives the shortest text that round-trips: 12.5, not 12.5000000000000001
+        number = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().replace("\u00a0", "").replace(" ", "")
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")  # French exports: 12,50
+        if len(text) > 64:
+            raise _Problem("invalid_decimal", "expected a decimal number")
+        try:
+            number = Decimal(text)
+        except InvalidOperation:
+            raise _Problem("invalid_decimal", "expected a decimal number") from None
+    else:
+        raise _Problem("wrong_type", "expected a decimal number")
+    if not number.is_finite():
+        raise _Problem("invalid_decimal", "expected a finite decimal number")
+    return number
+
+
+def _parse_date(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        raise _Problem("wrong_type", "expected a date, got a datetime")
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        day_first = _DAY_FIRST_RE.fullmatch(text)
+        try:
+            if day_first:
+                day, month, year = (int(part) for part in day_first.groups())
+                return dt.date(year, month, day)
+            if len(text) == 10:
+                return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+        raise _Problem("invalid_date", "expected a date as YYYY-MM-DD or DD/MM/YYYY")
+    raise _Problem("wrong_type", "expected a date")
+
+
+def _parse_datetime(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) > 40:
+                raise ValueError
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise _Problem("invalid_datetime", "expected an ISO 8601 date and time") from None
+    else:
+        raise _Problem("wrong_type", "expected a date and time")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise _Problem("naive_datetime", "expected a date and time with a time zone offset")
+    return moment
+
+
+def _enum_parser(enum_type: type[enum.Enum]) -> Callable[[object], object]:
+    lookup: dict[str, enum.Enum] = {}
+    for member in enum_type:
+        lookup[str(member.value)] = member
+        lookup[str(member.value).lower()] = member
+    choices = ", ".join(str(member.value) for member in enum_type)
+
+    def parse(value: object) -> object:
+        if isinstance(value, enum_type):
+            return value
+        if isinstance(value, str):
+            member = lookup.get(value) or lookup.get(value.strip().lower().replace(" ", "_"))
+            if member is not None:
+                return member
+            raise _Problem("invalid_choice", f"expected one of: {choices}")
+        raise _Problem("wrong_type", f"expected one of: {choices}")
+
+    return parse
+
+
+_SCALAR_PARSERS: Final[dict[str, Callable[[object], object]]] = {
+    "str": _parse_str,
+    "int": _parse_int,
+    "bool": _parse_bool,
+    "decimal": _parse_decimal,
+    "date": _parse_date,
+    "datetime": _parse_datetime,
+}
+
+
+def _dump_identity(value: object) -> object:
+    return value
+
+
+def _dump_str(value: object) -> object:
+    return str(value)
+
+
+def _dump_isoformat(value: object) -> object:
+    return value.isoformat()  # type: ignore[attr-defined]  # only dates and datetimes get here
+
+
+def _dump_enum(value: object) -> object:
+    return value.value  # type: ignore[attr-defined]  # only enum members get here
+
+
+_SCALAR_DUMPERS: Final[dict[str, Dump]] = {
+    "str": _dump_identity,
+    "int": _dump_identity,
+    "bool": _dump_identity,
+    "decimal": _dump_str,
+    "date": _dump_isoformat,
+    "datetime": _dump_isoformat,
+    "enum": _dump_enum,
+}
+
+
+# --- compiling a record class ------------------------------------------------------------
+
+_SCHEMAS: dict[type, Schema] = {}
+_SCHEMAS_LOCK: Final = threading.Lock()
+
+
+def _is_attrs_class(tp: object) -> bool:
+    return isinstance(tp, type) and attrs.has(tp)
+
+
+def _kind_of(tp: object) -> tuple[str, type | None]:
+    """Return the kind of a non-optional, non-list type, and its class if enum or record."""
+    if tp is str:
+        return "str", None
+    if tp is bool:
+        return "bool", None
+    if tp is int:
+        return "int", None
+    if tp is Decimal:
+        return "decimal", None
+    if tp is dt.datetime:
+        return "datetime", None
+    if tp is dt.date:
+        return "date", None
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        return "enum", tp
+    if _is_attrs_class(tp):
+        return "record", typing.cast("type", tp)
+    msg = f"unsupported field type in a custdata record: {tp!r}"
+    raise TypeError(msg)
+
+
+def _scalar_parser(kind: str, cls: type | None) -> Callable[[object], object]:
+    if kind == "enum":
+        return _enum_parser(typing.cast("type[enum.Enum]", cls))
+    return _SCALAR_PARSERS[kind]
+
+
+def _wrap_scalar(parse_one: Callable[[object], object], nullable: bool) -> Parse:
+    def parse(value: object, path: str) -> tuple[object, list[Issue]]:
+        if value is None:
+            if nullable:
+                return None, []
+            return None, [Issue(path=path, code="null", message="must not be empty")]
+        try:
+            return parse_one(value), []
+        except _Problem as problem:
+            return None, [Issue(path=path, code=problem.code, message=problem.message)]
+
+    return parse
+
+
+def _record_parser(record_type: type, nullable: bool) -> Parse:
+    def parse(value: object, path: str) -> tuple[object, list[Issue]]:
+        if value is None:
+            if nullable:
+                return None, []
+            return None, [Issue(path=path, code="null", message="must not be empty")]
+        return _parse_record(record_type, value, path)
+
+    return parse
+
+
+def _list_parser(item_parse: Parse, nullable: bool) -> Parse:
+    def parse(value: object, path: str) -> tuple[object, list[Issue]]:
+        if value is None:
+            if nullable:
+                return None, []
+            return (), []
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, list | tuple):
+            return None, [Issue(path=path, code="wrong_type", message="expected a list")]
+        items: list[object] = []
+        issues: list[Issue] = []
+        for index, item in enumerate(value):
+            parsed, item_issues = item_parse(item, f"{path}[{index}]")
+            items.append(parsed)
+            issues.extend(item_issues)
+        return tuple(items), issues
+
+    return parse
+
+
+def _unwrap_optional(tp: object) -> tuple[object, bool]:
+    origin = typing.get_origin(tp)
+    if origin is typing.Union or origin is types.UnionType:
+        args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:  # noqa: PLR2004  # X | None
+            return args[0], True
+        msg = f"unsupported union in a custdata record: {tp!r}"
+        raise TypeError(msg)
+    return tp, False
+
+
+def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
+    category = field.metadata.get(CATEGORY_KEY)
+    if not isinstance(category, Category):
+        msg = f"field {field.name!r} declares no personal-data category"
+        raise TypeError(msg)
+    tp, nullable = _unwrap_optional(field.type)
+    required = field.default is attrs.NOTHING
+    origin = typing.get_origin(tp)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if len(args) != 2 or args[1] is not Ellipsis:  # noqa: PLR2004  # tuple[X, ...]
+            msg = f"field {field.name!r}: only tuple[X, ...] lists are supported"
+            raise TypeError(msg)
+        item_kind, item_cls = _kind_of(args[0])
+        if item_kind == "record":
+            item_record = typing.cast("type", item_cls)
+            item_parse = _record_parser(item_record, nullable=False)
+
+            def dump_list(value: object) -> object:
+                return [to_dict(item) for item in typing.cast("tuple[object, ...]", value)]
+
+            return FieldSpec(
+                name=field.name,
+                category=category,
+                required=required,
+                nullable=nullable,
+                kind="list",
+                item_kind="record",
+                item_record=item_record,
+                parse=_list_parser(item_parse, nullable),
+                dump=dump_list,
+            )
+        item_parse = _wrap_scalar(_scalar_parser(item_kind, item_cls), nullable=False)
+        item_dump = _SCALAR_DUMPERS[item_kind]
+        return FieldSpec(
+            name=field.name,
+            category=category,
+            required=required,
+            nullable=nullable,
+            kind="list",
+            item_kind=item_kind,
+            enum_type=typing.cast("type[enum.Enum] | None", item_cls),
+            parse=_list_parser(item_parse, nullable),
+            dump=lambda value: [item_dump(item) for item in typing.cast("tuple[object, ...]", value)],
+        )
+    kind, cls = _kind_of(tp)
+    if kind == "record":
+        record_type = typing.cast("type", cls)
+        return FieldSpec(
+            name=field.name,
+            category=category,
+            required=required,
+            nullable=nullable,
+            kind="record",
+            record=record_type,
+            parse=_record_parser(record_type, nullable),
+            dump=to_dict,
+        )
+    return FieldSpec(
+        name=field.name,
+        category=category,
+        required=required,
+        nullable=nullable,
+        kind=kind,
+        enum_type=typing.cast("type[enum.Enum] | None", cls),
+        parse=_wrap_scalar(_scalar_parser(kind, cls), nullable),
+        dump=_SCALAR_DUMPERS[kind],
+    )
+
+
+def schema(record_type: type) -> Schema:
+    """
+    Return the compiled `Schema` of a record class (built once, then cached).
+
+    Args:
+        record_type: An attrs class whose fields all declare a category.
+
+    Returns:
+        The `Schema`.
+
+    Raises:
+        TypeError: If the class is not an attrs class or a field is unsupported.
+    """
+    cached = _SCHEMAS.get(record_type)
+    if cached is not None:
+        return cached
+    if not _is_attrs_class(record_type):
+        msg = f"{record_type!r} is not a custdata record class"
+        raise TypeError(msg)
+    with _SCHEMAS_LOCK:
+        attrs.resolve_types(record_type)
+        specs = tuple(_compile_field(field) for field in attrs.fields(record_type))
+        compiled = Schema(
+            record_type=record_type,
+            fields=specs,
+            by_name=types.MappingProxyType({spec.name: spec for spec in specs}),
+        )
+        _SCHEMAS[record_type] = compiled
+    return compiled
+
+
+# --- records <-> dicts -------------------------------------------------------------------
+
+
+def _parse_record(record_type: type, data: object, path: str) -> tuple[object, list[Issue]]:
+    if not isinstance(data, Mapping):
+        return None, [Issue(path=path, code="wrong_type", message="expected an object")]
+    compiled = schema(record_type)
+    issues: list[Issue] = []
+    kwargs: dict[str, object] = {}
+    prefix = f"{path}." if path else ""
+    for key in data:
+        if not isinstance(key, str):
+            issues.append(Issue(path=path, code="wrong_type", message="field names must be strings"))
+        elif key not in compiled.by_name:
+            # The key is a header, not a customer value: naming it is safe and useful.
+            issues.append(
+                Issue(path=f"{prefix}{key[:64]}", code="unknown_field", message="unknown field")
+            )
+    for spec in compiled.fields:
+        raw = data.get(spec.name, _MISSING)
+        if raw is _MISSING:
+            if spec.required:
+                issues.append(
+                    Issue(path=f"{prefix}{spec.name}", code="missing", message="is required")
+                )
+            continue
+        value, field_issues = spec.parse(raw, f"{prefix}{spec.name}")
+        if field_issues:
+            issues.extend(field_issues)
+        else:
+            kwargs[spec.name] = value
+    if issues:
+        return None, issues
+    try:
+        return record_type(**kwargs), []
+    except (TypeError, ValueError) as error:
+        # A record's own validators (such as a time zone check) refused the values.
+        message = str(error) if isinstance(error, ValidationError) else "inconsistent values"
+        return None, [Issue(path=path, code="invalid_record", message=message)]
+
+
+def from_dict(record_type: type[R], data: object) -> R:
+    """
+    Build a record from a JSON-like mapping, checking shape and types.
+
+    Accepts what `to_dict` produces, and also native Python values (`datetime`,
+    `Decimal`, enum members) and, for scalars, their text forms: integers and
+    booleans as text, decimals with a comma (``12,50``), dates as ``DD/MM/YYYY``.
+
+    Args:
+        record_type: The record class, such as `custdata.Contact`.
+        data: A mapping, typically from ``json.loads`` or `to_dict`.
+
+    Returns:
+        The record.
+
+    Raises:
+        ValidationError: Listing every problem found; never another exception.
+    """
+    record, issues = _parse_record(record_type, data, "")
+    if issues:
+        raise ValidationError(issues, record_type=record_type.__name__)
+    return typing.cast("R", record)
+
+
+def to_dict(record: object) -> dict[str, object]:
+    """
+    Convert a record to a JSON-safe dict (ISO 8601 dates, decimals as strings).
+
+    Every field is present, ``None`` included; `from_dict` reverses it exactly.
+
+    Args:
+        record: A custdata record.
+
+    Returns:
+        A dict of JSON-safe values.
+    """
+    compiled = schema(type(record))
+    result: dict[str, object] = {}
+    for spec in compiled.fields:
+        value = getattr(record, spec.name)
+        result[spec.name] = None if value is None else spec.dump(value)
+    return result
+
+
+# --- records <-> flat rows (CSV, Parquet) ------------------------------------------------
+
+
+def flat_columns(record_type: type) -> list[str]:
+    """
+    Return the dotted column names of a record type's flat form, in field order.
+
+    Args:
+        record_type: A custdata record class.
+
+    Returns:
+        Column names such as ``["contact_id", ..., "address.postal_code", ...]``.
+    """
+    columns: list[str] = []
+    for spec in schema(record_type).fields:
+        if spec.kind == "record" and spec.record is not None:
+            columns.extend(f"{spec.name}.{sub}" for sub in flat_columns(spec.record))
+        else:
+            columns.append(spec.name)
+    return columns
+
+
+def to_flat(record: object) -> dict[str, object]:
+    """
+    Convert a record to one flat row: dotted keys for nested records, ``|``-joined lists.
+
+    Lists of records (a purchase's lines) become a JSON array in one cell.
+
+    Args:
+        record: A custdata record.
+
+    Returns:
+        A dict from dotted column name to a scalar (`str`, `int`, `bool` or ``None``).
+    """
+    row: dict[str, object] = {}
+    _flatten_into(row, record, "")
+    return row
+
+
+def _flatten_into(row: dict[str, object], record: object, prefix: str) -> None:
+    for spec in schema(type(record)).fields:
+        value = getattr(record, spec.name)
+        key = prefix + spec.name
+        if spec.kind == "record" and spec.record is not None:
+            if value is None:
+                for column in flat_columns(spec.record):
+                    row[f"{key}.{column}"] = None
+            else:
+                _flatten_into(row, value, key + ".")
+        elif value is None:
+            row[key] = None
+        elif spec.kind == "list":
+            dumped = typing.cast("list[object]", spec.dump(value))
+            if spec.item_kind == "record":
+                row[key] = json.dumps(dumped, ensure_ascii=False, separators=(",", ":"))
+            else:
+                row[key] = LIST_SEPARATOR.join(str(item) for item in dumped)
+        else:
+            row[key] = spec.dump(value)
+
+
+def _unflatten(record_type: type, row: Mapping[str, object], prefix: str) -> dict[str, object]:
+    data: dict[str, object] = {}
+    for spec in schema(record_type).fields:
+        key = prefix + spec.name
+        if spec.kind == "record" and spec.record is not None:
+            nested = _unflatten(spec.record, row, key + ".")
+            if nested:
+                data[spec.name] = nested
+            continue
+        value = row.get(key, _MISSING)
+        if value is _MISSING or value is None or value == "":
+            continue
+        if spec.kind == "list" and isinstance(value, str):
+            if spec.item_kind == "record":
+                try:
+                    value = json.loads(value)
+                except ValueError:
+                    value = _BadJson()
+            else:
+                value = [item for item in value.split(LIST_SEPARATOR) if item.strip()]
+        data[spec.name] = value
+    return data
+
+
+class _BadJson:
+    """Marks a cell that should hold a JSON array and does not; parsed as ``wrong_type``."""
+
+
+def from_flat(record_type: type[R], row: Mapping[str, object]) -> R:
+    """
+    Build a record from one flat row as `to_flat` writes it (or a CSV reader reads it).
+
+    Empty cells are absent values. Columns that belong to no field are reported
+    as ``unknown_field``.
+
+    Args:
+        record_type: The record class.
+        row: A mapping from dotted column name to cell.
+
+    Returns:
+        The record.
+
+    Raises:
+        ValidationError: Listing every problem found; never another exception.
+    """
+    known = _known_columns(record_type)
+    unknown = [
+        Issue(path=str(column)[:64], code="unknown_field", message="unknown column")
+        for column in row
+        if column not in known
+    ]
+    data = _unflatten(record_type, row, "")
+    record, issues = _parse_record(record_type, data, "")
+    issues = unknown + issues
+    if issues:
+        raise ValidationError(issues, record_type=record_type.__name__)
+    return typing.cast("R", record)
+
+
+_KNOWN_COLUMNS: dict[type, frozenset[str]] = {}
+
+
+def _known_columns(record_type: type) -> frozenset[str]:
+    known = _KNOWN_COLUMNS.get(record_type)
+    if known is None:
+        known = frozenset(flat_columns(record_type))
+        _KNOWN_COLUMNS[record_type] = known
+    return known

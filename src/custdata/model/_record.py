@@ -1,0 +1,90 @@
+"""The base class of every record: `to_dict` and `from_dict` as methods."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Callable, Iterable
+from typing import Any, Self, TypeVar
+
+import attrs
+
+from custdata.model import _codec
+
+E = TypeVar("E", bound=enum.Enum)
+
+__all__ = ["Record", "aware", "enum_tuple", "optional_enum"]
+
+
+class Record:
+    """
+    Mixin of every custdata record: JSON-safe conversion in both directions.
+
+    Records are frozen, slotted, keyword-only attrs classes.
+    """
+
+    __slots__ = ()
+
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the record as a JSON-safe dict (see `custdata.model.to_dict`).
+
+        Returns:
+            A dict of JSON-safe values; `from_dict` reverses it exactly.
+        """
+        return _codec.to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: object) -> Self:
+        """
+        Build a record from a JSON-like mapping (see `custdata.model.from_dict`).
+
+        Args:
+            data: A mapping, typically from ``json.loads`` or `to_dict`.
+
+        Returns:
+            The record.
+
+        Raises:
+            ValidationError: Listing every problem found; never another exception.
+        """
+        return _codec.from_dict(cls, data)
+
+
+def optional_enum(enum_type: type[E]) -> Callable[[object], E | None]:
+    """
+    Return a converter that turns a value (or its text) into a member of ``enum_type``.
+
+    ``None`` stays ``None``; an unknown value raises `ValueError` naming the choices.
+    """
+
+    def convert(value: object) -> E | None:
+        if value is None:
+            return None
+        return enum_type(value)
+
+    return convert
+
+
+def enum_tuple(enum_type: type[E]) -> Callable[[Iterable[object]], tuple[E, ...]]:
+    """Return a converter that turns an iterable of values into a tuple of ``enum_type``."""
+
+    def convert(values: Iterable[object]) -> tuple[E, ...]:
+        return tuple(enum_type(value) for value in values)
+
+    return convert
+
+
+def aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """
+    Refuse naive datetimes: every moment custdata handles carries its offset.
+
+    Raises:
+        ValueError: If the value is a datetime without a time zone.
+    """
+    if (
+        isinstance(value, dt.datetime)
+        and (value.tzinfo is None or value.utcoffset() is None)
+    ):
+        msg = f"{attribute.name}: a datetime must carry a time zone"
+        raise ValueError(msg)

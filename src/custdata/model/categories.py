@@ -1,0 +1,83 @@
+"""
+The personal-data category of every field of the domain model.
+
+Each field of a record declares exactly one `Category` in its attrs metadata;
+`categories` reads them back by dotted path. The categories drive defaults
+later on (which fields a policy must cover, which are quasi-identifiers for
+anonymity) and are listed in docs/model.md.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["CATEGORY_KEY", "Category", "categories", "category_field"]
+
+CATEGORY_KEY: Final = "custdata.category"
+"""The attrs metadata key under which a field's `Category` is stored."""
+
+
+class Category(enum.StrEnum):
+    """The personal-data category of a field (GDPR vocabulary)."""
+
+    DIRECT_IDENTIFIER = "direct_identifier"
+    """Identifies a person on its own: name, email, phone, street address, customer id."""
+    QUASI_IDENTIFIER = "quasi_identifier"
+    """Identifies a person in combination: birth date, postal code, gender, job title."""
+    SPECIAL_CATEGORY = "special_category"
+    """GDPR article 9 data: health, religion, political opinion, sexual orientation..."""
+    PERSONAL = "personal"
+    """Other personal data: purchases, interests, consents, comments."""
+    NOT_PERSONAL = "not_personal"
+    """Not about a person: product codes, currencies, policy versions."""
+
+
+def category_field(category: Category, **kwargs: Any) -> Any:  # noqa: ANN401  # mirrors attrs.field
+    """
+    Declare an attrs field together with its personal-data category.
+
+    Args:
+        category: The field's `Category`.
+        **kwargs: Passed to `attrs.field`.
+
+    Returns:
+        The attrs field definition.
+    """
+    metadata = dict(kwargs.pop("metadata", {}))
+    metadata[CATEGORY_KEY] = category
+    return attrs.field(metadata=metadata, **kwargs)
+
+
+def categories(record_type: type) -> dict[str, Category]:
+    """
+    Return the category of every field of a record type, by dotted path.
+
+    Nested records are flattened: ``Contact`` yields ``"address.postal_code"``;
+    the items of a list of records appear without an index (``"lines.sku"``).
+
+    Args:
+        record_type: A custdata record class such as `custdata.Contact`.
+
+    Returns:
+        An ordered mapping from dotted path to `Category`, in field order.
+
+    Raises:
+        TypeError: If ``record_type`` is not an attrs class with categorised fields.
+    """
+    from custdata.model._codec import schema
+
+    if not (isinstance(record_type, type) and attrs.has(record_type)):
+        msg = "categories() takes a custdata record class, such as custdata.Contact"
+        raise TypeError(msg)
+    result: dict[str, Category] = {}
+    for spec in schema(record_type).fields:
+        nested = spec.record or spec.item_record
+        if nested is not None:
+            for sub_path, sub_category in categories(nested).items():
+                result[f"{spec.name}.{sub_path}"] = sub_category
+        else:
+            result[spec.name] = spec.category
+    return result
