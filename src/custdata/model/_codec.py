@@ -9,6 +9,7 @@ lists every problem found.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import enum
 import json
@@ -45,7 +46,7 @@ LIST_SEPARATOR: Final = "|"
 _MISSING: Final = object()
 
 
-class _Problem(Exception):
+class _ParseError(Exception):
     """A scalar value that cannot be parsed; turned into an `Issue` by the caller."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -98,7 +99,7 @@ class Schema:
     by_name: Mapping[str, FieldSpec] = attrs.field(repr=False, eq=False)
 
 
-# --- scalar parsers: value -> value, raising _Problem ---------------------------------
+# --- scalar parsers: value -> value, raising _ParseError ---------------------------------
 
 _INT_RE: Final = re.compile(r"[+-]?\d{1,18}")
 _DAY_FIRST_RE: Final = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
@@ -109,12 +110,12 @@ _FALSE: Final = frozenset({"false", "0", "no", "n", "non", "faux"})
 def _parse_str(value: object) -> object:
     if isinstance(value, str):
         return str(value)
-    raise _Problem("wrong_type", "expected a string")
+    raise _ParseError("wrong_type", "expected a string")
 
 
 def _parse_int(value: object) -> object:
     if isinstance(value, bool):
-        raise _Problem("wrong_type", "expected an integer, got a boolean")
+        raise _ParseError("wrong_type", "expected an integer, got a boolean")
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -123,8 +124,8 @@ def _parse_int(value: object) -> object:
         text = value.strip()
         if _INT_RE.fullmatch(text):
             return int(text)
-        raise _Problem("invalid_integer", "expected an integer")
-    raise _Problem("wrong_type", "expected an integer")
+        raise _ParseError("invalid_integer", "expected an integer")
+    raise _ParseError("wrong_type", "expected an integer")
 
 
 def _parse_bool(value: object) -> object:
@@ -136,13 +137,13 @@ def _parse_bool(value: object) -> object:
             return True
         if text in _FALSE:
             return False
-        raise _Problem("invalid_boolean", "expected true or false")
-    raise _Problem("wrong_type", "expected a boolean")
+        raise _ParseError("invalid_boolean", "expected true or false")
+    raise _ParseError("wrong_type", "expected a boolean")
 
 
 def _parse_decimal(value: object) -> object:
     if isinstance(value, bool):
-        raise _Problem("wrong_type", "expected a decimal number, got a boolean")
+        raise _ParseError("wrong_type", "expected a decimal number, got a boolean")
     if isinstance(value, Decimal):
         number = value
     elif isinstance(value, int):
@@ -155,21 +156,21 @@ def _parse_decimal(value: object) -> object:
         if "," in text and "." not in text:
             text = text.replace(",", ".")  # French exports: 12,50
         if len(text) > 64:
-            raise _Problem("invalid_decimal", "expected a decimal number")
+            raise _ParseError("invalid_decimal", "expected a decimal number")
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise _Problem("invalid_decimal", "expected a decimal number") from None
+            raise _ParseError("invalid_decimal", "expected a decimal number") from None
     else:
-        raise _Problem("wrong_type", "expected a decimal number")
+        raise _ParseError("wrong_type", "expected a decimal number")
     if not number.is_finite():
-        raise _Problem("invalid_decimal", "expected a finite decimal number")
+        raise _ParseError("invalid_decimal", "expected a finite decimal number")
     return number
 
 
 def _parse_date(value: object) -> object:
     if isinstance(value, dt.datetime):
-        raise _Problem("wrong_type", "expected a date, got a datetime")
+        raise _ParseError("wrong_type", "expected a date, got a datetime")
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
@@ -183,25 +184,25 @@ def _parse_date(value: object) -> object:
                 return dt.date.fromisoformat(text)
         except ValueError:
             pass
-        raise _Problem("invalid_date", "expected a date as YYYY-MM-DD or DD/MM/YYYY")
-    raise _Problem("wrong_type", "expected a date")
+        raise _ParseError("invalid_date", "expected a date as YYYY-MM-DD or DD/MM/YYYY")
+    raise _ParseError("wrong_type", "expected a date")
 
 
 def _parse_datetime(value: object) -> object:
+    moment: dt.datetime | None = None
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, str):
         text = value.strip()
-        try:
-            if len(text) > 40:
-                raise ValueError
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            raise _Problem("invalid_datetime", "expected an ISO 8601 date and time") from None
+        if len(text) <= 64:
+            with contextlib.suppress(ValueError):
+                moment = dt.datetime.fromisoformat(text)
+        if moment is None:
+            raise _ParseError("invalid_datetime", "expected an ISO 8601 date and time")
     else:
-        raise _Problem("wrong_type", "expected a date and time")
+        raise _ParseError("wrong_type", "expected a date and time")
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise _Problem("naive_datetime", "expected a date and time with a time zone offset")
+        raise _ParseError("naive_datetime", "expected a date and time with a time zone offset")
     return moment
 
 
@@ -219,8 +220,8 @@ def _enum_parser(enum_type: type[enum.Enum]) -> Callable[[object], object]:
             member = lookup.get(value) or lookup.get(value.strip().lower().replace(" ", "_"))
             if member is not None:
                 return member
-            raise _Problem("invalid_choice", f"expected one of: {choices}")
-        raise _Problem("wrong_type", f"expected one of: {choices}")
+            raise _ParseError("invalid_choice", f"expected one of: {choices}")
+        raise _ParseError("wrong_type", f"expected one of: {choices}")
 
     return parse
 
@@ -272,7 +273,7 @@ def _is_attrs_class(tp: object) -> bool:
     return isinstance(tp, type) and attrs.has(tp)
 
 
-def _kind_of(tp: object) -> tuple[str, type | None]:
+def _kind_of(tp: object) -> tuple[str, type | None]:  # noqa: PLR0911  # one return per kind
     """Return the kind of a non-optional, non-list type, and its class if enum or record."""
     if tp is str:
         return "str", None
@@ -308,7 +309,7 @@ def _wrap_scalar(parse_one: Callable[[object], object], nullable: bool) -> Parse
             return None, [Issue(path=path, code="null", message="must not be empty")]
         try:
             return parse_one(value), []
-        except _Problem as problem:
+        except _ParseError as problem:
             return None, [Issue(path=path, code=problem.code, message=problem.message)]
 
     return parse
@@ -348,7 +349,7 @@ def _unwrap_optional(tp: object) -> tuple[object, bool]:
     origin = typing.get_origin(tp)
     if origin is typing.Union or origin is types.UnionType:
         args = [arg for arg in typing.get_args(tp) if arg is not type(None)]
-        if len(args) == 1 and len(typing.get_args(tp)) == 2:  # noqa: PLR2004  # X | None
+        if len(args) == 1 and len(typing.get_args(tp)) == 2:  # X | None
             return args[0], True
         msg = f"unsupported union in a custdata record: {tp!r}"
         raise TypeError(msg)
@@ -365,7 +366,7 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
     origin = typing.get_origin(tp)
     if origin is tuple:
         args = typing.get_args(tp)
-        if len(args) != 2 or args[1] is not Ellipsis:  # noqa: PLR2004  # tuple[X, ...]
+        if len(args) != 2 or args[1] is not Ellipsis:  # tuple[X, ...]
             msg = f"field {field.name!r}: only tuple[X, ...] lists are supported"
             raise TypeError(msg)
         item_kind, item_cls = _kind_of(args[0])
@@ -398,7 +399,9 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
             item_kind=item_kind,
             enum_type=typing.cast("type[enum.Enum] | None", item_cls),
             parse=_list_parser(item_parse, nullable),
-            dump=lambda value: [item_dump(item) for item in typing.cast("tuple[object, ...]", value)],
+            dump=lambda value: [
+                item_dump(item) for item in typing.cast("tuple[object, ...]", value)
+            ],
         )
     kind, cls = _kind_of(tp)
     if kind == "record":
@@ -468,7 +471,9 @@ def _parse_record(record_type: type, data: object, path: str) -> tuple[object, l
     prefix = f"{path}." if path else ""
     for key in data:
         if not isinstance(key, str):
-            issues.append(Issue(path=path, code="wrong_type", message="field names must be strings"))
+            issues.append(
+                Issue(path=path, code="wrong_type", message="field names must be strings")
+            )
         elif key not in compiled.by_name:
             # The key is a header, not a customer value: naming it is safe and useful.
             issues.append(

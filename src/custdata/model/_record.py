@@ -82,9 +82,6 @@ def aware(_instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     Raises:
         ValueError: If the value is a datetime without a time zone.
     """
-    if (
-        isinstance(value, dt.datetime)
-        and (value.tzinfo is None or value.utcoffset() is None)
-    ):
+    if isinstance(value, dt.datetime) and (value.tzinfo is None or value.utcoffset() is None):
         msg = f"{attribute.name}: a datetime must carry a time zone"
         raise ValueError(msg)

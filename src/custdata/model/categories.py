@@ -35,7 +35,7 @@ class Category(enum.StrEnum):
     """Not about a person: product codes, currencies, policy versions."""
 
 
-def category_field(category: Category, **kwargs: Any) -> Any:  # noqa: ANN401  # mirrors attrs.field
+def category_field(category: Category, **kwargs: Any) -> Any:  # mirrors attrs.field
     """
     Declare an attrs field together with its personal-data category.
 

@@ -1,0 +1,73 @@
+"""The package as users meet it: its names, its import cost, its metadata."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import custdata
+
+HEAVY = ("faker", "pyarrow", "numpy", "pandas", "polars", "pyspark", "hypothesis", "matplotlib")
+
+
+class TestExports:
+    """custdata.__all__ is sorted, complete and resolvable."""
+
+    def test_all_sorted(self) -> None:
+        """__all__ is sorted (constants and classes first, as ruff sorts)."""
+        assert sorted(custdata.__all__, key=_ruff_sort_key) == custdata.__all__
+
+    def test_all_unique(self) -> None:
+        """No name is listed twice."""
+        assert len(set(custdata.__all__)) == len(custdata.__all__)
+
+    def test_every_name_resolves(self) -> None:
+        """Every listed name, eager or lazy, can be fetched."""
+        for name in custdata.__all__:
+            assert getattr(custdata, name) is not None
+
+    def test_lazy_names_listed(self) -> None:
+        """Every lazily loaded name is in __all__."""
+        assert set(custdata._LAZY) <= set(custdata.__all__)
+
+    def test_public_names_listed(self) -> None:
+        """Every public name bound in the package is in __all__ (submodules aside)."""
+        public = {
+            name
+            for name, value in vars(custdata).items()
+            if not name.startswith("_") and type(value).__name__ != "module"
+        }
+        public.discard("annotations")
+        public.discard("importlib")
+        public.discard("TYPE_CHECKING")
+        public.discard("Final")
+        assert public <= set(custdata.__all__)
+
+    def test_unknown_name(self) -> None:
+        """An unknown attribute is an AttributeError."""
+        assert not hasattr(custdata, "no_such_name")
+
+
+def _ruff_sort_key(name: str) -> tuple[int, str]:
+    # ruff's RUF022 "isort-style": SCREAMING_CASE, then CamelCase, then the rest.
+    if name.isupper() and len(name) > 1:
+        return (0, name)
+    if name[:1].isupper():
+        return (1, name)
+    return (2, name)
+
+
+class TestImportCost:
+    """import custdata loads no optional dependency."""
+
+    def test_no_heavy_module_loaded(self) -> None:
+        """A fresh interpreter importing custdata has none of the optional packages loaded."""
+        code = f"import sys, custdata; print(' '.join(m for m in {HEAVY!r} if m in sys.modules))"
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == ""
+
+    def test_version(self) -> None:
+        """The version is a non-empty string."""
+        assert custdata.__version__
