@@ -1,0 +1,80 @@
+"""
+Reading and writing customer files: CSV, JSONL and Parquet, in batches.
+
+The commands of ``custdata`` share this layer, and so can hosts. Readers
+stream (memory stays flat whatever the file size) and yield batches of `Row`;
+`parse_batch` turns a batch into records and `Reject` objects. Writers write
+under a temporary name and rename on success, so a failed run leaves no file
+that looks complete.
+
+CSV conventions (see docs/cli.md): dotted headers for nested fields
+(``address.postal_code``), list items joined with ``|``, the delimiter sniffed
+among ``,`` ``;`` tab and ``|``, encodings ``utf-8``, ``utf-8-sig`` and
+``cp1252``, cells of at most 131 072 characters (Python's default
+`csv.field_size_limit`, which custdata never changes), and formula escaping:
+a cell starting with ``=`` ``+`` ``-`` ``@`` tab or carriage return is
+written with a leading ``'`` unless it is a plain number, and readers undo it.
+
+Errors never hold a customer value: they name files, columns, rows and codes.
+pyarrow (Parquet) and tqdm (progress) load only when used.
+"""
+
+from __future__ import annotations
+
+from custdata.io._atomic import AtomicFile
+from custdata.io._errors import UsageError
+from custdata.io._progress import progress
+from custdata.io._readers import DEFAULT_BATCH_SIZE, FORMATS, Reader, infer_format, open_reader
+from custdata.io._rows import (
+    ParsedBatch,
+    Reject,
+    Row,
+    flatten,
+    parse_batch,
+    required_columns,
+)
+from custdata.io._text import (
+    DELIMITERS,
+    ENCODINGS,
+    MAX_LINE_BYTES,
+    escape_formula,
+    normalise_encoding,
+    sniff_delimiter,
+    unescape_formula,
+)
+from custdata.io._writers import (
+    REJECT_COLUMNS,
+    RejectsWriter,
+    Writer,
+    open_rejects_writer,
+    open_writer,
+)
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DELIMITERS",
+    "ENCODINGS",
+    "FORMATS",
+    "MAX_LINE_BYTES",
+    "REJECT_COLUMNS",
+    "AtomicFile",
+    "ParsedBatch",
+    "Reader",
+    "Reject",
+    "RejectsWriter",
+    "Row",
+    "UsageError",
+    "Writer",
+    "escape_formula",
+    "flatten",
+    "infer_format",
+    "normalise_encoding",
+    "open_reader",
+    "open_rejects_writer",
+    "open_writer",
+    "parse_batch",
+    "progress",
+    "required_columns",
+    "sniff_delimiter",
+    "unescape_formula",
+]

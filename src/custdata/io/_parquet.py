@@ -1,0 +1,239 @@
+"""Parquet reading and writing with pyarrow, row group by row group (imported lazily)."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Final
+
+from custdata.errors import InputError, MissingDependencyError
+from custdata.io._atomic import AtomicFile
+from custdata.io._errors import UsageError
+from custdata.io._rows import Row
+from custdata.io._text import format_cell
+from custdata.io._writers import Writer
+from custdata.model import schema
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from custdata.io._readers import Reader, _Shaper
+
+__all__ = ["PARQUET_TYPES", "ParquetWriter", "column_types", "open_parquet"]
+
+PARQUET_TYPES: Final = ("string", "int64", "bool")
+"""The Parquet column types custdata writes."""
+
+_KIND_TYPES: Final = {"int": "int64", "bool": "bool"}
+
+
+def _pyarrow() -> typing.Any:  # the module, typed at its use sites
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        msg = "pyarrow"
+        raise MissingDependencyError(msg, "arrow") from None
+    return pyarrow
+
+
+def column_types(record_type: type) -> dict[str, str]:
+    """
+    Return the Parquet type of each flat column of a record type.
+
+    Integer fields are ``int64``, boolean fields ``bool``; everything else is
+    ``string`` holding exactly the CSV text: decimals (exact, any scale),
+    ISO 8601 dates and datetimes (with their offset), enum values, lists
+    joined with ``|``, a purchase's lines as a JSON array.
+
+    Args:
+        record_type: A record class.
+
+    Returns:
+        Dotted column name -> ``"string"``, ``"int64"`` or ``"bool"``.
+    """
+    types: dict[str, str] = {}
+    for spec in schema(record_type).fields:
+        if spec.kind == "record" and spec.record is not None:
+            for sub, kind in column_types(spec.record).items():
+                types[f"{spec.name}.{sub}"] = kind
+        else:
+            types[spec.name] = _KIND_TYPES.get(spec.kind, "string")
+    return types
+
+
+_record_column_types: Final = column_types  # reachable where a parameter shadows the name
+
+
+def _flat_names(fields: Iterable[typing.Any], prefix: str = "") -> list[str]:
+    pa = _pyarrow()
+    names: list[str] = []
+    for field in fields:
+        if pa.types.is_struct(field.type):
+            names.extend(_flat_names(field.type, f"{prefix}{field.name}."))
+        else:
+            names.append(f"{prefix}{field.name}")
+    return names
+
+
+def _unreadable(path: Path) -> InputError:
+    # pyarrow's own messages are about structure, but are not shown: they may quote bytes.
+    return InputError(
+        f"not a readable Parquet file (truncated, damaged or another format): {path.name}"
+    )
+
+
+def open_parquet(path: Path, *, shaper: _Shaper, batch_size: int) -> Reader:
+    """
+    Open a Parquet file for `custdata.io.open_reader`.
+
+    Args:
+        path: The file.
+        shaper: Applies the mapping and the record type's columns.
+        batch_size: Rows per batch.
+
+    Returns:
+        A `Reader` over its row groups.
+
+    Raises:
+        InputError: If the file is not a readable Parquet file or its columns do not fit.
+        MissingDependencyError: Without pyarrow.
+    """
+    from custdata.io._readers import Reader, _open_binary
+
+    pa = _pyarrow()
+    binary = _open_binary(path)
+    try:
+        try:
+            parquet = pa.parquet.ParquetFile(binary)
+            names = _flat_names(parquet.schema_arrow)
+            total = int(parquet.metadata.num_rows)
+        except (pa.ArrowException, OSError, ValueError):
+            raise _unreadable(path) from None
+        kept = shaper.plan_header(names)
+    except BaseException:
+        binary.close()
+        raise
+    return Reader(
+        path=path,
+        format="parquet",
+        batches=_batches(path, parquet, shaper, batch_size),
+        close=binary.close,
+        shaper=shaper,
+        columns=tuple(name for _, name in kept),
+        total_rows=total,
+    )
+
+
+def _batches(
+    path: Path, parquet: typing.Any, shaper: _Shaper, batch_size: int
+) -> Iterator[list[Row]]:
+    pa = _pyarrow()
+    number = 0
+    batches = parquet.iter_batches(batch_size=batch_size)
+    while True:
+        try:
+            record_batch = next(batches, None)
+            if record_batch is None:
+                return
+            values = record_batch.to_pylist()
+        except (pa.ArrowException, OSError, ValueError):
+            raise _unreadable(path) from None
+        rows: list[Row] = []
+        for data in values:
+            number += 1
+            rows.append(Row(number=number, values=shaper.shape(data)))
+        yield rows
+
+
+class ParquetWriter(Writer):
+    """
+    A Parquet output, written one row group at a time.
+
+    Args:
+        path: The final path.
+        columns: The dotted columns, in order.
+        record_type: Gives the column types (see `column_types`).
+        row_group_size: Rows per row group.
+        column_types: Type per column, overriding the record type's; ``string`` otherwise.
+
+    Raises:
+        MissingDependencyError: Without pyarrow (extra ``arrow``).
+        UsageError: For an unknown column type or a directory that does not exist.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        columns: Sequence[str],
+        *,
+        record_type: type | None = None,
+        row_group_size: int = 10_000,
+        column_types: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(path, "parquet", columns)
+        self._pa = _pyarrow()
+        types = _record_column_types(record_type) if record_type is not None else {}
+        types.update(column_types or {})
+        unknown = sorted({kind for kind in types.values() if kind not in PARQUET_TYPES})
+        if unknown:
+            raise UsageError(f"unknown Parquet column types: {unknown}; use {PARQUET_TYPES}")
+        self._types = [types.get(column, "string") for column in self.columns]
+        arrow_types = {
+            "string": self._pa.string(),
+            "int64": self._pa.int64(),
+            "bool": self._pa.bool_(),
+        }
+        self._schema: pa.Schema = self._pa.schema(
+            [
+                (column, arrow_types[kind])
+                for column, kind in zip(self.columns, self._types, strict=True)
+            ]
+        )
+        self._row_group_size = max(1, row_group_size)
+        self._buffer: list[list[object]] = [[] for _ in self.columns]
+        self._buffered = 0
+        self._atomic = AtomicFile(path)
+        self._file: IO[bytes] = self._atomic.file
+        try:
+            self._writer = self._pa.parquet.ParquetWriter(self._file, self._schema)
+        except BaseException:
+            self._atomic.abort()
+            raise
+
+    def write_rows(self, rows: Iterable[Mapping[str, object]]) -> None:
+        for row in rows:
+            flat = self._flat(row)
+            for values, column, kind in zip(self._buffer, self.columns, self._types, strict=True):
+                value = flat.get(column)
+                if kind == "string" and value is not None and not isinstance(value, str):
+                    value = format_cell(value)
+                values.append(value)
+            self._buffered += 1
+            self.rows_written += 1
+            if self._buffered >= self._row_group_size:
+                self._flush()
+
+    def _flush(self) -> None:
+        if not self._buffered:
+            return
+        arrays = [
+            self._pa.array(values, type=field.type)
+            for values, field in zip(self._buffer, self._schema, strict=True)
+        ]
+        self._writer.write_table(self._pa.Table.from_arrays(arrays, schema=self._schema))
+        self._buffer = [[] for _ in self.columns]
+        self._buffered = 0
+
+    def commit(self) -> None:  # documented on Writer
+        try:
+            self._flush()
+            self._writer.close()
+        except BaseException:
+            self._atomic.abort()
+            raise
+        self._atomic.commit()
+
+    def abort(self) -> None:  # documented on Writer
+        self._atomic.abort()

@@ -1,0 +1,181 @@
+"""Rows as read from a file, rejects, and turning rows into records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Generic, TypeVar
+
+import attrs
+
+from custdata.errors import Issue, ValidationError
+from custdata.model import flat_columns, from_flat, schema
+
+__all__ = [
+    "ParsedBatch",
+    "Reject",
+    "Row",
+    "flatten",
+    "parse_batch",
+    "record_prefixes",
+    "required_columns",
+]
+
+R = TypeVar("R")
+
+
+@attrs.frozen(kw_only=True)
+class Row:
+    """
+    One row of an input file, before it becomes a record.
+
+    Attributes:
+        number: The 1-based number of the row: the data row for CSV (the header
+            is not counted) and Parquet, the line for JSONL.
+        values: The row's values by dotted column name, after ``--map``. CSV
+            cells are `str` (``""`` means empty); JSONL and Parquet values keep
+            their JSON or Arrow types, nested objects flattened to dotted names.
+        issues: Problems found while reading (such as ``wrong_column_count``);
+            a row with issues always becomes a `Reject`.
+    """
+
+    number: int
+    values: Mapping[str, object]
+    issues: tuple[Issue, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Reject:
+    """
+    A row that could not become a record, with every reason.
+
+    Attributes:
+        row: The row's number (see `Row.number`).
+        values: The row's values as read. They are customer data: rejects files
+            are for internal use.
+        issues: Every problem found; their messages never contain a value.
+    """
+
+    row: int
+    values: Mapping[str, object]
+    issues: tuple[Issue, ...]
+
+    @property
+    def issues_text(self) -> str:
+        """
+        Return the issues as ``path: message [code]`` joined by ``"; "``.
+
+        Returns:
+            One line of text, free of customer values.
+        """
+        return "; ".join(str(issue) for issue in self.issues)
+
+
+@attrs.frozen(kw_only=True)
+class ParsedBatch(Generic[R]):
+    """
+    What `parse_batch` made of a batch of rows.
+
+    ``len(records) + len(rejects)`` always equals the number of rows given.
+
+    Attributes:
+        records: The records built, in input order.
+        row_numbers: The row number of each record, parallel to ``records``.
+        rejects: The rows that could not be parsed, in input order.
+    """
+
+    records: list[R]
+    row_numbers: list[int]
+    rejects: list[Reject]
+
+
+def parse_batch(rows: Iterable[Row], record_type: type[R]) -> ParsedBatch[R]:
+    """
+    Turn rows into records of one type, rejecting the rows that do not fit.
+
+    Each row goes through `custdata.model.from_flat`, which accepts CSV cells
+    (``|`` lists, text numbers and dates) as well as JSON and Arrow values.
+
+    Args:
+        rows: Rows from a `custdata.io.Reader`.
+        record_type: A record class, such as `custdata.Contact`.
+
+    Returns:
+        The records and the rejects.
+    """
+    records: list[R] = []
+    numbers: list[int] = []
+    rejects: list[Reject] = []
+    for row in rows:
+        if row.issues:
+            rejects.append(Reject(row=row.number, values=row.values, issues=row.issues))
+            continue
+        try:
+            record = from_flat(record_type, row.values)
+        except ValidationError as error:
+            rejects.append(Reject(row=row.number, values=row.values, issues=error.issues))
+        else:
+            records.append(record)
+            numbers.append(row.number)
+    return ParsedBatch(records=records, row_numbers=numbers, rejects=rejects)
+
+
+def required_columns(record_type: type) -> list[str]:
+    """
+    Return the dotted columns a file must have to hold records of a type.
+
+    They are the required fields, and the required subfields of required
+    nested records (``total.amount`` and ``total.currency`` for a purchase).
+
+    Args:
+        record_type: A record class.
+
+    Returns:
+        The column names, in field order.
+    """
+    columns: list[str] = []
+    for spec in schema(record_type).fields:
+        if not spec.required:
+            continue
+        if spec.kind == "record" and spec.record is not None:
+            columns.extend(f"{spec.name}.{sub}" for sub in required_columns(spec.record))
+        else:
+            columns.append(spec.name)
+    return columns
+
+
+def record_prefixes(record_type: type) -> frozenset[str]:
+    """
+    Return the dotted names of a record type's nested records (``address``).
+
+    Args:
+        record_type: A record class.
+
+    Returns:
+        The prefixes that have no column of their own in the flat form.
+    """
+    prefixes: set[str] = set()
+    for column in flat_columns(record_type):
+        parts = column.split(".")
+        prefixes.update(".".join(parts[:end]) for end in range(1, len(parts)))
+    return frozenset(prefixes)
+
+
+def flatten(data: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    """
+    Flatten nested mappings into dotted names; lists and scalars are kept as they are.
+
+    Args:
+        data: A JSON object, such as one line of a JSONL file.
+        prefix: Prepended to every name (used by the recursion).
+
+    Returns:
+        A new dict such as ``{"address.city": ...}``.
+    """
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat

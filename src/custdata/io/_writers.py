@@ -1,0 +1,370 @@
+"""Atomic writers: CSV, JSONL and Parquet outputs, and the rejects file."""
+
+from __future__ import annotations
+
+import abc
+import csv
+import io
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Final, Self
+
+from custdata.io._atomic import AtomicFile
+from custdata.io._errors import UsageError
+from custdata.io._readers import infer_format
+from custdata.io._rows import Reject, flatten
+from custdata.io._text import escape_formula, format_cell, json_default, normalise_encoding
+from custdata.model import flat_columns, to_dict, to_flat
+
+__all__ = ["REJECT_COLUMNS", "RejectsWriter", "Writer", "open_rejects_writer", "open_writer"]
+
+REJECT_COLUMNS: Final = ("_row", "_issues")
+"""The first two columns of a CSV rejects file: the row number and the issues."""
+
+_OUTPUT_ENCODINGS: Final = frozenset({"utf-8", "utf-8-sig"})
+
+
+class Writer(abc.ABC):
+    """
+    An output file being written under a temporary name.
+
+    Use it as a context manager: on a normal exit the file is renamed to its
+    final name (`commit`); on an exception it is removed (`abort`), so a failed
+    run leaves no file that looks complete.
+
+    Attributes:
+        path: The final path.
+        format: ``"csv"``, ``"jsonl"`` or ``"parquet"``.
+        columns: The dotted columns written (CSV and Parquet), in order.
+        rows_written: Rows written so far.
+    """
+
+    def __init__(self, path: Path, format: str, columns: Sequence[str]) -> None:
+        self.path = path
+        self.format = format
+        self.columns = tuple(columns)
+        self.rows_written = 0
+        self._column_set = frozenset(self.columns)
+
+    @abc.abstractmethod
+    def write_rows(self, rows: Iterable[Mapping[str, object]]) -> None:
+        """
+        Write rows given as dicts.
+
+        CSV and Parquet flatten nested dicts to dotted names and take the values
+        of `columns` (missing ones are empty); JSONL writes each dict as it is.
+
+        Args:
+            rows: The rows.
+
+        Raises:
+            ValueError: If a row has a column that is not in `columns` (CSV, Parquet).
+        """
+
+    def write_records(self, records: Iterable[object]) -> None:
+        """
+        Write records: their flat form (`custdata.model.to_flat`) to CSV and Parquet.
+
+        Args:
+            records: custdata records of the type the writer was opened for.
+        """
+        self.write_rows(to_flat(record) for record in records)
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """
+        Finish the file and give it its final name.
+
+        Raises:
+            OSError: If the file cannot be written; nothing is left behind.
+        """
+
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """Drop the file: the final path is left as it was."""
+
+    def _flat(self, row: Mapping[str, object]) -> Mapping[str, object]:
+        if any(isinstance(value, Mapping) for value in row.values()):
+            row = flatten(row)
+        if not self._column_set.issuperset(row):
+            extra = sorted(set(row) - self._column_set)[:5]
+            msg = f"row has columns that are not in the output's columns: {extra}"
+            raise ValueError(msg)
+        return row
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+class _TextWriter(Writer):
+    """A writer of text (CSV, JSONL) over an `AtomicFile`."""
+
+    def __init__(
+        self,
+        path: Path,
+        format: str,
+        columns: Sequence[str],
+        encoding: str,
+    ) -> None:
+        super().__init__(path, format, columns)
+        self._atomic = AtomicFile(path)
+        newline = "" if format == "csv" else "\n"
+        self._text = io.TextIOWrapper(self._atomic.file, encoding=encoding, newline=newline)
+
+    def commit(self) -> None:  # documented on Writer
+        try:
+            self._text.detach()  # flushes; the atomic file closes the bytes
+        except BaseException:
+            self._atomic.abort()
+            raise
+        self._atomic.commit()
+
+    def abort(self) -> None:  # documented on Writer
+        self._atomic.abort()
+
+
+class _CsvWriter(_TextWriter):
+    def __init__(
+        self,
+        path: Path,
+        columns: Sequence[str],
+        *,
+        delimiter: str,
+        encoding: str,
+        escape: bool,
+    ) -> None:
+        super().__init__(path, "csv", columns, encoding)
+        self._escape = escape
+        self._csv = csv.writer(self._text, delimiter=delimiter)
+        self._csv.writerow([self._cell(column) for column in self.columns])
+
+    def _cell(self, value: object) -> str:
+        text = format_cell(value)
+        return escape_formula(text) if self._escape else text
+
+    def write_rows(self, rows: Iterable[Mapping[str, object]]) -> None:
+        cell = self._cell
+        columns = self.columns
+        for row in rows:
+            flat = self._flat(row)
+            self._csv.writerow([cell(flat.get(column)) for column in columns])
+            self.rows_written += 1
+
+
+class _JsonlWriter(_TextWriter):
+    def __init__(self, path: Path, columns: Sequence[str]) -> None:
+        super().__init__(path, "jsonl", columns, "utf-8")
+
+    def write_rows(self, rows: Iterable[Mapping[str, object]]) -> None:
+        for row in rows:
+            self._text.write(json.dumps(row, ensure_ascii=False, default=json_default))
+            self._text.write("\n")
+            self.rows_written += 1
+
+    def write_records(self, records: Iterable[object]) -> None:
+        """
+        Write records in their JSON form (`custdata.model.to_dict`), one per line.
+
+        Args:
+            records: custdata records.
+        """
+        self.write_rows(to_dict(record) for record in records)
+
+
+def open_writer(
+    path: str | os.PathLike[str],
+    *,
+    format: str | None = None,
+    record_type: type | None = None,
+    columns: Sequence[str] | None = None,
+    delimiter: str = ",",
+    encoding: str = "utf-8",
+    escape_formulas: bool = True,
+    row_group_size: int = 10_000,
+    column_types: Mapping[str, str] | None = None,
+) -> Writer:
+    """
+    Open an output file, written atomically (temporary name, renamed on success).
+
+    Args:
+        path: The final path; its directory must exist.
+        format: ``"csv"``, ``"jsonl"`` or ``"parquet"``; by default from the suffix.
+        record_type: The record class written; gives the columns and the
+            Parquet column types.
+        columns: The dotted columns, when writing dicts without a record type
+            (required then for CSV and Parquet).
+        delimiter: The CSV delimiter.
+        encoding: ``utf-8`` or ``utf-8-sig`` (a byte order mark, for spreadsheets).
+        escape_formulas: Escape the CSV cells a spreadsheet would run as
+            formulas (`custdata.io.escape_formula`); on by default.
+        row_group_size: Rows per Parquet row group.
+        column_types: Parquet type per column, ``"string"``, ``"int64"`` or
+            ``"bool"``; by default from the record type, else ``"string"``.
+
+    Returns:
+        An open `Writer`; use it as a context manager.
+
+    Raises:
+        UsageError: For an unknown format or encoding, a bad delimiter, missing
+            columns or an output directory that does not exist.
+        MissingDependencyError: For Parquet without pyarrow (extra ``arrow``).
+    """
+    kind = infer_format(path, format)
+    target = Path(path)
+    if columns is None:
+        if record_type is None and kind != "jsonl":
+            msg = "writing CSV or Parquet needs a record type or the columns"
+            raise UsageError(msg)
+        columns = flat_columns(record_type) if record_type is not None else ()
+    if kind == "parquet":
+        from custdata.io._parquet import ParquetWriter
+
+        return ParquetWriter(
+            target,
+            columns,
+            record_type=record_type,
+            row_group_size=row_group_size,
+            column_types=column_types,
+        )
+    if kind == "jsonl":
+        return _JsonlWriter(target, columns)
+    encoding = normalise_encoding(encoding)
+    if encoding not in _OUTPUT_ENCODINGS:
+        msg = "outputs are written in utf-8 or utf-8-sig"
+        raise UsageError(msg)
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        msg = "the delimiter must be one character, not a quote or a line break"
+        raise UsageError(msg)
+    return _CsvWriter(
+        target, columns, delimiter=delimiter, encoding=encoding, escape=escape_formulas
+    )
+
+
+class RejectsWriter:
+    """
+    The rejects file: each rejected row with its number, its issues and its values.
+
+    CSV rejects have the columns ``_row``, ``_issues`` (``path: message [code]``
+    joined by ``"; "``), then the row's columns; JSONL rejects are objects
+    ``{"row": 12, "issues": [...], "values": {...}}``. Values are customer
+    data: a rejects file is for internal use, to fix and reload the rows.
+    Written atomically like every output.
+
+    Attributes:
+        path: The final path.
+        count: Rejects written so far.
+    """
+
+    def __init__(self, path: Path, columns: Sequence[str], *, format: str) -> None:
+        self.path = path
+        self.count = 0
+        self._columns = tuple(columns)
+        self._format = format
+        self._atomic = AtomicFile(path)
+        self._text = io.TextIOWrapper(
+            self._atomic.file, encoding="utf-8", newline="" if format == "csv" else "\n"
+        )
+        self._csv = csv.writer(self._text)
+        if format == "csv":
+            self._csv.writerow([*REJECT_COLUMNS, *(escape_formula(c) for c in self._columns)])
+
+    def write(self, rejects: Iterable[Reject]) -> None:
+        """
+        Write rejects.
+
+        Args:
+            rejects: From `custdata.io.parse_batch` or a later step.
+        """
+        for reject in rejects:
+            if self._format == "csv":
+                cells = [format_cell(reject.values.get(column)) for column in self._columns]
+                self._csv.writerow(
+                    [
+                        str(reject.row),
+                        escape_formula(reject.issues_text),
+                        *(escape_formula(cell) for cell in cells),
+                    ]
+                )
+            else:
+                line = {
+                    "row": reject.row,
+                    "issues": [str(issue) for issue in reject.issues],
+                    "values": dict(reject.values),
+                }
+                self._text.write(json.dumps(line, ensure_ascii=False, default=json_default))
+                self._text.write("\n")
+            self.count += 1
+
+    def commit(self) -> None:
+        """
+        Finish the file and give it its final name.
+
+        Raises:
+            OSError: If the file cannot be written; nothing is left behind.
+        """
+        try:
+            self._text.detach()
+        except BaseException:
+            self._atomic.abort()
+            raise
+        self._atomic.commit()
+
+    def abort(self) -> None:
+        """Drop the file."""
+        self._atomic.abort()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+def open_rejects_writer(
+    path: str | os.PathLike[str],
+    *,
+    columns: Sequence[str],
+    format: str | None = None,
+) -> RejectsWriter:
+    """
+    Open a rejects file, CSV or JSONL by its suffix.
+
+    Args:
+        path: The final path.
+        columns: The value columns of the CSV form, usually `Reader.columns`
+            or the record type's flat columns.
+        format: ``"csv"`` or ``"jsonl"``; by default from the suffix.
+
+    Returns:
+        An open `RejectsWriter`; use it as a context manager.
+
+    Raises:
+        UsageError: For another format or a directory that does not exist.
+    """
+    kind = infer_format(path, format)
+    if kind not in {"csv", "jsonl"}:
+        msg = "rejects are written as CSV or JSONL (.csv, .jsonl)"
+        raise UsageError(msg)
+    return RejectsWriter(Path(path), columns, format=kind)
