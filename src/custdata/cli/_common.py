@@ -1,0 +1,538 @@
+"""
+What every sub-command shares: exit codes, error handling, arguments, summaries.
+
+Exit codes (documented in docs/cli.md):
+
+==== ==========================================================
+0    done
+1    unexpected error (a bug: report it)
+2    usage, policy or key error; nothing written
+3    done, but some rows were rejected (see the rejects file)
+4    input unreadable; nothing written
+5    a privacy requirement could not be met; nothing released
+==== ==========================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+import attrs
+
+from custdata.errors import (
+    CustDataError,
+    InputError,
+    KeyRingError,
+    MissingDependencyError,
+    PolicyError,
+    PrivacyRequirementError,
+)
+from custdata.io import (
+    DEFAULT_BATCH_SIZE,
+    ENCODINGS,
+    Reject,
+    UsageError,
+    normalise_encoding,
+)
+from custdata.model import RECORD_TYPES, Record
+
+if TYPE_CHECKING:
+    from custdata.io import Reader, RejectsWriter, Writer
+
+__all__ = [
+    "EXIT_BUG",
+    "EXIT_INPUT",
+    "EXIT_OK",
+    "EXIT_PRIVACY",
+    "EXIT_REJECTS",
+    "EXIT_USAGE",
+    "Counts",
+    "UsageError",
+    "add_input_arguments",
+    "add_output_arguments",
+    "error",
+    "exit_code_for",
+    "finish",
+    "mapping_from",
+    "open_input",
+    "open_output",
+    "open_rejects",
+    "record_type_from",
+    "run_command",
+    "warn",
+    "warn_ignored_columns",
+]
+
+EXIT_OK: Final = 0
+"""Done."""
+EXIT_BUG: Final = 1
+"""Unexpected error: a bug, to report."""
+EXIT_USAGE: Final = 2
+"""Usage, policy or key error; nothing written."""
+EXIT_REJECTS: Final = 3
+"""Done, but some rows were rejected."""
+EXIT_INPUT: Final = 4
+"""Input unreadable; nothing written."""
+EXIT_PRIVACY: Final = 5
+"""A privacy requirement could not be met; nothing released."""
+
+DEBUG_VARIABLE: Final = "CUSTDATA_DEBUG"
+"""Set to ``1`` to see tracebacks of unexpected errors (they may hold customer values)."""
+
+_PREVIEW_REJECTS: Final = 5
+
+
+def error(message: str) -> None:
+    """
+    Print an error message on stderr, prefixed with ``custdata: error:``.
+
+    Args:
+        message: A message free of customer values.
+    """
+    sys.stderr.write(f"custdata: error: {message}\n")
+
+
+def warn(message: str) -> None:
+    """
+    Print a warning on stderr, prefixed with ``custdata: warning:``.
+
+    Args:
+        message: A message free of customer values.
+    """
+    sys.stderr.write(f"custdata: warning: {message}\n")
+
+
+def exit_code_for(exception: BaseException) -> int:
+    """
+    Return the exit code an error leads to; the one place where errors meet exit codes.
+
+    Args:
+        exception: An exception a command raised.
+
+    Returns:
+        2 for usage, policy, key and missing-dependency errors, 4 for
+        unreadable input, 5 for unmet privacy requirements, 1 otherwise.
+    """
+    if isinstance(exception, UsageError | PolicyError | KeyRingError | MissingDependencyError):
+        return EXIT_USAGE
+    if isinstance(exception, InputError):
+        return EXIT_INPUT
+    if isinstance(exception, PrivacyRequirementError):
+        return EXIT_PRIVACY
+    return EXIT_BUG
+
+
+def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """
+    Run a sub-command, turning every exception into a message and an exit code.
+
+    custdata's own errors print their message (which never holds a customer
+    value). Any other exception is a bug: only its type is printed, and the
+    traceback only when ``CUSTDATA_DEBUG=1``, because tracebacks can show values.
+
+    Args:
+        run: The sub-command's ``run`` function.
+        args: The parsed arguments.
+
+    Returns:
+        The exit code.
+    """
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("custdata: interrupted; nothing written\n")
+        return 130
+    except BrokenPipeError:
+        # The reader of our output went away (``custdata demo | head``): not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
+    except CustDataError as exception:
+        code = exit_code_for(exception)
+        error(str(exception))
+        if code == EXIT_BUG:
+            _report_bug()
+        return code
+    except OSError as exception:
+        # Disk full, permission denied: not a bug, and strerror holds no customer value.
+        where = f": {exception.filename}" if exception.filename else ""
+        error(f"{exception.strerror or type(exception).__name__}{where}")
+        return EXIT_BUG
+    except Exception as exception:  # noqa: BLE001  # the last line of defence: no traceback
+        error(f"unexpected {type(exception).__name__}")
+        _report_bug()
+        return EXIT_BUG
+
+
+def _report_bug() -> None:
+    if os.environ.get(DEBUG_VARIABLE) == "1":
+        traceback.print_exc(file=sys.stderr)
+        return
+    sys.stderr.write(
+        "This is a bug in custdata: please report it to its maintainers with the command you "
+        f"ran (not your data). Set {DEBUG_VARIABLE}=1 to see the traceback; it may show "
+        "customer values.\n"
+    )
+
+
+# --- arguments -------------------------------------------------------------------------
+
+
+def _map_item(text: str) -> tuple[str, str]:
+    source, equals, target = text.rpartition("=")
+    if not equals or not source.strip() or not target.strip():
+        msg = "expected SOURCE=FIELD, such as 'Nom=family_name'"
+        raise argparse.ArgumentTypeError(msg)
+    return source.strip(), target.strip()
+
+
+def _delimiter(text: str) -> str:
+    named = {"\\t": "\t", "tab": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(text.lower(), text)
+    if len(value) != 1 or value in '"\r\n':
+        msg = "expected one character, such as ';' or '\\t'"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _encoding(text: str) -> str:
+    try:
+        return normalise_encoding(text)
+    except UsageError as exception:
+        raise argparse.ArgumentTypeError(str(exception)) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = "expected a positive integer"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_input_arguments(parser: argparse.ArgumentParser, *, record_type: bool = True) -> None:
+    """
+    Add the input arguments every reading command shares.
+
+    ``INPUT``, ``--format``, ``--delimiter``, ``--encoding``, ``--map SOURCE=FIELD``
+    (repeatable), ``--type`` (when ``record_type``) and ``--batch-size``.
+
+    Args:
+        parser: The sub-command's parser.
+        record_type: Whether to add ``--type``.
+    """
+    parser.add_argument("input", type=Path, metavar="INPUT", help="CSV, JSONL or Parquet file")
+    group = parser.add_argument_group("input")
+    group.add_argument(
+        "--format",
+        choices=("csv", "jsonl", "parquet"),
+        help="input format (default: from the suffix)",
+    )
+    group.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        help="CSV delimiter, such as ';' or '\\t' (default: sniffed among , ; tab |)",
+    )
+    group.add_argument(
+        "--encoding",
+        type=_encoding,
+        default="utf-8",
+        help=f"text encoding: {', '.join(ENCODINGS)} (default: utf-8)",
+    )
+    group.add_argument(
+        "--map",
+        type=_map_item,
+        action="append",
+        default=[],
+        metavar="SOURCE=FIELD",
+        help="read column SOURCE as the dotted FIELD (repeatable), such as Nom=family_name",
+    )
+    if record_type:
+        group.add_argument(
+            "--type",
+            choices=sorted(RECORD_TYPES),
+            default="contact",
+            help="record type of the rows (default: contact)",
+        )
+    group.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"rows per batch (default: {DEFAULT_BATCH_SIZE})",
+    )
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, *, rejects: bool = True) -> None:
+    """
+    Add the output arguments every writing command shares.
+
+    ``-o/--output`` (required; format from the suffix), ``--output-delimiter``,
+    ``--output-encoding`` and, when ``rejects``, ``--rejects FILE``.
+
+    Args:
+        parser: The sub-command's parser.
+        rejects: Whether to add ``--rejects``.
+    """
+    group = parser.add_argument_group("output")
+    group.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        metavar="OUTPUT",
+        help="output file: .csv, .tsv, .jsonl, .ndjson or .parquet (written atomically)",
+    )
+    group.add_argument(
+        "--output-delimiter",
+        type=_delimiter,
+        default=None,
+        metavar="CHAR",
+        help="CSV output delimiter (default: ',' or tab for .tsv)",
+    )
+    group.add_argument(
+        "--output-encoding",
+        choices=("utf-8", "utf-8-sig"),
+        default="utf-8",
+        help="CSV output encoding; utf-8-sig adds the mark spreadsheets look for",
+    )
+    if rejects:
+        group.add_argument(
+            "--rejects",
+            type=Path,
+            metavar="FILE",
+            help="write rejected rows, with their issues and values, to FILE (.csv or .jsonl)",
+        )
+
+
+def mapping_from(args: argparse.Namespace) -> dict[str, str]:
+    """
+    Return the ``--map`` arguments as a dict.
+
+    Args:
+        args: Parsed arguments from `add_input_arguments`.
+
+    Returns:
+        Source column -> dotted field.
+
+    Raises:
+        UsageError: If a source column is mapped twice.
+    """
+    mapping: dict[str, str] = {}
+    for source, target in getattr(args, "map", None) or []:
+        if source in mapping and mapping[source] != target:
+            raise UsageError(f"--map gives the column {source[:64]!r} two fields")
+        mapping[source] = target
+    return mapping
+
+
+def record_type_from(args: argparse.Namespace) -> type[Record]:
+    """
+    Return the record class named by ``--type``.
+
+    Args:
+        args: Parsed arguments from `add_input_arguments`.
+
+    Returns:
+        The record class, such as `custdata.Contact`.
+    """
+    return RECORD_TYPES[getattr(args, "type", "contact")]
+
+
+def open_input(args: argparse.Namespace, record_type: type | None) -> Reader:
+    """
+    Open the input named by the arguments of `add_input_arguments`.
+
+    Args:
+        args: The parsed arguments.
+        record_type: The record class rows are meant for (checks the header).
+
+    Returns:
+        An open `custdata.io.Reader`.
+
+    Raises:
+        UsageError: For bad arguments.
+        InputError: If the input cannot be read.
+    """
+    from custdata.io import open_reader
+
+    return open_reader(
+        args.input,
+        format=args.format,
+        delimiter=args.delimiter,
+        encoding=args.encoding,
+        mapping=mapping_from(args),
+        record_type=record_type,
+        batch_size=args.batch_size,
+    )
+
+
+def _check_paths(args: argparse.Namespace) -> None:
+    paths = {"INPUT": getattr(args, "input", None), "--rejects": getattr(args, "rejects", None)}
+    output = Path(args.output).resolve()
+    for name, path in paths.items():
+        if path is not None and Path(path).resolve() == output:
+            raise UsageError(f"the output must not be the same file as {name}")
+
+
+def open_output(
+    args: argparse.Namespace, record_type: type | None, *, columns: Sequence[str] | None = None
+) -> Writer:
+    """
+    Open the output named by the arguments of `add_output_arguments`.
+
+    Args:
+        args: The parsed arguments.
+        record_type: The record class written, if records are written.
+        columns: The columns, when dicts are written without a record type.
+
+    Returns:
+        An open `custdata.io.Writer`, to use as a context manager.
+
+    Raises:
+        UsageError: For bad arguments, or an output that is also an input.
+    """
+    from custdata.io import open_writer
+
+    _check_paths(args)
+    delimiter = args.output_delimiter
+    if delimiter is None:
+        delimiter = "\t" if Path(args.output).suffix.lower() == ".tsv" else ","
+    return open_writer(
+        args.output,
+        record_type=record_type,
+        columns=columns,
+        delimiter=delimiter,
+        encoding=args.output_encoding,
+        row_group_size=getattr(args, "batch_size", DEFAULT_BATCH_SIZE),
+    )
+
+
+def open_rejects(args: argparse.Namespace, columns: Sequence[str]) -> RejectsWriter | None:
+    """
+    Open the ``--rejects`` file, if one was asked for.
+
+    Args:
+        args: The parsed arguments.
+        columns: The value columns of the rejects (the input's columns).
+
+    Returns:
+        An open `custdata.io.RejectsWriter`, or ``None`` without ``--rejects``.
+
+    Raises:
+        UsageError: For a rejects file that is an input or not CSV or JSONL.
+    """
+    from custdata.io import open_rejects_writer
+
+    if args.rejects is None:
+        return None
+    if getattr(args, "input", None) is not None and (
+        Path(args.rejects).resolve() == Path(args.input).resolve()
+    ):
+        msg = "--rejects must not be the same file as INPUT"
+        raise UsageError(msg)
+    return open_rejects_writer(args.rejects, columns=columns)
+
+
+def warn_ignored_columns(reader: Reader, already: set[str]) -> None:
+    """
+    Warn once about the input columns that are not fields of the record type.
+
+    Args:
+        reader: The open reader.
+        already: Names already warned about; updated.
+    """
+    new = [name for name in reader.ignored_columns if name not in already]
+    if new:
+        already.update(new)
+        shown = ", ".join(repr(name) for name in new[:10])
+        more = f" and {len(new) - 10} more" if len(new) > 10 else ""
+        warn(f"ignoring columns that are not fields of the record type: {shown}{more}")
+
+
+@attrs.define
+class Counts:
+    """
+    Row counts of a batch command; they must reconcile: read = written + rejected.
+
+    Attributes:
+        read: Rows read.
+        written: Rows written to the output.
+        rejected: Rows rejected.
+        preview: The first rejects (for the summary when no rejects file is written).
+    """
+
+    read: int = 0
+    written: int = 0
+    rejected: int = 0
+    preview: list[Reject] = attrs.field(factory=list)
+
+    def add(self, *, read: int, written: int, rejects: Iterable[Reject]) -> None:
+        """
+        Count one batch.
+
+        Args:
+            read: Rows in the batch.
+            written: Rows written from it.
+            rejects: Its rejects.
+        """
+        rejects = list(rejects)
+        self.read += read
+        self.written += written
+        self.rejected += len(rejects)
+        room = _PREVIEW_REJECTS - len(self.preview)
+        if room > 0:
+            self.preview.extend(rejects[:room])
+
+    def check(self) -> None:
+        """
+        Make sure the counts reconcile.
+
+        Raises:
+            RuntimeError: If they do not (a bug; the outputs are then dropped).
+        """
+        if self.read != self.written + self.rejected:
+            msg = "row counts do not reconcile"
+            raise RuntimeError(msg)
+
+
+def finish(command: str, counts: Counts, *, rejects_path: Path | None) -> int:
+    """
+    Print the summary line of a batch command on stderr and return its exit code.
+
+    Without a rejects file, rejected rows are announced with their first
+    issues (never their values) and how to keep them.
+
+    Args:
+        command: The sub-command's name.
+        counts: The reconciled counts.
+        rejects_path: Where rejects were written, if anywhere.
+
+    Returns:
+        0, or 3 if any row was rejected.
+    """
+    line = f"custdata {command}: {counts.read} rows read, {counts.written} written"
+    if not counts.rejected:
+        sys.stderr.write(line + ", 0 rejected\n")
+        return EXIT_OK
+    if rejects_path is not None:
+        sys.stderr.write(f"{line}, {counts.rejected} rejected (see {rejects_path})\n")
+        return EXIT_REJECTS
+    sys.stderr.write(
+        f"{line}, {counts.rejected} rejected and not written anywhere: "
+        "run again with --rejects FILE to keep them\n"
+    )
+    for reject in counts.preview:
+        sys.stderr.write(f"  row {reject.row}: {reject.issues_text}\n")
+    if counts.rejected > len(counts.preview):
+        sys.stderr.write(f"  and {counts.rejected - len(counts.preview)} more\n")
+    return EXIT_REJECTS

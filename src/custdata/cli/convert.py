@@ -1,0 +1,77 @@
+"""
+Convert a customer file between CSV, JSONL and Parquet, checking every row against a record type.
+
+Rows that do not fit the record type (see ``custdata demo``) are rejected with
+their issues; give ``--rejects FILE`` to keep them, with their values, for
+fixing. The exit code is 3 when rows were rejected.
+
+example:
+  custdata convert clients.csv --delimiter ';' --encoding cp1252 \
+      -o clients.parquet --rejects rejects.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+
+from custdata.cli._common import (
+    Counts,
+    add_input_arguments,
+    add_output_arguments,
+    finish,
+    open_input,
+    open_output,
+    open_rejects,
+    record_type_from,
+    warn_ignored_columns,
+)
+
+HELP = "convert CSV, JSONL and Parquet files, rejecting rows that do not fit the record type"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """
+    Add the arguments of ``custdata convert``.
+
+    Args:
+        parser: The sub-command's parser.
+    """
+    add_input_arguments(parser)
+    add_output_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Run ``custdata convert``.
+
+    Args:
+        args: The parsed arguments.
+
+    Returns:
+        0, or 3 if rows were rejected.
+    """
+    from custdata.io import parse_batch, progress
+    from custdata.model import flat_columns
+
+    record_type = record_type_from(args)
+    counts = Counts()
+    warned: set[str] = set()
+    with contextlib.ExitStack() as stack:
+        # Opening the input first: a bad header fails before any output exists.
+        reader = stack.enter_context(open_input(args, record_type))
+        warn_ignored_columns(reader, warned)
+        writer = stack.enter_context(open_output(args, record_type))
+        rejects = open_rejects(args, reader.columns or flat_columns(record_type))
+        if rejects is not None:
+            stack.enter_context(rejects)
+        batches = progress(reader, total=reader.total_rows, desc="convert", weight=len)
+        for batch in batches:
+            parsed = parse_batch(batch, record_type)
+            writer.write_records(parsed.records)
+            if rejects is not None:
+                rejects.write(parsed.rejects)
+            counts.add(read=len(batch), written=len(parsed.records), rejects=parsed.rejects)
+        warn_ignored_columns(reader, warned)
+        counts.check()
+    return finish("convert", counts, rejects_path=args.rejects)
