@@ -49,10 +49,23 @@ from custdata.model import (
 )
 
 if TYPE_CHECKING:
-    pass
+    from custdata.keys import Key, KeyProvider, KeyRing
+    from custdata.transforms.generalise import (
+        AgeBand,
+        BottomCode,
+        Bucket,
+        TopCode,
+        TruncateDate,
+        TruncatePostcode,
+    )
+    from custdata.transforms.masking import Mask, MaskEmail, MaskPhone, Redact
+    from custdata.transforms.pseudonymise import Pseudonymise
 
 __all__ = [
     "Address",
+    "AgeBand",
+    "BottomCode",
+    "Bucket",
     "Category",
     "Channel",
     "Consent",
@@ -65,17 +78,28 @@ __all__ = [
     "InputError",
     "InvalidToken",
     "Issue",
+    "Key",
+    "KeyProvider",
+    "KeyRing",
     "KeyRingError",
     "LineItem",
+    "Mask",
+    "MaskEmail",
+    "MaskPhone",
     "MissingDependencyError",
     "Money",
     "PaymentMethod",
     "PolicyError",
     "PrivacyRequirementError",
+    "Pseudonymise",
     "Purchase",
     "PurchaseStatus",
+    "Redact",
     "Severity",
+    "TopCode",
     "TransformError",
+    "TruncateDate",
+    "TruncatePostcode",
     "ValidationError",
     "__version__",
     "categories",
@@ -85,7 +109,22 @@ __all__ = [
 
 # Names resolved on first access (module __getattr__, PEP 562), so that their
 # modules and dependencies load only when used: name -> module that defines it.
-_LAZY: Final[dict[str, str]] = {}
+_LAZY: Final[dict[str, str]] = {
+    "AgeBand": "custdata.transforms.generalise",
+    "BottomCode": "custdata.transforms.generalise",
+    "Bucket": "custdata.transforms.generalise",
+    "Key": "custdata.keys",
+    "KeyProvider": "custdata.keys",
+    "KeyRing": "custdata.keys",
+    "Mask": "custdata.transforms.masking",
+    "MaskEmail": "custdata.transforms.masking",
+    "MaskPhone": "custdata.transforms.masking",
+    "Pseudonymise": "custdata.transforms.pseudonymise",
+    "Redact": "custdata.transforms.masking",
+    "TopCode": "custdata.transforms.generalise",
+    "TruncateDate": "custdata.transforms.generalise",
+    "TruncatePostcode": "custdata.transforms.generalise",
+}
 
 
 def __getattr__(name: str) -> object:

@@ -1,0 +1,87 @@
+"""
+Value-level transforms: masking, generalisation, keyed pseudonymisation.
+
+Every transform is a frozen attrs class whose fields are its parameters,
+declares its `Guarantees`, leaves ``None`` unchanged, and transforms whole
+batches with ``apply_many`` (and pyarrow arrays with ``apply_arrow``).
+The registry (`get`, `register`, `names`) maps the names used in policies to
+classes. Transform classes load on first use. See docs/transforms.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Final
+
+from custdata.transforms.base import (
+    BaseTransform,
+    Guarantees,
+    RowTransform,
+    Transform,
+    get,
+    names,
+    register,
+    unregister,
+)
+
+if TYPE_CHECKING:
+    from custdata.transforms.generalise import (
+        AgeBand,
+        BottomCode,
+        Bucket,
+        TopCode,
+        TruncateDate,
+        TruncatePostcode,
+    )
+    from custdata.transforms.masking import Mask, MaskEmail, MaskPhone, Redact
+    from custdata.transforms.pseudonymise import Pseudonymise
+
+__all__ = [
+    "AgeBand",
+    "BaseTransform",
+    "BottomCode",
+    "Bucket",
+    "Guarantees",
+    "Mask",
+    "MaskEmail",
+    "MaskPhone",
+    "Pseudonymise",
+    "Redact",
+    "RowTransform",
+    "TopCode",
+    "Transform",
+    "TruncateDate",
+    "TruncatePostcode",
+    "get",
+    "names",
+    "register",
+    "unregister",
+]
+
+_LAZY: Final[dict[str, str]] = {
+    "AgeBand": "custdata.transforms.generalise",
+    "BottomCode": "custdata.transforms.generalise",
+    "Bucket": "custdata.transforms.generalise",
+    "Mask": "custdata.transforms.masking",
+    "MaskEmail": "custdata.transforms.masking",
+    "MaskPhone": "custdata.transforms.masking",
+    "Pseudonymise": "custdata.transforms.pseudonymise",
+    "Redact": "custdata.transforms.masking",
+    "TopCode": "custdata.transforms.generalise",
+    "TruncateDate": "custdata.transforms.generalise",
+    "TruncatePostcode": "custdata.transforms.generalise",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'custdata.transforms' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

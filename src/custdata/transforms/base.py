@@ -1,0 +1,501 @@
+"""
+The transform extension point: protocols, `Guarantees`, `BaseTransform`, the registry.
+
+Consumers (policies, frame adapters, hosts) type against `Transform` and
+`RowTransform`. Implementers inherit `BaseTransform`, which owns ``None``
+passthrough, `custdata.TransformError` wrapping and `BaseTransform.apply_many`;
+a subclass writes ``_one(value)`` and may override ``_many(uniques)``.
+
+The registry maps snake_case names (used in TOML policies) to transform
+classes. Built-ins are registered lazily by dotted path, so that ``import
+custdata`` loads none of them; plugins may use the entry-point group
+``custdata.transforms``; hosts call `register`. The registry is the library's
+one global and is guarded by a lock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Final,
+    Protocol,
+    TypeGuard,
+    TypeVar,
+    cast,
+    runtime_checkable,
+)
+
+import attrs
+
+from custdata.errors import MissingDependencyError, TransformError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = [
+    "BaseTransform",
+    "Guarantees",
+    "RowTransform",
+    "Transform",
+    "get",
+    "names",
+    "register",
+    "unregister",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Guarantees:
+    """
+    What a transform promises, declared on its class and tested by the contract test.
+
+    Changing a guarantee of a built-in is a breaking change.
+
+    Args:
+        reversible: Whoever holds the key (or nobody, if not keyed) can recover
+            the input from the output.
+        deterministic: Equal inputs give equal outputs, across calls, instances
+            with the same parameters, processes and runs. Deterministic outputs
+            are linkable: the same person gets the same output in two releases.
+        keyed: The output depends on a secret key from a `custdata.KeyRing`.
+        format_preserving: The output has the type of the input and, for
+            strings, its length and character classes, so it fits wherever the
+            input did.
+        output_is_personal_data: The output should still be treated as personal
+            data under the GDPR (true of every pseudonymised value).
+    """
+
+    reversible: bool
+    deterministic: bool
+    keyed: bool
+    format_preserving: bool
+    output_is_personal_data: bool
+
+
+@runtime_checkable
+class Transform(Protocol):
+    """
+    A value-level transform: one value in, one value out; ``None`` stays ``None``.
+
+    Attributes:
+        name: The registry name used in policies (class data).
+        guarantees: The declared `Guarantees` (class data).
+        output_type: The type of non-``None`` outputs (`str`, `datetime.date`, `int`...).
+    """
+
+    name: ClassVar[str]
+    guarantees: ClassVar[Guarantees]
+    output_type: ClassVar[type]
+
+    def __call__(self, value: object) -> object:
+        """Transform one value; raise `custdata.TransformError` if it cannot be."""
+        ...
+
+    def apply_many(self, values: Sequence[object]) -> list[object]:
+        """Transform a batch; equal to ``[self(v) for v in values]``."""
+        ...
+
+
+@runtime_checkable
+class RowTransform(Protocol):
+    """
+    A transform that needs other fields of the row (such as a subject id).
+
+    Attributes:
+        name: The registry name used in policies (class data).
+        guarantees: The declared `Guarantees` (class data).
+        requires: The names of the other fields it reads.
+    """
+
+    name: ClassVar[str]
+    guarantees: ClassVar[Guarantees]
+    requires: ClassVar[tuple[str, ...]]
+
+    def apply_row(self, row: Mapping[str, object]) -> object:
+        """Transform the field's value using the row it belongs to."""
+        ...
+
+
+# Types for which equal values are indistinguishable, so that computing each
+# distinct value once cannot change a result. Floats (0.0 == -0.0), Decimals
+# (1.0 == 1.00), bools (True == 1) and datetimes (equal instants in two time
+# zones) are not: they are transformed one occurrence at a time.
+_DEDUP_SAFE: Final[frozenset[type]] = frozenset({str, int, bytes, date, type(None)})
+
+# Below this many distinct values a process pool costs more than it saves.
+_MIN_PARALLEL: Final = 20_000
+
+
+class BaseTransform:
+    """
+    The mixin built-in transforms inherit: ``None`` passthrough, errors, batches.
+
+    Subclasses are frozen attrs classes whose fields are their parameters, and
+    implement ``_one(value)`` for a non-``None`` value. They raise
+    `custdata.TransformError` for values they cannot transform; any other
+    exception is wrapped into one (code ``"internal_error"``) whose message
+    names the exception type only, never the value.
+    """
+
+    __slots__ = ()
+
+    name: ClassVar[str]
+    guarantees: ClassVar[Guarantees]
+    output_type: ClassVar[type] = str
+
+    def _one(self, value: object) -> object:
+        raise NotImplementedError
+
+    def _many(self, values: list[object]) -> list[object]:
+        """Transform distinct non-``None`` values; override for a faster batch loop."""
+        one = self._one
+        return [one(value) for value in values]
+
+    def _error(self, code: str, message: str) -> TransformError:
+        """The `TransformError` of this transform: ``raise self._error(code=..., message=...)``."""
+        return TransformError(self.name, code, message)
+
+    def _wrap(self, exc: Exception) -> TransformError:
+        if isinstance(exc, TransformError):
+            return exc
+        return TransformError(self.name, "internal_error", f"unexpected {type(exc).__name__}")
+
+    def __call__(self, value: object) -> object:
+        """
+        Transform one value.
+
+        Args:
+            value: The value; ``None`` is returned unchanged.
+
+        Returns:
+            The transformed value.
+
+        Raises:
+            TransformError: If the value cannot be transformed; the message
+                names the transform and the problem, never the value.
+        """
+        if value is None:
+            return None
+        try:
+            return self._one(value)
+        except TransformError:
+            raise
+        except Exception as exc:  # noqa: BLE001  # wrapped: the message must not hold the value
+            raise self._wrap(exc) from None
+
+    def apply_many(self, values: Sequence[object], *, workers: int = 1) -> list[object]:
+        """
+        Transform a batch, computing each distinct value once and keeping order.
+
+        The result equals ``[self(v) for v in values]``; for a bad value it
+        raises the error ``self`` would raise on the first bad value.
+
+        Args:
+            values: The values (``None`` stays ``None``).
+            workers: Processes to spread distinct values over. With more than
+                one, batches of at least 20 000 distinct values are split
+                across a process pool (hashing short strings holds the GIL, so
+                threads would not help); smaller batches run in this process.
+                The transform must pickle.
+
+        Returns:
+            The transformed values, in order.
+
+        Raises:
+            TransformError: If a value cannot be transformed.
+        """
+        if workers < 1:
+            msg = "workers must be at least 1"
+            raise ValueError(msg)
+        if not isinstance(values, list | tuple):
+            values = list(values)
+        if not set(map(type, values)) <= _DEDUP_SAFE:
+            return self._apply_mixed(values)
+        table = dict.fromkeys(values)
+        table.pop(None, None)
+        uniques = list(table)
+        results = self._run_many(uniques, workers)
+        table = dict(zip(uniques, results, strict=True))
+        table[None] = None
+        return list(map(table.__getitem__, values))
+
+    def _run_many(self, uniques: list[object], workers: int) -> list[object]:
+        if workers > 1 and len(uniques) >= _MIN_PARALLEL:
+            return _parallel(self, uniques, workers)
+        try:
+            return self._many(uniques)
+        except TransformError:
+            raise
+        except Exception as exc:  # noqa: BLE001  # wrapped: the message must not hold the value
+            raise self._wrap(exc) from None
+
+    def _apply_mixed(self, values: Sequence[object]) -> list[object]:
+        memo: dict[object, object] = {}
+        out: list[object] = []
+        for value in values:
+            if type(value) in _DEDUP_SAFE:
+                try:
+                    out.append(memo[value])
+                except KeyError:
+                    out.append(memo.setdefault(value, self(value)))
+            else:
+                out.append(self(value))
+        return out
+
+    def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
+        """
+        Transform a pyarrow array; the result equals `apply_many` on its values.
+
+        This generic version dictionary-encodes the array and transforms each
+        distinct value once; transforms with a pyarrow.compute kernel override it.
+
+        Args:
+            array: A pyarrow array or chunked array.
+
+        Returns:
+            An array of the transformed values, nulls kept.
+
+        Raises:
+            MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
+            TransformError: If a value cannot be transformed.
+        """
+        pa = _pyarrow()
+        arr: Any = array
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        encoded = arr.dictionary_encode()
+        dictionary = encoded.dictionary.to_pylist()
+        outputs = self.apply_many(dictionary)
+        out_dictionary = pa.array(outputs, type=_arrow_type(pa, self.output_type, outputs))
+        return _as_array(out_dictionary.take(encoded.indices))
+
+
+def _pyarrow() -> Any:  # the module, typed loosely on purpose
+    try:
+        import pyarrow as pa
+    except ImportError:
+        package = "pyarrow"
+        raise MissingDependencyError(package, "arrow") from None
+    return pa
+
+
+def _as_array(array: object) -> pa.Array[Any]:
+    return cast("pa.Array[Any]", array)
+
+
+def _pc() -> Any:  # the module, typed loosely on purpose
+    _pyarrow()
+    import pyarrow.compute as pc
+
+    return pc
+
+
+def _arrow_type(pa: Any, output_type: type, outputs: Sequence[object]) -> Any:
+    if output_type is str:
+        return pa.string()
+    if output_type is bool:
+        return pa.bool_()
+    if output_type is date:
+        return pa.date32()
+    if output_type is int and all(v is None or type(v) is int for v in outputs):
+        return pa.int64()
+    return None
+
+
+def _run_chunk(transform: BaseTransform, chunk: list[object]) -> list[object]:
+    return transform._run_many(chunk, 1)  # same class, another process
+
+
+def _parallel(transform: BaseTransform, uniques: list[object], workers: int) -> list[object]:
+    size = math.ceil(len(uniques) / workers)
+    chunks = [uniques[i : i + size] for i in range(0, len(uniques), size)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        parts = list(pool.map(_run_chunk, [transform] * len(chunks), chunks))
+    return [value for part in parts for value in part]
+
+
+# The registry ----------------------------------------------------------------------
+
+_NAME: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
+
+# Built-in transforms by name: "module:Class", imported on first use.
+_BUILTINS: Final[dict[str, str]] = {
+    "age_band": "custdata.transforms.generalise:AgeBand",
+    "bottom_code": "custdata.transforms.generalise:BottomCode",
+    "bucket": "custdata.transforms.generalise:Bucket",
+    "mask": "custdata.transforms.masking:Mask",
+    "mask_email": "custdata.transforms.masking:MaskEmail",
+    "mask_phone": "custdata.transforms.masking:MaskPhone",
+    "pseudonymise": "custdata.transforms.pseudonymise:Pseudonymise",
+    "redact": "custdata.transforms.masking:Redact",
+    "top_code": "custdata.transforms.generalise:TopCode",
+    "truncate_date": "custdata.transforms.generalise:TruncateDate",
+    "truncate_postcode": "custdata.transforms.generalise:TruncatePostcode",
+}
+
+_ENTRY_POINT_GROUP: Final = "custdata.transforms"
+
+_lock = threading.RLock()
+_registered: dict[str, type] = {}
+_entry_points: dict[str, Any] | None = None
+
+T = TypeVar("T", bound=type)
+
+
+def _is_attrs_class(cls: object) -> TypeGuard[type[attrs.AttrsInstance]]:
+    return isinstance(cls, type) and bool(attrs.has(cls))
+
+
+def _check(cls: object) -> str:
+    if not _is_attrs_class(cls):
+        msg = "a transform must be an attrs class (decorate it with @attrs.frozen)"
+        raise TypeError(msg)
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or _NAME.fullmatch(name) is None:
+        msg = f"{cls.__qualname__}.name must be a snake_case string class attribute"
+        raise TypeError(msg)
+    if not isinstance(getattr(cls, "guarantees", None), Guarantees):
+        msg = f"{cls.__qualname__}.guarantees must be a Guarantees instance"
+        raise TypeError(msg)
+    is_value = callable(getattr(cls, "__call__", None)) and callable(  # noqa: B004  # class check
+        getattr(cls, "apply_many", None)
+    )
+    is_row = callable(getattr(cls, "apply_row", None)) and isinstance(
+        getattr(cls, "requires", None), tuple
+    )
+    if not (is_value or is_row):
+        msg = (
+            f"{cls.__qualname__} must implement __call__ and apply_many (Transform) "
+            "or apply_row and requires (RowTransform); inherit BaseTransform"
+        )
+        raise TypeError(msg)
+    return name
+
+
+def register(cls: T) -> T:
+    """
+    Register a transform class under its ``name``; usable as a class decorator.
+
+    Checked at once: an attrs class, a unique snake_case ``name``, a `Guarantees`
+    in ``guarantees``, and the `Transform` or `RowTransform` methods.
+
+    Args:
+        cls: The transform class.
+
+    Returns:
+        ``cls`` unchanged.
+
+    Raises:
+        TypeError: If the class is not a valid transform.
+        ValueError: If another class already has this name.
+    """
+    name = _check(cls)
+    with _lock:
+        existing = _registered.get(name)
+        if existing is cls:
+            return cls
+        if existing is not None or (name in _BUILTINS and _builtin(name) is not cls):
+            msg = f"a transform named {name!r} is already registered"
+            raise ValueError(msg)
+        _registered[name] = cls
+    return cls
+
+
+def unregister(name: str) -> None:
+    """
+    Remove a transform registered with `register` (built-ins cannot be removed).
+
+    Args:
+        name: The registry name.
+
+    Raises:
+        KeyError: If no such transform was registered.
+    """
+    with _lock:
+        if name in _BUILTINS:
+            msg = f"built-in transform {name!r} cannot be unregistered"
+            raise ValueError(msg)
+        del _registered[name]
+
+
+def _builtin(name: str) -> type:
+    module_name, _, class_name = _BUILTINS[name].partition(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cast("type", cls)
+
+
+def _plugins() -> dict[str, Any]:
+    global _entry_points  # noqa: PLW0603  # loaded once, under the lock
+    if _entry_points is None:
+        from importlib.metadata import entry_points
+
+        _entry_points = {ep.name: ep for ep in entry_points(group=_ENTRY_POINT_GROUP)}
+    return _entry_points
+
+
+def get(name: str) -> type:
+    """
+    The transform class registered under ``name``.
+
+    Looks at transforms registered with `register`, then built-ins (imported
+    on first use), then the ``custdata.transforms`` entry points of installed
+    plugins (checked like `register` does).
+
+    Args:
+        name: The registry name, such as ``"pseudonymise"``.
+
+    Returns:
+        The class; call it with its parameters to build a transform.
+
+    Raises:
+        custdata.PolicyError: If no transform has this name.
+        MissingDependencyError: If the transform needs a missing extra.
+    """
+    from custdata.errors import PolicyError
+
+    with _lock:
+        cls = _registered.get(name)
+        if cls is not None:
+            return cls
+        if name in _BUILTINS:
+            cls = _builtin(name)
+            _registered[name] = cls
+            return cls
+        plugin = _plugins().get(name)
+        if plugin is not None:
+            cls = cast("type", plugin.load())
+            if _check(cls) != name:
+                msg = f"entry point {name!r} loads a transform with another name"
+                raise PolicyError(msg)
+            _registered[name] = cls
+            return cls
+    msg = f"unknown transform {name!r}"
+    raise PolicyError(msg)
+
+
+def names() -> list[str]:
+    """
+    Every known transform name: built-ins, registered ones and installed plugins.
+
+    Returns:
+        The names, sorted.
+    """
+    with _lock:
+        return sorted(set(_BUILTINS) | set(_registered) | set(_plugins()))
+
+
+# Shared by the transform modules' attrs validators.
+def check_non_empty(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    """An attrs validator: a non-empty string."""
+    if not isinstance(value, str) or not value:
+        msg = f"{attribute.name} must be a non-empty string"
+        raise ValueError(msg)

@@ -1,0 +1,397 @@
+"""
+Masking (floutage): `MaskEmail`, `MaskPhone`, `Mask` and `Redact`.
+
+Masking hides most of a value and keeps a little of it for humans (support
+staff recognising a customer, a test environment that must look real). It is
+not keyed and not reversible, but what it keeps can still single someone out:
+masked values usually remain personal data.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, ClassVar, Final
+
+import attrs
+
+from custdata.transforms.base import BaseTransform, Guarantees, _as_array, _pc, _pyarrow
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+__all__ = ["Mask", "MaskEmail", "MaskPhone", "Redact"]
+
+_MASKING: Final = Guarantees(
+    reversible=False,
+    deterministic=True,
+    keyed=False,
+    format_preserving=False,
+    output_is_personal_data=True,
+)
+
+
+def _one_char(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or len(value) != 1:
+        msg = f"{attribute.name} must be exactly one character (an empty mask hides nothing)"
+        raise ValueError(msg)
+
+
+def _count(low: int, high: int) -> Any:  # an attrs validator
+    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+            msg = f"{attribute.name} must be a whole number from {low} to {high}"
+            raise ValueError(msg)
+
+    return check
+
+
+def _chunked(pa: Any, array: Any) -> Any:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+
+
+@attrs.frozen(kw_only=True)
+class MaskEmail(BaseTransform):
+    """
+    Mask an email address, keeping its first letters and its top-level domain.
+
+    By default each masked part is replaced by a fixed-length mask, so the
+    output does not reveal the length of the address.
+
+    Example:
+        >>> MaskEmail()("jean.dupont@example.fr")
+        'j***@e***.fr'
+        >>> MaskEmail(keep_length=True)("jean.dupont@example.fr")
+        'j**********@e******.fr'
+
+    **Guarantees**: not reversible, deterministic, not keyed, not
+    format-preserving; the output is still personal data.
+
+    **Does not protect against**: recognition by someone who knows the person
+    (first letter, provider and country stay visible); small populations in
+    which an initial and a provider are unique; with ``keep_length=True``, the
+    lengths of the local part and of the domain.
+
+    **Algorithm**: split at the last ``@`` into local part and domain, then
+    split the domain at its last ``.`` into host and top-level domain; output
+    ``local[0] + mask + "@" + host[0] + mask + "." + tld`` (without ``"." +
+    tld`` when the domain has no dot), where ``mask`` is ``mask_char *
+    mask_length``, or ``mask_char`` repeated to hide every other character of
+    the part with ``keep_length=True``. Values without a non-empty local part,
+    host and top-level domain raise ``TransformError`` (code ``invalid_email``).
+
+    Args:
+        mask_char: The masking character (exactly one).
+        mask_length: The length of the fixed mask (1 to 16).
+        keep_length: Mask each hidden character instead (leaks lengths).
+    """
+
+    name: ClassVar[str] = "mask_email"
+    guarantees: ClassVar[Guarantees] = _MASKING
+    output_type: ClassVar[type] = str
+
+    mask_char: str = attrs.field(default="*", validator=_one_char)
+    mask_length: int = attrs.field(default=3, validator=_count(1, 16))
+    keep_length: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+
+    def _one(self, value: object) -> object:
+        if not isinstance(value, str):
+            raise self._error(
+                code="wrong_type", message=f"expected str, got {type(value).__name__}"
+            )
+        local, at, domain = value.rpartition("@")
+        host, dot, tld = domain.rpartition(".")
+        if not dot:
+            host = domain
+        if not at or not local or not host or (dot and not tld):
+            raise self._error(code="invalid_email", message="not an email address")
+        if self.keep_length:
+            local_mask = self.mask_char * (len(local) - 1)
+            host_mask = self.mask_char * (len(host) - 1)
+        else:
+            local_mask = host_mask = self.mask_char * self.mask_length
+        out = f"{local[0]}{local_mask}@{host[0]}{host_mask}"
+        return f"{out}.{tld}" if dot else out
+
+    def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
+        """
+        Mask a pyarrow string array with pyarrow.compute; equal to `apply_many`.
+
+        Args:
+            array: A pyarrow string array.
+
+        Returns:
+            The masked strings, nulls kept.
+
+        Raises:
+            MissingDependencyError: If pyarrow is not installed.
+            TransformError: If a value is not an email address.
+        """
+        pa = _pyarrow()
+        pc = _pc()
+
+        array = _chunked(pa, array)
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            return super().apply_arrow(array)
+        parts = pc.split_pattern(array, "@", max_splits=1, reverse=True)
+        has_at = pc.equal(pc.list_value_length(parts), 2)
+        # Lists of the wrong length are padded first: list_element refuses them.
+        pair = pc.if_else(has_at, parts, pa.scalar(["", ""], parts.type))
+        local = pc.list_element(pair, 0)
+        domain = pc.list_element(pair, 1)
+        dparts = pc.split_pattern(domain, ".", max_splits=1, reverse=True)
+        has_dot = pc.equal(pc.list_value_length(dparts), 2)
+        dpair = pc.if_else(has_dot, dparts, pa.scalar(["", ""], dparts.type))
+        host = pc.if_else(has_dot, pc.list_element(dpair, 0), domain)
+        tld = pc.list_element(dpair, 1)
+        ok = pc.and_(
+            pc.and_(has_at, pc.greater(pc.utf8_length(local), 0)),
+            pc.and_(
+                pc.greater(pc.utf8_length(host), 0),
+                pc.or_(pc.invert(has_dot), pc.greater(pc.utf8_length(tld), 0)),
+            ),
+        )
+        if not pc.all(pc.or_(ok, pc.is_null(array))).as_py():
+            raise self._error(code="invalid_email", message="not an email address")
+        if self.keep_length:
+            local_mask = pc.binary_repeat(self.mask_char, pc.subtract(pc.utf8_length(local), 1))
+            host_mask = pc.binary_repeat(self.mask_char, pc.subtract(pc.utf8_length(host), 1))
+        else:
+            local_mask = host_mask = pa.scalar(self.mask_char * self.mask_length)
+        suffix = pc.if_else(has_dot, pc.binary_join_element_wise(".", tld, ""), "")
+        return _as_array(
+            pc.binary_join_element_wise(
+                pc.utf8_slice_codeunits(local, 0, 1),
+                local_mask,
+                "@",
+                pc.utf8_slice_codeunits(host, 0, 1),
+                host_mask,
+                suffix,
+                "",
+            )
+        )
+
+
+_PHONE_SEPARATORS: Final = re.compile(r"[\s.\-()/]+")
+_DIGITS: Final = re.compile(r"[0-9]+")
+
+
+def _country_codes() -> frozenset[str]:
+    from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+
+    return frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
+
+
+@attrs.frozen(kw_only=True)
+class MaskPhone(BaseTransform):
+    """
+    Mask a phone number, keeping its country code and its last digits.
+
+    Example:
+        >>> MaskPhone()("+33 6 12 34 56 78")
+        '+33*******78'
+        >>> MaskPhone(keep_last=4)("06 12 34 56 78")
+        '******5678'
+
+    **Guarantees**: not reversible, deterministic, not keyed, not
+    format-preserving; the output is still personal data.
+
+    **Does not protect against**: recognition from the last digits by someone
+    who knows the number; the country and the number's length stay visible.
+
+    **Algorithm**: remove spaces and ``. - ( ) /``; a leading ``00`` becomes
+    ``+``. With ``+``, the country calling code is the shortest prefix of 1 to
+    3 digits that is an assigned code (from ``phonenumbers``); it is kept with
+    the ``+``. Of the remaining digits, the last ``keep_last`` are kept and
+    every other one is replaced by ``mask_char`` (all are masked when there
+    are no more than ``keep_last``). Anything but ASCII digits after the
+    clean-up raises ``TransformError`` (code ``invalid_phone``).
+
+    Args:
+        keep_last: Trailing digits kept (0 to 4).
+        mask_char: The masking character (exactly one).
+    """
+
+    name: ClassVar[str] = "mask_phone"
+    guarantees: ClassVar[Guarantees] = _MASKING
+    output_type: ClassVar[type] = str
+
+    keep_last: int = attrs.field(default=2, validator=_count(0, 4))
+    mask_char: str = attrs.field(default="*", validator=_one_char)
+    _codes: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_codes", _country_codes())
+
+    def _one(self, value: object) -> object:
+        if not isinstance(value, str):
+            raise self._error(
+                code="wrong_type", message=f"expected str, got {type(value).__name__}"
+            )
+        text = _PHONE_SEPARATORS.sub("", value)
+        if text.startswith("00"):
+            text = "+" + text[2:]
+        head = ""
+        if text.startswith("+"):
+            text = text[1:]
+            code = next((text[:n] for n in (1, 2, 3) if text[:n] in self._codes), None)
+            if code is None or not text[len(code) :]:
+                raise self._error(code="invalid_phone", message="no valid country calling code")
+            head = "+" + code
+            text = text[len(code) :]
+        if _DIGITS.fullmatch(text) is None:
+            raise self._error(code="invalid_phone", message="not a phone number")
+        shown = self.keep_last if len(text) > self.keep_last else 0
+        kept = text[len(text) - shown :] if shown else ""
+        return head + self.mask_char * (len(text) - shown) + kept
+
+
+@attrs.frozen(kw_only=True)
+class Mask(BaseTransform):
+    """
+    Mask a string, keeping its first and last characters.
+
+    Every masked character becomes ``mask_char``, so the length is kept.
+    A value too short to keep ``keep_first + keep_last`` characters and still
+    hide one is masked entirely.
+
+    Example:
+        >>> Mask(keep_first=2, keep_last=3)("FR7630006000011234567890189")
+        'FR**********************189'
+        >>> Mask(keep_last=2)("ab")
+        '**'
+
+    **Guarantees**: not reversible, deterministic, not keyed, not
+    format-preserving (the characters change); the output is still personal data.
+
+    **Does not protect against**: the kept characters and the length; a
+    value whose kept characters are unique in the dataset.
+
+    **Algorithm**: on the code points of the string, ``value[:keep_first] +
+    mask_char * (len(value) - keep_first - keep_last) + value[len(value) -
+    keep_last:]`` when ``len(value) > keep_first + keep_last``, else
+    ``mask_char * len(value)``.
+
+    Args:
+        keep_first: Leading characters kept (0 to 64).
+        keep_last: Trailing characters kept (0 to 64).
+        mask_char: The masking character: exactly one; an empty one is refused.
+    """
+
+    name: ClassVar[str] = "mask"
+    guarantees: ClassVar[Guarantees] = _MASKING
+    output_type: ClassVar[type] = str
+
+    keep_first: int = attrs.field(default=0, validator=_count(0, 64))
+    keep_last: int = attrs.field(default=0, validator=_count(0, 64))
+    mask_char: str = attrs.field(default="*", validator=_one_char)
+
+    def _one(self, value: object) -> object:
+        if not isinstance(value, str):
+            raise self._error(
+                code="wrong_type", message=f"expected str, got {type(value).__name__}"
+            )
+        size = len(value)
+        first, last = self.keep_first, self.keep_last
+        if size <= first + last:
+            return self.mask_char * size
+        return value[:first] + self.mask_char * (size - first - last) + value[size - last :]
+
+    def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
+        """
+        Mask a pyarrow string array with pyarrow.compute; equal to `apply_many`.
+
+        Args:
+            array: A pyarrow string array.
+
+        Returns:
+            The masked strings, nulls kept.
+
+        Raises:
+            MissingDependencyError: If pyarrow is not installed.
+            TransformError: If a value is not a string.
+        """
+        pa = _pyarrow()
+        pc = _pc()
+
+        array = _chunked(pa, array)
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            return super().apply_arrow(array)
+        size = pc.utf8_length(array)
+        first, last = self.keep_first, self.keep_last
+        long_enough = pc.greater(size, first + last)
+        middle = pc.if_else(long_enough, pc.subtract(size, first + last), size)
+        head = pc.if_else(long_enough, pc.utf8_slice_codeunits(array, 0, first), "")
+        tail = pc.if_else(
+            pc.and_(long_enough, pa.scalar(last > 0)),
+            pc.utf8_slice_codeunits(array, -last if last else 0),
+            "",
+        )
+        return _as_array(
+            pc.binary_join_element_wise(head, pc.binary_repeat(self.mask_char, middle), tail, "")
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Redact(BaseTransform):
+    """
+    Replace any value by a fixed text.
+
+    Example:
+        >>> Redact()("Jean Dupont")
+        '[REDACTED]'
+
+    **Guarantees**: not reversible, deterministic, not keyed, not
+    format-preserving; the output is not personal data (only whether a value
+    was present remains).
+
+    **Does not protect against**: inference from whether the field was empty
+    (``None`` stays ``None``), or from the other fields of the record.
+
+    **Algorithm**: every non-``None`` value becomes ``replacement``.
+
+    Args:
+        replacement: The text put in place of every value.
+    """
+
+    name: ClassVar[str] = "redact"
+    guarantees: ClassVar[Guarantees] = Guarantees(
+        reversible=False,
+        deterministic=True,
+        keyed=False,
+        format_preserving=False,
+        output_is_personal_data=False,
+    )
+    output_type: ClassVar[type] = str
+
+    replacement: str = attrs.field(
+        default="[REDACTED]", validator=attrs.validators.instance_of(str)
+    )
+
+    def _one(self, value: object) -> object:
+        return self.replacement
+
+    def _many(self, values: list[object]) -> list[object]:
+        return [self.replacement] * len(values)
+
+    def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
+        """
+        Redact a pyarrow array; equal to `apply_many`.
+
+        Args:
+            array: Any pyarrow array.
+
+        Returns:
+            A string array: ``replacement`` where the input is not null.
+
+        Raises:
+            MissingDependencyError: If pyarrow is not installed.
+        """
+        pa = _pyarrow()
+        pc = _pc()
+
+        array = _chunked(pa, array)
+        return _as_array(
+            pc.if_else(
+                pc.is_valid(array), pa.scalar(self.replacement), pa.scalar(None, pa.string())
+            )
+        )
