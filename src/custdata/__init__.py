@@ -60,6 +60,8 @@ if TYPE_CHECKING:
     )
     from custdata.transforms.masking import Mask, MaskEmail, MaskPhone, Redact
     from custdata.transforms.pseudonymise import Pseudonymise
+    from custdata.validation.records import normalise, validate, validate_many
+    from custdata.validation.report import Report
 
 __all__ = [
     "Address",
@@ -95,6 +97,7 @@ __all__ = [
     "Purchase",
     "PurchaseStatus",
     "Redact",
+    "Report",
     "Severity",
     "TopCode",
     "TransformError",
@@ -104,7 +107,10 @@ __all__ = [
     "__version__",
     "categories",
     "from_dict",
+    "normalise",
     "to_dict",
+    "validate",
+    "validate_many",
 ]
 
 # Names resolved on first access (module __getattr__, PEP 562), so that their
@@ -121,9 +127,13 @@ _LAZY: Final[dict[str, str]] = {
     "MaskPhone": "custdata.transforms.masking",
     "Pseudonymise": "custdata.transforms.pseudonymise",
     "Redact": "custdata.transforms.masking",
+    "Report": "custdata.validation.report",
     "TopCode": "custdata.transforms.generalise",
     "TruncateDate": "custdata.transforms.generalise",
     "TruncatePostcode": "custdata.transforms.generalise",
+    "normalise": "custdata.validation.records",
+    "validate": "custdata.validation.records",
+    "validate_many": "custdata.validation.records",
 }
 
 

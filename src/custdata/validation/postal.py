@@ -1,0 +1,233 @@
+"""
+Postal codes and country codes.
+
+Postal codes are checked and put in their national written form for France
+(Corsica included), Belgium, Switzerland, Germany, Spain, Italy, the Netherlands,
+the United Kingdom, the United States and Canada. For other countries they are
+only trimmed and upper-cased. A code that does not fit its country's format is
+reported, never completed: ``1000`` is not silently turned into ``01000``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Final
+
+from custdata.errors import Issue, ValidationError
+
+__all__ = [
+    "COUNTRIES",
+    "POSTAL_CODE_COUNTRIES",
+    "french_department",
+    "normalise_country",
+    "normalise_postal_code",
+]
+
+# ISO 3166-1 alpha-2, the 249 officially assigned codes (ISO 3166 Maintenance
+# Agency, https://www.iso.org/obp/ui/#search), plus XK, the user-assigned code
+# that the European Commission and libphonenumber use for Kosovo.
+COUNTRIES: Final[frozenset[str]] = frozenset(
+    """
+    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM
+    BN BO BQ BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX
+    CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG
+    GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL IM IN IO IQ IR
+    IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV
+    LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE
+    NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO
+    RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF
+    TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF
+    WS YE YT ZA ZM ZW XK
+    """.split()  # noqa: SIM905  # a table of codes reads best as a block
+)
+"""The country codes `normalise_country` accepts: ISO 3166-1 alpha-2, plus ``XK``."""
+
+_SPACES: Final = re.compile(r"[\s\-]+")
+
+
+def _compact(pattern: str) -> Callable[[str], str | None]:
+    """A format whose written form is its compact form (spaces and dashes removed)."""
+    compiled = re.compile(pattern)
+
+    def check(compact: str) -> str | None:
+        return compact if compiled.fullmatch(compact) else None
+
+    return check
+
+
+def _split(pattern: str, inward: int, separator: str = " ") -> Callable[[str], str | None]:
+    """A format written with a separator before its last ``inward`` characters."""
+    compiled = re.compile(pattern)
+
+    def check(compact: str) -> str | None:
+        if compiled.fullmatch(compact) is None:
+            return None
+        return f"{compact[:-inward]}{separator}{compact[-inward:]}"
+
+    return check
+
+
+def _us(compact: str) -> str | None:
+    if _US.fullmatch(compact) is None:
+        return None
+    return compact if len(compact) == 5 else f"{compact[:5]}-{compact[5:]}"
+
+
+_US: Final = re.compile(r"\d{5}(?:\d{4})?")
+
+# Formats from each postal operator (La Poste, bpost, Swiss Post, Deutsche Post,
+# Correos, Poste Italiane, PostNL, Royal Mail, USPS, Canada Post), checked on the
+# compact form: upper case, spaces and dashes removed.
+_FORMATS: Final[dict[str, Callable[[str], str | None]]] = {
+    # 01-95 for mainland departments, 20xxx for Corsica (2A and 2B), 97/98 overseas
+    # and Monaco. 00xxx and 99xxx do not exist.
+    "FR": _compact(r"(?:0[1-9]|[1-8]\d|9[0-8])\d{3}"),
+    "BE": _compact(r"[1-9]\d{3}"),
+    "CH": _compact(r"[1-9]\d{3}"),
+    "DE": _compact(r"(?!00)\d{5}"),
+    # The first two digits are the province, 01 to 52.
+    "ES": _compact(r"(?:0[1-9]|[1-4]\d|5[0-2])\d{3}"),
+    "IT": _compact(r"\d{5}"),
+    # Four digits, then two letters other than SA, SD and SS.
+    "NL": _split(r"[1-9]\d{3}(?!SA|SD|SS)[A-Z]{2}", 2),
+    # Royal Mail: outward code, then the inward code (a digit and two letters).
+    "GB": _split(
+        r"(?:GIR0AA|[A-PR-UWYZ](?:\d{1,2}|[A-HK-Y]\d[\dABEHMNPRV-Y]?|\d[A-HJKPS-UW])"
+        r"\d[ABD-HJLNP-UW-Z]{2})",
+        3,
+    ),
+    "US": _us,
+    # Canada Post: no D, F, I, O, Q or U; no W or Z in first position.
+    "CA": _split(r"[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z]\d[ABCEGHJ-NPRSTV-Z]\d", 3),
+}
+
+POSTAL_CODE_COUNTRIES: Final[frozenset[str]] = frozenset(_FORMATS)
+"""The countries whose postal code format is checked."""
+
+# Country prefixes still found on old European addresses: "F-75011", "CH-1200".
+_PREFIXES: Final[dict[str, re.Pattern[str]]] = {
+    "FR": re.compile(r"(?:FR?)\s*-\s*"),
+    "BE": re.compile(r"(?:BE?)\s*-\s*"),
+    "CH": re.compile(r"CH\s*-\s*"),
+    "DE": re.compile(r"(?:DE?)\s*-\s*"),
+    "ES": re.compile(r"(?:ES?)\s*-\s*"),
+    "IT": re.compile(r"(?:IT?)\s*-\s*"),
+    "NL": re.compile(r"NL\s*-\s*"),
+}
+
+
+def canonical_postal_code(value: str, country: str) -> str | None:
+    """
+    Return the written form of a postal code, or ``None`` if it does not fit.
+
+    The non-raising core of `normalise_postal_code`.
+
+    Args:
+        value: The code as found in the data.
+        country: An upper-case ISO 3166-1 alpha-2 code.
+
+    Returns:
+        The canonical code, or ``None``. For a country whose format is not
+        checked, the trimmed, upper-cased value with whitespace collapsed.
+    """
+    text = value.strip().upper()
+    check = _FORMATS.get(country)
+    if check is None:
+        return " ".join(text.split())
+    prefix = _PREFIXES.get(country)
+    if prefix is not None:
+        found = prefix.match(text)
+        if found is not None:
+            text = text[found.end() :]
+    return check(_SPACES.sub("", text))
+
+
+def normalise_postal_code(value: str, country: str = "FR") -> str:
+    """
+    Return a postal code in its national written form.
+
+    Example:
+        >>> normalise_postal_code(" 75011 ")
+        '75011'
+        >>> normalise_postal_code("sw1a1aa", "GB")
+        'SW1A 1AA'
+        >>> normalise_postal_code("F-20000", "FR")
+        '20000'
+
+    Args:
+        value: The code as found in the data.
+        country: The ISO 3166-1 alpha-2 code of the address's country.
+
+    Returns:
+        The canonical code.
+
+    Raises:
+        ValidationError: With one ``invalid_postal_code`` issue if it does not fit
+            the country's format (only for countries in `POSTAL_CODE_COUNTRIES`).
+    """
+    canonical = canonical_postal_code(value, country.strip().upper())
+    if canonical is None:
+        raise ValidationError([postal_code_issue("", value)])
+    return canonical
+
+
+_CORSICA_DEPARTMENT: Final = re.compile(r"2\s*[AB]", re.IGNORECASE)
+
+
+def postal_code_issue(path: str, value: str) -> Issue:
+    """Return the ``invalid_postal_code`` issue for the field at ``path``."""
+    message = "does not match the postal code format of the address's country"
+    if _CORSICA_DEPARTMENT.match(value.strip()):
+        # 2A and 2B number Corsica's departments (and INSEE commune codes such as
+        # 2A004), not its postal codes, which are 20000 to 20999.
+        message = "2A and 2B are Corsican department codes; Corsican postal codes are 20xxx"
+    return Issue(path=path, code="invalid_postal_code", message=message)
+
+
+def french_department(postal_code: str) -> str | None:
+    """
+    Return the French department of a canonical French postal code.
+
+    Corsica shares the prefix 20, split by postal code range: 20000 to 20199 are
+    Corse-du-Sud (``"2A"``), 20200 to 20999 Haute-Corse (``"2B"``). Overseas
+    departments and collectivities have three digits (``"971"``, ``"987"``);
+    Monaco (980xx) has none.
+
+    Example:
+        >>> french_department("20000"), french_department("20200"), french_department("97110")
+        ('2A', '2B', '971')
+
+    Args:
+        postal_code: A French postal code as `normalise_postal_code` returns it.
+
+    Returns:
+        The department code, or ``None`` for Monaco or a code that is not French.
+    """
+    if _FORMATS["FR"](postal_code) != postal_code:
+        return None
+    if postal_code.startswith("20"):
+        return "2A" if postal_code < "20200" else "2B"
+    if postal_code.startswith("980"):
+        return None
+    if postal_code.startswith(("97", "98")):
+        return postal_code[:3]
+    return postal_code[:2]
+
+
+def normalise_country(value: str) -> str | None:
+    """
+    Return a country code upper-cased, or ``None`` if it is not an ISO 3166-1 code.
+
+    Example:
+        >>> normalise_country(" fr "), normalise_country("France")
+        ('FR', None)
+
+    Args:
+        value: A country code as found in the data.
+
+    Returns:
+        The upper-case alpha-2 code, or ``None``.
+    """
+    upper = value.strip().upper()
+    return upper if upper in COUNTRIES else None

@@ -1,0 +1,590 @@
+"""
+Record-level validation and normalisation: `validate`, `normalise`, `validate_many`.
+
+One pass over a record computes both its issues and its canonical form, so the
+three functions always agree: ``validate_many(records)`` yields exactly
+``(normalise(record), validate(record))`` for each record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from custdata.errors import Issue, Severity
+from custdata.model import Address, Channel, Consent, Contact, Feedback, LineItem, Money, Purchase
+from custdata.validation import phone as _phone
+from custdata.validation._common import blank_identifier, wrong_type
+from custdata.validation.consent import consent_issues
+from custdata.validation.dates import birth_date_issues
+from custdata.validation.email import canonical_email, email_issue
+from custdata.validation.money import money_issues, normalise_currency
+from custdata.validation.names import name_issues, normalise_name
+from custdata.validation.phone import PhoneResult, PhoneType, check_region, phone_issue
+from custdata.validation.postal import (
+    COUNTRIES,
+    canonical_postal_code,
+    normalise_country,
+    postal_code_issue,
+)
+from custdata.validation.report import Report
+from custdata.validation.scores import score_issues
+
+__all__ = ["normalise", "validate", "validate_many"]
+
+R = TypeVar("R")
+
+_MISS: Final = object()
+# attrs.evolve typed loosely: the changes are built from each class's own field names.
+_evolve: Final[Callable[..., Any]] = attrs.evolve
+_EMPTY_REPORT: Final = Report()
+_MOBILE_TYPES: Final = frozenset(
+    {PhoneType.MOBILE, PhoneType.FIXED_LINE_OR_MOBILE, PhoneType.PERSONAL_NUMBER}
+)
+
+
+class _Context:
+    """The options of one call, and the per-value results computed so far."""
+
+    __slots__ = ("emails", "lowercase_local_part", "phones", "region", "today")
+
+    def __init__(self, region: str, today: dt.date | None, lowercase_local_part: bool) -> None:
+        self.region = check_region(region)
+        if today is not None and (not isinstance(today, dt.date) or isinstance(today, dt.datetime)):
+            msg = "today must be a datetime.date (not a datetime), or None"
+            raise TypeError(msg)
+        self.today = today
+        self.lowercase_local_part = lowercase_local_part
+        self.emails: dict[str, str | None] = {}
+        self.phones: dict[tuple[str, str], PhoneResult | None] = {}
+
+    def email(self, value: str) -> str | None:
+        cached = self.emails.get(value, _MISS)
+        if cached is _MISS:
+            cached = canonical_email(value, lowercase_local_part=self.lowercase_local_part)
+            self.emails[value] = cached
+        return cached  # type: ignore[return-value]  # _MISS was replaced above
+
+    def phone(self, value: str, region: str) -> PhoneResult | None:
+        key = (value, region)
+        cached = self.phones.get(key, _MISS)
+        if cached is _MISS:
+            cached = _phone.phone_result(value, region)
+            self.phones[key] = cached
+        return cached  # type: ignore[return-value]  # _MISS was replaced above
+
+
+# --- field helpers: return the canonical value, append issues --------------------------
+
+
+def _identifier(value: object, path: str, issues: list[Issue]) -> None:
+    if not isinstance(value, str):
+        issues.append(wrong_type(path, "a string identifier"))
+    elif not value.strip():
+        issues.append(blank_identifier(path))
+
+
+def _text(value: object, path: str, issues: list[Issue], *, person: bool) -> object:
+    """Return the canonical text (``None`` when blank); the value itself if not text."""
+    if not isinstance(value, str):
+        issues.append(wrong_type(path, "text"))
+        return value
+    canonical = normalise_name(value)
+    if not canonical:
+        return None
+    issues.extend(name_issues(canonical, path, person=person))
+    return canonical
+
+
+def _country(value: object, path: str, issues: list[Issue]) -> object:
+    if not isinstance(value, str):
+        issues.append(wrong_type(path, "an ISO 3166-1 alpha-2 code"))
+        return value
+    if not value.strip():
+        return None
+    canonical = normalise_country(value)
+    if canonical is None:
+        issues.append(
+            Issue(path=path, code="invalid_country", message="is not an ISO 3166-1 alpha-2 code")
+        )
+        return value
+    return canonical
+
+
+def _address_country(
+    raw: object, prefix: str, changes: dict[str, object], issues: list[Issue], ctx: _Context
+) -> str | None:
+    """
+    Check the country; return the one postal codes are read in.
+
+    That is the address's country, else the default region; ``None`` when the
+    address names a country that cannot be read.
+    """
+    if raw is None:
+        return ctx.region
+    canonical = _country(raw, prefix + "country", issues)
+    if canonical != raw:
+        changes["country"] = canonical
+    if canonical is None:
+        return ctx.region
+    return canonical if canonical in COUNTRIES else None
+
+
+def _address(
+    address: Address, prefix: str, issues: list[Issue], ctx: _Context
+) -> tuple[Address, str | None]:
+    """Return the canonical address and the country its values are read in."""
+    changes: dict[str, object] = {}
+    for name in ("line1", "line2", "city", "region"):
+        value = getattr(address, name)
+        if value is not None:
+            canonical = _text(value, prefix + name, issues, person=False)
+            if canonical != value:
+                changes[name] = canonical
+    country = _address_country(address.country, prefix, changes, issues, ctx)
+    code: object = address.postal_code
+    if code is not None:
+        if not isinstance(code, str):
+            issues.append(wrong_type(prefix + "postal_code", "text"))
+        elif not code.strip():
+            changes["postal_code"] = None
+        elif country is not None:
+            canonical_code = canonical_postal_code(code, country)
+            if canonical_code is None:
+                issues.append(postal_code_issue(prefix + "postal_code", code))
+            elif canonical_code != code:
+                changes["postal_code"] = canonical_code
+    if changes:
+        address = _evolve(address, **changes)
+    return address, country
+
+
+def _email(value: object, path: str, issues: list[Issue], ctx: _Context) -> object:
+    if not isinstance(value, str):
+        issues.append(wrong_type(path, "text"))
+        return value
+    canonical = ctx.email(value)
+    if canonical is None:
+        if not value.strip():
+            return None
+        issues.append(email_issue(path))
+        return value
+    return canonical
+
+
+def _phone_value(
+    value: object,
+    path: str,
+    issues: list[Issue],
+    ctx: _Context,
+    *,
+    region: str,
+    channels: object,
+) -> object:
+    if not isinstance(value, str):
+        issues.append(wrong_type(path, "text"))
+        return value
+    result = ctx.phone(value, region)
+    if result is None:
+        if not value.strip():
+            return None
+        issues.append(phone_issue(path))
+        return value
+    if (
+        isinstance(channels, tuple)
+        and Channel.SMS in channels
+        and result.number_type not in _MOBILE_TYPES
+    ):
+        issues.append(
+            Issue(
+                path=path,
+                code="phone_not_mobile",
+                severity=Severity.WARNING,
+                message="SMS is a preferred channel but the number is not a mobile number",
+            )
+        )
+    if result.extension is not None:
+        issues.append(
+            Issue(
+                path=path,
+                code="phone_has_extension",
+                severity=Severity.WARNING,
+                message="has an extension, which E.164 cannot hold: left as written",
+            )
+        )
+        return value
+    return result.e164
+
+
+# --- records ---------------------------------------------------------------------------
+
+
+def _contact_dates(record: Contact, issues: list[Issue], ctx: _Context) -> None:
+    birth_date: object = record.birth_date
+    if birth_date is not None:
+        if isinstance(birth_date, dt.datetime) or not isinstance(birth_date, dt.date):
+            issues.append(wrong_type("birth_date", "a date"))
+        else:
+            issues.extend(birth_date_issues(birth_date, "birth_date", today=ctx.today))
+    created: object = record.created_at
+    last: object = record.last_interaction_at
+    if isinstance(created, dt.datetime) and isinstance(last, dt.datetime):
+        try:
+            before = last < created
+        except TypeError:  # a naive datetime, smuggled past the record's validators
+            before = False
+        if before:
+            issues.append(
+                Issue(
+                    path="last_interaction_at",
+                    code="last_interaction_before_creation",
+                    severity=Severity.WARNING,
+                    message="is before the contact was created",
+                )
+            )
+
+
+def _contact(record: Contact, ctx: _Context) -> tuple[Contact, list[Issue]]:
+    issues: list[Issue] = []
+    changes: dict[str, object] = {}
+    _identifier(record.contact_id, "contact_id", issues)
+    for name, person in (
+        ("given_name", True),
+        ("family_name", True),
+        ("company", False),
+        ("job_title", False),
+    ):
+        value = getattr(record, name)
+        if value is not None:
+            canonical = _text(value, name, issues, person=person)
+            if canonical != value:
+                changes[name] = canonical
+    region = ctx.region
+    address: object = record.address
+    if isinstance(address, Address):
+        canonical_address, country = _address(address, "address.", issues, ctx)
+        if canonical_address is not address:
+            changes["address"] = canonical_address
+        if country is not None and country != region and country in _phone._lib().regions:
+            region = country
+    elif address is not None:
+        issues.append(wrong_type("address", "an Address"))
+    email = record.email
+    if email is not None:
+        canonical = _email(email, "email", issues, ctx)
+        if canonical != email:
+            changes["email"] = canonical
+    phone = record.phone
+    if phone is not None:
+        canonical = _phone_value(
+            phone, "phone", issues, ctx, region=region, channels=record.preferred_channels
+        )
+        if canonical != phone:
+            changes["phone"] = canonical
+    _contact_dates(record, issues, ctx)
+    if changes:
+        record = _evolve(record, **changes)
+    return record, issues
+
+
+def _money(value: object, path: str, issues: list[Issue]) -> object:
+    if not isinstance(value, Money):
+        issues.append(wrong_type(path, "Money"))
+        return value
+    issues.extend(money_issues(value, path))
+    currency = value.currency
+    if isinstance(currency, str):
+        canonical = normalise_currency(currency)
+        if canonical != currency:
+            return attrs.evolve(value, currency=canonical)
+    return value
+
+
+def _line_item(item: LineItem, prefix: str, issues: list[Issue]) -> LineItem:
+    _identifier(item.sku, prefix + "sku", issues)
+    quantity = item.quantity
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        issues.append(wrong_type(prefix + "quantity", "an integer"))
+    elif quantity <= 0:
+        issues.append(
+            Issue(
+                path=prefix + "quantity",
+                code="non_positive_quantity",
+                message="must be at least 1",
+            )
+        )
+    price = _money(item.unit_price, prefix + "unit_price", issues)
+    if price is not item.unit_price:
+        return attrs.evolve(item, unit_price=price)  # type: ignore[arg-type]  # checked Money
+    return item
+
+
+def _purchase(record: Purchase, _ctx: _Context) -> tuple[Purchase, list[Issue]]:
+    issues: list[Issue] = []
+    changes: dict[str, object] = {}
+    _identifier(record.purchase_id, "purchase_id", issues)
+    _identifier(record.contact_id, "contact_id", issues)
+    total = _money(record.total, "total", issues)
+    if total is not record.total:
+        changes["total"] = total
+    monies = [total]
+    if record.discount is not None:
+        discount = _money(record.discount, "discount", issues)
+        if discount is not record.discount:
+            changes["discount"] = discount
+        monies.append(discount)
+    lines: object = record.lines
+    if isinstance(lines, tuple):
+        new_lines: list[object] = []
+        for index, item in enumerate(lines):
+            if isinstance(item, LineItem):
+                new_item = _line_item(item, f"lines[{index}].", issues)
+                monies.append(new_item.unit_price)
+            else:
+                issues.append(wrong_type(f"lines[{index}]", "a LineItem"))
+                new_item = item
+            new_lines.append(new_item)
+        if any(new is not old for new, old in zip(new_lines, lines, strict=True)):
+            changes["lines"] = tuple(new_lines)
+    else:
+        issues.append(wrong_type("lines", "a tuple of LineItem"))
+    currencies = {
+        money.currency
+        for money in monies
+        if isinstance(money, Money) and isinstance(money.currency, str)
+    }
+    if len(currencies) > 1:
+        issues.append(
+            Issue(
+                path="",
+                code="mixed_currencies",
+                severity=Severity.WARNING,
+                message="the total, discount and lines are not all in one currency",
+            )
+        )
+    if changes:
+        record = _evolve(record, **changes)
+    return record, issues
+
+
+def _consent(record: Consent, _ctx: _Context) -> tuple[Consent, list[Issue]]:
+    issues: list[Issue] = []
+    changes: dict[str, object] = {}
+    _identifier(record.contact_id, "contact_id", issues)
+    issues.extend(consent_issues(record))
+    for name in ("purpose", "source"):
+        value = getattr(record, name)
+        if isinstance(value, str):
+            canonical = normalise_name(value)
+            if canonical != value and (canonical or name == "source"):
+                changes[name] = canonical or None
+    if changes:
+        record = _evolve(record, **changes)
+    return record, issues
+
+
+def _feedback(record: Feedback, _ctx: _Context) -> tuple[Feedback, list[Issue]]:
+    issues: list[Issue] = []
+    _identifier(record.feedback_id, "feedback_id", issues)
+    _identifier(record.contact_id, "contact_id", issues)
+    if record.nps is not None:
+        issues.extend(score_issues(record.nps, "nps", kind="nps"))
+    if record.satisfaction is not None:
+        issues.extend(score_issues(record.satisfaction, "satisfaction", kind="satisfaction"))
+    return record, issues
+
+
+def _bare_address(record: Address, ctx: _Context) -> tuple[Address, list[Issue]]:
+    issues: list[Issue] = []
+    canonical, _country_code = _address(record, "", issues, ctx)
+    return canonical, issues
+
+
+def _bare_money(record: Money, _ctx: _Context) -> tuple[Money, list[Issue]]:
+    issues: list[Issue] = []
+    canonical = _money(record, "", issues)
+    return canonical, issues  # type: ignore[return-value]  # a Money in, a Money out
+
+
+def _bare_line_item(record: LineItem, _ctx: _Context) -> tuple[LineItem, list[Issue]]:
+    issues: list[Issue] = []
+    canonical = _line_item(record, "", issues)
+    return canonical, issues
+
+
+_HANDLERS: Final[dict[type, Callable[[object, _Context], tuple[object, list[Issue]]]]] = {
+    Contact: _contact,  # type: ignore[dict-item]  # each handler takes its own record type
+    Purchase: _purchase,  # type: ignore[dict-item]
+    Consent: _consent,  # type: ignore[dict-item]
+    Feedback: _feedback,  # type: ignore[dict-item]
+    Address: _bare_address,  # type: ignore[dict-item]
+    Money: _bare_money,  # type: ignore[dict-item]
+    LineItem: _bare_line_item,  # type: ignore[dict-item]
+}
+
+
+def _handler(record: object) -> Callable[[object, _Context], tuple[object, list[Issue]]]:
+    handler = _HANDLERS.get(type(record))
+    if handler is None:
+        for cls in type(record).__mro__:
+            handler = _HANDLERS.get(cls)
+            if handler is not None:
+                break
+        else:
+            msg = (
+                "expected a custdata record (Contact, Purchase, Consent, Feedback, "
+                f"Address, Money or LineItem), got {type(record).__name__}"
+            )
+            raise TypeError(msg)
+    return handler
+
+
+def _report(issues: list[Issue]) -> Report:
+    return Report(issues=issues) if issues else _EMPTY_REPORT
+
+
+def validate(record: object, *, region: str = "FR", today: dt.date | None = None) -> Report:
+    """
+    Check the content of a record, field by field; never raises on a record.
+
+    Checks each value the record holds: emails, phones, names, postal and country
+    codes, birth dates, money, survey scores, consent elements (docs/validation.md
+    lists every check and its code). Values are judged by what they mean, not how
+    they are written: ``"06 12 34 56 78"`` is a valid phone, which `normalise`
+    rewrites as ``"+33612345678"``.
+
+    Example:
+        >>> import datetime as dt
+        >>> from custdata import Contact, validate
+        >>> report = validate(
+        ...     Contact(contact_id="c1", phone="06 12 34", birth_date=dt.date(2090, 1, 1)),
+        ...     today=dt.date(2025, 6, 1),
+        ... )
+        >>> report.ok, sorted(report.codes())
+        (False, ['birth_date_in_future', 'invalid_phone'])
+
+    Args:
+        record: A `Contact`, `Purchase`, `Consent` or `Feedback` (or an `Address`,
+            `Money` or `LineItem` on its own).
+        region: The ISO 3166-1 alpha-2 country assumed when the record does not say:
+            national phone numbers are read in the address's country, else in
+            ``region``; postal codes are checked against the address's country, else
+            ``region``.
+        today: The current date, for the birth date checks. custdata never reads
+            the clock: when ``today`` is ``None`` those checks are skipped.
+
+    Returns:
+        The `Report`: ``ok`` is ``False`` when an error-severity issue was found.
+
+    Raises:
+        TypeError: If ``record`` is not a custdata record, or ``today`` not a date.
+        ValueError: If ``region`` is not a region libphonenumber knows.
+    """
+    handler = _handler(record)
+    _canonical, issues = handler(record, _Context(region, today, lowercase_local_part=True))
+    return _report(issues)
+
+
+def normalise(record: R, region: str = "FR", *, lowercase_local_part: bool = True) -> R:
+    """
+    Return the record with canonical values; invalid values are left as they are.
+
+    Emails are normalised (email-validator's form, lower-cased: see
+    `custdata.validation.normalise_email`), phones written in E.164, names and other
+    short texts in NFC with whitespace collapsed and full-width forms folded,
+    postal codes in their national form, country and currency codes upper-cased.
+    Blank optional texts become ``None``. A value that `validate` reports as
+    invalid is not guessed at: it is kept as written.
+    Normalising twice gives the same record as normalising once.
+
+    Example:
+        >>> from custdata import Contact, normalise
+        >>> clean = normalise(Contact(contact_id="c1", email="Elodie.Martin@Example.FR ",
+        ...                           phone="06 12 34 56 78", given_name=" Élodie  "))
+        >>> clean.email, clean.phone, clean.given_name
+        ('elodie.martin@example.fr', '+33612345678', 'Élodie')
+
+    Args:
+        record: A custdata record (see `validate`).
+        region: The country assumed when the record does not say (see `validate`).
+        lowercase_local_part: Lower-case the part of emails before the ``@``; pass
+            ``False`` to keep its case.
+
+    Returns:
+        A record of the same type; the same instance when it was already canonical
+        (records are immutable, so this is safe). The input is never modified.
+
+    Raises:
+        TypeError: If ``record`` is not a custdata record.
+        ValueError: If ``region`` is not a region libphonenumber knows.
+    """
+    handler = _handler(record)
+    canonical, _issues = handler(record, _Context(region, None, lowercase_local_part))
+    return canonical  # type: ignore[return-value]  # handlers return their input type
+
+
+def validate_many(
+    records: Iterable[R],
+    *,
+    batch_size: int = 10_000,
+    region: str = "FR",
+    today: dt.date | None = None,
+    lowercase_local_part: bool = True,
+    cache_size: int = 100_000,
+) -> Iterator[tuple[R, Report]]:
+    """
+    Validate and normalise a stream of records, computing each distinct value once.
+
+    Records are read ``batch_size`` at a time, so memory stays flat whatever the
+    length of the stream. Within a batch each distinct email and phone number is
+    parsed once; the results are also kept for the next batches until more than
+    ``cache_size`` distinct values of a kind have been seen, when that cache is
+    emptied. Customer files repeat the same people, so this is where the time goes.
+
+    Example:
+        >>> from custdata import Contact, validate_many
+        >>> rows = [Contact(contact_id=str(i), phone="06 12 34 56 78") for i in range(3)]
+        >>> [(record.phone, report.ok) for record, report in validate_many(rows)]
+        [('+33612345678', True), ('+33612345678', True), ('+33612345678', True)]
+
+    Args:
+        records: Any iterable of custdata records, consumed lazily.
+        batch_size: How many records are read before their results are yielded.
+        region: The country assumed when a record does not say (see `validate`).
+        today: The current date, for the birth date checks (see `validate`).
+        lowercase_local_part: Lower-case the part of emails before the ``@``.
+        cache_size: How many distinct emails, and distinct phone numbers, are kept
+            across batches; ``0`` keeps them for one batch only.
+
+    Yields:
+        ``(normalise(record), validate(record))`` for each record, in order.
+
+    Raises:
+        TypeError: If an item is not a custdata record.
+        ValueError: If ``region`` is unknown or ``batch_size`` is less than 1.
+    """
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        msg = "batch_size must be a positive integer"
+        raise ValueError(msg)
+    ctx = _Context(region, today, lowercase_local_part)
+    handlers = _HANDLERS
+    iterator = iter(records)
+    while True:
+        batch = list(islice(iterator, batch_size))
+        if not batch:
+            return
+        results: list[tuple[R, Report]] = []
+        append = results.append
+        for record in batch:
+            handler = handlers.get(type(record)) or _handler(record)
+            canonical, issues = handler(record, ctx)
+            append((canonical, Report(issues=issues) if issues else _EMPTY_REPORT))  # type: ignore[arg-type]  # handlers return their input type
+        yield from results
+        if len(ctx.emails) > cache_size:
+            ctx.emails.clear()
+        if len(ctx.phones) > cache_size:
+            ctx.phones.clear()
