@@ -1,12 +1,17 @@
 """
 Format-preserving encryption: the FF1 primitive (NIST SP 800-38G) and its recipe.
 
-`FF1` is the bare block-cipher mode: raw key bytes in, numerals in, numerals out.
+`FormatPreserving` is what policies use: a key ring and a domain in, strings
+in, strings of the same length and shape out, reversible by the key holder.
+`FF1` is the bare block-cipher mode under it: raw key bytes in, numerals in,
+numerals out.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 import struct
 import sys
 import threading
@@ -14,11 +19,16 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import itemgetter
-from typing import Final, cast
+from typing import Any, ClassVar, Final, cast
 
+import attrs
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
-__all__ = ["FF1"]
+from custdata import _crypto
+from custdata.keys import KeyRing
+from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
+
+__all__ = ["FF1", "FormatPreserving", "min_length_for"]
 
 _ROUNDS: Final = 10
 _BLOCK: Final = 16
@@ -410,17 +420,25 @@ class FF1:
         return out
 
     def _crypt(
-        self, numbers: Sequence[int], length: int, tweak: bytes, *, decrypt: bool
+        self,
+        numbers: Sequence[int],
+        length: int,
+        tweak: bytes,
+        *,
+        decrypt: bool,
+        trusted: bool = False,
     ) -> list[int]:
         plan = self._plan(length, tweak)
-        limit = plan.mod_u * plan.mod_v
-        for number in numbers:
-            if isinstance(number, bool) or not isinstance(number, int):
-                msg = "FF1 numbers must be ints"
-                raise TypeError(msg)
-            if not 0 <= number < limit:
-                msg = "an FF1 number is out of range for its length"
-                raise ValueError(msg)
+        if not trusted:
+            # The recipe passes numbers it parsed from strings of this length: skip the check.
+            limit = plan.mod_u * plan.mod_v
+            for number in numbers:
+                if isinstance(number, bool) or not isinstance(number, int):
+                    msg = "FF1 numbers must be ints"
+                    raise TypeError(msg)
+                if not 0 <= number < limit:
+                    msg = "an FF1 number is out of range for its length"
+                    raise ValueError(msg)
         if not numbers:
             return []
         if len(numbers) == 1:
@@ -493,9 +511,8 @@ class FF1:
 
     def _batch(self, plan: _Plan, numbers: Sequence[int], *, decrypt: bool) -> list[int]:
         mod_u, mod_v = plan.mod_u, plan.mod_v
-        pairs = [divmod(number, mod_v) for number in numbers]
-        left = [a for a, _ in pairs]
-        right = [b for _, b in pairs]
+        left = [number // mod_v for number in numbers]
+        right = [number % mod_v for number in numbers]
         if not decrypt:
             for i in range(_ROUNDS):
                 ys = self._prf_tails(plan, i, right)
@@ -539,3 +556,422 @@ def _fast_round(
     if _NATIVE_LITTLE:
         out.byteswap()
     return out[0::2].tolist()
+
+
+# -- the recipe --------------------------------------------------------------------------
+
+DIGITS: Final = "0123456789"
+_STANDARD: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
+_TWEAK_LABEL: Final = b"custdata/format_preserving/tweak/v1"
+_TWEAK_BYTES: Final = 8
+_MAX_ENCRYPTED: Final = 4096
+"""The most alphabet characters one value may hold (longer values are a per-value error)."""
+_FORMATS: Final = {2: "b", 8: "o", 10: "d", 16: "x"}
+
+
+def _check_key_ring(
+    _instance: object, _attribute: attrs.Attribute[KeyRing], value: KeyRing
+) -> None:
+    if not isinstance(cast(object, value), KeyRing):
+        msg = "keys must be a custdata.KeyRing"
+        raise TypeError(msg)
+
+
+def _check_alphabet(_instance: object, _attribute: object, value: object) -> None:
+    if not isinstance(value, str):
+        msg = "alphabet must be a string"
+        raise TypeError(msg)
+    if len(set(value)) != len(value):
+        msg = "alphabet must not repeat a character"
+        raise ValueError(msg)
+    if not 2 <= len(value) <= _MAX_RADIX:
+        msg = "alphabet must hold from 2 to 65536 characters"
+        raise ValueError(msg)
+
+
+def _default_min_length(instance: FormatPreserving) -> int:
+    return min_length_for(len(instance.alphabet)) if len(instance.alphabet) >= 2 else 2
+
+
+def _check_min_length(instance: FormatPreserving, _attribute: object, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = "min_length must be an int"
+        raise TypeError(msg)
+    radix = len(instance.alphabet)
+    if value < 2 or radix**value < _MIN_DOMAIN:
+        msg = (
+            f"min_length must be at least {min_length_for(radix)} for a {radix}-character"
+            " alphabet (radix ** min_length >= 1 000 000, NIST SP 800-38G Rev. 1)"
+        )
+        raise ValueError(msg)
+    if value > _MAX_ENCRYPTED:
+        msg = f"min_length must be at most {_MAX_ENCRYPTED}"
+        raise ValueError(msg)
+
+
+def _check_keep_country_code(instance: FormatPreserving, _attribute: object, value: object) -> None:
+    if not isinstance(value, bool):
+        msg = "keep_country_code must be a bool"
+        raise TypeError(msg)
+    if value and not set(DIGITS) <= set(instance.alphabet):
+        msg = "keep_country_code needs the ten digits in the alphabet"
+        raise ValueError(msg)
+
+
+def tweak_for(domain: str, alphabet: str) -> bytes:
+    """
+    Return the FF1 tweak `FormatPreserving` uses for a domain and an alphabet.
+
+    The first 8 bytes of ``SHA-256(b"custdata/format_preserving/tweak/v1" ||
+    0x00 || UTF-8(NFC(domain)) || 0x00 || UTF-8(alphabet))``.
+
+    Args:
+        domain: The domain.
+        alphabet: The alphabet.
+
+    Returns:
+        The 8-byte tweak.
+    """
+    info = _crypto.info_for("format_preserving", domain).partition(b"\x00")[2]
+    digest = hashlib.sha256(
+        _TWEAK_LABEL + b"\x00" + info + b"\x00" + alphabet.encode("utf-8", "surrogatepass")
+    ).digest()
+    return digest[:_TWEAK_BYTES]
+
+
+@attrs.frozen(kw_only=True)
+class FormatPreserving(BaseTransform):
+    """
+    Encrypt the characters of a string that belong to an alphabet, keeping its shape.
+
+    A phone number stays a phone number of the same length, with its ``+``,
+    spaces, dashes and dots where they were; an account number stays digits.
+    Characters outside the alphabet pass through in place. With
+    ``keep_country_code``, a value starting with ``+`` keeps its country
+    calling code (``+33``, ``+1``, ``+353``) in clear. The key holder gets the
+    value back with `reverse`.
+
+    Outputs are not valid data of their kind: a phone number will usually
+    not pass a phone-number validity check (its prefix may not be allocated),
+    and a card or account number will not pass a Luhn check. Do not feed them
+    to systems that validate, and do not send messages to them.
+
+    Example:
+        >>> from custdata.keys import KeyRing
+        >>> fpe = FormatPreserving(
+        ...     keys=KeyRing.generate(key_id="k1"), domain="phone", keep_country_code=True
+        ... )
+        >>> out = fpe("+33 6 12 34 56 78")
+        >>> out[:4], len(out)
+        ('+33 ', 17)
+        >>> fpe.reverse(out)
+        '+33 6 12 34 56 78'
+
+    **Guarantees**: reversible with the key ring (and the id of the key used,
+    which the output does not carry: see `reverse`); deterministic (linkable);
+    keyed; format preserving (same length, same characters outside the
+    alphabet, alphabet characters stay in the alphabet); the output is
+    still personal data.
+
+    **Does not protect against**: linking and counting (equal inputs give
+    equal outputs); the characters outside the alphabet, the length and the
+    kept country code, which stay in clear; small domains (a 6-digit value
+    has one million possible outputs: FF1 with a short input is a codebook an
+    attacker can build from known pairs); anyone who holds the key ring.
+
+    **Algorithm**: ``K = HKDF-SHA256(master key, salt=b"custdata/v1",
+    info=b"format_preserving" || 0x00 || NFC(domain), 32 bytes)``;
+    ``tweak = SHA-256(b"custdata/format_preserving/tweak/v1" || 0x00 ||
+    UTF-8(NFC(domain)) || 0x00 || UTF-8(alphabet))[:8]`` (`tweak_for`); the
+    alphabet characters of the value, after the kept country code, are read
+    as numerals (a character's numeral is its index in ``alphabet``, radix =
+    ``len(alphabet)``) and encrypted with FF1-AES-256 (NIST SP 800-38G) under
+    ``K`` and ``tweak``; the result is written back into the same positions.
+
+    Args:
+        keys: The key ring; outputs use its active key.
+        domain: Separates uses: two domains give unrelated outputs.
+        alphabet: The characters to encrypt, in numeral order (digits by default).
+        min_length: The fewest alphabet characters a value may have (after a
+            kept country code); shorter values are a per-value
+            `custdata.TransformError`. At least the smallest n with
+            ``len(alphabet) ** n >= 1 000 000`` (the default), per SP 800-38G Rev. 1.
+        keep_country_code: Keep the country calling code of values written
+            ``+<digits>...`` in clear.
+
+    Raises:
+        TypeError: If ``keys`` is not a `custdata.KeyRing`.
+        ValueError: If the domain is empty, the alphabet repeats a character
+            or has fewer than 2 characters, or ``min_length`` is too small.
+    """
+
+    name: ClassVar[str] = "format_preserving"
+    guarantees: ClassVar[Guarantees] = Guarantees(
+        reversible=True,
+        deterministic=True,
+        keyed=True,
+        format_preserving=True,
+        output_is_personal_data=True,
+    )
+    output_type: ClassVar[type] = str
+
+    keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
+    domain: str = attrs.field(validator=check_non_empty)
+    alphabet: str = attrs.field(default=DIGITS, validator=_check_alphabet)
+    min_length: int = attrs.field(
+        default=attrs.Factory(_default_min_length, takes_self=True), validator=_check_min_length
+    )
+    keep_country_code: bool = attrs.field(default=False, validator=_check_keep_country_code)
+    _codec: _Codec = attrs.field(init=False, repr=False, eq=False)
+    _tweak: bytes = attrs.field(init=False, repr=False, eq=False)
+    _ff1s: dict[str, FF1] = attrs.field(init=False, repr=False, eq=False)
+    _ff1: FF1 = attrs.field(init=False, repr=False, eq=False)
+    _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_codec", _Codec(self.alphabet))
+        object.__setattr__(self, "_tweak", tweak_for(self.domain, self.alphabet))
+        object.__setattr__(self, "_ff1s", {})
+        object.__setattr__(self, "_lock", threading.Lock())
+        object.__setattr__(self, "_ff1", self._cipher(self.keys.active))
+
+    def __reduce__(self) -> tuple[object, tuple[dict[str, Any]]]:
+        return (
+            _rebuild,
+            (
+                {
+                    "keys": self.keys,
+                    "domain": self.domain,
+                    "alphabet": self.alphabet,
+                    "min_length": self.min_length,
+                    "keep_country_code": self.keep_country_code,
+                },
+            ),
+        )
+
+    def _cipher(self, key_id: str) -> FF1:
+        ff1 = self._ff1s.get(key_id)
+        if ff1 is None:
+            key = _crypto.derive_key(
+                self.keys, self.name, self.domain, _crypto.FF1_KEY_BYTES, key_id=key_id
+            )
+            ff1 = FF1(key, len(self.alphabet))
+            with self._lock:
+                self._ff1s[key_id] = ff1
+        return ff1
+
+    def _split(self, value: object) -> tuple[str, str, str]:
+        """Return ``(value, kept, body)``: the clear prefix and the characters to encrypt."""
+        if not isinstance(value, str):
+            raise self._error(code="wrong_type", message="expected a string")
+        body = self._codec.extract(value)
+        kept = ""
+        if self.keep_country_code and value[:1] == "+":
+            size = _country_code_length(body)
+            if size == 0:
+                raise self._error(
+                    code="unknown_country_code", message="no known country calling code after '+'"
+                )
+            kept, body = body[:size], body[size:]
+        if len(body) < self.min_length:
+            raise self._error(
+                code="too_short", message=f"fewer than {self.min_length} characters to encrypt"
+            )
+        if len(body) > _MAX_ENCRYPTED:
+            raise self._error(
+                code="too_long", message=f"more than {_MAX_ENCRYPTED} characters to encrypt"
+            )
+        return value, kept, body
+
+    def _one(self, value: object) -> object:
+        original, kept, body = self._split(value)
+        codec = self._codec
+        out = self._ff1._crypt(  # trusted: parsed here
+            [codec.to_int(body)], len(body), self._tweak, decrypt=False, trusted=True
+        )[0]
+        return codec.merge(original, kept + codec.to_str(out, len(body)))
+
+    def _many(self, values: list[object]) -> list[object]:
+        plain = self._many_plain(values)
+        if plain is not None:
+            return plain
+        split = self._split
+        parts = [split(value) for value in values]
+        codec = self._codec
+        to_int = codec.to_int
+        by_length: dict[int, list[int]] = {}
+        for index, (_, _, body) in enumerate(parts):
+            by_length.setdefault(len(body), []).append(index)
+        out: list[object] = [None] * len(values)
+        for length, indices in by_length.items():
+            numbers = [to_int(parts[i][2]) for i in indices]
+            encrypted = self._ff1._crypt(  # trusted: parsed here
+                numbers, length, self._tweak, decrypt=False, trusted=True
+            )
+            to_str = codec.to_str
+            merge = codec.merge
+            for index, number in zip(indices, encrypted, strict=True):
+                original, kept, _ = parts[index]
+                out[index] = merge(original, kept + to_str(number, length))
+        return out
+
+    def _many_plain(self, values: list[object]) -> list[object] | None:
+        """
+        The common column: strings of one length made of alphabet characters only.
+
+        Returns ``None`` for anything else, which the general path handles
+        (and where errors are raised in the order of the values).
+        """
+        if not values or self.keep_country_code:
+            return None
+        try:
+            joined = "".join(cast(list[str], values))
+        except TypeError:
+            return None
+        codec = self._codec
+        lengths = set(map(len, cast(list[str], values)))
+        if len(lengths) != 1 or not codec.is_plain(joined):
+            return None
+        length = lengths.pop()
+        if not self.min_length <= length <= _MAX_ENCRYPTED:
+            return None
+        numbers = codec.to_ints(cast(list[str], values))
+        encrypted = self._ff1._crypt(  # trusted: parsed here
+            numbers, length, self._tweak, decrypt=False, trusted=True
+        )
+        return list(codec.to_strs(encrypted, length))
+
+    def reverse(self, value: object, *, key_id: str | None = None) -> str | None:
+        """
+        Return the value an output of this transform was made from.
+
+        The output does not say which key made it: pass ``key_id`` for outputs
+        made before the key ring was rotated. ``None`` stays ``None``.
+
+        Args:
+            value: An output of this transform (same domain, alphabet and options).
+            key_id: The id of the key the output was made with; the active key by default.
+
+        Returns:
+            The original string.
+
+        Raises:
+            TransformError: If the value is not a string or has too few or too
+                many alphabet characters.
+            KeyRingError: If ``key_id`` is not in the ring.
+        """
+        if value is None:
+            return None
+        original, kept, body = self._split(value)
+        ff1 = self._ff1 if key_id is None else self._cipher(self.keys[key_id].id)
+        codec = self._codec
+        out = ff1._crypt(  # trusted: parsed here
+            [codec.to_int(body)], len(body), self._tweak, decrypt=True, trusted=True
+        )[0]
+        return codec.merge(original, kept + codec.to_str(out, len(body)))
+
+
+def _rebuild(params: dict[str, Any]) -> FormatPreserving:
+    return FormatPreserving(**params)
+
+
+def _country_code_length(digits: str) -> int:
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+    # ITU-T E.164 country calling codes are prefix-free: at most one of these matches.
+    for size in (1, 2, 3):
+        head = digits[:size]
+        if len(head) == size and head.isdigit() and int(head) in COUNTRY_CODE_TO_REGION_CODE:
+            return size
+    return 0
+
+
+class _Codec:
+    """Between strings over an alphabet and the integers FF1 works on."""
+
+    __slots__ = (
+        "_alphabet",
+        "_digits_only",
+        "_from_std",
+        "_index",
+        "_outside",
+        "_radix",
+        "_set",
+        "_to_std",
+    )
+
+    def __init__(self, alphabet: str) -> None:
+        self._alphabet = alphabet
+        self._radix = radix = len(alphabet)
+        self._set = frozenset(alphabet)
+        self._index = {char: index for index, char in enumerate(alphabet)}
+        self._outside = re.compile("[^" + "".join(map(re.escape, alphabet)) + "]")
+        self._digits_only = alphabet == DIGITS
+        self._to_std: dict[int, int] | None = None
+        self._from_std: dict[int, int] | None = None
+        if radix <= len(_STANDARD) and alphabet != _STANDARD[:radix]:
+            self._to_std = str.maketrans(alphabet, _STANDARD[:radix])
+            self._from_std = str.maketrans(_STANDARD[:radix], alphabet)
+
+    def extract(self, value: str) -> str:
+        if self._digits_only and value.isascii() and value.isdigit():
+            return value
+        return self._outside.sub("", value)
+
+    def is_plain(self, text: str) -> bool:
+        """Whether every character of ``text`` is in the alphabet."""
+        if self._digits_only:
+            return text.isascii() and text.isdigit()
+        return self._outside.search(text) is None
+
+    def to_ints(self, bodies: list[str]) -> list[int]:
+        radix = self._radix
+        if radix == 10 and self._to_std is None:
+            return list(map(int, bodies))
+        if radix <= len(_STANDARD) and self._to_std is None:
+            return [int(body, radix) for body in bodies]
+        return [self.to_int(body) for body in bodies]
+
+    def to_strs(self, numbers: list[int], length: int) -> list[str]:
+        spec = _FORMATS.get(self._radix)
+        if spec is None or self._from_std is not None:
+            return [self.to_str(number, length) for number in numbers]
+        return list(map(f"{{:0{length}{spec}}}".format, numbers))
+
+    def to_int(self, body: str) -> int:
+        radix = self._radix
+        if radix <= len(_STANDARD):
+            if self._to_std is not None:
+                body = body.translate(self._to_std)
+            # body holds only [0-9a-z] here, so int() sees no sign, space or underscore.
+            return int(body, radix)
+        index = self._index
+        number = 0
+        for char in body:
+            number = number * radix + index[char]
+        return number
+
+    def to_str(self, number: int, length: int) -> str:
+        radix = self._radix
+        spec = _FORMATS.get(radix)
+        if spec is not None:
+            text = format(number, f"0{length}{spec}")
+        else:
+            # Up to radix 36 the standard symbols, translated below; beyond, the alphabet itself.
+            symbols = _STANDARD if radix <= len(_STANDARD) else self._alphabet
+            chars = [""] * length
+            for position in range(length - 1, -1, -1):
+                number, digit = divmod(number, radix)
+                chars[position] = symbols[digit]
+            text = "".join(chars)
+        if self._from_std is not None:
+            text = text.translate(self._from_std)
+        return text
+
+    def merge(self, original: str, encrypted: str) -> str:
+        """Write the encrypted characters back over the alphabet characters of ``original``."""
+        if len(encrypted) == len(original):
+            return encrypted
+        chars = iter(encrypted)
+        alphabet = self._set
+        return "".join(next(chars) if char in alphabet else char for char in original)
