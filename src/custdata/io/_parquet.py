@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -231,9 +232,12 @@ class ParquetWriter(Writer):
             self._flush()
             self._writer.close()
         except BaseException:
-            self._atomic.abort()
+            self.abort()
             raise
         self._atomic.commit()
 
     def abort(self) -> None:  # documented on Writer
+        # Close pyarrow's writer first: its finaliser would otherwise write to a closed file.
+        with contextlib.suppress(Exception):
+            self._writer.close()
         self._atomic.abort()

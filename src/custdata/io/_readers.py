@@ -121,12 +121,13 @@ class _Shaper:
         kept = [(index, name) for index, name in enumerate(names) if name in self.known]
         hint = single_column_hint(list(header), delimiter) if delimiter is not None else ""
         what = self.record_type.__name__
-        if not kept:
-            raise InputError(
-                f"no column of the header is a field of {what}: is the first line a header, "
-                f"and the delimiter right?{hint}"
-            )
         missing = [name for name in required_columns(self.record_type) if name not in seen]
+        if not kept:
+            # Header cells are not listed: without a header row they would be customer values.
+            raise InputError(
+                f"no column of the header is a field of {what} (missing required columns: "
+                f"{_names(missing)}): is the first line a header, and the delimiter right?{hint}"
+            )
         if missing:
             raise InputError(f"missing required columns for {what}: {_names(missing)}{hint}")
         for name in names:
@@ -332,15 +333,15 @@ def _open_csv(
         decoder = "utf-8" if encoding == "utf-8-sig" else encoding
         delimiter = sniff_delimiter(sample.decode(decoder, errors="replace"))
     lines = LineSource(binary, encoding)
-    cells = csv.reader(lines, delimiter=delimiter)
+    cells = csv.reader(lines, delimiter=delimiter, strict=True)
     header: list[str] | None = None
     try:
         for first in cells:
             if first:
                 header = first
                 break
-    except csv.Error:
-        raise InputError(_csv_problem(lines.line)) from None
+    except csv.Error as error:
+        raise InputError(_csv_problem(lines.line, error)) from None
     if header is None:
         raise InputError(f"empty file, no header: {path.name}")
     header = [unescape_formula(name.strip()) if unescape else name.strip() for name in header]
@@ -359,11 +360,14 @@ def _open_csv(
     )
 
 
-def _csv_problem(line: int) -> str:
-    limit = csv.field_size_limit()
+def _csv_problem(line: int, error: csv.Error) -> str:
+    # csv's messages are fixed texts, but only their kind is used: never echo parser text.
+    if "field larger than field limit" in str(error):
+        limit = csv.field_size_limit()
+        return f"line {line}: a cell is longer than the limit of {limit} characters"
     return (
-        f"line {line}: malformed CSV: a cell longer than {limit} characters, "
-        "or quotes that never close"
+        f"line {line}: malformed CSV: a quoted cell never closes or has text after its "
+        "closing quote"
     )
 
 
@@ -382,8 +386,8 @@ def _csv_batches(
     while True:
         try:
             row = next(cells, None)
-        except csv.Error:
-            raise InputError(_csv_problem(lines.line)) from None
+        except csv.Error as error:
+            raise InputError(_csv_problem(lines.line, error)) from None
         if row is None:
             break
         if not row:

@@ -191,7 +191,7 @@ def open_writer(
     format: str | None = None,
     record_type: type | None = None,
     columns: Sequence[str] | None = None,
-    delimiter: str = ",",
+    delimiter: str | None = None,
     encoding: str = "utf-8",
     escape_formulas: bool = True,
     row_group_size: int = 10_000,
@@ -207,7 +207,7 @@ def open_writer(
             Parquet column types.
         columns: The dotted columns, when writing dicts without a record type
             (required then for CSV and Parquet).
-        delimiter: The CSV delimiter.
+        delimiter: The CSV delimiter; by default tab for ``.tsv``, otherwise ``,``.
         encoding: ``utf-8`` or ``utf-8-sig`` (a byte order mark, for spreadsheets).
         escape_formulas: Escape the CSV cells a spreadsheet would run as
             formulas (`custdata.io.escape_formula`); on by default.
@@ -246,6 +246,8 @@ def open_writer(
     if encoding not in _OUTPUT_ENCODINGS:
         msg = "outputs are written in utf-8 or utf-8-sig"
         raise UsageError(msg)
+    if delimiter is None:
+        delimiter = "\t" if target.suffix.lower() == ".tsv" else ","
     if len(delimiter) != 1 or delimiter in '"\r\n':
         msg = "the delimiter must be one character, not a quote or a line break"
         raise UsageError(msg)

@@ -1,0 +1,164 @@
+"""Reading: header checks, --map, unknown columns, JSONL shapes, file-level errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from custdata.errors import InputError, MissingDependencyError
+from custdata.io import UsageError, infer_format, open_reader, parse_batch
+from custdata.model import Contact, Purchase
+
+
+def write(path: Path, text: str) -> Path:
+    """Write a small UTF-8 file and return its path."""
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class TestInferFormat:
+    @pytest.mark.parametrize(
+        ("name", "expected"),
+        [("a.csv", "csv"), ("a.TSV", "csv"), ("a.ndjson", "jsonl"), ("a.parquet", "parquet")],
+    )
+    def test_from_suffix(self, name: str, expected: str) -> None:
+        """The format follows the suffix, whatever its case."""
+        assert expected == infer_format(name)
+
+    def test_unknown_suffix(self) -> None:
+        """An unknown suffix is a usage error that suggests --format."""
+        with pytest.raises(UsageError, match="--format"):
+            infer_format("clients.xlsx")
+
+
+class TestCsvHeader:
+    def test_map_renames_foreign_headers(self, tmp_path: Path) -> None:
+        """--map reads foreign column names as dotted fields."""
+        path = write(tmp_path / "in.csv", "Identifiant;Nom;Ville\nC-1;Dupont;Lyon\n")
+        mapping = {"Identifiant": "contact_id", "Nom": "family_name", "Ville": "address.city"}
+        with open_reader(path, mapping=mapping, record_type=Contact) as reader:
+            (batch,) = list(reader)
+        (contact,) = parse_batch(batch, Contact).records
+        assert contact.family_name == "Dupont"
+        assert contact.address is not None
+        assert contact.address.city == "Lyon"
+
+    def test_map_to_unknown_field_is_usage_error(self, tmp_path: Path) -> None:
+        """A mapping onto a field the record type lacks is a usage error."""
+        path = write(tmp_path / "in.csv", "Nom\nDupont\n")
+        with pytest.raises(UsageError, match="'nom_de_famille'"):
+            open_reader(path, mapping={"Nom": "nom_de_famille"}, record_type=Contact)
+
+    def test_unknown_columns_are_ignored_and_named(self, tmp_path: Path) -> None:
+        """Columns that are not fields are dropped and listed, never parsed."""
+        path = write(tmp_path / "in.csv", "contact_id,shoe_size,  email \nC-1,43,a@example.org\n")
+        with open_reader(path, record_type=Contact) as reader:
+            rows = [row for batch in reader for row in batch]
+            assert reader.ignored_columns == ["shoe_size"]
+        assert {"contact_id": "C-1", "email": "a@example.org"} == rows[0].values
+
+    def test_missing_required_columns(self, tmp_path: Path) -> None:
+        """A header without a required column is refused, naming the column."""
+        path = write(tmp_path / "in.csv", "purchase_id,contact_id,purchased_at\nP-1,C-1,x\n")
+        with pytest.raises(InputError, match=r"'total\.amount', 'total\.currency'"):
+            open_reader(path, record_type=Purchase)
+
+    def test_wrong_delimiter_hint(self, tmp_path: Path) -> None:
+        """A single-column header holding another delimiter gets a hint."""
+        path = write(tmp_path / "in.csv", "contact_id;email\nC-1;a@example.org\n")
+        with pytest.raises(InputError, match="delimiter looks wrong"):
+            open_reader(path, delimiter=",", record_type=Contact)
+
+    def test_duplicate_columns(self, tmp_path: Path) -> None:
+        """A header naming a column twice is refused."""
+        path = write(tmp_path / "in.csv", "contact_id,email,email\nC-1,a,b\n")
+        with pytest.raises(InputError, match="repeats the columns 'email'"):
+            open_reader(path, record_type=Contact)
+
+    def test_missing_file(self, tmp_path: Path) -> None:
+        """A missing input is an input error."""
+        with pytest.raises(InputError, match="no such file"):
+            open_reader(tmp_path / "nope.csv")
+
+    def test_bom_is_skipped_in_utf8(self, tmp_path: Path) -> None:
+        """A byte order mark does not end up in the first column's name."""
+        path = tmp_path / "in.csv"
+        path.write_bytes(b"\xef\xbb\xbfcontact_id\nC-1\n")
+        with open_reader(path, record_type=Contact) as reader:
+            assert reader.columns == ("contact_id",)
+
+    def test_bad_batch_size(self, tmp_path: Path) -> None:
+        """A batch size below 1 is a usage error."""
+        with pytest.raises(UsageError):
+            open_reader(write(tmp_path / "in.csv", "a\n1\n"), batch_size=0)
+
+
+class TestJsonl:
+    def test_nested_and_flat_objects_both_parse(self, tmp_path: Path) -> None:
+        """JSONL rows may be nested like to_dict or flat with dotted keys."""
+        lines = [
+            {"contact_id": "C-1", "address": {"city": "Lyon"}, "interests": ["a", "b"]},
+            {"contact_id": "C-2", "address.city": "Nantes", "interests": "a|b"},
+            {"contact_id": "C-3", "address": None, "nickname": "x"},
+        ]
+        path = write(tmp_path / "in.jsonl", "".join(json.dumps(line) + "\n" for line in lines))
+        with open_reader(path, record_type=Contact) as reader:
+            rows = [row for batch in reader for row in batch]
+            assert reader.ignored_columns == ["nickname"]
+        parsed = parse_batch(rows, Contact)
+        assert [] == parsed.rejects
+        cities = [c.address.city if c.address else None for c in parsed.records]
+        assert ["Lyon", "Nantes", None] == cities
+        assert parsed.records[0].interests == parsed.records[1].interests == ("a", "b")
+
+    def test_row_numbers_are_line_numbers(self, tmp_path: Path) -> None:
+        """JSONL row numbers are line numbers; blank lines are skipped."""
+        path = write(tmp_path / "in.jsonl", '{"contact_id": "C-1"}\n\n{"contact_id": "C-2"}\n')
+        with open_reader(path, record_type=Contact) as reader:
+            assert [2 - 1, 3] == [row.number for batch in reader for row in batch]
+
+
+class TestParquet:
+    def test_missing_pyarrow_names_the_extra(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without pyarrow, Parquet raises MissingDependencyError naming 'arrow'."""
+        monkeypatch.setitem(sys.modules, "pyarrow", None)
+        monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
+        with pytest.raises(MissingDependencyError) as caught:
+            open_reader(tmp_path / "in.parquet")
+        assert caught.value.extra == "arrow"
+
+    def test_foreign_struct_columns_are_flattened(self, tmp_path: Path) -> None:
+        """A Parquet file with a struct column reads as dotted fields."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table(
+            {"contact_id": ["C-1"], "address": [{"city": "Lyon", "postal_code": "69001"}]}
+        )
+        pq.write_table(table, tmp_path / "in.parquet")
+        with open_reader(tmp_path / "in.parquet", record_type=Contact) as reader:
+            assert reader.total_rows == 1
+            (batch,) = list(reader)
+        (contact,) = parse_batch(batch, Contact).records
+        assert contact.address is not None
+        assert contact.address.postal_code == "69001"
+
+
+class TestImports:
+    def test_import_custdata_loads_no_optional_dependency(self) -> None:
+        """Importing custdata and custdata.io loads neither tqdm nor pyarrow."""
+        import subprocess
+
+        code = (
+            "import sys, custdata, custdata.io;"
+            "print(sorted({'tqdm', 'pyarrow'} & set(sys.modules)))"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert result.stdout.strip() == "[]"
