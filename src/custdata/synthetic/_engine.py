@@ -215,6 +215,10 @@ class Engine:
             _policy_version(first + dt.timedelta(days=i)) for i in range(self.days + 1)
         ]
         self.categories = tuple(CATEGORIES)
+        # Fiction ranges hold few mobile numbers: nobody prefers SMS on a landline.
+        self.channel_prefs = tuple(
+            channel for channel in _CHANNEL_PREFS if profile.phones.mobile or channel != "sms"
+        )
         self.all_products = tuple(
             product for products in pools.products.values() for product in products
         )
@@ -285,7 +289,7 @@ class Engine:
             line2 = rng.choice(_LINE2[self.language]) if rng.random() < 0.1 else None
             address = (line1, line2, postcode, city, region)
         channel_count = rng.choice((1, 1, 2, 2, 3))
-        channels = "|".join(sorted(set(rng.choices(_CHANNEL_PREFS, k=channel_count))))
+        channels = "|".join(sorted(set(rng.choices(self.channel_prefs, k=channel_count))))
         interests = tuple(sorted(set(rng.choices(self.categories, k=rng.randrange(4)))))
         b2b = rng.random() < 0.12
         # More contacts recently than six years ago: the base grows.
@@ -841,8 +845,13 @@ def _invalid_phone(
 ) -> tuple[str, str] | None:
     if person.phone is None:
         return None
-    clean = engine.profile.phones.e164(person.phone)
-    row["phone"] = clean[:-3] if rng.random() < 0.5 else clean + str(rng.randrange(100, 1000))
+    plan = engine.profile.phones
+    clean = plan.e164(person.phone)
+    # Too few or too many digits for any numbering plan.
+    if rng.random() < 0.5:
+        row["phone"] = plan.e164(person.phone[:4])
+    else:
+        row["phone"] = clean + str(rng.randrange(10_000_000, 100_000_000))
     return "phone", clean
 
 
@@ -851,7 +860,10 @@ def _phone_format(
 ) -> tuple[str, str] | None:
     if person.phone is None:
         return None
-    row["phone"] = engine.profile.phones.local(person.phone, rng.randrange(4))
+    # Without an address, normalisation cannot know the country: write the country code.
+    row["phone"] = engine.profile.phones.local(
+        person.phone, rng.randrange(4), international=person.address is None
+    )
     return "phone", engine.profile.phones.e164(person.phone)
 
 
@@ -878,15 +890,17 @@ def _stray_spaces(
 def _wrong_case(
     engine: Engine, rng: random.Random, row: Row, person: _Person
 ) -> tuple[str, str] | None:
-    fields = ["given_name", "family_name"]
+    # Only case that normalisation restores: emails are lower-cased, countries upper-cased.
+    fields = []
     if person.email is not None:
         fields.append("email")
+    if person.address is not None:
+        fields.append("address.country")
+    if not fields:
+        return None
     path = rng.choice(fields)
     clean = str(row[path])
-    changed = clean.upper() if path == "email" or rng.random() < 0.6 else clean.lower()
-    if changed == clean:
-        return None
-    row[path] = changed
+    row[path] = clean.upper() if path == "email" else clean.lower()
     return path, clean
 
 

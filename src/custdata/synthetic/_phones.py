@@ -28,6 +28,7 @@ class PhonePlan:
             ``free_digits`` random digits.
         free_digits: How many digits follow each prefix.
         source: Who reserves these ranges, for the documentation.
+        mobile: Whether the numbers can be mobile numbers (SMS).
     """
 
     country: str
@@ -35,6 +36,7 @@ class PhonePlan:
     blocks: tuple[str, ...]
     free_digits: int
     source: str
+    mobile: bool = False
 
     def draw(self, rng: random.Random) -> str:
         """Return the national significant number of one random fiction number."""
@@ -45,65 +47,66 @@ class PhonePlan:
         """Return a national significant number in E.164 form."""
         return f"+{self.calling_code}{nsn}"
 
-    def local(self, nsn: str, style: int) -> str:
+    def local(self, nsn: str, style: int, *, international: bool = False) -> str:
         """
         Return the number as people write it in its own country (not E.164).
 
         Args:
             nsn: National significant number.
-            style: Which of the usual local spellings (any integer; taken modulo their count).
+            style: Which of the usual spellings (any integer; taken modulo their count).
+            international: Only spellings with the country code (``+33 1 99 ...``),
+                which read the same whatever country a reader assumes.
 
         Returns:
-            The number in a local, non-canonical form that normalisation turns back into E.164.
+            The number in a non-canonical form that normalisation turns back into E.164.
         """
-        return _LOCAL_FORMATS[self.country](nsn, style)
+        forms = _LOCAL_FORMATS[self.country](nsn)
+        if international:
+            forms = tuple(form for form in forms if form.startswith(("+", "00")))
+        return forms[style % len(forms)]
 
 
-def _fr_local(nsn: str, style: int) -> str:
+def _fr_local(nsn: str) -> tuple[str, ...]:
     national = "0" + nsn
     pairs = [national[i : i + 2] for i in range(0, 10, 2)]
-    forms = (
+    return (
         " ".join(pairs),
         ".".join(pairs),
         national,
         "+33 " + nsn[0] + " " + " ".join(pairs[1:]),
     )
-    return forms[style % len(forms)]
 
 
-def _gb_local(nsn: str, style: int) -> str:
+def _gb_local(nsn: str) -> tuple[str, ...]:
     national = "0" + nsn
     if national.startswith("02"):  # 020 7946 0123, 028 9018 0123
         spaced = f"{national[:3]} {national[3:7]} {national[7:]}"
     else:  # 0113 496 0123
         spaced = f"{national[:4]} {national[4:7]} {national[7:]}"
-    forms = (spaced, national, "+44 " + spaced[1:])
-    return forms[style % len(forms)]
+    return (spaced, national, "+44 " + spaced[1:])
 
 
-def _us_local(nsn: str, style: int) -> str:
+def _us_local(nsn: str) -> tuple[str, ...]:
     area, exchange, line = nsn[:3], nsn[3:6], nsn[6:]
-    forms = (
+    return (
         f"({area}) {exchange}-{line}",
         f"{area}-{exchange}-{line}",
         f"{area}.{exchange}.{line}",
+        f"+1 {area}-{exchange}-{line}",
     )
-    return forms[style % len(forms)]
 
 
-def _de_local(nsn: str, style: int) -> str:
+def _de_local(nsn: str) -> tuple[str, ...]:
     # The area code is 2 digits (30, 40, 69, 89) or 3 (221) in the blocks used here.
     area_length = 3 if nsn.startswith("221") else 2
     area, rest = nsn[:area_length], nsn[area_length:]
-    forms = (f"0{area} {rest}", f"0{area}/{rest}", f"0{area}-{rest}", f"+49 {area} {rest}")
-    return forms[style % len(forms)]
+    return (f"0{area} {rest}", f"0{area}/{rest}", f"0{area}-{rest}", f"+49 {area} {rest}")
 
 
-def _intl_fr_local(nsn: str, style: int) -> str:
+def _intl_fr_local(nsn: str) -> tuple[str, ...]:
     # Belgian profiles use French fiction numbers: written the international way.
     pairs = [nsn[1:][i : i + 2] for i in range(0, 8, 2)]
-    forms = ("+33 " + nsn[0] + " " + " ".join(pairs), "0033 " + nsn[0] + " " + " ".join(pairs))
-    return forms[style % len(forms)]
+    return ("+33 " + nsn[0] + " " + " ".join(pairs), "0033 " + nsn[0] + " " + " ".join(pairs))
 
 
 _LOCAL_FORMATS: Final = {
@@ -167,6 +170,7 @@ PHONE_PLANS: Final[dict[str, PhonePlan]] = {
         # 555-0100 to 555-0199 are reserved for fictional use in every area code.
         blocks=tuple(f"{area}55501" for area in _US_AREA_CODES),
         free_digits=2,
+        mobile=True,  # North American numbers do not tell fixed from mobile
         source="NANPA (United States): 555-0100 to 555-0199, reserved for fiction",
     ),
     "DE": PhonePlan(

@@ -20,6 +20,7 @@ import attrs
 from custdata.errors import MissingDependencyError
 from custdata.synthetic._locales import LocaleProfile
 from custdata.synthetic._texts import CATEGORIES, MODEL_NAMES, PRODUCT_NOUNS
+from custdata.validation.postal import canonical_postal_code
 
 __all__ = ["Pools", "Product", "build_pools", "faker_version", "slug"]
 
@@ -123,13 +124,20 @@ def build_pools(profile: LocaleProfile, seed: int) -> Pools:
     companies = _draw(work, "company", _WORK)
     jobs = _draw(work, "job", _WORK)
     slugs = {name: slug(name) or "client" for name in (*female, *male, *family)}
+    # Keep the places whose postal code is well formed for the country (Faker's
+    # German codes, for one, may start with 00, which Germany never assigns).
+    places = tuple(
+        place
+        for place in zip(postcodes, cities, regions, strict=True)
+        if canonical_postal_code(place[0], profile.country) == place[0]
+    )
     return Pools(
         female=female,
         male=male,
         family=family,
         slugs=slugs,
         streets=streets,
-        places=tuple(zip(postcodes, cities, regions, strict=True)),
+        places=places,
         companies=companies,
         jobs=jobs,
         products=_catalogue(profile, seed),
