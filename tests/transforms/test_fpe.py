@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custdata.transforms.fpe import FF1, min_length_for
+from custdata.errors import KeyRingError, TransformError
+from custdata.keys import KeyRing
+from custdata.transforms.fpe import DIGITS, FF1, FormatPreserving, min_length_for, tweak_for
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "nist_ff1" / "ff1_samples.json"
 
@@ -156,3 +161,229 @@ class TestFF1:
     def test_docstring_opens_with_warning(self) -> None:
         """The primitive's docstring opens with a warning."""
         assert (FF1.__doc__ or "").strip().startswith("Warning:")
+
+
+def _ring(key_id: str = "k1") -> KeyRing:
+    return KeyRing.from_mapping({key_id: bytes(range(32))}, active=key_id)
+
+
+def _fpe(domain: str = "phone", **params: Any) -> FormatPreserving:
+    return FormatPreserving(keys=_ring(), domain=domain, **params)
+
+
+_SEPARATED_DIGITS = st.lists(
+    st.one_of(st.sampled_from("0123456789"), st.sampled_from(" -.+()")), max_size=30
+).map("".join)
+
+
+_PHONE_LIKE = st.lists(
+    st.tuples(st.sampled_from("0123456789"), st.sampled_from(["", "", " ", "-", "."])),
+    min_size=8,
+    max_size=20,
+).map(lambda pairs: "".join(digit + sep for digit, sep in pairs))
+
+
+def _is_shape_of(original: str, output: str, alphabet: str) -> bool:
+    return len(original) == len(output) and all(
+        (a in alphabet and b in alphabet) or a == b for a, b in zip(original, output, strict=True)
+    )
+
+
+class TestFormatPreserving:
+    """The FF1 recipe: shape kept, reversible, keyed per domain."""
+
+    @given(_SEPARATED_DIGITS)
+    def test_round_trip_and_shape(self, value: str) -> None:
+        """Outputs keep length and separators, and reverse to the input."""
+        fpe = _fpe()
+        if sum(c.isdigit() for c in value) < fpe.min_length:
+            with pytest.raises(TransformError):
+                fpe(value)
+            return
+        out = fpe(value)
+        assert isinstance(out, str)
+        assert _is_shape_of(value, out, DIGITS)
+        assert value == fpe.reverse(out)
+
+    @given(
+        st.sampled_from(
+            ["0123456789abcdef", "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "01", "αβγδεζηθικλμνξοπρστυφχψω"]
+        ),
+        st.data(),
+    )
+    def test_other_alphabets(self, alphabet: str, data: st.DataObject) -> None:
+        """Any alphabet: characters stay in it, others pass through, reverse inverts."""
+        fpe = _fpe(alphabet=alphabet)
+        body = data.draw(
+            st.lists(st.sampled_from(alphabet + " -"), min_size=fpe.min_length, max_size=40)
+        )
+        value = "".join(body)
+        if sum(c in alphabet for c in value) < fpe.min_length:
+            return
+        out = fpe(value)
+        assert isinstance(out, str)
+        assert _is_shape_of(value, out, alphabet)
+        assert value == fpe.reverse(out)
+
+    def test_large_alphabet(self) -> None:
+        """An alphabet beyond 36 characters works (radix 100)."""
+        alphabet = "".join(chr(0x4E00 + i) for i in range(100))
+        fpe = _fpe(alphabet=alphabet)
+        value = alphabet[5:9]
+        out = fpe(value)
+        assert isinstance(out, str)
+        assert all(c in alphabet for c in out)
+        assert value == fpe.reverse(out)
+
+    @pytest.mark.parametrize(
+        ("value", "kept"),
+        [("+33 6 12 34 56 78", "+33 "), ("+1-202-555-0143", "+1-"), ("+353.87.123.4567", "+353.")],
+    )
+    def test_country_code_kept(self, value: str, kept: str) -> None:
+        """With keep_country_code, the calling code after '+' stays in clear."""
+        fpe = _fpe(keep_country_code=True)
+        out = fpe(value)
+        assert isinstance(out, str)
+        assert out.startswith(kept)
+        assert _is_shape_of(value, out, DIGITS)
+        assert value == fpe.reverse(out)
+
+    def test_country_code_not_kept_by_default(self) -> None:
+        """By default every digit is encrypted."""
+        outputs = {str(_fpe(domain=f"d{i}")("+33 6 12 34 56 78"))[:3] for i in range(20)}
+        assert len(outputs) > 1
+
+    def test_unknown_country_code(self) -> None:
+        """A '+' followed by no known calling code is a per-value error."""
+        with pytest.raises(TransformError) as caught:
+            _fpe(keep_country_code=True)("+999 123 456 789")
+        assert "unknown_country_code" == caught.value.code
+
+    def test_too_short(self) -> None:
+        """A value with fewer alphabet characters than min_length is a per-value error."""
+        with pytest.raises(TransformError) as caught:
+            _fpe(min_length=8)("12-34-567")
+        assert "too_short" == caught.value.code
+        assert "1234" not in str(caught.value)
+
+    @pytest.mark.parametrize("value", [1234567, b"1234567", 12.5])
+    def test_wrong_type(self, value: object) -> None:
+        """A value that is not a string is a per-value error."""
+        with pytest.raises(TransformError) as caught:
+            _fpe()(value)
+        assert "wrong_type" == caught.value.code
+
+    @pytest.mark.parametrize(
+        ("alphabet", "min_length"), [(DIGITS, 5), ("01", 19), ("0123456789abcdef", 4), (DIGITS, 1)]
+    )
+    def test_min_length_checked_at_construction(self, alphabet: str, min_length: int) -> None:
+        """radix ** min_length must reach one million (SP 800-38G Rev. 1)."""
+        with pytest.raises(ValueError, match="min_length"):
+            _fpe(alphabet=alphabet, min_length=min_length)
+
+    @pytest.mark.parametrize(
+        ("alphabet", "expected"), [(DIGITS, 6), ("01", 20), ("0123456789abcdef", 5)]
+    )
+    def test_default_min_length(self, alphabet: str, expected: int) -> None:
+        """The default min_length is the smallest allowed."""
+        assert expected == _fpe(alphabet=alphabet).min_length
+
+    @pytest.mark.parametrize("alphabet", ["0", "00123", ""])
+    def test_bad_alphabet(self, alphabet: str) -> None:
+        """Alphabets need two distinct characters at least."""
+        with pytest.raises(ValueError, match="alphabet"):
+            _fpe(alphabet=alphabet)
+
+    def test_keep_country_code_needs_digits(self) -> None:
+        """keep_country_code is refused with an alphabet lacking digits."""
+        with pytest.raises(ValueError, match="digits"):
+            _fpe(alphabet="ABCDEFGHIJ", keep_country_code=True)
+
+    @given(
+        st.lists(
+            st.one_of(st.none(), _PHONE_LIKE),
+            max_size=30,
+        )
+    )
+    def test_apply_many(self, values: list[str | None]) -> None:
+        """apply_many equals the transform one value at a time, mixed lengths and shapes."""
+        fpe = _fpe()
+        assert [fpe(v) for v in values] == fpe.apply_many(values)
+
+    @given(st.lists(st.integers(0, 10**10 - 1).map(lambda n: f"{n:010d}"), min_size=2, max_size=50))
+    def test_apply_many_plain_column(self, values: list[str]) -> None:
+        """The whole-column path (same length, digits only) equals one value at a time."""
+        fpe = _fpe()
+        assert [fpe(v) for v in values] == fpe.apply_many(values)
+
+    def test_apply_many_error_order(self) -> None:
+        """In a batch, the first bad value's error is raised."""
+        with pytest.raises(TransformError) as caught:
+            _fpe().apply_many(["0612345678", "12", 42])
+        assert "too_short" == caught.value.code
+
+    @given(_PHONE_LIKE)
+    def test_domains_unrelated(self, value: str) -> None:
+        """Two domains give different outputs for one value."""
+        assert _fpe("a")(value) != _fpe("b")(value)
+
+    def test_alphabets_unrelated(self) -> None:
+        """Two alphabets of one radix give unrelated outputs (the tweak covers the alphabet)."""
+        digits = _fpe(alphabet=DIGITS)("0123456789")
+        letters = _fpe(alphabet="abcdefghij")("abcdefghij")
+        assert isinstance(letters, str)
+        assert digits != letters.translate(str.maketrans("abcdefghij", DIGITS))
+
+    def test_documented_algorithm(self) -> None:
+        """The output is FF1 under the documented key and tweak, built here independently."""
+        key = HKDF(
+            algorithm=hashes.SHA256(),
+            length=32,
+            salt=b"custdata/v1",
+            info=b"format_preserving\x00phone",
+        ).derive(bytes(range(32)))
+        tweak = hashlib.sha256(
+            b"custdata/format_preserving/tweak/v1\x00phone\x000123456789"
+        ).digest()[:8]
+        assert tweak == tweak_for("phone", DIGITS)
+        numerals = FF1(key, 10).encrypt([0, 6, 1, 2, 3, 4, 5, 6, 7, 8], tweak)
+        assert "".join(map(str, numerals)) == _fpe()("0612345678")
+
+    def test_reverse_after_rotate(self) -> None:
+        """Outputs made before a rotation reverse with key_id."""
+        ring = _ring()
+        out = FormatPreserving(keys=ring, domain="phone")("0612345678")
+        rotated = FormatPreserving(keys=ring.rotate(key_id="k2"), domain="phone")
+        assert "0612345678" == rotated.reverse(out, key_id="k1")
+        assert out != rotated("0612345678")
+
+    def test_reverse_unknown_key(self) -> None:
+        """An unknown key id is a KeyRingError."""
+        with pytest.raises(KeyRingError):
+            _fpe().reverse("0612345678", key_id="nope")
+
+    def test_none(self) -> None:
+        """None stays None both ways."""
+        assert _fpe()(None) is None
+        assert _fpe().reverse(None) is None
+
+    def test_key_not_shown(self) -> None:
+        """Neither repr nor errors show the key."""
+        fpe = _fpe()
+        assert (
+            "FormatPreserving(domain='phone', alphabet='0123456789', min_length=6,"
+            " keep_country_code=False)" == repr(fpe)
+        )
+        assert bytes(range(32)).hex() not in repr(fpe)
+
+    def test_pickles(self) -> None:
+        """A FormatPreserving pickles and gives the same outputs after."""
+        fpe = _fpe(keep_country_code=True)
+        copy = pickle.loads(pickle.dumps(fpe))  # noqa: S301  # our own bytes
+        assert fpe("+33 6 12 34 56 78") == copy("+33 6 12 34 56 78")
+
+    def test_documents_validity_checks(self) -> None:
+        """The docstring warns that outputs fail phone validity and Luhn checks."""
+        doc = FormatPreserving.__doc__ or ""
+        assert "Luhn" in doc
+        assert "phone-number validity" in doc
