@@ -44,13 +44,13 @@ def contacts() -> list[Contact]:
         ),
         Contact(
             contact_id="C-0002",
-            given_name="=HYPERLINK(\"http://example.org\")",
+            given_name='=HYPERLINK("http://example.org")',
             family_name="-Durand",
             company="@acme",
             job_title="+chef",
             phone="-12.5",
             income_band="'=already quoted",
-            acquisition_source="line\nbreak; and, \"quotes\"",
+            acquisition_source='line\nbreak; and, "quotes"',
         ),
         Contact(contact_id="C-0003"),
     ]

@@ -21,7 +21,7 @@ from custdata.io import (
 from custdata.model import Contact
 
 
-class Boom(Exception):
+class BoomError(Exception):
     """Raised on purpose in the middle of a write."""
 
 
@@ -29,7 +29,7 @@ def rows_then_boom() -> object:
     """Yield a few contacts, then fail."""
     yield Contact(contact_id="C-1")
     yield Contact(contact_id="C-2")
-    raise Boom
+    raise BoomError
 
 
 class TestAtomicWrites:
@@ -37,7 +37,7 @@ class TestAtomicWrites:
     def test_failure_leaves_no_file(self, tmp_path: Path, name: str) -> None:
         """A failure mid-write leaves neither the output nor a temporary file."""
         path = tmp_path / name
-        with pytest.raises(Boom), open_writer(path, record_type=Contact) as writer:
+        with pytest.raises(BoomError), open_writer(path, record_type=Contact) as writer:
             writer.write_records(rows_then_boom())  # type: ignore[arg-type]
         assert [] == list(tmp_path.iterdir())
 
@@ -45,7 +45,7 @@ class TestAtomicWrites:
         """A failed run leaves an existing output as it was."""
         path = tmp_path / "out.csv"
         path.write_text("previous\n", encoding="utf-8")
-        with pytest.raises(Boom), open_writer(path, record_type=Contact) as writer:
+        with pytest.raises(BoomError), open_writer(path, record_type=Contact) as writer:
             writer.write_records(rows_then_boom())  # type: ignore[arg-type]
         assert path.read_text(encoding="utf-8") == "previous\n"
         assert [path] == list(tmp_path.iterdir())
@@ -71,9 +71,11 @@ class TestAtomicWrites:
 
     def test_unknown_column_in_row(self, tmp_path: Path) -> None:
         """A row with a column outside the header is a programming error."""
-        with pytest.raises(ValueError, match="not in the output"):  # noqa: PT012
-            with open_writer(tmp_path / "out.csv", columns=["a"]) as writer:
-                writer.write_rows([{"a": 1, "b": 2}])
+        with (
+            pytest.raises(ValueError, match="not in the output"),
+            open_writer(tmp_path / "out.csv", columns=["a"]) as writer,
+        ):
+            writer.write_rows([{"a": 1, "b": 2}])
         assert [] == list(tmp_path.iterdir())
 
     def test_missing_pyarrow(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,7 +104,7 @@ class TestRejectsWriter:
         lines = path.read_text(encoding="utf-8").splitlines()
         assert lines[0] == ",".join([*REJECT_COLUMNS, "contact_id", "email", "interests"])
         assert lines[1] == (
-            '7,email: not an email address [invalid_email]; '
+            "7,email: not an email address [invalid_email]; "
             "birth_date: expected a date [invalid_date],C-7,'=not-an-email,a|b"
         )
 

@@ -404,14 +404,11 @@ def open_output(
     from custdata.io import open_writer
 
     _check_paths(args)
-    delimiter = args.output_delimiter
-    if delimiter is None:
-        delimiter = "\t" if Path(args.output).suffix.lower() == ".tsv" else ","
     return open_writer(
         args.output,
         record_type=record_type,
         columns=columns,
-        delimiter=delimiter,
+        delimiter=args.output_delimiter,
         encoding=args.output_encoding,
         row_group_size=getattr(args, "batch_size", DEFAULT_BATCH_SIZE),
     )
