@@ -1,0 +1,83 @@
+"""
+Hypothesis strategies for custdata's domain types, valid and deliberately invalid.
+
+Use them in your own property tests::
+
+    from hypothesis import given
+    from custdata.testing import contacts, invalid_emails
+
+    @given(contacts())
+    def test_export_keeps_every_contact(contact): ...
+
+Valid strategies (`contacts`, `emails`, `phones`...) draw values that
+`custdata.validation.validate` accepts without any issue: emails on reserved
+example domains, phones from the ranges reserved for fiction (as
+`custdata.synthetic` uses). Invalid strategies (`invalid_emails`,
+`invalid_contacts`...) draw pairs ``(value, code)``: a value spoiled in one way
+and the validation issue code it must produce. `json_like` draws arbitrary
+JSON-like data, for totality tests of parsers.
+
+Needs the ``testing`` extra (hypothesis): ``pip install 'custdata[testing]'``.
+"""
+
+from __future__ import annotations
+
+from custdata.testing._strategies import (
+    ISSUE_CODES,
+    addresses,
+    aware_datetimes,
+    consents,
+    contacts,
+    countries,
+    currencies,
+    emails,
+    feedback,
+    invalid_consents,
+    invalid_contacts,
+    invalid_currencies,
+    invalid_emails,
+    invalid_feedback,
+    invalid_line_items,
+    invalid_names,
+    invalid_phones,
+    invalid_postal_codes,
+    invalid_purchases,
+    json_like,
+    line_items,
+    money,
+    names,
+    phones,
+    postal_codes,
+    purchases,
+    records,
+)
+
+__all__ = [
+    "ISSUE_CODES",
+    "addresses",
+    "aware_datetimes",
+    "consents",
+    "contacts",
+    "countries",
+    "currencies",
+    "emails",
+    "feedback",
+    "invalid_consents",
+    "invalid_contacts",
+    "invalid_currencies",
+    "invalid_emails",
+    "invalid_feedback",
+    "invalid_line_items",
+    "invalid_names",
+    "invalid_phones",
+    "invalid_postal_codes",
+    "invalid_purchases",
+    "json_like",
+    "line_items",
+    "money",
+    "names",
+    "phones",
+    "postal_codes",
+    "purchases",
+    "records",
+]
