@@ -829,7 +829,7 @@ def _invalid_email(
     elif form == 1:
         bad = f"{local}@@{domain}"
     elif form == 2:
-        bad = f"{local}@{domain.rsplit('.', 1)[0]}"  # no top-level domain
+        bad = f"{local}@example"  # no top-level domain; still the reserved name
     elif form == 3:
         bad = f"{local}@{domain.replace('.', ',')}"
     elif form == 4:

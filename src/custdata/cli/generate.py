@@ -1,0 +1,156 @@
+"""
+``custdata generate``: write a fake customer dataset with its ground truth.
+
+``custdata generate --rows 100000 --locale fr_FR --seed 7 -o data/`` writes
+contacts, purchases, purchase lines, consents and feedback (CSV, Parquet or
+both), the ground truth (near-duplicates, dirty values, emails and phones in
+comments) and ``manifest.json``. Every value is fake: emails on reserved
+example domains, phone numbers from ranges reserved for fiction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from custdata.cli._common import EXIT_OK, UsageError
+
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "write a fake customer dataset (contacts, purchases, consents...) with its ground truth"
+
+_LOCALES = ("de_DE", "en_GB", "en_US", "fr_BE", "fr_FR")
+
+
+def _rows(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        value = -1
+    if value < 0:
+        msg = "expected a non-negative integer"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        msg = "expected a share between 0 and 1, such as 0.05"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = "expected a date as YYYY-MM-DD"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _workers(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = "expected a positive integer"
+        raise argparse.ArgumentTypeError(msg)
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """
+    Add the options of ``custdata generate``.
+
+    Args:
+        parser: The ``custdata generate`` parser.
+    """
+    parser.add_argument(
+        "--rows", type=_rows, required=True, help="how many contacts (near-duplicates included)"
+    )
+    parser.add_argument(
+        "--locale", choices=_LOCALES, default="fr_FR", help="names, addresses, phones, currency"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=None, help="the seed (default: custdata.synthetic's)"
+    )
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, help="the directory to write (created)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("csv", "parquet", "both"),
+        default="csv",
+        help="file format (Parquet needs pyarrow)",
+    )
+    parser.add_argument(
+        "--today",
+        type=_day,
+        default=None,
+        help="the day the data is 'as of', YYYY-MM-DD (default: a fixed day, for reproducibility)",
+    )
+    parser.add_argument(
+        "--dirty", type=_share, default=0.05, help="share of contacts with a spoiled value"
+    )
+    parser.add_argument(
+        "--duplicates",
+        type=_share,
+        default=0.03,
+        help="share of contacts that are near-duplicates of another (at most 0.5)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_workers,
+        default=min(2, os.cpu_count() or 1),
+        help="processes building batches in parallel (the output does not depend on it)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Run ``custdata generate``.
+
+    Args:
+        args: The parsed arguments.
+
+    Returns:
+        0 once every file is written.
+
+    Raises:
+        UsageError: For a share of duplicates above 0.5 or an output that is a file.
+        MissingDependencyError: Without Faker (extra ``synthetic``), or pyarrow for Parquet.
+    """
+    from custdata.synthetic import DEFAULT_SEED, DEFAULT_TODAY, generate_to
+
+    if args.duplicates > 0.5:  # documented in the help
+        msg = "--duplicates must be at most 0.5"
+        raise UsageError(msg)
+    if args.output.exists() and not args.output.is_dir():
+        raise UsageError(f"output is not a directory: {args.output}")
+    manifest = generate_to(
+        args.output,
+        args.rows,
+        locale=args.locale,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
+        dirty=args.dirty,
+        duplicates=args.duplicates,
+        today=DEFAULT_TODAY if args.today is None else args.today,
+        format=args.format,
+        workers=args.workers,
+    )
+    counts = ", ".join(
+        f"{count} {name.replace('_', ' ')}" for name, count in manifest.counts.items()
+    )
+    sys.stdout.write(
+        f"wrote {args.output}: {counts}"
+        f" (seed {manifest.seed}, {manifest.locale}, Faker {manifest.faker_version})\n"
+    )
+    return EXIT_OK
