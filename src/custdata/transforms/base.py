@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import multiprocessing
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -311,16 +312,39 @@ def _arrow_type(pa: Any, output_type: type, outputs: Sequence[object]) -> Any:
     return None
 
 
+# The batch forked workers read: inherited through fork, so it is never pickled.
+_shared_batch: list[object] = []
+
+
 def _run_chunk(transform: BaseTransform, chunk: list[object]) -> list[object]:
     return transform._run_many(chunk, 1)  # same class, another process
 
 
+def _run_shared(transform: BaseTransform, start: int, stop: int) -> list[object]:
+    return transform._run_many(_shared_batch[start:stop], 1)
+
+
 def _parallel(transform: BaseTransform, uniques: list[object], workers: int) -> list[object]:
+    # This process takes the first share and workers - 1 child processes the rest.
+    # With fork (and no other thread, where fork is safe) children read the batch
+    # they inherited; elsewhere their shares are pickled to them.
+    global _shared_batch  # noqa: PLW0603  # read by forked children only
     size = math.ceil(len(uniques) / workers)
-    chunks = [uniques[i : i + size] for i in range(0, len(uniques), size)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        parts = list(pool.map(_run_chunk, [transform] * len(chunks), chunks))
-    return [value for part in parts for value in part]
+    bounds = [(i, min(i + size, len(uniques))) for i in range(size, len(uniques), size)]
+    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    context = multiprocessing.get_context("fork") if fork else None
+    with ProcessPoolExecutor(max_workers=len(bounds), mp_context=context) as pool:
+        if fork:
+            _shared_batch = uniques
+            try:
+                futures = [pool.submit(_run_shared, transform, a, b) for a, b in bounds]
+            finally:
+                _shared_batch = []
+        else:
+            futures = [pool.submit(_run_chunk, transform, uniques[a:b]) for a, b in bounds]
+        first = transform._run_many(uniques[:size], 1)
+        parts = [future.result() for future in futures]
+    return [*first, *(value for part in parts for value in part)]
 
 
 # The registry ----------------------------------------------------------------------

@@ -1,0 +1,217 @@
+"""
+Transforms throughput: Pseudonymise against same-run baselines, masking and truncation.
+
+Workload: 1 000 000 synthetic emails in which each distinct value appears 1.2
+times on average (833 334 distinct values), shuffled with a fixed seed.
+
+Measured, as values per second (median of ``--repeat`` runs):
+
+- a bare Python loop of ``hmac.digest(key, v.encode(), "sha256")`` (the baseline);
+- ``Pseudonymise.apply_many`` on one thread, and with ``workers=2``;
+- presidio-anonymizer's ``hash`` operator (sha256, fixed salt so that it is
+  deterministic) on 100 000 values, through ``AnonymizerEngine.anonymize`` as
+  documented, and called directly; it runs in ``.venv-bench`` (``make
+  bench-env``) when presidio is not importable here;
+- ``MaskEmail`` and ``TruncatePostcode`` through ``apply_many`` and ``apply_arrow``.
+
+Run: ``.venv/bin/python benchmarks/bench_transforms.py [--repeat 3] [--size 1000000]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
+PRESIDIO_SIZE = 100_000
+
+
+def emails(size: int, repeat: float = 1.2, seed: int = 20240630) -> list[str]:
+    """``size`` emails, each distinct one appearing ``repeat`` times on average."""
+    rng = random.Random(seed)
+    first = ["jean", "marie", "pierre", "sophie", "luc", "camille", "élodie", "françois", "léa"]
+    last = ["dupont", "martin", "bernard", "durand", "lefèvre", "moreau", "garnier", "roux"]
+    hosts = ["example.fr", "orange.fr", "free.fr", "gmail.com", "laposte.net", "sfr.fr"]
+    distinct = round(size / repeat)
+    values = [
+        f"{rng.choice(first)}.{rng.choice(last)}{i}@{rng.choice(hosts)}" for i in range(distinct)
+    ]
+    values += rng.choices(values, k=size - distinct)
+    rng.shuffle(values)
+    return values
+
+
+def postcodes(size: int, seed: int = 7) -> list[str]:
+    """``size`` French postcodes (5 digits, about 40 000 distinct)."""
+    rng = random.Random(seed)
+    return [f"{rng.randrange(1000, 96000):05d}" for _ in range(size)]
+
+
+def timed(function: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
+    """Median and all wall-clock durations of ``repeat`` calls."""
+    durations = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        durations.append(time.perf_counter() - start)
+    return statistics.median(durations), durations
+
+
+def presidio_rates(size: int, repeat: int) -> dict[str, Any]:
+    """Values/s of presidio's hash operator (engine and direct); run where presidio imports."""
+    from presidio_anonymizer import AnonymizerEngine
+    from presidio_anonymizer.entities import OperatorConfig, RecognizerResult
+    from presidio_anonymizer.operators import Hash
+
+    values = emails(size)
+    salt = b"0123456789abcdef0123456789abcdef"
+    engine = AnonymizerEngine()
+    operators = {"DEFAULT": OperatorConfig("hash", {"hash_type": "sha256", "salt": salt})}
+
+    def through_engine() -> list[str]:
+        return [
+            engine.anonymize(
+                text=v,
+                analyzer_results=[RecognizerResult("EMAIL_ADDRESS", 0, len(v), 1.0)],
+                operators=operators,
+            ).text
+            for v in values
+        ]
+
+    operator = Hash()
+    params = {"hash_type": "sha256", "salt": salt}
+
+    def direct() -> list[str]:
+        return [operator.operate(v, params) for v in values]
+
+    import presidio_anonymizer
+
+    engine_s, _ = timed(through_engine, repeat)
+    direct_s, _ = timed(direct, repeat)
+    return {
+        "version": getattr(presidio_anonymizer, "__version__", "?"),
+        "engine": size / engine_s,
+        "operator": size / direct_s,
+    }
+
+
+def run_presidio(size: int, repeat: int) -> dict[str, Any] | None:
+    """Presidio figures from this interpreter, or from .venv-bench, or None if neither has it."""
+    try:
+        import presidio_anonymizer  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        return presidio_rates(size, repeat)
+    if not BENCH_PYTHON.exists():
+        return None
+    command = [str(BENCH_PYTHON), __file__, "--presidio-only", "--size", str(size)]
+    command += ["--repeat", str(repeat)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(f"presidio run failed in {BENCH_PYTHON}:\n{done.stderr[-2000:]}")
+        return None
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    result["python"] = str(BENCH_PYTHON)
+    return result
+
+
+def line(label: str, size: int, seconds: float, baseline: float | None = None) -> float:
+    """Print one result; return values/s."""
+    rate = size / seconds
+    ratio = f"  {rate / baseline:5.2f}x bare loop" if baseline else ""
+    print(f"  {label:<52} {rate:>12,.0f} values/s{ratio}")
+    return rate
+
+
+def main() -> int:  # noqa: PLR0915  # one linear script, easier to read whole
+    """Run the benchmark and print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--presidio-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.presidio_only:
+        print(json.dumps(presidio_rates(min(args.size, PRESIDIO_SIZE), args.repeat)))
+        return 0
+
+    from custdata import KeyRing
+    from custdata.transforms import MaskEmail, Pseudonymise, TruncatePostcode
+
+    size, repeat = args.size, args.repeat
+    values = emails(size)
+    ring = KeyRing.generate()
+    pseudo = Pseudonymise(keys=ring, domain="email")
+    key = ring.derive("pseudonymise", "email")
+    print(
+        f"transforms benchmark: {size:,} emails, {len(set(values)):,} distinct;"
+        f" median of {repeat} runs; Python {sys.version.split()[0]}"
+    )
+
+    def bare() -> list[bytes]:
+        return [hmac.digest(key, v.encode(), "sha256") for v in values]
+
+    bare_s, bare_all = timed(bare, repeat)
+    one_s, one_all = timed(lambda: pseudo.apply_many(values), repeat)
+    two_s, two_all = timed(lambda: pseudo.apply_many(values, workers=2), repeat)
+    if pseudo.apply_many(values[:1000], workers=1) != [pseudo(v) for v in values[:1000]]:
+        raise SystemExit("apply_many disagrees with the per-value loop")
+
+    print("Pseudonymise (HMAC-SHA256, 128-bit hex pseudonyms)")
+    base = line("bare loop hmac.digest(key, v.encode(), 'sha256')", size, bare_s)
+    line("Pseudonymise.apply_many (1 thread)", size, one_s, base)
+    line("Pseudonymise.apply_many(workers=2)", size, two_s, base)
+    for label, runs in (("bare", bare_all), ("apply_many", one_all), ("workers=2", two_all)):
+        print(f"    runs {label}: " + ", ".join(f"{s:.3f}s" for s in runs))
+
+    presidio = run_presidio(min(size, PRESIDIO_SIZE), repeat)
+    if presidio is None:
+        print("  presidio-anonymizer: SKIPPED (not importable here and no .venv-bench;")
+        print("  run `make bench-env` to install the baselines)")
+    else:
+        one_rate = size / one_s
+        where = presidio.get("python", sys.executable)
+        print(f"presidio-anonymizer {presidio['version']} hash (sha256, fixed salt), via {where}")
+        for kind in ("engine", "operator"):
+            rate = presidio[kind]
+            print(
+                f"  {'hash via ' + kind:<52} {rate:>12,.0f} values/s"
+                f"  apply_many is {one_rate / rate:5.1f}x faster"
+            )
+
+    print("MaskEmail and TruncatePostcode")
+    mask = MaskEmail()
+    mask_s, _ = timed(lambda: mask.apply_many(values), repeat)
+    line("MaskEmail.apply_many", size, mask_s)
+    codes = postcodes(size)
+    trunc = TruncatePostcode()
+    trunc_s, _ = timed(lambda: trunc.apply_many(codes), repeat)
+    line("TruncatePostcode.apply_many", size, trunc_s)
+    try:
+        import pyarrow as pa
+    except ImportError:
+        print("  apply_arrow: SKIPPED (pyarrow is not installed: pip install 'custdata[arrow]')")
+        return 0
+    email_array = pa.array(values)
+    code_array = pa.array(codes)
+    arrow_mask_s, _ = timed(lambda: mask.apply_arrow(email_array), repeat)
+    line("MaskEmail.apply_arrow", size, arrow_mask_s)
+    arrow_trunc_s, _ = timed(lambda: trunc.apply_arrow(code_array), repeat)
+    line("TruncatePostcode.apply_arrow", size, arrow_trunc_s)
+    if mask.apply_arrow(email_array[:1000]).to_pylist() != mask.apply_many(values[:1000]):
+        raise SystemExit("apply_arrow disagrees with apply_many")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
