@@ -38,6 +38,7 @@ never reaches an empty AES-SIV plaintext (which the OpenSSL of some
 """
 _SIV_TAG_BYTES: Final = 16
 _MAX_KEY_ID_BYTES: Final = 255
+_URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
 _BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -168,7 +169,7 @@ class Tokenise(BaseTransform):
         header = self._header
         associated = [header]
         encrypt = self._siv.encrypt
-        encode = base64.urlsafe_b64encode
+        b2a = binascii.b2a_base64
         out: list[object] = []
         append = out.append
         for value in cast(list[str], values):
@@ -178,7 +179,8 @@ class Tokenise(BaseTransform):
                 raise self._error(
                     code="unencodable", message="the string cannot be encoded as UTF-8"
                 ) from None
-            append(encode(header + encrypt(plaintext, associated)).rstrip(b"=").decode("ascii"))
+            token = b2a(header + encrypt(plaintext, associated), newline=False)
+            append(token.translate(_URLSAFE).rstrip(b"=").decode("ascii"))
         return out
 
     def reverse(self, token: object) -> str | None:
