@@ -12,17 +12,26 @@ from typing import Final
 
 from custdata.errors import Issue
 
-__all__ = ["MAX_AGE_YEARS", "birth_date_issues"]
+__all__ = ["MAX_AGE_YEARS", "birth_date_issues", "oldest_birth_date"]
 
 MAX_AGE_YEARS: Final = 120
 """A birth date more than this many years before ``today`` is reported."""
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
+def oldest_birth_date(today: dt.date) -> dt.date:
+    """
+    Return the earliest birth date accepted on ``today``: `MAX_AGE_YEARS` years before it.
+
+    Args:
+        today: The current date.
+
+    Returns:
+        The same day and month `MAX_AGE_YEARS` years earlier (28 February for 29 February).
+    """
     try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February in a year that is not a leap year
-        return day.replace(year=day.year - years, day=28)
+        return today.replace(year=today.year - MAX_AGE_YEARS)
+    except ValueError:  # 29 February, and that year is not a leap year
+        return today.replace(year=today.year - MAX_AGE_YEARS, day=28)
 
 
 def birth_date_issues(value: dt.date, path: str, *, today: dt.date | None) -> list[Issue]:
@@ -48,7 +57,7 @@ def birth_date_issues(value: dt.date, path: str, *, today: dt.date | None) -> li
         return []
     if value > today:
         return [Issue(path=path, code="birth_date_in_future", message="is after today")]
-    if value < _years_before(today, MAX_AGE_YEARS):
+    if value < oldest_birth_date(today):
         return [
             Issue(
                 path=path,

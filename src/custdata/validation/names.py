@@ -24,6 +24,7 @@ __all__ = ["name_issues", "normalise_name"]
 _FULL_WIDTH: Final = {0xFF01 + offset: 0x21 + offset for offset in range(0x5E)} | {0x3000: 0x20}
 _FORBIDDEN: Final = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 _DIGIT: Final = re.compile(r"\d")
+_SUSPECT: Final = re.compile(_FORBIDDEN.pattern[:-1] + r"\d]")
 
 
 def normalise_name(value: str) -> str:
@@ -62,6 +63,8 @@ def name_issues(value: str, path: str, *, person: bool) -> list[Issue]:
         ``name_contains_digits`` (warning) for a person's name holding digits.
     """
     issues: list[Issue] = []
+    if _SUSPECT.search(value) is None:  # one search for the common case: nothing to say
+        return issues
     if _FORBIDDEN.search(value) is not None:
         issues.append(
             Issue(

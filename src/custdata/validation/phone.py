@@ -24,6 +24,7 @@ __all__ = [
     "check_region",
     "normalise_phone",
     "parse_phone",
+    "supported_regions",
 ]
 
 INVALID_PHONE: Final = "invalid_phone"
@@ -105,6 +106,16 @@ def _lib() -> _Lib:
     if _LIB is None:
         _LIB = _Lib()
     return _LIB
+
+
+def supported_regions() -> frozenset[str]:
+    """
+    Return the regions libphonenumber knows (ISO 3166-1 alpha-2 codes, and a few more).
+
+    Returns:
+        A frozenset such as ``{"FR", "BE", ...}``.
+    """
+    return _lib().regions
 
 
 def check_region(region: str) -> str:
