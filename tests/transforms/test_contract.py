@@ -99,6 +99,25 @@ CASES: dict[str, Case] = {
         lambda ring: {"keys": ring, "domain": "email"}, _text, ("jean.dupont@example.fr", "")
     ),
     "redact": Case(lambda _: {}, _text | st.integers(), ("x", 3)),
+    "shift_date": Case(
+        lambda ring: {
+            "keys": ring,
+            "domain": "orders",
+            "max_days": 30,
+            "subject_field": "customer",
+            "field": "ordered_on",
+        },
+        st.fixed_dictionaries(
+            {
+                "customer": st.text(min_size=1, max_size=12),
+                "ordered_on": st.dates(min_value=date(1900, 1, 1), max_value=date(9000, 1, 1)),
+            }
+        ),
+        (
+            {"customer": "c-1", "ordered_on": date(2024, 3, 1)},
+            {"customer": "c-2", "ordered_on": date(2023, 12, 31), "total": 12},
+        ),
+    ),
     "tokenise": Case(
         lambda ring: {"keys": ring, "domain": "email"}, _text, ("jean.dupont@example.fr", "")
     ),

@@ -140,9 +140,10 @@ class TestShiftDate:
         assert [shift.apply_row(row) for row in rows] == shift.apply_rows(rows)
 
     def test_apply_row_needs_field(self) -> None:
-        """Without a field, apply_row is a programming error."""
-        with pytest.raises(TypeError, match="field"):
+        """Without a field, apply_row is a per-value error naming the problem."""
+        with pytest.raises(TransformError) as caught:
             _shift().apply_row({"customer": "c-1"})
+        assert "no_field" == caught.value.code
 
     def test_missing_subject(self) -> None:
         """A row without its subject is a per-value error."""
@@ -182,11 +183,29 @@ class TestShiftDate:
             _shift().offset(subject)
         assert "wrong_subject_type" == caught.value.code
 
-    def test_call_needs_row(self) -> None:
-        """Called on a bare value, it says it needs the row."""
+    def test_call_on_bare_date(self) -> None:
+        """Called on a bare date, it refuses: a date carries no subject."""
         with pytest.raises(TransformError) as caught:
-            _shift()(date(2024, 1, 1))
-        assert "needs_row" == caught.value.code
+            _shift(field="d")(date(2024, 1, 1))
+        assert "wrong_type" == caught.value.code
+
+    def test_call_on_row(self) -> None:
+        """Called on a row, it returns a copy with the field shifted; reverse undoes it."""
+        shift = _shift(field="d")
+        row = {"customer": "c-1", "d": date(2024, 1, 1), "other": 3}
+        out = shift(row)
+        assert {**row, "d": shift.apply_row(row)} == out
+        assert row == shift.reverse(out)
+        assert {"customer": "c-1"} == shift({"customer": "c-1"})
+        assert shift.reverse(None) is None
+
+    @given(st.lists(st.fixed_dictionaries({"customer": SUBJECTS, "d": DATES}), max_size=10))
+    def test_round_trip_rows(self, rows: list[dict[str, object]]) -> None:
+        """reverse inverts the transform on rows, and apply_many equals the loop."""
+        shift = _shift(field="d")
+        out = shift.apply_many(rows)
+        assert [shift(row) for row in rows] == out
+        assert rows == [shift.reverse(row) for row in out]
 
     def test_unshift_after_rotate(self) -> None:
         """Dates shifted before a rotation shift back with key_id."""

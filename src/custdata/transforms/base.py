@@ -362,6 +362,7 @@ _BUILTINS: Final[dict[str, str]] = {
     "mask_phone": "custdata.transforms.masking:MaskPhone",
     "pseudonymise": "custdata.transforms.pseudonymise:Pseudonymise",
     "redact": "custdata.transforms.masking:Redact",
+    "shift_date": "custdata.transforms.shift:ShiftDate",
     "tokenise": "custdata.transforms.tokenise:Tokenise",
     "top_code": "custdata.transforms.generalise:TopCode",
     "truncate_date": "custdata.transforms.generalise:TruncateDate",

@@ -62,9 +62,11 @@ class ShiftDate(BaseTransform):
     output*, such as its pseudonym, so the key holder can shift back with
     `unshift` after the subject id was pseudonymised.
 
-    It is a row transform: `apply_row` reads the subject from ``subject_field``
-    and shifts ``field`` (or the field it is given). Calling it on a bare value
-    raises `custdata.TransformError` (code ``needs_row``).
+    It reads the subject from another field of the row: `apply_row` returns
+    the shifted value of ``field`` (or of the field it is given), and calling
+    the transform on a row (a mapping) returns a copy of the row with
+    ``field`` shifted, which `reverse` undoes. A bare date is refused
+    (`custdata.TransformError`, code ``wrong_type``): it carries no subject.
 
     Example:
         >>> from datetime import date
@@ -126,7 +128,8 @@ class ShiftDate(BaseTransform):
         format_preserving=True,
         output_is_personal_data=True,
     )
-    output_type: ClassVar[type] = date
+    output_type: ClassVar[type] = dict
+    """Called on a row, it returns a row; `apply_row` returns the date."""
 
     keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
     domain: str = attrs.field(validator=check_non_empty)
@@ -158,9 +161,50 @@ class ShiftDate(BaseTransform):
         return mac
 
     def _one(self, value: object) -> object:
-        raise self._error(
-            code="needs_row", message="shifting needs the subject: use apply_row or shift"
-        )
+        if not isinstance(value, Mapping):
+            raise self._error(code="wrong_type", message="expected a row (a mapping)")
+        name = self._field_name(None)
+        row = cast(Mapping[str, object], value)
+        shifted = self.apply_row(row, name)
+        if shifted is None:
+            return dict(row)
+        return {**row, name: shifted}
+
+    def reverse(self, row: object, *, key_id: str | None = None) -> dict[str, object] | None:
+        """
+        Undo the transform on a row: shift ``field`` back by the row's subject's offset.
+
+        Args:
+            row: A row returned by this transform (a mapping); ``None`` stays ``None``.
+            key_id: The key the row was shifted with; the active key by default.
+
+        Returns:
+            A copy of the row with the original date.
+
+        Raises:
+            TransformError: If the row is not a mapping or its values are of the wrong type.
+            KeyRingError: If ``key_id`` is not in the ring.
+        """
+        if row is None:
+            return None
+        if not isinstance(row, Mapping):
+            raise self._error(code="wrong_type", message="expected a row (a mapping)")
+        name = self._field_name(None)
+        mapping = cast(Mapping[str, object], row)
+        value = mapping.get(name)
+        if value is None:
+            return dict(mapping)
+        subject = mapping.get(self.subject_field)
+        return {**mapping, name: self._move(value, -self.offset(subject, key_id=key_id))}
+
+    def _field_name(self, field: str | None) -> str:
+        name = field if field is not None else self.field
+        if name is None:
+            raise self._error(
+                code="no_field",
+                message="no date field: give field= when building it, or to apply_row",
+            )
+        return name
 
     def offset(self, subject: object, *, key_id: str | None = None) -> int:
         """
@@ -271,13 +315,10 @@ class ShiftDate(BaseTransform):
             The shifted value (``None`` if the field is ``None`` or absent).
 
         Raises:
-            TransformError: If the subject is missing or a value is of the wrong type.
-            TypeError: If no field is given here or at construction.
+            TransformError: If the subject is missing, a value is of the wrong type,
+                or no field is given here or at construction (code ``no_field``).
         """
-        name = field if field is not None else self.field
-        if name is None:
-            msg = "ShiftDate.apply_row needs the date field: pass field= here or when building it"
-            raise TypeError(msg)
+        name = self._field_name(field)
         value = row.get(name)
         if value is None:
             return None
@@ -298,12 +339,8 @@ class ShiftDate(BaseTransform):
 
         Raises:
             TransformError: As `apply_row`, for the first bad row.
-            TypeError: If no field is given here or at construction.
         """
-        name = field if field is not None else self.field
-        if name is None:
-            msg = "ShiftDate.apply_rows needs the date field: pass field= here or when building it"
-            raise TypeError(msg)
+        name = self._field_name(field)
         offsets: dict[object, int] = {}
         out: list[object] = []
         subject_field = self.subject_field
