@@ -150,11 +150,14 @@ class MaskEmail(BaseTransform):
                 pc.or_(pc.invert(has_dot), pc.greater(pc.utf8_length(tld), 0)),
             ),
         )
-        if not pc.all(pc.or_(ok, pc.is_null(array))).as_py():
+        if pc.any(pc.invert(ok)).as_py():
             raise self._error(code="invalid_email", message="not an email address")
         if self.keep_length:
-            local_mask = pc.binary_repeat(self.mask_char, pc.subtract(pc.utf8_length(local), 1))
-            host_mask = pc.binary_repeat(self.mask_char, pc.subtract(pc.utf8_length(host), 1))
+            # Clamped at 0: null slots hold no length, and repeat refuses negative counts.
+            local_hidden = pc.max_element_wise(pc.subtract(pc.utf8_length(local), 1), 0)
+            host_hidden = pc.max_element_wise(pc.subtract(pc.utf8_length(host), 1), 0)
+            local_mask = pc.binary_repeat(self.mask_char, local_hidden)
+            host_mask = pc.binary_repeat(self.mask_char, host_hidden)
         else:
             local_mask = host_mask = pa.scalar(self.mask_char * self.mask_length)
         suffix = pc.if_else(has_dot, pc.binary_join_element_wise(".", tld, ""), "")
@@ -319,7 +322,9 @@ class Mask(BaseTransform):
         size = pc.utf8_length(array)
         first, last = self.keep_first, self.keep_last
         long_enough = pc.greater(size, first + last)
-        middle = pc.if_else(long_enough, pc.subtract(size, first + last), size)
+        middle = pc.max_element_wise(
+            pc.if_else(long_enough, pc.subtract(size, first + last), size), 0
+        )
         head = pc.if_else(long_enough, pc.utf8_slice_codeunits(array, 0, first), "")
         tail = pc.if_else(
             pc.and_(long_enough, pa.scalar(last > 0)),
