@@ -50,6 +50,7 @@ from custdata.model import (
 
 if TYPE_CHECKING:
     from custdata.keys import Key, KeyProvider, KeyRing
+    from custdata.transforms.fpe import FormatPreserving
     from custdata.transforms.generalise import (
         AgeBand,
         BottomCode,
@@ -60,6 +61,8 @@ if TYPE_CHECKING:
     )
     from custdata.transforms.masking import Mask, MaskEmail, MaskPhone, Redact
     from custdata.transforms.pseudonymise import Pseudonymise
+    from custdata.transforms.shift import ShiftDate
+    from custdata.transforms.tokenise import Tokenise, detokenise
     from custdata.validation.records import normalise, validate, validate_many
     from custdata.validation.report import Report
 
@@ -76,6 +79,7 @@ __all__ = [
     "CustDataError",
     "Feedback",
     "FeedbackKind",
+    "FormatPreserving",
     "Gender",
     "InputError",
     "InvalidToken",
@@ -99,6 +103,8 @@ __all__ = [
     "Redact",
     "Report",
     "Severity",
+    "ShiftDate",
+    "Tokenise",
     "TopCode",
     "TransformError",
     "TruncateDate",
@@ -106,6 +112,7 @@ __all__ = [
     "ValidationError",
     "__version__",
     "categories",
+    "detokenise",
     "from_dict",
     "normalise",
     "to_dict",
@@ -119,6 +126,7 @@ _LAZY: Final[dict[str, str]] = {
     "AgeBand": "custdata.transforms.generalise",
     "BottomCode": "custdata.transforms.generalise",
     "Bucket": "custdata.transforms.generalise",
+    "FormatPreserving": "custdata.transforms.fpe",
     "Key": "custdata.keys",
     "KeyProvider": "custdata.keys",
     "KeyRing": "custdata.keys",
@@ -128,9 +136,12 @@ _LAZY: Final[dict[str, str]] = {
     "Pseudonymise": "custdata.transforms.pseudonymise",
     "Redact": "custdata.transforms.masking",
     "Report": "custdata.validation.report",
+    "ShiftDate": "custdata.transforms.shift",
+    "Tokenise": "custdata.transforms.tokenise",
     "TopCode": "custdata.transforms.generalise",
     "TruncateDate": "custdata.transforms.generalise",
     "TruncatePostcode": "custdata.transforms.generalise",
+    "detokenise": "custdata.transforms.tokenise",
     "normalise": "custdata.validation.records",
     "validate": "custdata.validation.records",
     "validate_many": "custdata.validation.records",

@@ -25,6 +25,7 @@ from custdata.transforms.base import (
 )
 
 if TYPE_CHECKING:
+    from custdata.transforms.fpe import FormatPreserving
     from custdata.transforms.generalise import (
         AgeBand,
         BottomCode,
@@ -35,12 +36,15 @@ if TYPE_CHECKING:
     )
     from custdata.transforms.masking import Mask, MaskEmail, MaskPhone, Redact
     from custdata.transforms.pseudonymise import Pseudonymise
+    from custdata.transforms.shift import ShiftDate
+    from custdata.transforms.tokenise import Tokenise, detokenise
 
 __all__ = [
     "AgeBand",
     "BaseTransform",
     "BottomCode",
     "Bucket",
+    "FormatPreserving",
     "Guarantees",
     "Mask",
     "MaskEmail",
@@ -48,10 +52,13 @@ __all__ = [
     "Pseudonymise",
     "Redact",
     "RowTransform",
+    "ShiftDate",
+    "Tokenise",
     "TopCode",
     "Transform",
     "TruncateDate",
     "TruncatePostcode",
+    "detokenise",
     "get",
     "names",
     "register",
@@ -62,14 +69,18 @@ _LAZY: Final[dict[str, str]] = {
     "AgeBand": "custdata.transforms.generalise",
     "BottomCode": "custdata.transforms.generalise",
     "Bucket": "custdata.transforms.generalise",
+    "FormatPreserving": "custdata.transforms.fpe",
     "Mask": "custdata.transforms.masking",
     "MaskEmail": "custdata.transforms.masking",
     "MaskPhone": "custdata.transforms.masking",
     "Pseudonymise": "custdata.transforms.pseudonymise",
     "Redact": "custdata.transforms.masking",
+    "ShiftDate": "custdata.transforms.shift",
+    "Tokenise": "custdata.transforms.tokenise",
     "TopCode": "custdata.transforms.generalise",
     "TruncateDate": "custdata.transforms.generalise",
     "TruncatePostcode": "custdata.transforms.generalise",
+    "detokenise": "custdata.transforms.tokenise",
 }
 
 
