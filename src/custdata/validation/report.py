@@ -34,7 +34,7 @@ class Report:
         [('email', 'invalid_email')]
 
     Attributes:
-        issues: Every problem found, in field order: errors and warnings.
+        issues: Every problem found, errors and warnings, grouped by field in a stable order.
     """
 
     issues: tuple[Issue, ...] = attrs.field(default=(), converter=_issue_tuple)

@@ -1,0 +1,215 @@
+"""
+Validate and normalise a customer file: canonical values out, untrustworthy rows aside.
+
+Each row is checked against the record type, then its content is validated
+(emails, phones, names, postal codes, birth dates, money, scores, consent; see
+docs/validation.md). Rows without errors are written normalised: E.164 phones,
+lower-case emails, NFC names, national postal codes. Rows that do not fit the
+record type or have an error are rejected; give ``--rejects FILE`` to keep them
+with their issues and their values as read (an internal file, for fixing).
+Warnings do not reject a row. A summary by field and code is printed on stderr,
+and the counts reconcile: rows read = rows written + rows rejected.
+The exit code is 3 when rows were rejected.
+
+example:
+  custdata validate contacts.csv -o normalised.csv --rejects rejects.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import contextlib
+import datetime as dt
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Final
+
+from custdata.cli._common import (
+    Counts,
+    UsageError,
+    add_input_arguments,
+    add_output_arguments,
+    finish,
+    open_input,
+    open_output,
+    open_rejects,
+    record_type_from,
+    warn_ignored_columns,
+)
+
+if TYPE_CHECKING:
+    from custdata.errors import Issue
+    from custdata.io import Reader, Reject, RejectsWriter
+
+HELP = "validate and normalise a file: canonical values out, rows with errors to --rejects"
+
+_SUMMARY_LINES: Final = 40
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        msg = "expected a date as YYYY-MM-DD"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """
+    Add the arguments of ``custdata validate``.
+
+    Args:
+        parser: The sub-command's parser.
+    """
+    add_input_arguments(parser)
+    add_output_arguments(parser)
+    group = parser.add_argument_group("validation")
+    group.add_argument(
+        "--region",
+        default="FR",
+        metavar="CC",
+        help="country assumed when a row has no address country: national phone numbers "
+        "are read in it, postal codes checked against it (default: FR)",
+    )
+    group.add_argument(
+        "--today",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the date birth dates are checked against (default: the current date)",
+    )
+    group.add_argument(
+        "--keep-email-case",
+        action="store_true",
+        help="keep the case of the part of emails before the @ (default: lower-cased)",
+    )
+
+
+class _Summary:
+    """Issues counted by field, code and severity, for the closing table."""
+
+    def __init__(self) -> None:
+        self.counts: collections.Counter[tuple[str, str, str]] = collections.Counter()
+
+    def add(self, issues: tuple[Issue, ...]) -> None:
+        for issue in issues:
+            self.counts[(_field(issue.path), issue.code, str(issue.severity))] += 1
+
+    def print(self) -> None:
+        if not self.counts:
+            sys.stderr.write("custdata validate: no issues found\n")
+            return
+        rows = sorted(self.counts.items(), key=lambda item: (item[0][0], item[0][1]))
+        width_field = max(5, *(len(key[0]) for key, _ in rows))
+        width_code = max(4, *(len(key[1]) for key, _ in rows))
+        sys.stderr.write("custdata validate: issues by field and code\n")
+        sys.stderr.write(f"  {'field':<{width_field}}  {'code':<{width_code}}  severity  count\n")
+        for (field, code, severity), count in rows[:_SUMMARY_LINES]:
+            sys.stderr.write(
+                f"  {field:<{width_field}}  {code:<{width_code}}  {severity:<8}  {count}\n"
+            )
+        if len(rows) > _SUMMARY_LINES:
+            sys.stderr.write(f"  and {len(rows) - _SUMMARY_LINES} more lines\n")
+
+
+def _field(path: str) -> str:
+    """Group list items under their list: ``lines[3].quantity`` -> ``lines[].quantity``."""
+    if "[" not in path:
+        return path or "<record>"
+    parts = []
+    for part in path.split("."):
+        head, bracket, _rest = part.partition("[")
+        parts.append(f"{head}[]" if bracket else part)
+    return ".".join(parts)
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Run ``custdata validate``.
+
+    Args:
+        args: The parsed arguments.
+
+    Returns:
+        0, or 3 if rows were rejected.
+
+    Raises:
+        UsageError: For an unknown ``--region``.
+    """
+    from custdata.io import Reject, parse_batch, progress
+    from custdata.model import flat_columns
+    from custdata.validation import validate_many
+    from custdata.validation.phone import check_region
+
+    try:
+        region = check_region(args.region)
+    except ValueError as exception:
+        raise UsageError(f"--region: {exception}") from None
+    # The command line may read the clock; the library never does.
+    today = args.today or dt.datetime.now(dt.UTC).astimezone().date()
+    record_type = record_type_from(args)
+    counts = Counts()
+    summary = _Summary()
+    warned: set[str] = set()
+    with contextlib.ExitStack() as stack:
+        # Opening the input first: a bad header fails before any output exists.
+        reader: Reader = stack.enter_context(open_input(args, record_type))
+        warn_ignored_columns(reader, warned)
+        writer = stack.enter_context(open_output(args, record_type))
+        rejects = open_rejects(args, reader.columns or flat_columns(record_type))
+        if rejects is not None:
+            stack.enter_context(rejects)
+        clean: list[object] = []
+        refused: list[Reject] = []  # shape rejects join content rejects until the next flush
+        # Row number and values of each record handed to validate_many, in order.
+        pending: collections.deque[tuple[int, object]] = collections.deque()
+
+        def parsed_records() -> Iterator[object]:
+            for batch in progress(reader, total=reader.total_rows, desc="validate", weight=len):
+                parsed = parse_batch(batch, record_type)
+                values = {row.number: row.values for row in batch}
+                pending.extend((number, values[number]) for number in parsed.row_numbers)
+                for reject in parsed.rejects:
+                    summary.add(reject.issues)
+                refused.extend(parsed.rejects)
+                counts.add(read=len(batch), written=0, rejects=())
+                yield from parsed.records
+
+        results = validate_many(
+            parsed_records(),
+            batch_size=args.batch_size,
+            region=region,
+            today=today,
+            lowercase_local_part=not args.keep_email_case,
+        )
+        for record, report in results:
+            number, row_values = pending.popleft()
+            summary.add(report.issues)
+            if report.ok:
+                clean.append(record)
+            else:
+                refused.append(Reject(row=number, values=row_values, issues=report.issues))  # type: ignore[arg-type]  # a row's mapping
+            if len(clean) + len(refused) >= args.batch_size:
+                _flush(clean, refused, writer, rejects, counts)
+        _flush(clean, refused, writer, rejects, counts)
+        warn_ignored_columns(reader, warned)
+        counts.check()
+    summary.print()
+    return finish("validate", counts, rejects_path=args.rejects)
+
+
+def _flush(
+    clean: list[object],
+    refused: list[Reject],
+    writer: object,
+    rejects: RejectsWriter | None,
+    counts: Counts,
+) -> None:
+    writer.write_records(clean)  # type: ignore[attr-defined]  # a custdata.io.Writer
+    refused.sort(key=lambda reject: reject.row)  # shape and content rejects, in input order
+    if rejects is not None and refused:
+        rejects.write(refused)
+    counts.add(read=0, written=len(clean), rejects=refused)
+    clean.clear()
+    refused.clear()
