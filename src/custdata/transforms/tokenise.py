@@ -94,8 +94,8 @@ class Tokenise(BaseTransform):
 
     **Does not protect against**: linking (equal values give equal tokens);
     counting (frequent values stay frequent); length (a token grows with its
-    value, about 4/3 of its UTF-8 length plus 24 characters); anyone who holds
-    the key ring.
+    value, about 4/3 of its UTF-8 length plus 28 characters with a two-character
+    key id); anyone who holds the key ring.
 
     **Algorithm**: ``K = HKDF-SHA256(master key, salt=b"custdata/v1",
     info=b"tokenise" || 0x00 || NFC(domain), 64 bytes)``;
