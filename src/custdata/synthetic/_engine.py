@@ -53,6 +53,10 @@ LINE_COLUMNS: Final = (
 """Columns of the purchase lines file: the purchase, the line's position, then the `LineItem`."""
 
 _HISTORY_DAYS: Final = 6 * 365
+_TIMES_OF_DAY: Final = tuple(  # people act by day: 07:00:00 to 22:59:59
+    f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
+    for second in range(7 * 3600, 23 * 3600)
+)
 _MONTH_WEIGHTS: Final = (1.1, 0.75, 0.8, 0.8, 0.85, 0.85, 1.05, 0.7, 0.85, 0.95, 1.5, 1.9)
 _WEEKDAY_WEIGHTS: Final = (0.9, 0.9, 0.95, 1.0, 1.1, 1.3, 0.85)
 _EMAIL_DOMAINS: Final = (
@@ -222,13 +226,26 @@ class Engine:
         self.all_products = tuple(
             product for products in pools.products.values() for product in products
         )
+        # The columns of a purchase line that depend on the product only, built once.
+        self.line_templates: dict[str, Row] = {
+            product.sku: {
+                "purchase_id": None,
+                "line_number": None,
+                "sku": product.sku,
+                "quantity": None,
+                "unit_price.amount": _amount(product.price_cents),
+                "unit_price.currency": profile.currency,
+                "name": product.name,
+                "category": product.category,
+            }
+            for product in self.all_products
+        }
 
     # --- time ----------------------------------------------------------------------
 
     def _moment(self, rng: random.Random, day: int) -> str:
-        second = rng.randrange(7 * 3600, 23 * 3600)  # people act by day
-        hours, rest = divmod(second, 3600)
-        return f"{self.day_text[day]}T{hours:02d}:{rest // 60:02d}:{rest % 60:02d}+00:00"
+        times = _TIMES_OF_DAY
+        return f"{self.day_text[day]}T{times[int(rng.random() * len(times))]}+00:00"
 
     def _seasonal_day(self, rng: random.Random, low: int, high: int) -> int:
         """Draw a day in [low, high) with seasonal weights."""
@@ -535,18 +552,9 @@ class Engine:
                 product = rng.choice(self.all_products)
             quantity = 1 if rng.random() < 0.8 else rng.choice((2, 2, 3, 4))
             subtotal += quantity * product.price_cents
-            lines.append(
-                {
-                    "purchase_id": None,
-                    "line_number": None,
-                    "sku": product.sku,
-                    "quantity": quantity,
-                    "unit_price.amount": _amount(product.price_cents),
-                    "unit_price.currency": currency,
-                    "name": product.name,
-                    "category": product.category,
-                }
-            )
+            line = self.line_templates[product.sku].copy()
+            line["quantity"] = quantity
+            lines.append(line)
         sales = month in {1, 7, 11}
         discount = 0
         if rng.random() < (0.35 if sales else 0.12):
