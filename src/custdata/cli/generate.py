@@ -11,6 +11,7 @@ example domains, phone numbers from ranges reserved for fiction.
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import os
 import sys
@@ -128,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         UsageError: For a share of duplicates above 0.5 or an output that is a file.
         MissingDependencyError: Without Faker (extra ``synthetic``), or pyarrow for Parquet.
     """
+    from custdata.io import progress
     from custdata.synthetic import DEFAULT_SEED, DEFAULT_TODAY, generate_to
 
     if args.duplicates > 0.5:  # documented in the help
@@ -135,17 +137,31 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(msg)
     if args.output.exists() and not args.output.is_dir():
         raise UsageError(f"output is not a directory: {args.output}")
-    manifest = generate_to(
-        args.output,
-        args.rows,
-        locale=args.locale,
-        seed=DEFAULT_SEED if args.seed is None else args.seed,
-        dirty=args.dirty,
-        duplicates=args.duplicates,
-        today=DEFAULT_TODAY if args.today is None else args.today,
-        format=args.format,
-        workers=args.workers,
+    # The generator pushes batch sizes; the bar pulls them one at a time.
+    sizes: collections.deque[int] = collections.deque()
+    bar = progress(
+        iter(sizes.popleft, -1), total=args.rows, desc="generate", unit="contacts", weight=int
     )
+
+    def advance(size: int) -> None:
+        sizes.append(size)
+        next(bar)
+
+    try:
+        manifest = generate_to(
+            args.output,
+            args.rows,
+            locale=args.locale,
+            seed=DEFAULT_SEED if args.seed is None else args.seed,
+            dirty=args.dirty,
+            duplicates=args.duplicates,
+            today=DEFAULT_TODAY if args.today is None else args.today,
+            format=args.format,
+            workers=args.workers,
+            on_batch=advance,
+        )
+    finally:
+        bar.close()  # type: ignore[attr-defined]  # progress returns a generator
     counts = ", ".join(
         f"{count} {name.replace('_', ' ')}" for name, count in manifest.counts.items()
     )
