@@ -16,7 +16,7 @@ from typing import Final
 
 from custdata.errors import Issue, Severity
 
-__all__ = ["name_issues", "normalise_name"]
+__all__ = ["flag_issues", "name_issues", "normalise_name", "text_flags"]
 
 # U+FF01..U+FF5E are the full-width forms of U+0021..U+007E; U+3000 is the
 # ideographic space. NFKC would fold them too, but also ligatures, superscripts
@@ -49,6 +49,21 @@ def normalise_name(value: str) -> str:
     return " ".join(unicodedata.normalize("NFC", folded).split())
 
 
+def text_flags(value: str) -> tuple[bool, bool]:
+    """
+    Tell whether a text holds forbidden characters, and whether it holds digits.
+
+    Args:
+        value: The text.
+
+    Returns:
+        ``(has_control_characters, has_digits)``.
+    """
+    if _SUSPECT.search(value) is None:  # one search for the common case: nothing to say
+        return False, False
+    return _FORBIDDEN.search(value) is not None, _DIGIT.search(value) is not None
+
+
 def name_issues(value: str, path: str, *, person: bool) -> list[Issue]:
     """
     Check a name or short text; return its issues (an empty list when it is fine).
@@ -62,10 +77,14 @@ def name_issues(value: str, path: str, *, person: bool) -> list[Issue]:
         ``invalid_characters`` (error) for control characters or lone surrogates,
         ``name_contains_digits`` (warning) for a person's name holding digits.
     """
+    forbidden, digits = text_flags(value)
+    return flag_issues(path, forbidden=forbidden, digits=digits and person)
+
+
+def flag_issues(path: str, *, forbidden: bool, digits: bool) -> list[Issue]:
+    """Return the issues that `text_flags` found, for the field at ``path``."""
     issues: list[Issue] = []
-    if _SUSPECT.search(value) is None:  # one search for the common case: nothing to say
-        return issues
-    if _FORBIDDEN.search(value) is not None:
+    if forbidden:
         issues.append(
             Issue(
                 path=path,
@@ -73,7 +92,7 @@ def name_issues(value: str, path: str, *, person: bool) -> list[Issue]:
                 message="contains control characters or invalid Unicode",
             )
         )
-    if person and _DIGIT.search(value) is not None:
+    if digits:
         issues.append(
             Issue(
                 path=path,

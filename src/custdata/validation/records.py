@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -23,7 +23,7 @@ from custdata.validation.consent import consent_issues
 from custdata.validation.dates import birth_date_issues, oldest_birth_date
 from custdata.validation.email import canonical_email, email_issue
 from custdata.validation.money import money_issues, normalise_currency
-from custdata.validation.names import name_issues, normalise_name
+from custdata.validation.names import flag_issues, normalise_name, text_flags
 from custdata.validation.phone import PhoneResult, PhoneType, check_region, phone_issue
 from custdata.validation.postal import (
     COUNTRIES,
@@ -39,32 +39,42 @@ __all__ = ["normalise", "validate", "validate_many"]
 R = TypeVar("R")
 
 _MISS: Final = object()
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+_COPIERS: dict[type, Callable[[Any, dict[str, object]], Any]] = {}
 
 
-def _evolve(record: R, changes: dict[str, object]) -> R:
+def _copier(cls: type) -> Callable[[Any, dict[str, object]], Any]:
     """
-    Return a copy of a record with some fields replaced: ``attrs.evolve``, faster.
+    Build the function that copies a record of ``cls`` with some fields replaced.
 
     The replaced values are canonical forms of values of the same types, so the
     converters and validators that ``__init__`` would run again have nothing to
-    do: setting the slots directly halves the cost of normalising a record. A
+    do: setting the slots directly, in code generated once per class as attrs
+    itself does, copies a record three times faster than ``attrs.evolve``. A
     class with an ``__attrs_post_init__`` goes through ``attrs.evolve``.
     """
+    if hasattr(cls, "__attrs_post_init__"):
+        return lambda record, changes: attrs.evolve(record, **changes)
+    names = [field.name for field in attrs.fields(cls)]
+    lines = ["def copy(record, changes):", "    new = _new(_cls)"]
+    lines += [f"    _set(new, {name!r}, record.{name})" for name in names]
+    lines += ["    for name, value in changes.items():", "        _set(new, name, value)"]
+    lines += ["    return new"]
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_set": object.__setattr__}
+    exec("\n".join(lines), namespace)  # noqa: S102  # attrs field names are identifiers
+    copy: Callable[[Any, dict[str, object]], Any] = namespace["copy"]
+    return copy
+
+
+def _evolve(record: R, changes: dict[str, object]) -> R:
+    """Return a copy of a record with the fields in ``changes`` replaced."""
     cls = type(record)
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        if hasattr(cls, "__attrs_post_init__"):
-            return attrs.evolve(record, **changes)  # type: ignore[misc]  # an attrs record
-        names = tuple(field.name for field in attrs.fields(cls))  # type: ignore[arg-type]  # an attrs record
-        _FIELD_NAMES[cls] = names
-    new: R = object.__new__(cls)
-    for name in names:
-        _set(new, name, changes[name] if name in changes else getattr(record, name))
+    copy = _COPIERS.get(cls)
+    if copy is None:
+        copy = _COPIERS[cls] = _copier(cls)
+    new: R = copy(record, changes)
     return new
 
 
-_set: Final = object.__setattr__
 _EMPTY_REPORT: Final = Report()
 _MOBILE_TYPES: Final = frozenset(
     {PhoneType.MOBILE, PhoneType.FIXED_LINE_OR_MOBILE, PhoneType.PERSONAL_NUMBER}
@@ -80,7 +90,9 @@ class _Context:
         "oldest_birth_date",
         "phone_regions",
         "phones",
+        "postal_codes",
         "region",
+        "texts",
         "today",
     )
 
@@ -95,6 +107,8 @@ class _Context:
         self.lowercase_local_part = lowercase_local_part
         self.emails: dict[str, str | None] = {}
         self.phones: dict[str, dict[str, PhoneResult | None]] = {}  # region -> value ->
+        self.postal_codes: dict[str, dict[str, str | None]] = {}  # country -> value ->
+        self.texts: dict[str, tuple[str, bool, bool]] = {}  # value -> canonical, flags
 
     def email(self, value: str) -> str | None:
         cached = self.emails.get(value, _MISS)
@@ -113,12 +127,33 @@ class _Context:
             by_value[value] = cached
         return cached  # type: ignore[return-value]  # _MISS was replaced above
 
+    def text(self, value: str) -> tuple[str, bool, bool]:
+        cached = self.texts.get(value)
+        if cached is None:
+            canonical = normalise_name(value)
+            cached = (canonical, *text_flags(canonical))
+            self.texts[value] = cached
+        return cached
+
+    def postal_code(self, value: str, country: str) -> str | None:
+        by_value = self.postal_codes.get(country)
+        if by_value is None:
+            by_value = self.postal_codes[country] = {}
+        cached = by_value.get(value, _MISS)
+        if cached is _MISS:
+            cached = canonical_postal_code(value, country)
+            by_value[value] = cached
+        return cached  # type: ignore[return-value]  # _MISS was replaced above
+
     def trim(self, cache_size: int) -> None:
         """Empty each cache that holds more than ``cache_size`` values."""
         if len(self.emails) > cache_size:
             self.emails.clear()
-        if sum(len(by_value) for by_value in self.phones.values()) > cache_size:
-            self.phones.clear()
+        if len(self.texts) > cache_size:
+            self.texts.clear()
+        for nested in (self.phones, self.postal_codes):
+            if sum(len(by_value) for by_value in nested.values()) > cache_size:
+                nested.clear()
 
 
 # --- field helpers: return the canonical value, append issues --------------------------
@@ -131,15 +166,16 @@ def _identifier(value: object, path: str, issues: list[Issue]) -> None:
         issues.append(blank_identifier(path))
 
 
-def _text(value: object, path: str, issues: list[Issue], *, person: bool) -> object:
+def _text(value: object, path: str, issues: list[Issue], ctx: _Context, *, person: bool) -> object:
     """Return the canonical text (``None`` when blank); the value itself if not text."""
     if not isinstance(value, str):
         issues.append(wrong_type(path, "text"))
         return value
-    canonical = normalise_name(value)
+    canonical, forbidden, digits = ctx.text(value)
     if not canonical:
         return None
-    issues.extend(name_issues(canonical, path, person=person))
+    if forbidden or (digits and person):
+        issues.extend(flag_issues(path, forbidden=forbidden, digits=digits and person))
     return canonical
 
 
@@ -185,7 +221,7 @@ def _address(
     for name in ("line1", "line2", "city", "region"):
         value = getattr(address, name)
         if value is not None:
-            canonical = _text(value, prefix + name, issues, person=False)
+            canonical = _text(value, prefix + name, issues, ctx, person=False)
             if canonical != value:
                 changes[name] = canonical
     country = _address_country(address.country, prefix, changes, issues, ctx)
@@ -196,7 +232,7 @@ def _address(
         elif not code.strip():
             changes["postal_code"] = None
         elif country is not None:
-            canonical_code = canonical_postal_code(code, country)
+            canonical_code = ctx.postal_code(code, country)
             if canonical_code is None:
                 issues.append(postal_code_issue(prefix + "postal_code", code))
             elif canonical_code != code:
@@ -305,7 +341,7 @@ def _contact(record: Contact, ctx: _Context) -> tuple[Contact, list[Issue]]:
     ):
         value = getattr(record, name)
         if value is not None:
-            canonical = _text(value, name, issues, person=person)
+            canonical = _text(value, name, issues, ctx, person=person)
             if canonical != value:
                 changes[name] = canonical
     region = ctx.region
