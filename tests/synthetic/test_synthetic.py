@@ -399,3 +399,31 @@ class TestGenerateTo:
         with pytest.raises(ValueError, match="format"):
             generate_to(tmp_path / "x", 5, format="xlsx")
         assert not (tmp_path / "x").exists()
+
+
+class TestOptionalDependencies:
+    def test_missing_faker(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without Faker, generating raises MissingDependencyError naming the extra."""
+        import sys
+
+        from custdata.errors import MissingDependencyError
+
+        monkeypatch.setitem(sys.modules, "faker", None)
+        with pytest.raises(MissingDependencyError) as info:
+            generate(5, seed=987_654)
+        assert info.value.extra == "synthetic"
+
+    def test_import_custdata_loads_neither(self) -> None:
+        """import custdata loads neither Faker nor hypothesis nor these packages."""
+        import subprocess
+        import sys
+
+        code = (
+            "import sys, custdata; "
+            "print([m for m in ('faker', 'hypothesis', 'custdata.synthetic', 'custdata.testing')"
+            " if m in sys.modules])"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        )
+        assert result.stdout.strip() == "[]"

@@ -134,3 +134,19 @@ class TestJsonLike:
                 stack.extend(item.values())
             else:
                 assert item is None or isinstance(item, bool | int | float | str)
+
+
+class TestMissingHypothesis:
+    def test_import_without_hypothesis(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without hypothesis, importing custdata.testing raises MissingDependencyError."""
+        import importlib
+        import sys
+
+        from custdata.errors import MissingDependencyError
+
+        for name in ("custdata.testing", "custdata.testing._strategies"):
+            monkeypatch.delitem(sys.modules, name)
+        monkeypatch.setitem(sys.modules, "hypothesis", None)
+        with pytest.raises(MissingDependencyError) as info:
+            importlib.import_module("custdata.testing")
+        assert info.value.extra == "testing"
