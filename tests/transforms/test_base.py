@@ -71,6 +71,21 @@ class TestBaseTransform:
         values: list[object] = [1, True, 0.0, -0.0, Decimal("1.0"), Decimal("1.00"), 1]
         assert [t(v) for v in values] == t.apply_many(values)
 
+    def test_large_batches(self) -> None:
+        """Large batches, nearly all distinct or repetitive, equal the per-value loop."""
+        t = Mask(keep_first=1)
+        distinct: list[object] = [f"value{i}" for i in range(10_000)] + [None]
+        repeated: list[object] = [f"v{i % 50}" for i in range(10_000)] + [None]
+        assert [t(v) for v in distinct] == t.apply_many(distinct)
+        assert [t(v) for v in repeated] == t.apply_many(repeated)
+
+    def test_large_repetitive_batches_merged(self) -> None:
+        """A large batch with few distinct values computes each once."""
+        t = Counting()
+        values: list[object] = [i % 50 for i in range(10_000)]
+        t.apply_many(values)
+        assert 50 == len(t.calls)
+
     def test_unhashable_values(self) -> None:
         """Unhashable values go through one at a time."""
         t = Counting()

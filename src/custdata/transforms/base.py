@@ -132,6 +132,11 @@ class RowTransform(Protocol):
 # zones) are not: they are transformed one occurrence at a time.
 _DEDUP_SAFE: Final[frozenset[type]] = frozenset({str, int, bytes, date, type(None)})
 
+# apply_many always merges equal values in batches up to this size; above it, a
+# sample of this many values decides (see BaseTransform._worth_merging).
+_MERGE_ALWAYS_BELOW: Final = 4096
+_SAMPLE: Final = 2048
+
 # Below this many distinct values a process pool costs more than it saves.
 _MIN_PARALLEL: Final = 20_000
 
@@ -198,7 +203,12 @@ class BaseTransform:
         Transform a batch, computing each distinct value once and keeping order.
 
         The result equals ``[self(v) for v in values]``; for a bad value it
-        raises the error ``self`` would raise on the first bad value.
+        raises the error ``self`` would raise on the first bad value. Equal
+        values are merged only when equality means identity (`str`, `int`,
+        `bytes`, `datetime.date`). Batches of more than 4 096 values that a
+        sample shows to be nearly all distinct are transformed in place when
+        the transform is deterministic: merging would cost more than it saves,
+        and the results are the same.
 
         Args:
             values: The values (``None`` stays ``None``).
@@ -221,13 +231,40 @@ class BaseTransform:
             values = list(values)
         if not set(map(type, values)) <= _DEDUP_SAFE:
             return self._apply_mixed(values)
+        if not self._worth_merging(values):
+            return self._in_place(values, workers)
         table = dict.fromkeys(values)
+        if len(table) == len(values):
+            return self._in_place(values, workers)
         table.pop(None, None)
         uniques = list(table)
-        results = self._run_many(uniques, workers)
-        table = dict(zip(uniques, results, strict=True))
+        # Filling the existing table in place avoids building (and resizing) a second one.
+        table.update(zip(uniques, self._run_many(uniques, workers), strict=True))
         table[None] = None
         return list(map(table.__getitem__, values))
+
+    def _worth_merging(self, values: Sequence[object]) -> bool:
+        # Merging equal values costs a hash table over the batch and a lookup per
+        # value: on large batches that look nearly all distinct it costs more than
+        # it saves. A deterministic transform gives the same results either way, so
+        # the choice is made from a strided sample; small batches and other
+        # transforms are always merged.
+        size = len(values)
+        if size <= _MERGE_ALWAYS_BELOW or not self.guarantees.deterministic:
+            return True
+        sample = [v for v in values[:: size // _SAMPLE] if v is not None]
+        repeats = len(sample) - len(set(sample))
+        if not repeats:
+            return False
+        # Birthday estimate of the number of distinct values in the batch.
+        return len(sample) ** 2 / (2 * repeats) < size / 2
+
+    def _in_place(self, values: Sequence[object], workers: int) -> list[object]:
+        present = [value for value in values if value is not None]
+        if len(present) == len(values):
+            return self._run_many(present, workers)
+        done = iter(self._run_many(present, workers))
+        return [None if value is None else next(done) for value in values]
 
     def _run_many(self, uniques: list[object], workers: int) -> list[object]:
         if workers > 1 and len(uniques) >= _MIN_PARALLEL:
