@@ -94,12 +94,12 @@ def presidio_rates(size: int, repeat: int) -> dict[str, Any]:
     def direct() -> list[str]:
         return [operator.operate(v, params) for v in values]
 
-    import presidio_anonymizer
+    from importlib.metadata import version
 
     engine_s, _ = timed(through_engine, repeat)
     direct_s, _ = timed(direct, repeat)
     return {
-        "version": getattr(presidio_anonymizer, "__version__", "?"),
+        "version": version("presidio-anonymizer"),
         "engine": size / engine_s,
         "operator": size / direct_s,
     }
@@ -161,18 +161,42 @@ def main() -> int:  # noqa: PLR0915  # one linear script, easier to read whole
     def bare() -> list[bytes]:
         return [hmac.digest(key, v.encode(), "sha256") for v in values]
 
-    bare_s, bare_all = timed(bare, repeat)
-    one_s, one_all = timed(lambda: pseudo.apply_many(values), repeat)
-    two_s, two_all = timed(lambda: pseudo.apply_many(values, workers=2), repeat)
+    # Rounds interleave the three measures, so that a busy machine slows them alike;
+    # ratios are taken within each round, then the median across rounds.
+    runs: dict[str, list[float]] = {"bare": [], "one": [], "two": []}
+    for _ in range(repeat):
+        runs["bare"].append(timed(bare, 1)[0])
+        runs["one"].append(timed(lambda: pseudo.apply_many(values), 1)[0])
+        runs["two"].append(timed(lambda: pseudo.apply_many(values, workers=2), 1)[0])
     if pseudo.apply_many(values[:1000], workers=1) != [pseudo(v) for v in values[:1000]]:
         raise SystemExit("apply_many disagrees with the per-value loop")
 
+    def ratio(kind: str) -> float:
+        return statistics.median(b / s for b, s in zip(runs["bare"], runs[kind], strict=True))
+
     print("Pseudonymise (HMAC-SHA256, 128-bit hex pseudonyms)")
-    base = line("bare loop hmac.digest(key, v.encode(), 'sha256')", size, bare_s)
-    line("Pseudonymise.apply_many (1 thread)", size, one_s, base)
-    line("Pseudonymise.apply_many(workers=2)", size, two_s, base)
-    for label, runs in (("bare", bare_all), ("apply_many", one_all), ("workers=2", two_all)):
-        print(f"    runs {label}: " + ", ".join(f"{s:.3f}s" for s in runs))
+    line("bare loop hmac.digest(key, v.encode(), 'sha256')", size, statistics.median(runs["bare"]))
+    one_s = statistics.median(runs["one"])
+    print(
+        f"  {'Pseudonymise.apply_many (1 thread)':<52} {size / one_s:>12,.0f} values/s"
+        f"  {ratio('one'):5.2f}x bare loop (median of per-round ratios)"
+    )
+    print(
+        f"  {'Pseudonymise.apply_many(workers=2)':<52}"
+        f" {size / statistics.median(runs['two']):>12,.0f} values/s"
+        f"  {ratio('two'):5.2f}x bare loop (median of per-round ratios)"
+    )
+    for label, kind in (("bare", "bare"), ("apply_many", "one"), ("workers=2", "two")):
+        print(f"    runs {label}: " + ", ".join(f"{s:.3f}s" for s in runs[kind]))
+
+    distinct = values[:200_000]
+    distinct = list(dict.fromkeys(distinct))
+    loop_s, _ = timed(lambda: [pseudo(v) for v in distinct], repeat)
+    many_s, _ = timed(lambda: pseudo.apply_many(distinct), repeat)
+    print(
+        f"  all-distinct batch of {len(distinct):,}: apply_many takes"
+        f" {many_s / loop_s:.2f}x the time of [t(v) for v in values]"
+    )
 
     presidio = run_presidio(min(size, PRESIDIO_SIZE), repeat)
     if presidio is None:
