@@ -491,7 +491,7 @@ class KeyRing:
             KeyRingError: If the file exists and ``overwrite`` is false, or it
                 cannot be written.
         """
-        write_private_file(Path(path), self.to_json().encode("utf-8"), overwrite=overwrite)
+        _write_private_file(Path(path), self.to_json().encode("utf-8"), overwrite=overwrite)
 
     @classmethod
     def from_env(
@@ -518,7 +518,7 @@ class KeyRing:
         return cls.from_json(text)
 
 
-def write_private_file(path: Path, data: bytes, *, overwrite: bool = False) -> None:
+def _write_private_file(path: Path, data: bytes, *, overwrite: bool = False) -> None:
     """
     Write ``data`` atomically to ``path`` with mode 0600.
 
