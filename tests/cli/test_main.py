@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -156,17 +157,80 @@ class TestDemo:
         assert "quasi_identifier:" in out
         assert '"amount": "49.90"' in out
 
-    def test_demo_uses_reserved_domains_only(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """Every email the demo shows is at example.com or example.org."""
-        import re
+    def test_demo_validates_a_generated_dataset(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Rows per record type, issues by code matching the ground truth, one before/after."""
+        pytest.importorskip("faker")
+        from custdata.synthetic import generate
 
+        assert main(["demo", "--rows", "120", "--seed", "5"]) == EXIT_OK
+        out = capsys.readouterr().out
+        dataset = generate(120, seed=5)
+        assert f"{len(dataset.contacts):>7} contacts" in out
+        assert f"{len(dataset.purchases):>7} purchases" in out
+        section = _section(out, "Validation and normalisation")
+        assert re.search(rf"contacts\s+{len(dataset.contacts)}\s+\d+\s+\d+", section)
+        planted: dict[str, int] = {}
+        for value in dataset.truth.dirty_values:
+            if value.issue_code:
+                planted[value.issue_code] = planted.get(value.issue_code, 0) + 1
+        for code, count in planted.items():
+            assert re.search(rf"^  {code}\s+error\s+{count}$", section, re.MULTILINE)
+        assert "before and after normalise" in section
+        assert " -> " in section.split("before and after normalise")[1]
+
+    def test_demo_without_faker_still_runs(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Without the synthetic extra the generated part is skipped with the extra to install."""
+        import custdata.synthetic
+
+        def missing(*args: object, **kwargs: object) -> None:
+            raise MissingDependencyError("faker", "synthetic")
+
+        monkeypatch.setattr(custdata.synthetic, "generate", missing)
+        assert main(["demo"]) == EXIT_OK
+        out = capsys.readouterr().out
+        assert "Skipped:" in out
+        assert "synthetic" in _section(out, "A synthetic customer base")
+        assert "detokenise(token) gives the email back: True" in out
+
+    def test_demo_rejects_bad_options(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """An unknown locale or a row count out of range is a usage error."""
+        assert main(["demo", "--locale", "xx_XX"]) == EXIT_USAGE
+        assert "--locale" in capsys.readouterr().err
+        assert main(["demo", "--rows", "0"]) == EXIT_USAGE
+        assert "--rows" in capsys.readouterr().err
+
+    def test_demo_uses_reserved_domains_only(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Every email the demo shows is on a domain reserved for examples (RFC 2606, 6761)."""
         main(["demo"])
         domains = set(re.findall(r"@([\w.-]+\w)", capsys.readouterr().out))
-        assert domains <= {"example.com", "example.org"}
+        assert domains
+        for domain in domains:
+            assert domain in {"example.com", "example.org", "example.net"} or domain.endswith(
+                (".example", ".test", ".invalid")
+            ), domain
 
     def test_demo_never_shows_invalid_values(self, capsys: pytest.CaptureFixture[str]) -> None:
-        """The validation section shows issues, not the rejected values."""
+        """The validation sections show issues, not the rejected values."""
+        pytest.importorskip("faker")
+        from custdata.synthetic import generate
+
         main(["demo"])
-        section = capsys.readouterr().out.split("2. ")[1].split("3. ")[0]
+        out = capsys.readouterr().out
+        section = _section(out, "Every problem at once")
         assert "31/02/1990" not in section
         assert "sometimes" not in section
+        issues = _section(out, "Validation and normalisation").split("before and after")[0]
+        dataset = generate(300)
+        for value in dataset.truth.dirty_values:
+            if value.issue_code:
+                contact = next(c for c in dataset.contacts if c.contact_id == value.contact_id)
+                spoiled = getattr(contact, value.path)
+                assert spoiled not in issues
+
+
+def _section(out: str, title: str) -> str:
+    """The text of the demo section whose heading contains ``title``."""
+    parts = re.split(r"^\d+\. ", out, flags=re.MULTILINE)
+    return next(part for part in parts if part.startswith(title))
