@@ -26,6 +26,7 @@ from custdata.errors import (
     PrivacyRequirementError,
     Severity,
     TransformError,
+    UsageError,
     ValidationError,
 )
 from custdata.model import (
@@ -109,6 +110,7 @@ __all__ = [
     "TransformError",
     "TruncateDate",
     "TruncatePostcode",
+    "UsageError",
     "ValidationError",
     "__version__",
     "categories",

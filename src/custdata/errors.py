@@ -16,6 +16,7 @@ the transform and the problem only.
     +- MissingDependencyError(ImportError)  .extra
     +- InputError                         a file that cannot be read at all
     +- PrivacyRequirementError            a privacy requirement could not be met
+    +- UsageError(ValueError)             an argument that cannot be used (exit code 2)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "PrivacyRequirementError",
     "Severity",
     "TransformError",
+    "UsageError",
     "ValidationError",
 ]
 
@@ -198,3 +200,13 @@ class PrivacyRequirementError(CustDataError):
     """A privacy requirement (such as a minimum k) could not be met; nothing is released."""
 
     code: ClassVar[str] = "privacy_requirement_not_met"
+
+
+class UsageError(CustDataError, ValueError):
+    """
+    An argument cannot be used: an unsupported format, encoding or delimiter, a bad mapping.
+
+    Nothing is read or written when it is raised; the command line exits with code 2.
+    """
+
+    code: ClassVar[str] = "usage_error"

@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from custdata.errors import MissingDependencyError
-from custdata.io import UsageError
+from custdata.errors import MissingDependencyError, UsageError
 
 if TYPE_CHECKING:
     from custdata.model import Contact
