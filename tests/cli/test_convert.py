@@ -253,3 +253,17 @@ class TestBrokenFiles:
         assert "row 3: <record>: not a JSON object [invalid_json]" in err
         assert "row 4: birth_date:" in err
         clean(err)
+
+    def test_lone_surrogate_is_rejected_not_a_crash(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A lone surrogate escape in JSONL rejects its row; CSV out and rejects are written."""
+        rejects = tmp_path / "rejects.csv"
+        out = tmp_path / "o.csv"
+        args = ["convert", str(BROKEN / "lone_surrogate.jsonl"), "-o", str(out)]
+        assert main([*args, "--rejects", str(rejects)]) == EXIT_REJECTS
+        err = capsys.readouterr().err
+        assert "2 rows read, 1 written, 1 rejected" in err
+        clean(err)
+        assert "given_name: holds a lone UTF-16 surrogate" in rejects.read_text(encoding="utf-8")
+        assert "\U0001f600 Zoé" in out.read_text(encoding="utf-8")

@@ -120,6 +120,27 @@ class TestJsonl:
         with open_reader(path, record_type=Contact) as reader:
             assert [2 - 1, 3] == [row.number for batch in reader for row in batch]
 
+    def test_lone_surrogate_rejects_the_row(self, tmp_path: Path) -> None:
+        """A lone surrogate escape is a row reject (no encoding can write it); a pair is text."""
+        path = write(
+            tmp_path / "in.jsonl",
+            '{"contact_id": "C-1", "given_name": "A\\ud800b"}\n'
+            '{"contact_id": "C-2", "given_name": "\\ud83d\\ude00", "interests": ["x\\udc00"]}\n'
+            '{"contact_id": "C-3", "given_name": "\\ud83d\\ude00"}\n',
+        )
+        with open_reader(path, record_type=Contact) as reader:
+            rows = [row for batch in reader for row in batch]
+        parsed = parse_batch(rows, Contact)
+        assert ["C-3"] == [c.contact_id for c in parsed.records]
+        assert parsed.records[0].given_name == "\U0001f600"
+        assert [(1, "given_name"), (2, "interests")] == [
+            (r.row, i.path) for r in parsed.rejects for i in r.issues
+        ]
+        assert {"invalid_text"} == {i.code for r in parsed.rejects for i in r.issues}
+        assert parsed.rejects[0].values["given_name"] == "A\ufffdb"
+        for reject in parsed.rejects:
+            json.dumps(dict(reject.values), ensure_ascii=False).encode("utf-8")
+
 
 class TestParquet:
     def test_missing_pyarrow_names_the_extra(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -441,7 +442,9 @@ def _jsonl_batches(
             data = json.loads(line)
         except (ValueError, RecursionError):
             data = _NOT_JSON
-        if isinstance(data, dict):
+        if isinstance(data, dict) and _SURROGATE_ESCAPE.search(line):
+            batch.append(_surrogate_checked(number, shaper.shape(data)))
+        elif isinstance(data, dict):
             batch.append(Row(number=number, values=shaper.shape(data)))
         else:
             message = "not valid JSON" if data is _NOT_JSON else "not a JSON object"
@@ -457,3 +460,42 @@ def _jsonl_batches(
 
 
 _NOT_JSON: Final = object()
+
+_SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
+"""A JSON escape of a UTF-16 surrogate: a pair is a character, a lone one is not text."""
+
+_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def _surrogate_checked(number: int, values: dict[str, object]) -> Row:
+    """
+    Reject a JSONL row holding a lone surrogate, which no encoding can write.
+
+    The values kept for the rejects file have each lone surrogate replaced by
+    U+FFFD, so the rejects file can be written.
+    """
+    issues: list[Issue] = []
+    clean: dict[str, object] = {}
+    for name, value in values.items():
+        if isinstance(value, str) and _LONE_SURROGATE.search(value):
+            issues.append(_surrogate_issue(name))
+            clean[name] = _LONE_SURROGATE.sub("\ufffd", value)
+        elif isinstance(value, list) and any(
+            isinstance(item, str) and _LONE_SURROGATE.search(item) for item in value
+        ):
+            issues.append(_surrogate_issue(name))
+            clean[name] = [
+                _LONE_SURROGATE.sub("\ufffd", item) if isinstance(item, str) else item
+                for item in value
+            ]
+        else:
+            clean[name] = value
+    return Row(number=number, values=clean, issues=tuple(issues))
+
+
+def _surrogate_issue(name: str) -> Issue:
+    return Issue(
+        path=name,
+        code="invalid_text",
+        message="holds a lone UTF-16 surrogate escape, which is not text",
+    )
