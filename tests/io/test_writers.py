@@ -5,9 +5,13 @@ from __future__ import annotations
 import io
 import json
 import sys
+import types
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from custdata.errors import Issue, MissingDependencyError
 from custdata.io import (
@@ -122,6 +126,133 @@ class TestRejectsWriter:
         """Rejects are CSV or JSONL only."""
         with pytest.raises(UsageError):
             open_rejects_writer(tmp_path / "rejects.parquet", columns=[])
+
+
+COLUMNS = ("id", "name", "address.city", "tags", "count", "note")
+
+# Cells made of the characters that matter: formula triggers, quotes, delimiters,
+# line breaks, the list separator, digits and separators of plain numbers.
+CELL_TEXT = st.text(alphabet=st.sampled_from(list("a1 .,;|=+-@'\"\t\r\né")), max_size=6) | st.text(
+    max_size=4
+)
+PLAIN_VALUE = st.none() | st.integers(min_value=-(10**20), max_value=10**20) | CELL_TEXT
+OTHER_VALUE = st.booleans() | st.lists(CELL_TEXT, max_size=3) | st.floats(allow_nan=False)
+
+
+def write_csv(
+    path: Path,
+    rows: Sequence[Mapping[str, object]],
+    *,
+    general: bool,
+    columns: Sequence[str] = COLUMNS,
+    **options: object,
+) -> bytes:
+    """Write rows and return the file; ``general`` hides them behind a read-only mapping,
+    which is not a dict, so that they take the general path of the writer."""
+    if general:
+        rows = [types.MappingProxyType(dict(row)) for row in rows]
+    with open_writer(path, columns=columns, **options) as writer:  # type: ignore[arg-type]
+        writer.write_rows(rows)
+    assert writer.rows_written == len(rows)
+    return path.read_bytes()
+
+
+class TestCsvFastPath:
+    def test_known_rows(self, tmp_path: Path) -> None:
+        """Plain rows: formulas escaped, plain numbers not, | lists kept, quotes where needed."""
+        rows = [
+            {
+                "id": "C-1",
+                "name": "=SUM(A1:A9)",
+                "address.city": "-Paris",
+                "tags": "a|b",
+                "count": -3,
+                "note": "+33 6 12 34 56 78",
+            },
+            {
+                "id": "@C-2",
+                "name": "'=already",
+                "address.city": None,
+                "tags": "",
+                "count": 0,
+                "note": "-12.5",
+            },
+            {
+                "id": "+33612345678",
+                "name": 'say "hi", then =go',
+                "address.city": "Lyon\nCentre",
+                "tags": "x",
+                "count": None,
+                "note": "\tindent",
+            },
+            {"id": "=1+1", "name": "a", "address.city": "b", "tags": "", "count": 1, "note": ""},
+        ]
+        expected = (
+            b"id,name,address.city,tags,count,note\r\n"
+            b"C-1,'=SUM(A1:A9),'-Paris,a|b,-3,'+33 6 12 34 56 78\r\n"
+            b"'@C-2,''=already,,,0,-12.5\r\n"
+            b'+33612345678,"say ""hi"", then =go","Lyon\nCentre",x,,\'\tindent\r\n'
+            b"'=1+1,a,b,,1,\r\n"
+        )
+        assert expected == write_csv(tmp_path / "fast.csv", rows, general=False)
+        assert expected == write_csv(tmp_path / "general.csv", rows, general=True)
+
+    def test_lists_and_joined_lists_agree(self, tmp_path: Path) -> None:
+        """A list written by the general path and the same items joined with | are one cell."""
+        listed = [dict.fromkeys(COLUMNS, "") | {"tags": ["a", "=b"]}]
+        joined = [dict.fromkeys(COLUMNS, "") | {"tags": "a|=b"}]
+        assert write_csv(tmp_path / "a.csv", listed, general=False) == write_csv(
+            tmp_path / "b.csv", joined, general=False
+        )
+
+    @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|", " ", "="])
+    @pytest.mark.parametrize("escape_formulas", [True, False])
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(
+        rows=st.lists(
+            st.fixed_dictionaries(dict.fromkeys(COLUMNS, PLAIN_VALUE))
+            | st.fixed_dictionaries(
+                dict.fromkeys(COLUMNS[:-1], PLAIN_VALUE),
+                optional={"note": PLAIN_VALUE | OTHER_VALUE},
+            ),
+            max_size=8,
+        )
+    )
+    def test_same_bytes_as_the_general_path(
+        self,
+        tmp_path: Path,
+        delimiter: str,
+        escape_formulas: bool,
+        rows: list[dict[str, object]],
+    ) -> None:
+        """Plain dict rows give byte for byte what the general path gives for the same rows."""
+        options = {"delimiter": delimiter, "escape_formulas": escape_formulas}
+        fast = write_csv(tmp_path / "fast.csv", rows, general=False, **options)
+        assert write_csv(tmp_path / "general.csv", rows, general=True, **options) == fast
+
+    @pytest.mark.parametrize("columns", [("only",), ("a", "b", "a")])
+    def test_odd_columns(self, tmp_path: Path, columns: tuple[str, ...]) -> None:
+        """One column (an empty cell is quoted) and repeated columns agree with the general path."""
+        rows = [dict.fromkeys(columns, value) for value in (None, "", "=x", 7, "a,b")]
+        fast = write_csv(tmp_path / "fast.csv", rows, general=False, columns=columns)
+        assert write_csv(tmp_path / "general.csv", rows, general=True, columns=columns) == fast
+
+    def test_utf8_sig(self, tmp_path: Path) -> None:
+        """The byte order mark is written once, before the header."""
+        rows = [dict.fromkeys(COLUMNS, "é")] * 3
+        data = write_csv(tmp_path / "out.csv", rows, general=False, encoding="utf-8-sig")
+        assert data.startswith(b"\xef\xbb\xbfid,")
+        assert data.count(b"\xef\xbb\xbf") == 1
+
+    def test_unknown_column_after_plain_rows(self, tmp_path: Path) -> None:
+        """A row with a column outside the header still fails, after plain rows."""
+        rows = [dict.fromkeys(COLUMNS, "x"), dict.fromkeys((*COLUMNS[:-1], "other"), "y")]
+        with (
+            pytest.raises(ValueError, match="not in the output"),
+            open_writer(tmp_path / "out.csv", columns=COLUMNS) as writer,
+        ):
+            writer.write_rows(rows)
+        assert [] == list(tmp_path.iterdir())
 
 
 class TestProgress:

@@ -19,12 +19,14 @@ from custdata.model import LIST_SEPARATOR
 __all__ = [
     "DELIMITERS",
     "ENCODINGS",
+    "ESCAPE_STARTS",
     "FORMULA_TRIGGERS",
     "MAX_LINE_BYTES",
     "SNIFF_BYTES",
     "LineSource",
     "escape_formula",
     "format_cell",
+    "formula_starts",
     "json_default",
     "normalise_encoding",
     "single_column_hint",
@@ -46,6 +48,9 @@ MAX_LINE_BYTES: Final = 16 * 1024 * 1024
 
 FORMULA_TRIGGERS: Final = frozenset("=+-@\t\r")
 """First characters that make a spreadsheet run a cell as a formula."""
+
+ESCAPE_STARTS: Final = FORMULA_TRIGGERS | {"'"}
+"""First characters of the cells `escape_formula` may change; it returns any other cell as it is."""
 
 _PLAIN_NUMBER: Final = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _BOM: Final = codecs.BOM_UTF8
@@ -98,9 +103,31 @@ def escape_formula(text: str) -> str:
     Returns:
         The cell, escaped if needed.
     """
-    if not text or (text[0] not in FORMULA_TRIGGERS and text[0] != "'"):
+    if not text or text[0] not in ESCAPE_STARTS:
         return text  # the common case, decided on the first character
     return "'" + text if _needs_escape(text.lstrip("'")) else text
+
+
+def formula_starts(delimiter: str) -> re.Pattern[str]:
+    """
+    Return a pattern that finds the cells of a joined line that `escape_formula` may change.
+
+    In a line made of cells joined with ``delimiter``, none of which holds the
+    delimiter, the pattern matches the delimiter before every cell but the
+    first that starts with a formula trigger or ``'`` (a match is only a reason
+    to check the cell: `escape_formula` leaves plain numbers alone). The cell
+    after a match at ``start`` is the one after ``line.count(delimiter, 0,
+    start) + 1`` delimiters. Starting with the delimiter, the pattern is
+    searched for quickly.
+
+    Args:
+        delimiter: One character.
+
+    Returns:
+        The compiled pattern.
+    """
+    starts = re.escape("".join(sorted(ESCAPE_STARTS)))
+    return re.compile(f"{re.escape(delimiter)}(?=[{starts}])")
 
 
 def unescape_formula(text: str) -> str:

@@ -6,6 +6,7 @@ import abc
 import csv
 import io
 import json
+import operator
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -16,7 +17,14 @@ from custdata.io._atomic import AtomicFile
 from custdata.io._errors import UsageError
 from custdata.io._readers import infer_format
 from custdata.io._rows import Reject, flatten
-from custdata.io._text import escape_formula, format_cell, json_default, normalise_encoding
+from custdata.io._text import (
+    ESCAPE_STARTS,
+    escape_formula,
+    format_cell,
+    formula_starts,
+    json_default,
+    normalise_encoding,
+)
 from custdata.model import flat_columns, to_dict, to_flat
 
 __all__ = ["REJECT_COLUMNS", "RejectsWriter", "Writer", "open_rejects_writer", "open_writer"]
@@ -25,6 +33,18 @@ REJECT_COLUMNS: Final = ("_row", "_issues")
 """The first two columns of a CSV rejects file: the row number and the issues."""
 
 _OUTPUT_ENCODINGS: Final = frozenset({"utf-8", "utf-8-sig"})
+_LINE_END: Final = "\r\n"  # the csv module's default line terminator
+_PENDING_LINES: Final = 1_000  # lines joined before each write: few calls, bounded memory
+
+
+class _NotPlainError(Exception):
+    """A cell value that the fast path of the CSV writer does not format."""
+
+
+def _int_text(value: object) -> str:
+    if value.__class__ is not int:  # bool, enums and other subclasses format differently
+        raise _NotPlainError
+    return str(value)
 
 
 class Writer(abc.ABC):
@@ -138,6 +158,17 @@ class _TextWriter(Writer):
 
 
 class _CsvWriter(_TextWriter):
+    """
+    CSV through the csv module, with a fast path for rows that are already plain.
+
+    A plain row is a `dict` with exactly the writer's columns whose values are
+    `str`, `int` or ``None``, as `custdata.synthetic` and most hosts produce
+    them. Its cells are joined with the delimiter directly when the line needs
+    no quoting, and only the cells a formula pattern points at go through
+    `escape_formula`; any other row, or a line that needs quotes, goes through
+    the csv module. Both give the same bytes (a test compares them).
+    """
+
     def __init__(
         self,
         path: Path,
@@ -149,20 +180,97 @@ class _CsvWriter(_TextWriter):
     ) -> None:
         super().__init__(path, "csv", columns, encoding)
         self._escape = escape
+        self._delimiter = delimiter
         self._csv = csv.writer(self._text, delimiter=delimiter)
         self._csv.writerow([self._cell(column) for column in self.columns])
+        # itemgetter of one column returns the value, not a 1-tuple; and the csv
+        # module quotes a line made of one empty cell: such files take the csv path.
+        self._fast = len(self.columns) > 1
+        self._values = operator.itemgetter(*self.columns)
+        self._formulas = formula_starts(delimiter)
 
     def _cell(self, value: object) -> str:
         text = format_cell(value)
         return escape_formula(text) if self._escape else text
 
     def write_rows(self, rows: Iterable[Mapping[str, object]]) -> None:
-        cell = self._cell
-        columns = self.columns
-        for row in rows:
+        if not self._fast:
+            for row in rows:
+                self._write_general(row)
+            return
+        # One loop with local names: this runs once per row of million-row files.
+        values_of = self._values
+        keys = len(self._column_set)
+        delimiter = self._delimiter
+        separators = len(self.columns) - 1
+        formula = self._formulas.search if self._escape else None
+        lines: list[str] = []
+        try:
+            for row in rows:
+                cells = None
+                if row.__class__ is dict and len(row) == keys:
+                    try:
+                        cells = [
+                            value
+                            if value.__class__ is str
+                            else ""
+                            if value is None
+                            else _int_text(value)
+                            for value in values_of(row)
+                        ]
+                    except (KeyError, _NotPlainError):
+                        cells = None
+                if cells is not None:
+                    line = delimiter.join(cells)
+                    # Without a delimiter, quote or line break in a cell, no quotes are needed.
+                    if (
+                        line.count(delimiter) == separators
+                        and '"' not in line
+                        and "\n" not in line
+                        and "\r" not in line
+                    ):
+                        if formula is not None and (cells[0][:1] in ESCAPE_STARTS or formula(line)):
+                            line = self._escaped_line(line, cells)
+                        lines.append(line)
+                        if len(lines) >= _PENDING_LINES:
+                            self._write_lines(lines)
+                        self.rows_written += 1
+                        continue
+                self._write_lines(lines)  # keep the rows in order
+                self._write_general(row, cells)
+        finally:
+            self._write_lines(lines)
+
+    def _write_general(self, row: Mapping[str, object], cells: list[str] | None = None) -> None:
+        """Write one row through the csv module (``cells``: its unescaped cells, if known)."""
+        if cells is None:
             flat = self._flat(row)
-            self._csv.writerow([cell(flat.get(column)) for column in columns])
-            self.rows_written += 1
+            cells = [format_cell(flat.get(column)) for column in self.columns]
+        if self._escape:
+            cells = [escape_formula(text) for text in cells]
+        self._csv.writerow(cells)
+        self.rows_written += 1
+
+    def _escaped_line(self, line: str, cells: list[str]) -> str:
+        """Return the line with the cells `escape_formula` changes escaped."""
+        delimiter = self._delimiter
+        indexes = [0]
+        indexes.extend(
+            line.count(delimiter, 0, match.start()) + 1 for match in self._formulas.finditer(line)
+        )
+        changed = False
+        for index in indexes:
+            escaped = escape_formula(cells[index])
+            if escaped != cells[index]:
+                cells[index] = escaped
+                changed = True
+        return delimiter.join(cells) if changed else line
+
+    def _write_lines(self, lines: list[str]) -> None:
+        if lines:
+            lines.append("")  # the last line's terminator
+            self._text.write(_LINE_END.join(lines))
+            lines.clear()
 
 
 class _JsonlWriter(_TextWriter):
