@@ -301,11 +301,11 @@ def _transforms(state: _State) -> None:
             ("email", "Tokenise(domain='email')", contact.email, token),
         ]
     if contact.phone is not None:
-        fpe = FormatPreserving(keys=keys, domain="phone", keep_country_code=True)
-        rows += [
-            ("phone", "MaskPhone()", contact.phone, MaskPhone()(contact.phone)),
-            ("phone", "FormatPreserving(keep_country_code)", contact.phone, fpe(contact.phone)),
-        ]
+        rows.append(("phone", "MaskPhone()", contact.phone, MaskPhone()(contact.phone)))
+    # Format-preserving encryption is shown on the customer number, not on the phone: an
+    # encrypted phone number looks like any other and may belong to a real person.
+    customer_number = FormatPreserving(keys=keys, domain="contact_id")(contact.contact_id)
+    rows.append(("contact_id", "FormatPreserving()", contact.contact_id, customer_number))
     if contact.address is not None and contact.address.postal_code is not None:
         postcode = contact.address.postal_code
         rows.append(
