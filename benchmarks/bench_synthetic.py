@@ -4,7 +4,7 @@ How fast custdata.synthetic writes a million contacts with their purchases.
 Goal (docs/performance.md): 1 000 000 contacts with their purchases, consents
 and feedback, written as CSV, in under 2 minutes on the reference machine
 (2 cores). Prints the elapsed time, contacts per second and rows per second of
-`custdata.synthetic.generate_to`, against a baseline measured in the same run:
+`custdata.io.write_synthetic`, against a baseline measured in the same run:
 contacts built by calling Faker for every field of every row (10 000 rows,
 extrapolated), which is how fake data is usually made.
 
@@ -58,19 +58,19 @@ def main() -> None:
     parser.add_argument("--baseline-rows", type=int, default=10_000)
     args = parser.parse_args()
 
-    from custdata.synthetic import generate_to
+    from custdata.io import write_synthetic
 
     baseline = _faker_per_row(args.baseline_rows)
     baseline_total = baseline * args.rows / args.baseline_rows
     with tempfile.TemporaryDirectory() as directory:
         cpu_start = _cpu_seconds()
         start = time.perf_counter()
-        manifest = generate_to(directory, args.rows, seed=1, workers=args.workers)
+        manifest = write_synthetic(directory, args.rows, seed=1, workers=args.workers)
         elapsed = time.perf_counter() - start
         cpu = _cpu_seconds() - cpu_start
         size = sum(entry.stat().st_size for entry in os.scandir(directory))
     rows = sum(manifest.counts.values())
-    print(f"custdata.synthetic.generate_to, {args.rows:,} contacts, CSV, {args.workers} workers")
+    print(f"custdata.io.write_synthetic, {args.rows:,} contacts, CSV, {args.workers} workers")
     for name, count in manifest.counts.items():
         print(f"  {name:15} {count:>12,}")
     print(f"  files           {size / 2**20:>10,.0f} MiB")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import collections
-import csv
 import datetime as dt
-import json
 import re
-from pathlib import Path
 
 import phonenumbers
 import pytest
@@ -22,7 +19,6 @@ from custdata.synthetic import (
     VARIATIONS,
     SyntheticDataset,
     generate,
-    generate_to,
     iter_batches,
 )
 from custdata.synthetic._generate import batch_rows, make_engine
@@ -352,55 +348,6 @@ class TestFlatRows:
         assert flat_columns(Contact) == list(FILES["contacts"])
 
 
-class TestGenerateTo:
-    def test_writes_every_file_and_manifest(self, tmp_path: Path) -> None:
-        """CSV files with their headers, the ground truth and a manifest that counts them."""
-        manifest = generate_to(tmp_path / "out", 500, seed=6)
-        out = tmp_path / "out"
-        for name, columns in FILES.items():
-            with (out / f"{name}.csv").open(encoding="utf-8", newline="") as file:
-                rows = list(csv.reader(file))
-            assert tuple(rows[0]) == columns
-            assert len(rows) - 1 == manifest.counts[name]
-        written = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-        assert written == manifest.to_dict()
-        assert written["faker_version"]
-        assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []
-
-    def test_files_match_memory(self, tmp_path: Path) -> None:
-        """The files hold the same contacts as the in-memory dataset."""
-        generate_to(tmp_path, 300, seed=6, locale="fr_BE")
-        data = generate(300, seed=6, locale="fr_BE")
-        with (tmp_path / "contacts.csv").open(encoding="utf-8", newline="") as file:
-            ids = [row["contact_id"] for row in csv.DictReader(file)]
-        assert ids == [contact.contact_id for contact in data.contacts]
-
-    def test_parquet(self, tmp_path: Path) -> None:
-        """Parquet files hold the same rows as the CSV files."""
-        import pyarrow.parquet as pq
-
-        manifest = generate_to(tmp_path, 200, seed=6, format="both")
-        for name in FILES:
-            assert pq.read_table(tmp_path / f"{name}.parquet").num_rows == manifest.counts[name]
-        lines = pq.read_table(tmp_path / "purchase_lines.parquet")
-        assert str(lines.schema.field("quantity").type) == "int64"
-
-    @pytest.mark.slow
-    def test_workers_give_the_same_bytes(self, tmp_path: Path) -> None:
-        """Two worker processes write byte for byte what one process writes."""
-        generate_to(tmp_path / "one", 10_100, seed=1, workers=1)
-        generate_to(tmp_path / "two", 10_100, seed=1, workers=2)
-        for name in FILES:
-            one = (tmp_path / "one" / f"{name}.csv").read_bytes()
-            assert one == (tmp_path / "two" / f"{name}.csv").read_bytes()
-
-    def test_bad_format(self, tmp_path: Path) -> None:
-        """An unknown format fails before anything is written."""
-        with pytest.raises(ValueError, match="format"):
-            generate_to(tmp_path / "x", 5, format="xlsx")
-        assert not (tmp_path / "x").exists()
-
-
 class TestOptionalDependencies:
     def test_missing_faker(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without Faker, generating raises MissingDependencyError naming the extra."""
@@ -422,6 +369,21 @@ class TestOptionalDependencies:
             "import sys, custdata; "
             "print([m for m in ('faker', 'hypothesis', 'custdata.synthetic', 'custdata.testing')"
             " if m in sys.modules])"
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        )
+        assert result.stdout.strip() == "[]"
+
+    def test_files_layer_is_not_imported(self) -> None:
+        """Generating loads neither custdata.io nor custdata.cli, which sit above (DESIGN.md)."""
+        import subprocess
+        import sys
+
+        code = (
+            "import sys; from custdata.synthetic import generate, iter_batches; "
+            "generate(20, seed=3); next(iter_batches(20, seed=3)); "
+            "print(sorted(m for m in sys.modules if m.startswith(('custdata.io', 'custdata.cli'))))"
         )
         result = subprocess.run(
             [sys.executable, "-c", code], check=True, capture_output=True, text=True

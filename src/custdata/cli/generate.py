@@ -129,8 +129,8 @@ def run(args: argparse.Namespace) -> int:
         UsageError: For a share of duplicates above 0.5 or an output that is a file.
         MissingDependencyError: Without Faker (extra ``synthetic``), or pyarrow for Parquet.
     """
-    from custdata.io import progress
-    from custdata.synthetic import DEFAULT_SEED, DEFAULT_TODAY, generate_to
+    from custdata.io import progress, write_synthetic
+    from custdata.synthetic import DEFAULT_SEED, DEFAULT_TODAY
 
     if args.duplicates > 0.5:  # documented in the help
         msg = "--duplicates must be at most 0.5"
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         next(bar)
 
     try:
-        manifest = generate_to(
+        manifest = write_synthetic(
             args.output,
             args.rows,
             locale=args.locale,

@@ -15,11 +15,17 @@ among ``,`` ``;`` tab and ``|``, encodings ``utf-8``, ``utf-8-sig`` and
 a cell starting with ``=`` ``+`` ``-`` ``@`` tab or carriage return is
 written with a leading ``'`` unless it is a plain number, and readers undo it.
 
+`write_synthetic` streams a `custdata.synthetic` dataset to files; it lives
+here because files sit above the generator, and loads it on first use.
+
 Errors never hold a customer value: they name files, columns, rows and codes.
-pyarrow (Parquet) and tqdm (progress) load only when used.
+pyarrow (Parquet), tqdm (progress) and the generator load only when used.
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Final
 
 from custdata.io._atomic import AtomicFile
 from custdata.io._errors import UsageError
@@ -50,6 +56,9 @@ from custdata.io._writers import (
     open_writer,
 )
 
+if TYPE_CHECKING:
+    from custdata.io._synthetic import write_synthetic
+
 __all__ = [
     "DEFAULT_BATCH_SIZE",
     "DELIMITERS",
@@ -77,4 +86,22 @@ __all__ = [
     "required_columns",
     "sniff_delimiter",
     "unescape_formula",
+    "write_synthetic",
 ]
+
+# Names resolved on first access (PEP 562): name -> module that defines it.
+_LAZY: Final[dict[str, str]] = {"write_synthetic": "custdata.io._synthetic"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        msg = f"module 'custdata.io' has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

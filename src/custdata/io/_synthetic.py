@@ -1,12 +1,16 @@
 """
-`generate_to`: the dataset streamed to CSV or Parquet files, batch by batch.
+`write_synthetic`: a `custdata.synthetic` dataset streamed to CSV or Parquet files.
 
-Files are written with the writers of `custdata.io` (imported on use: the
-file layer sits above this package), so they follow the same CSV conventions
-and are written atomically. With ``workers > 1``, worker processes build
-batches in parallel; for CSV each worker writes its batch's part files with the
-same writers, and the parts are appended in batch order to the final files, so
-the output is byte for byte the one a single process writes.
+The file layer sits above the generator (DESIGN.md's layering), so the entry
+point that writes files lives here and drives `custdata.synthetic`'s engine
+batch by batch; files follow the conventions of the other writers and are
+written atomically. With ``workers > 1``, worker processes build batches in
+parallel; for CSV each worker writes its batch's part files with the same
+writers, and the parts are appended in batch order to the final files, so the
+output is byte for byte the one a single process writes.
+
+`custdata.io` loads this module on first use of `write_synthetic`, so reading
+and writing files does not pay for importing the generator.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final, TypeVar
+from typing import IO, Final, TypeVar
 
-from custdata.synthetic._dataset import Manifest
+from custdata.io._atomic import AtomicFile
+from custdata.io._writers import Writer, open_writer
+from custdata.synthetic import Manifest
 from custdata.synthetic._engine import BATCH_SIZE, Engine, Row
 from custdata.synthetic._generate import (
     DEFAULT_SEED,
@@ -37,10 +43,7 @@ from custdata.synthetic._generate import (
     with_counts,
 )
 
-if TYPE_CHECKING:
-    from custdata.io import Writer
-
-__all__ = ["generate_to"]
+__all__ = ["write_synthetic"]
 
 T = TypeVar("T")
 
@@ -48,7 +51,7 @@ _FORMATS: Final = {"csv": ("csv",), "parquet": ("parquet",), "both": ("csv", "pa
 _COPY_CHUNK: Final = 1 << 20
 
 
-def generate_to(
+def write_synthetic(
     directory: str | os.PathLike[str],
     n: int,
     *,
@@ -62,7 +65,7 @@ def generate_to(
     on_batch: Callable[[int], None] | None = None,
 ) -> Manifest:
     """
-    Generate the same dataset as `generate` straight to files, batch by batch.
+    Generate the same dataset as `custdata.synthetic.generate` straight to files, batch by batch.
 
     Memory stays flat whatever ``n``. Files follow the CSV conventions of
     `custdata.io` (dotted headers, ``|``-joined lists, formula escaping) and are
@@ -70,17 +73,17 @@ def generate_to(
     no file that looks complete. Written, with a ``.csv`` and/or ``.parquet``
     suffix: ``contacts``, ``purchases`` (without their lines), ``purchase_lines``,
     ``consents``, ``feedback``, and the ground truth ``duplicates``,
-    ``dirty_values`` and ``comment_pii`` (see `FILES` for the columns); then
-    ``manifest.json``, last.
+    ``dirty_values`` and ``comment_pii`` (see `custdata.synthetic.FILES` for
+    the columns); then ``manifest.json``, last.
 
     Args:
         directory: Where to write; created if missing.
         n: How many contacts.
-        locale: As for `generate`.
-        seed: As for `generate`.
-        dirty: As for `generate`.
-        duplicates: As for `generate`.
-        today: As for `generate`.
+        locale: As for `custdata.synthetic.generate`.
+        seed: As for `custdata.synthetic.generate`.
+        dirty: As for `custdata.synthetic.generate`.
+        duplicates: As for `custdata.synthetic.generate`.
+        today: As for `custdata.synthetic.generate`.
         format: ``"csv"``, ``"parquet"`` (needs pyarrow) or ``"both"``.
         workers: Processes that build batches in parallel (the output does not
             depend on it). More than 1 starts worker processes, so a script that
@@ -92,14 +95,13 @@ def generate_to(
         The manifest, with counts and file names, as written to ``manifest.json``.
 
     Raises:
-        ValueError: As for `generate`, or for an unknown format or fewer than 1 worker.
-        TypeError: As for `generate`.
+        ValueError: As for `custdata.synthetic.generate`, or for an unknown format
+            or fewer than 1 worker.
+        TypeError: As for `custdata.synthetic.generate`.
         MissingDependencyError: Without Faker (extra ``synthetic``), or without
             pyarrow for Parquet (extra ``arrow``).
         OSError: If the files cannot be written; no complete-looking file is left.
     """
-    from custdata.io import AtomicFile
-
     if format not in _FORMATS:
         msg = f"unknown format {format!r}: use csv, parquet or both"
         raise ValueError(msg)
@@ -136,8 +138,6 @@ def generate_to(
 
 
 def _open_writer(path: Path, columns: Sequence[str]) -> Writer:
-    from custdata.io import open_writer
-
     return open_writer(
         path,
         columns=columns,
@@ -249,8 +249,6 @@ def _write_parts(  # noqa: PLR0917  # private, called once
     workers: int,
     on_batch: Callable[[int], None] | None,
 ) -> dict[str, int]:
-    from custdata.io import AtomicFile
-
     counts = dict.fromkeys(FILES, 0)
     parts = Path(tempfile.mkdtemp(dir=target, prefix=".parts-"))
     try:

@@ -1,9 +1,10 @@
 """
 Realistic fake customer data, with the ground truth of what is wrong in it.
 
-`generate` returns contacts, purchases, consents and feedback in memory;
-`generate_to` streams the same data to CSV or Parquet files and `iter_batches`
-yields it batch by batch, so a million contacts never sit in memory at once.
+`generate` returns contacts, purchases, consents and feedback in memory and
+`iter_batches` yields the same data batch by batch, so a million contacts never
+sit in memory at once; `custdata.io.write_synthetic` streams it to CSV or
+Parquet files (the file layer sits above this package).
 A controlled share of contacts carries a spoiled value (a bad email, a phone in
 local format, stray spaces, wrong case) or is a near-duplicate of another
 (typo, swapped names, initial, other email or phone format); the ground truth
@@ -30,7 +31,6 @@ from custdata.synthetic._dataset import (
     Manifest,
     SyntheticDataset,
 )
-from custdata.synthetic._files import generate_to
 from custdata.synthetic._generate import (
     DEFAULT_SEED,
     DEFAULT_TODAY,
@@ -54,7 +54,6 @@ __all__ = [
     "Manifest",
     "SyntheticDataset",
     "generate",
-    "generate_to",
     "iter_batches",
 ]
 

@@ -1,4 +1,9 @@
-"""`generate`, `iter_batches` and `generate_to`: the entry points of `custdata.synthetic`."""
+"""
+`generate` and `iter_batches`, the entry points of `custdata.synthetic`.
+
+Also what `custdata.io.write_synthetic` builds on: the engine, the files and
+their columns, and batches as flat rows.
+"""
 
 from __future__ import annotations
 
@@ -43,7 +48,7 @@ FILES: Final[dict[str, tuple[str, ...]]] = {
     "dirty_values": ("contact_id", "path", "kind", "issue_code", "clean"),
     "comment_pii": ("feedback_id", "kind", "value"),
 }
-"""The files `generate_to` writes (without their suffix) and their columns, in order."""
+"""The files `custdata.io.write_synthetic` writes (without their suffix) and their columns."""
 
 INT_COLUMNS: Final = frozenset({"line_number", "quantity", "nps", "satisfaction"})
 _MAX_DUPLICATES: Final = 0.5
@@ -169,8 +174,8 @@ def generate(
     The same arguments give the same dataset with the same custdata and Faker
     versions (both recorded in ``dataset.manifest``). Emails are on reserved
     example domains and phone numbers in ranges reserved for fiction, so no
-    value reaches a real person. For large ``n`` use `generate_to` or
-    `iter_batches`, which never hold the whole dataset.
+    value reaches a real person. For large ``n`` use `iter_batches` or
+    `custdata.io.write_synthetic`, which never hold the whole dataset.
 
     Example:
         >>> from custdata.synthetic import generate
