@@ -10,6 +10,7 @@ import pytest
 
 from custdata.errors import InputError, MissingDependencyError
 from custdata.io import UsageError, infer_format, open_reader, parse_batch
+from custdata.io._rows import MAX_CELL_CHARS
 from custdata.model import Contact, Purchase
 
 
@@ -141,8 +142,43 @@ class TestJsonl:
         for reject in parsed.rejects:
             json.dumps(dict(reject.values), ensure_ascii=False).encode("utf-8")
 
+    def test_value_over_the_cell_limit_rejects_the_row(self, tmp_path: Path) -> None:
+        """A JSONL value that would not fit a CSV cell rejects its row, cut to fit."""
+        limit = MAX_CELL_CHARS
+        lines = [
+            {"contact_id": "C-1", "given_name": "A" * limit},
+            {"contact_id": "C-2", "interests": ["x" * (limit // 2), "y" * (limit // 2)]},
+            {"contact_id": "C-3", "given_name": "B" * (limit - 1)},
+        ]
+        path = write(tmp_path / "in.jsonl", "".join(json.dumps(line) + "\n" for line in lines))
+        with open_reader(path, record_type=Contact) as reader:
+            parsed = parse_batch([row for batch in reader for row in batch], Contact)
+        assert ["C-3"] == [c.contact_id for c in parsed.records]
+        assert [(1, "given_name", "field_too_long"), (2, "interests", "field_too_long")] == [
+            (r.row, i.path, i.code) for r in parsed.rejects for i in r.issues
+        ]
+        assert all("A" not in i.message for r in parsed.rejects for i in r.issues)
+        for reject in parsed.rejects:
+            assert all(len(str(v)) < limit for v in reject.values.values())
+
 
 class TestParquet:
+    def test_value_over_the_cell_limit_rejects_the_row(self, tmp_path: Path) -> None:
+        """A Parquet value that would not fit a CSV cell rejects its row."""
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        table = pa.table(
+            {"contact_id": ["C-1", "C-2"], "family_name": ["Z" * MAX_CELL_CHARS, "Durand"]}
+        )
+        path = tmp_path / "in.parquet"
+        pq.write_table(table, path)
+        with open_reader(path, record_type=Contact) as reader:
+            parsed = parse_batch([row for batch in reader for row in batch], Contact)
+        assert ["C-2"] == [c.contact_id for c in parsed.records]
+        assert [(1, "family_name", "field_too_long")] == [
+            (r.row, i.path, i.code) for r in parsed.rejects for i in r.issues
+        ]
+
     def test_missing_pyarrow_names_the_extra(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:

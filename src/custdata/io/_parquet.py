@@ -11,7 +11,7 @@ from typing import IO, TYPE_CHECKING, Final
 from custdata.errors import InputError, MissingDependencyError
 from custdata.io._atomic import AtomicFile
 from custdata.io._errors import UsageError
-from custdata.io._rows import Row
+from custdata.io._rows import Row, sized_row
 from custdata.io._text import format_cell
 from custdata.io._writers import Writer
 from custdata.model import schema
@@ -144,7 +144,7 @@ def _batches(
         rows: list[Row] = []
         for data in values:
             number += 1
-            rows.append(Row(number=number, values=shaper.shape(data)))
+            rows.append(sized_row(number, shaper.shape(data)))
         yield rows
 
 

@@ -13,7 +13,7 @@ from typing import IO, Final, Self
 
 from custdata.errors import InputError, Issue
 from custdata.io._errors import UsageError
-from custdata.io._rows import Row, flatten, record_prefixes, required_columns
+from custdata.io._rows import Row, flatten, record_prefixes, required_columns, sized_row
 from custdata.io._text import (
     SNIFF_BYTES,
     LineSource,
@@ -443,9 +443,10 @@ def _jsonl_batches(
         except (ValueError, RecursionError):
             data = _NOT_JSON
         if isinstance(data, dict) and _SURROGATE_ESCAPE.search(line):
-            batch.append(_surrogate_checked(number, shaper.shape(data)))
+            checked = _surrogate_checked(number, shaper.shape(data))
+            batch.append(sized_row(number, dict(checked.values), checked.issues))
         elif isinstance(data, dict):
-            batch.append(Row(number=number, values=shaper.shape(data)))
+            batch.append(sized_row(number, shaper.shape(data)))
         else:
             message = "not valid JSON" if data is _NOT_JSON else "not a JSON object"
             issue = Issue(path="", code="invalid_json", message=message)

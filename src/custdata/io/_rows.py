@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 import attrs
 
 from custdata.errors import Issue, ValidationError
-from custdata.model import flat_columns, from_flat, schema
+from custdata.model import LIST_SEPARATOR, flat_columns, from_flat, schema
 
 __all__ = [
     "ParsedBatch",
@@ -21,6 +21,19 @@ __all__ = [
 ]
 
 R = TypeVar("R")
+
+
+MAX_CELL_CHARS: Final = 131_072
+"""The longest value a cell may hold, in characters, in every format.
+
+It is Python's default `csv.field_size_limit`, which custdata never changes: a
+CSV cell over it makes the file unreadable (exit code 4), and a longer JSONL or
+Parquet value of `MAX_CELL_CHARS` characters or more rejects its row as
+``field_too_long`` (one character is kept for the formula escape), so that
+custdata never writes a CSV file it would then refuse to read.
+"""
+
+_MAX_VALUE_CHARS: Final = MAX_CELL_CHARS - 1
 
 
 @attrs.frozen(kw_only=True)
@@ -179,3 +192,41 @@ def flatten(data: Mapping[str, object], prefix: str = "") -> dict[str, object]:
         else:
             flat[name] = value
     return flat
+
+
+def sized_row(number: int, values: dict[str, object], issues: Iterable[Issue] = ()) -> Row:
+    """
+    Make a `Row`, rejecting it when a text value would not fit a CSV cell.
+
+    The rejected row keeps its values cut to fit, so that
+    its rejects file can be read back.
+
+    Args:
+        number: The row's number.
+        values: Its values by dotted column name (cut in place when too long).
+        issues: Problems already found in the row.
+
+    Returns:
+        The row, with a ``field_too_long`` issue per oversize value.
+    """
+    found = list(issues)
+    for name, value in values.items():
+        if isinstance(value, str):
+            if len(value) > _MAX_VALUE_CHARS:
+                found.append(_too_long(name))
+                values[name] = value[:_MAX_VALUE_CHARS]
+        elif isinstance(value, list) and (
+            len(LIST_SEPARATOR.join(item for item in value if isinstance(item, str)))
+            > _MAX_VALUE_CHARS
+        ):
+            found.append(_too_long(name))
+            values[name] = LIST_SEPARATOR.join(str(item) for item in value)[:_MAX_VALUE_CHARS]
+    return Row(number=number, values=values, issues=tuple(found))
+
+
+def _too_long(name: str) -> Issue:
+    return Issue(
+        path=name,
+        code="field_too_long",
+        message=f"longer than the limit of {_MAX_VALUE_CHARS} characters",
+    )
