@@ -53,6 +53,12 @@ class TestCsvHeader:
         with pytest.raises(UsageError, match="'nom_de_famille'"):
             open_reader(path, mapping={"Nom": "nom_de_famille"}, record_type=Contact)
 
+    def test_map_from_a_column_not_in_the_header_is_usage_error(self, tmp_path: Path) -> None:
+        """A --map source that is not a column (a typo) is a usage error, not silently unused."""
+        path = write(tmp_path / "in.csv", "contact_id,Courriel\nC-1,a@example.org\n")
+        with pytest.raises(UsageError, match="'Couriel'"):
+            open_reader(path, record_type=Contact, mapping={"Couriel": "email"})
+
     def test_unknown_columns_are_ignored_and_named(self, tmp_path: Path) -> None:
         """Columns that are not fields are dropped and listed, never parsed."""
         path = write(tmp_path / "in.csv", "contact_id,shoe_size,  email \nC-1,43,a@example.org\n")

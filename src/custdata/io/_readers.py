@@ -67,7 +67,7 @@ def infer_format(path: str | os.PathLike[str], format: str | None = None) -> str
     if inferred is None:
         raise UsageError(
             f"cannot tell the format of {Path(path).name!r} from its suffix: "
-            "use .csv, .tsv, .jsonl, .ndjson or .parquet, or give --format"
+            "use .csv, .tsv, .jsonl, .ndjson or .parquet (an input file may also take --format)"
         )
     return inferred
 
@@ -117,6 +117,9 @@ class _Shaper:
             seen.add(name)
         if doubled:
             raise InputError(f"the header repeats the columns {_names(doubled)}")
+        absent = [source for source in self.mapping if source not in header]
+        if absent:
+            raise UsageError(f"--map names columns that are not in the header: {_names(absent)}")
         if self.known is None or self.record_type is None:
             return [(index, name) for index, name in enumerate(names) if name]
         kept = [(index, name) for index, name in enumerate(names) if name in self.known]
