@@ -6,8 +6,8 @@ their issues; give ``--rejects FILE`` to keep them, with their values, for
 fixing. The exit code is 3 when rows were rejected.
 
 example:
-  custdata convert clients.csv --delimiter ';' --encoding cp1252 \
-      -o clients.parquet --rejects rejects.csv
+  custdata convert clients.csv --delimiter ';' --encoding cp1252 -o clients.parquet
+  custdata convert clients.csv -o clients.jsonl --rejects rejects.csv
 """
 
 from __future__ import annotations
