@@ -254,6 +254,15 @@ class TestBrokenFiles:
         assert "row 4: birth_date:" in err
         clean(err)
 
+    def test_bad_json_lines_keep_their_text_in_jsonl_rejects(self, tmp_path: Path) -> None:
+        """The text of a line that is not a JSON object is kept, as "_line", for fixing."""
+        rejects = tmp_path / "rejects.jsonl"
+        args = ["convert", str(BROKEN / "bad_lines.jsonl"), "-o", str(tmp_path / "o.csv")]
+        assert main([*args, "--rejects", str(rejects)]) == EXIT_REJECTS
+        lines = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+        source = (BROKEN / "bad_lines.jsonl").read_text(encoding="utf-8").splitlines()
+        assert [source[1], source[2]] == [line["values"]["_line"] for line in lines[:2]]
+
     def test_lone_surrogate_is_rejected_not_a_crash(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:

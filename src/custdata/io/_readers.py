@@ -453,7 +453,9 @@ def _jsonl_batches(
         else:
             message = "not valid JSON" if data is _NOT_JSON else "not a JSON object"
             issue = Issue(path="", code="invalid_json", message=message)
-            batch.append(Row(number=number, values={}, issues=(issue,)))
+            # The line's text is kept for the rejects file (a JSONL one shows it as "_line").
+            raw: dict[str, object] = {RAW_LINE: line.rstrip("\r\n")}
+            batch.append(sized_row(number, raw, (issue,)))
         if len(batch) >= batch_size:
             yield batch
             batch = []
@@ -464,6 +466,9 @@ def _jsonl_batches(
 
 
 _NOT_JSON: Final = object()
+
+RAW_LINE: Final = "_line"
+"""The value name under which a JSONL line that is not a JSON object keeps its text."""
 
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 """A JSON escape of a UTF-16 surrogate: a pair is a character, a lone one is not text."""
