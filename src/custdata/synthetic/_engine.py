@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import itertools
 import random
 from collections.abc import Callable
@@ -53,10 +54,7 @@ LINE_COLUMNS: Final = (
 """Columns of the purchase lines file: the purchase, the line's position, then the `LineItem`."""
 
 _HISTORY_DAYS: Final = 6 * 365
-_TIMES_OF_DAY: Final = tuple(  # people act by day: 07:00:00 to 22:59:59
-    f"{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
-    for second in range(7 * 3600, 23 * 3600)
-)
+_MAX_AGE_DAYS: Final = int(92 * 365.25)  # contacts are 18 to 92 years old
 _MONTH_WEIGHTS: Final = (1.1, 0.75, 0.8, 0.8, 0.85, 0.85, 1.05, 0.7, 0.85, 0.95, 1.5, 1.9)
 _WEEKDAY_WEIGHTS: Final = (0.9, 0.9, 0.95, 1.0, 1.1, 1.3, 0.85)
 _EMAIL_DOMAINS: Final = (
@@ -206,6 +204,11 @@ class Engine:
         self.first = first
         self.days = _HISTORY_DAYS  # day indexes 0 .. days-1; day `days` is today
         self.day_text = [(first + dt.timedelta(days=i)).isoformat() for i in range(self.days + 1)]
+        self.times = _times_of_day()
+        # Birth dates by age in days: formatting a date per contact costs more than this table.
+        self.birth_text = [
+            (today - dt.timedelta(days=age)).isoformat() for age in range(_MAX_AGE_DAYS + 1)
+        ]
         self.month = [(first + dt.timedelta(days=i)).month for i in range(self.days + 1)]
         weights = [
             _MONTH_WEIGHTS[(first + dt.timedelta(days=i)).month - 1]
@@ -244,8 +247,8 @@ class Engine:
     # --- time ----------------------------------------------------------------------
 
     def _moment(self, rng: random.Random, day: int) -> str:
-        times = _TIMES_OF_DAY
-        return f"{self.day_text[day]}T{times[int(rng.random() * len(times))]}+00:00"
+        times = self.times
+        return self.day_text[day] + times[int(rng.random() * len(times))]
 
     def _seasonal_day(self, rng: random.Random, low: int, high: int) -> int:
         """Draw a day in [low, high) with seasonal weights."""
@@ -293,8 +296,7 @@ class Engine:
         family = rng.choice(pools.family)
         birth: str | None = None
         if rng.random() < 0.85:
-            age_days = int(rng.triangular(18, 92, 38) * 365.25)
-            birth = (self.today - dt.timedelta(days=age_days)).isoformat()
+            birth = self.birth_text[int(rng.triangular(18, 92, 38) * 365.25)]
         email = self._email(rng, given, family, birth) if rng.random() < 0.92 else None
         phone = self.profile.phones.draw(rng) if rng.random() < 0.78 else None
         address = None
@@ -569,10 +571,11 @@ class Engine:
         else:
             status = "completed"
         payment = None if status == "abandoned" else rng.choice(_PAYMENTS[channel])
+        moment = self._moment(rng, day)
         row: Row = {
             "purchase_id": None,
             "contact_id": contact_id,
-            "purchased_at": self._moment(rng, day),
+            "purchased_at": moment,
             "total.amount": _amount(subtotal - discount),
             "total.currency": currency,
             "payment_method": payment,
@@ -581,7 +584,7 @@ class Engine:
             "channel": channel,
             "status": status,
         }
-        return _Pending(moment=str(row["purchased_at"]), day=day, row=row, lines=lines)
+        return _Pending(moment=moment, day=day, row=row, lines=lines)
 
     def _consents(
         self,
@@ -750,6 +753,15 @@ class Engine:
             return comment
         out.comment_pii.append(CommentPii(feedback_id=feedback_id, kind=kind, value=value))
         return f"{comment} {rng.choice(sentences[kind]).format(value=value)}"
+
+
+@functools.cache  # people act by day; built on first use, not on import
+def _times_of_day() -> tuple[str, ...]:
+    """Return the times of day of moments, from ``T07:00:00+00:00`` to ``T22:59:59+00:00``."""
+    return tuple(
+        f"T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}+00:00"
+        for second in range(7 * 3600, 23 * 3600)
+    )
 
 
 def _feedback_kind(draw: float, *, returned: bool) -> str | None:
