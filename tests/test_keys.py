@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custdata import KeyRingError
+from custdata import KeyRingError, PolicyError
 from custdata._crypto import MacState, derive_key, hkdf_sha256, info_for, mac_state
 from custdata.cli import main
 from custdata.keys import MIN_KEY_BYTES, Key, KeyProvider, KeyRing
@@ -152,6 +152,36 @@ class TestDeriveKey:
         """An empty name or domain, or a zero byte in the name, is refused."""
         with pytest.raises(ValueError, match="must be non-empty"):
             derive_key(SECRET, name, domain)
+
+    @pytest.mark.parametrize("domain", ["\ud800", "email\udfff", "\ud83d\ude00"])
+    def test_refuses_domain_that_is_not_text(self, domain: str) -> None:
+        """A domain with a lone surrogate is a PolicyError, not a raw UnicodeEncodeError."""
+        ring = KeyRing.from_mapping({"k1": SECRET}, active="k1")
+        calls = [
+            lambda: info_for("pseudonymise", domain),
+            lambda: derive_key(SECRET, "pseudonymise", domain),
+            lambda: derive_key(ring, "pseudonymise", domain, key_id="k1"),
+            lambda: mac_state(ring, "shift_date", domain),
+            lambda: ring.derive("tokenise", domain, 64),
+        ]
+        for call in calls:
+            with pytest.raises(PolicyError, match="domain must be valid Unicode text") as info:
+                call()
+            assert "policy_error" == info.value.code
+            assert info.value.__cause__ is None
+            assert domain not in str(info.value)
+
+    @pytest.mark.parametrize("domain", [None, 3, b"email"])
+    def test_refuses_domain_that_is_not_a_string(self, domain: object) -> None:
+        """A domain that is not a string is a PolicyError naming the domain."""
+        with pytest.raises(PolicyError, match="domain must be a string"):
+            derive_key(SECRET, "pseudonymise", domain)  # type: ignore[arg-type]
+
+    def test_domain_checked_before_key_id(self) -> None:
+        """A bad domain is reported even with an unknown key id: it is the parameter at fault."""
+        ring = KeyRing.from_mapping({"k1": SECRET}, active="k1")
+        with pytest.raises(PolicyError):
+            derive_key(ring, "pseudonymise", "\ud800", key_id="nope")
 
     def test_from_key_ring(self) -> None:
         """A key ring derives from its active key, or from the key id given."""

@@ -23,7 +23,9 @@ import hmac
 import importlib
 import unicodedata
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
+
+from custdata.errors import PolicyError
 
 if TYPE_CHECKING:
     from custdata.keys import Key, KeyRing
@@ -115,15 +117,28 @@ def info_for(transform_name: str, domain: str) -> bytes:
 
     Raises:
         ValueError: If the name is empty or holds a zero byte (which would make
-            two different pairs share an ``info``), or the domain is empty.
+            two different pairs share an ``info``): a programming mistake, since
+            names are class data.
+        custdata.PolicyError: If the domain is not a string, is empty, or is
+            not valid Unicode text (it holds a lone surrogate, which no
+            encoding can write): a bad parameter of the transform being built.
     """
     if not transform_name or "\x00" in transform_name:
         msg = "the transform name must be non-empty and hold no zero byte"
         raise ValueError(msg)
+    if not isinstance(cast(object, domain), str):
+        msg = f"{transform_name}: the domain must be a string"
+        raise PolicyError(msg)
     if not domain:
-        msg = "the domain must be non-empty"
-        raise ValueError(msg)
-    return transform_name.encode("utf-8") + b"\x00" + unicodedata.normalize("NFC", domain).encode()
+        msg = f"{transform_name}: the domain must be non-empty"
+        raise PolicyError(msg)
+    try:
+        encoded = unicodedata.normalize("NFC", domain).encode("utf-8")
+    except UnicodeEncodeError:
+        # The message names the problem only: the domain is not repeated.
+        msg = f"{transform_name}: the domain must be valid Unicode text (it holds a lone surrogate)"
+        raise PolicyError(msg) from None
+    return transform_name.encode("utf-8") + b"\x00" + encoded
 
 
 def derive_key(
@@ -153,8 +168,11 @@ def derive_key(
 
     Raises:
         KeyRingError: If ``key_id`` is not in the ring.
-        ValueError: If the name, domain or length is invalid.
+        custdata.PolicyError: If the domain is empty or not valid text (see `info_for`).
+        ValueError: If the name or length is invalid.
     """
+    # The domain is checked first: a bad one is a bad parameter, whatever the key.
+    info = info_for(transform_name, domain)
     if isinstance(source, bytes | bytearray | memoryview):
         if key_id is not None:
             msg = "key_id only applies to a KeyRing"
@@ -169,7 +187,7 @@ def derive_key(
             else source
         )
         ikm = key.secret
-    return hkdf_sha256(ikm, salt=SALT, info=info_for(transform_name, domain), length=length)
+    return hkdf_sha256(ikm, salt=SALT, info=info, length=length)
 
 
 class MacState:
@@ -259,5 +277,6 @@ def mac_state(
 
     Raises:
         KeyRingError: If ``key_id`` is not in the ring.
+        custdata.PolicyError: If the domain is empty or not valid text (see `info_for`).
     """
     return MacState(derive_key(source, transform_name, domain, HMAC_KEY_BYTES, key_id=key_id))

@@ -299,6 +299,8 @@ class KeyRing:
 
         Raises:
             KeyRingError: If ``key_id`` is unknown.
+            custdata.PolicyError: If ``domain`` is empty or not valid Unicode
+                text (it holds a lone surrogate).
         """
         return _crypto.derive_key(self, transform_name, domain, length, key_id=key_id)
 

@@ -2,11 +2,13 @@
 The contract every registered transform keeps, and one this test registers itself.
 
 For each name in the registry: ``None`` maps to ``None``; any input gives a value
-or a `TransformError` naming the transform and a code, never the value; each
-declared guarantee holds; ``apply_many(v) == [t(x) for x in v]``; no key bytes
-in a repr, a str or an error. A transform added to the registry without an
-entry in ``CASES`` is built with ``keys`` and ``domain`` if it has them, else
-with no parameters, and checked on text.
+or a `TransformError` naming the transform and a code, never the value; a string
+holding a lone surrogate (not text) gives output that encodes as UTF-8 or a
+`TransformError`, never output nobody can write; each declared guarantee holds;
+``apply_many(v) == [t(x) for x in v]``; no key bytes in a repr, a str or an
+error. A transform added to the registry without an entry in ``CASES`` is built
+with ``keys`` and ``domain`` if it has them, else with no parameters, and
+checked on text.
 """
 
 from __future__ import annotations
@@ -52,6 +54,10 @@ class ReverseText(BaseTransform):
     def _one(self, value: object) -> object:
         if not isinstance(value, str):
             raise self._error(code="wrong_type", message="expected str")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self._error(code="invalid_text", message="not text") from None
         return value[::-1]
 
     def reverse(self, value: str) -> str:
@@ -62,6 +68,9 @@ class ReverseText(BaseTransform):
 register(ReverseText)
 
 _text = st.text(max_size=40)
+_surrogate = st.integers(0xD800, 0xDFFF).map(chr)
+# Strings that are not text: a lone UTF-16 surrogate somewhere (st.text never makes one).
+_unpaired = st.tuples(st.text(max_size=10), _surrogate, st.text(max_size=10)).map("".join)
 _numbers = st.integers(-(10**12), 10**12) | st.floats(allow_nan=False, allow_infinity=False)
 
 
@@ -162,7 +171,37 @@ anything = st.one_of(
     st.emails(),
     st.from_regex(r"\+?[0-9 ]{1,15}", fullmatch=True),
     st.sampled_from(["2024-02-30", "2024-13-01", "", " ", "@", "a@", "@b.fr", "a@.fr"]),
+    _unpaired,
 )
+
+
+def _spoiled(value: object) -> st.SearchStrategy[object]:
+    """A valid input with a lone surrogate put into it (into a row's string values too)."""
+    if isinstance(value, str):
+        return st.tuples(st.integers(0, len(value)), _surrogate).map(
+            lambda at: value[: at[0]] + at[1] + value[at[0] :]
+        )
+    if isinstance(value, dict):
+        texts = [key for key, item in value.items() if isinstance(item, str)]
+        if texts:
+            return st.sampled_from(texts).flatmap(
+                lambda key: _spoiled(value[key]).map(lambda bad: {**value, key: bad})
+            )
+    return _unpaired
+
+
+def _assert_encodable(output: object) -> None:
+    """Every string in an output (a row's keys and values too) encodes as UTF-8."""
+    if isinstance(output, str):
+        output.encode("utf-8")
+    elif isinstance(output, dict):
+        for key, item in output.items():
+            _assert_encodable(key)
+            _assert_encodable(item)
+    elif isinstance(output, list | tuple):
+        for item in output:
+            _assert_encodable(item)
+
 
 ALL = names()
 
@@ -226,6 +265,24 @@ class TestContract:
             t(value)
         except TransformError as error:
             _check_error(name, error, value)
+
+    @given(data=st.data())
+    def test_invalid_text_never_output(self, name: str, data: st.DataObject) -> None:
+        """A string with a lone surrogate gives UTF-8-encodable output or a TransformError."""
+        case = _case(name)
+        t = _build(name)
+        value = data.draw(
+            _unpaired
+            | case.valid.flatmap(_spoiled)
+            | st.sampled_from(case.samples).flatmap(_spoiled)
+        )
+        for run in (lambda: t(value), lambda: t.apply_many([value, None, value])):
+            try:
+                output = run()
+            except TransformError as error:
+                _check_error(name, error, value)
+            else:
+                _assert_encodable(output)
 
     def test_error_hides_value(self, name: str) -> None:
         """A refused value never appears in the error text."""

@@ -274,6 +274,31 @@ class TestFormatPreserving:
         assert "wrong_type" == caught.value.code
 
     @pytest.mark.parametrize(
+        ("params", "value"),
+        [
+            ({"keep_country_code": True}, "\ud800 0612345678"),
+            ({}, "\ud800 0612345678"),
+            ({}, "0612345678\udfff"),
+            ({}, "06\ud83d\ude0012345678"),
+            ({"alphabet": "0123456789abcdef"}, "abc\udc80def0123"),
+        ],
+    )
+    def test_invalid_text(self, params: dict[str, Any], value: str) -> None:
+        """A lone surrogate is invalid_text in calls, batches and reverse: never passed through."""
+        fpe = _fpe(**params)
+        calls = [
+            lambda: fpe(value),
+            lambda: fpe.apply_many([None, value, value]),
+            lambda: fpe.apply_many(["0698765432", value]),
+            lambda: fpe.reverse(value),
+        ]
+        for call in calls:
+            with pytest.raises(TransformError) as caught:
+                call()
+            assert "invalid_text" == caught.value.code
+            assert "12345678" not in str(caught.value)
+
+    @pytest.mark.parametrize(
         ("alphabet", "min_length"), [(DIGITS, 5), ("01", 19), ("0123456789abcdef", 4), (DIGITS, 1)]
     )
     def test_min_length_checked_at_construction(self, alphabet: str, min_length: int) -> None:

@@ -14,6 +14,7 @@ from custdata import (
     AgeBand,
     BottomCode,
     Bucket,
+    PolicyError,
     TopCode,
     TransformError,
     TruncateDate,
@@ -68,7 +69,7 @@ class TestAgeBand:
 
     def test_bad_parameters(self) -> None:
         """Bad parameters fail at construction."""
-        with pytest.raises(TypeError, match="reference"):
+        with pytest.raises(PolicyError, match="reference"):
             AgeBand(reference=datetime(2024, 1, 1, tzinfo=UTC))
         with pytest.raises(ValueError, match="multiple of width"):
             AgeBand(reference=REFERENCE, width=10, top=85)
@@ -122,6 +123,41 @@ class TestTruncatePostcode:
         with pytest.raises(TransformError) as info:
             TruncatePostcode()(value)
         assert code == info.value.code
+
+
+class TestInvalidText:
+    """Strings holding a lone surrogate are refused with invalid_text by the generalisers."""
+
+    @pytest.mark.parametrize(
+        "value", ["7501\ud800", "\ud80075011", "75011\udfff", " \udc80 ", "\ud83d\ude00"]
+    )
+    @pytest.mark.parametrize("keep", [1, 2, 10])
+    def test_truncate_postcode(self, value: str, keep: int) -> None:
+        """Even a surrogate beyond the kept characters: the value is not text."""
+        t = TruncatePostcode(keep=keep)
+        for call in (lambda: t(value), lambda: t.apply_many([None, value, value])):
+            with pytest.raises(TransformError) as info:
+                call()
+            assert "invalid_text" == info.value.code
+
+    @pytest.mark.parametrize("value", ["2024-05-1\ud800", "\ud8002024-05-17", "\udfff"])
+    def test_date_strings(self, value: str) -> None:
+        """AgeBand and TruncateDate refuse such date strings as invalid_text, not invalid_date."""
+        for t in (TruncateDate(), AgeBand(reference=REFERENCE)):
+            for call in (lambda t=t: t(value), lambda t=t: t.apply_many([value])):
+                with pytest.raises(TransformError) as info:
+                    call()
+                assert "invalid_text" == info.value.code
+
+    def test_arrow_binary_column_same_as_apply_many(self) -> None:
+        """Surrogates smuggled in as bytes fail the same way in apply_arrow and apply_many."""
+        pa = pytest.importorskip("pyarrow")
+        array = pa.array(["75\ud800".encode("utf-8", "surrogatepass")], pa.binary())
+        t = TruncatePostcode()
+        for call in (lambda: t.apply_many(array.to_pylist()), lambda: t.apply_arrow(array)):
+            with pytest.raises(TransformError) as info:
+                call()
+            assert "wrong_type" == info.value.code
 
 
 class TestBucket:

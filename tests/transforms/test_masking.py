@@ -113,6 +113,83 @@ class TestMask:
             Mask(mask_char=char)
 
 
+class TestInvalidText:
+    """Strings holding a lone surrogate are not text: refused with invalid_text, never masked."""
+
+    MASKS = (  # read-only test data
+        MaskEmail(),
+        MaskEmail(keep_length=True),
+        MaskPhone(),
+        Mask(),
+        Mask(keep_first=1, keep_last=1),
+    )
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "\ud800@example.fr",
+            "jean@exa\udc80mple.fr",
+            "jean@example.f\udfff",
+            "\ud800 0612345678",
+            "+33 6 12 34 56 7\ud800",
+            "\ud83d\ude00",  # a surrogate pair in a str is still two lone surrogates
+            "\ud800",
+        ],
+    )
+    @pytest.mark.parametrize("index", range(5))
+    def test_refused(self, index: int, value: str) -> None:
+        """Each masking transform refuses it, alone and in a batch, with invalid_text."""
+        mask = self.MASKS[index]
+        assert "invalid_text" == _code(lambda: mask(value))
+        assert "invalid_text" == _code(lambda: mask.apply_many([None, value, value]))
+
+    def test_audit_example(self) -> None:
+        """The value from the audit no longer gives an output that cannot be encoded."""
+        assert "invalid_text" == _code(lambda: MaskEmail()("\ud800@example.fr"))
+
+    @given(
+        head=st.text(max_size=8),
+        surrogate=st.integers(0xD800, 0xDFFF).map(chr),
+        tail=st.text(max_size=8),
+    )
+    def test_mask_never_outputs_unencodable_text(
+        self, head: str, surrogate: str, tail: str
+    ) -> None:
+        """Mask refuses a surrogate even where it would have been masked or kept."""
+        for mask in (Mask(), Mask(keep_first=8, keep_last=8)):
+            assert "invalid_text" == _code(lambda m=mask: m(head + surrogate + tail))
+
+    @given(value=st.text())
+    def test_valid_text_is_masked(self, value: str) -> None:
+        """Any valid text (accents, astral characters) is still masked, and encodes."""
+        out = Mask(keep_first=1)(value)
+        assert isinstance(out, str)
+        out.encode("utf-8")
+
+    def test_redact_accepts_anything(self) -> None:
+        """Redact never looks at the value: a lone surrogate is redacted like anything else."""
+        assert ["[REDACTED]", None] == Redact().apply_many(["\ud800", None])
+        assert "[REDACTED]" == Redact()("\ud800@example.fr")
+
+    def test_arrow_cannot_hold_surrogates(self) -> None:
+        """Arrow strings are valid UTF-8: such a value cannot reach an apply_arrow kernel."""
+        pa = pytest.importorskip("pyarrow")
+        with pytest.raises(UnicodeEncodeError):
+            pa.array(["\ud800@example.fr"])
+
+    @pytest.mark.parametrize("index", range(5))
+    def test_arrow_binary_column_same_as_apply_many(self, index: int) -> None:
+        """Surrogates smuggled in as bytes fail the same way in apply_arrow and apply_many."""
+        pa = pytest.importorskip("pyarrow")
+        mask = self.MASKS[index]
+        raw = "\ud800@example.fr".encode("utf-8", "surrogatepass")
+        array = pa.array([raw, None], pa.binary())
+        codes = []
+        for run in (lambda: mask.apply_many(array.to_pylist()), lambda: mask.apply_arrow(array)):
+            codes.append(_code(run))
+        assert ["wrong_type", "wrong_type"] == codes
+
+
 class TestRedact:
     """Redact."""
 

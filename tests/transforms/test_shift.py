@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custdata.errors import KeyRingError, TransformError
+from custdata.errors import KeyRingError, PolicyError, TransformError
 from custdata.keys import KeyRing
 from custdata.transforms.base import RowTransform
 from custdata.transforms.shift import ShiftDate
@@ -187,6 +187,25 @@ class TestShiftDate:
             _shift().offset(subject)
         assert "wrong_subject_type" == caught.value.code
 
+    @pytest.mark.parametrize("subject", ["\ud800", "c-1\udfff", "\ud83d\ude00"])
+    def test_subject_not_text(self, subject: str) -> None:
+        """A subject holding a lone surrogate is invalid_text, the code every transform uses."""
+        shift = _shift(field="d")
+        row = {"customer": subject, "d": date(2024, 3, 1)}
+        calls = [
+            lambda: shift.offset(subject),
+            lambda: shift.shift(date(2024, 3, 1), subject),
+            lambda: shift.unshift(date(2024, 3, 1), subject),
+            lambda: shift.apply_row(row),
+            lambda: shift.apply_rows([row, row]),
+            lambda: shift(row),
+            lambda: shift.reverse(row),
+        ]
+        for call in calls:
+            with pytest.raises(TransformError) as caught:
+                call()
+            assert "invalid_text" == caught.value.code
+
     def test_call_on_bare_date(self) -> None:
         """Called on a bare date, it refuses: a date carries no subject."""
         with pytest.raises(TransformError) as caught:
@@ -232,8 +251,8 @@ class TestShiftDate:
         [
             ({"max_days": -1}, ValueError),
             ({"max_days": 40_000}, ValueError),
-            ({"max_days": 1.5}, TypeError),
-            ({"max_days": True}, TypeError),
+            ({"max_days": 1.5}, PolicyError),
+            ({"max_days": True}, PolicyError),
             ({"domain": ""}, ValueError),
         ],
     )

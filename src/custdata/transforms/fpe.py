@@ -26,7 +26,8 @@ from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algori
 
 from custdata import _crypto
 from custdata.keys import KeyRing
-from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
+from custdata.transforms._checks import check_text, is_text, policy_error, text_field
+from custdata.transforms.base import BaseTransform, Guarantees
 
 __all__ = ["FF1", "FormatPreserving", "min_length_for"]
 
@@ -577,45 +578,48 @@ def _check_key_ring(
         raise TypeError(msg)
 
 
-def _check_alphabet(_instance: object, _attribute: object, value: object) -> None:
+def _check_alphabet(instance: object, _attribute: object, value: object) -> None:
     if not isinstance(value, str):
-        msg = "alphabet must be a string"
-        raise TypeError(msg)
+        raise policy_error(instance, "alphabet", "must be a string")
     if len(set(value)) != len(value):
-        msg = "alphabet must not repeat a character"
-        raise ValueError(msg)
+        raise policy_error(instance, "alphabet", "must not repeat a character")
     if not 2 <= len(value) <= _MAX_RADIX:
-        msg = "alphabet must hold from 2 to 65536 characters"
-        raise ValueError(msg)
+        raise policy_error(instance, "alphabet", "must hold from 2 to 65536 characters")
+    if not is_text(value):
+        # Outputs are made of alphabet characters: they could not be written either.
+        raise policy_error(
+            instance, "alphabet", "must be valid Unicode text (it holds a lone surrogate)"
+        )
 
 
 def _default_min_length(instance: FormatPreserving) -> int:
-    return min_length_for(len(instance.alphabet)) if len(instance.alphabet) >= 2 else 2
+    # Runs before the validators: a bad alphabet gets a placeholder, then its own error.
+    alphabet = cast(object, instance.alphabet)
+    if not isinstance(alphabet, str) or not 2 <= len(alphabet) <= _MAX_RADIX:
+        return 2
+    return min_length_for(len(alphabet))
 
 
 def _check_min_length(instance: FormatPreserving, _attribute: object, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        msg = "min_length must be an int"
-        raise TypeError(msg)
+        raise policy_error(instance, "min_length", "must be an int")
     radix = len(instance.alphabet)
     if value < 2 or radix**value < _MIN_DOMAIN:
-        msg = (
-            f"min_length must be at least {min_length_for(radix)} for a {radix}-character"
-            " alphabet (radix ** min_length >= 1 000 000, NIST SP 800-38G Rev. 1)"
+        raise policy_error(
+            instance,
+            "min_length",
+            f"must be at least {min_length_for(radix)} for a {radix}-character"
+            " alphabet (radix ** min_length >= 1 000 000, NIST SP 800-38G Rev. 1)",
         )
-        raise ValueError(msg)
     if value > _MAX_ENCRYPTED:
-        msg = f"min_length must be at most {_MAX_ENCRYPTED}"
-        raise ValueError(msg)
+        raise policy_error(instance, "min_length", f"must be at most {_MAX_ENCRYPTED}")
 
 
 def _check_keep_country_code(instance: FormatPreserving, _attribute: object, value: object) -> None:
     if not isinstance(value, bool):
-        msg = "keep_country_code must be a bool"
-        raise TypeError(msg)
+        raise policy_error(instance, "keep_country_code", "must be true or false")
     if value and not set(DIGITS) <= set(instance.alphabet):
-        msg = "keep_country_code needs the ten digits in the alphabet"
-        raise ValueError(msg)
+        raise policy_error(instance, "keep_country_code", "needs the ten digits in the alphabet")
 
 
 def tweak_for(domain: str, alphabet: str) -> bytes:
@@ -687,6 +691,8 @@ class FormatPreserving(BaseTransform):
     as numerals (a character's numeral is its index in ``alphabet``, radix =
     ``len(alphabet)``) and encrypted with FF1-AES-256 (NIST SP 800-38G) under
     ``K`` and ``tweak``; the result is written back into the same positions.
+    A string holding a lone surrogate raises ``TransformError`` (code
+    ``invalid_text``): it is not text, and its output could not be written.
 
     Args:
         keys: The key ring; outputs use its active key.
@@ -700,9 +706,12 @@ class FormatPreserving(BaseTransform):
             ``+<digits>...`` in clear.
 
     Raises:
-        TypeError: If ``keys`` is not a `custdata.KeyRing`.
-        ValueError: If the domain is empty, the alphabet repeats a character
-            or has fewer than 2 characters, or ``min_length`` is too small.
+        TypeError: If ``keys`` is not a `custdata.KeyRing` (a programming
+            mistake: no policy can write a key ring).
+        custdata.PolicyError: If the domain is empty or not valid text, the
+            alphabet repeats a character, has fewer than 2 characters or holds
+            a lone surrogate, ``min_length`` is too small, or another parameter
+            has the wrong type.
     """
 
     name: ClassVar[str] = "format_preserving"
@@ -716,7 +725,7 @@ class FormatPreserving(BaseTransform):
     output_type: ClassVar[type] = str
 
     keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
-    domain: str = attrs.field(validator=check_non_empty)
+    domain: str = attrs.field(validator=text_field())
     alphabet: str = attrs.field(default=DIGITS, validator=_check_alphabet)
     min_length: int = attrs.field(
         default=attrs.Factory(_default_min_length, takes_self=True), validator=_check_min_length
@@ -764,6 +773,8 @@ class FormatPreserving(BaseTransform):
         """Return ``(value, kept, body)``: the clear prefix and the characters to encrypt."""
         if not isinstance(value, str):
             raise self._error(code="wrong_type", message="expected a string")
+        if not value.isascii():  # ASCII is always text: the common case skips the call
+            check_text(self.name, value)
         body = self._codec.extract(value)
         kept = ""
         if self.keep_country_code and value[:1] == "+":
@@ -856,8 +867,8 @@ class FormatPreserving(BaseTransform):
             The original string.
 
         Raises:
-            TransformError: If the value is not a string or has too few or too
-                many alphabet characters.
+            TransformError: If the value is not a string, holds a lone
+                surrogate, or has too few or too many alphabet characters.
             KeyRingError: If ``key_id`` is not in the ring.
         """
         if value is None:

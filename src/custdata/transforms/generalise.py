@@ -20,6 +20,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 import attrs
 
+from custdata.transforms._checks import (
+    check_text,
+    finite_number,
+    is_number,
+    is_text,
+    one_of,
+    policy_error,
+    whole,
+)
 from custdata.transforms.base import BaseTransform, Guarantees, _as_array, _pc, _pyarrow
 
 if TYPE_CHECKING:
@@ -39,25 +48,6 @@ _ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _ASCII_SPACE: Final = " \t\n\r\x0b\x0c"
 
 
-def _whole(low: int, high: int) -> Any:  # an attrs validator
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            msg = f"{attribute.name} must be a whole number from {low} to {high}"
-            raise ValueError(msg)
-
-    return check
-
-
-def _finite_number(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not _is_number(value) or not math.isfinite(value):
-        msg = f"{attribute.name} must be a finite int or float"
-        raise ValueError(msg)
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
 class _DateInput(BaseTransform):
     __slots__ = ()
 
@@ -67,6 +57,8 @@ class _DateInput(BaseTransform):
         if isinstance(value, date):
             return value
         if isinstance(value, str):
+            if not value.isascii():  # ASCII is always text: the common case skips the call
+                check_text(self.name, value)
             if _ISO_DATE.fullmatch(value) is None:
                 raise self._error(code="invalid_date", message="expected an ISO date (YYYY-MM-DD)")
             try:
@@ -121,7 +113,8 @@ class AgeBand(_DateInput):
     minus one if the birthday has not come yet that year); label
     ``f"{lo}-{lo + width - 1}"`` with ``lo = age // width * width`` (just
     ``f"{age}"`` when ``width`` is 1), or ``f"{top}+"`` when ``age >= top``.
-    Dates after ``reference`` raise ``TransformError`` (code ``after_reference``).
+    Dates after ``reference`` raise ``TransformError`` (code ``after_reference``);
+    strings holding a lone surrogate, code ``invalid_text``.
 
     Args:
         reference: The date ages are computed at (the library never reads the clock).
@@ -129,7 +122,7 @@ class AgeBand(_DateInput):
         top: Ages from this one share the band ``"{top}+"``; a multiple of ``width``.
 
     Raises:
-        ValueError: If a parameter is invalid.
+        custdata.PolicyError: If a parameter is invalid.
     """
 
     name: ClassVar[str] = "age_band"
@@ -137,25 +130,22 @@ class AgeBand(_DateInput):
     output_type: ClassVar[type] = str
 
     reference: date = attrs.field()
-    width: int = attrs.field(default=10, validator=_whole(1, 100))
+    width: int = attrs.field(default=10, validator=whole(1, 100))
     top: int | None = attrs.field(default=None)
 
     @reference.validator
     def _check_reference(self, _attribute: object, value: object) -> None:
         if not isinstance(value, date) or isinstance(value, datetime):
-            msg = "reference must be a datetime.date"
-            raise TypeError(msg)
+            raise policy_error(self, "reference", "must be a datetime.date (not a datetime)")
 
     @top.validator
     def _check_top(self, _attribute: object, value: object) -> None:
         if value is None:
             return
         if not isinstance(value, int) or isinstance(value, bool) or not 0 < value <= 150:
-            msg = "top must be a whole number from 1 to 150"
-            raise ValueError(msg)
+            raise policy_error(self, "top", "must be a whole number from 1 to 150")
         if value % self.width:
-            msg = "top must be a multiple of width"
-            raise ValueError(msg)
+            raise policy_error(self, "top", "must be a multiple of width")
 
     def _one(self, value: object) -> object:
         born = self._date(value)
@@ -192,10 +182,14 @@ class TruncateDate(_DateInput):
     **Algorithm**: for a `datetime.date`, a `datetime.datetime` (its own
     calendar date, in its own time zone) or an ISO ``YYYY-MM-DD`` string:
     ``f"{year:04d}-{month:02d}"`` (month), ``f"{year:04d}-Q{(month + 2) // 3}"``
-    (quarter) or ``f"{year:04d}"`` (year).
+    (quarter) or ``f"{year:04d}"`` (year). Strings holding a lone surrogate
+    raise ``TransformError`` (code ``invalid_text``).
 
     Args:
         unit: ``"month"``, ``"quarter"`` or ``"year"``.
+
+    Raises:
+        custdata.PolicyError: If ``unit`` is not one of these.
     """
 
     name: ClassVar[str] = "truncate_date"
@@ -203,7 +197,7 @@ class TruncateDate(_DateInput):
     output_type: ClassVar[type] = str
 
     unit: Literal["month", "quarter", "year"] = attrs.field(
-        default="month", validator=attrs.validators.in_(("month", "quarter", "year"))
+        default="month", validator=one_of("month", "quarter", "year")
     )
 
     def _one(self, value: object) -> object:
@@ -266,23 +260,29 @@ class TruncatePostcode(BaseTransform):
     **Algorithm**: strip ASCII whitespace from both ends, keep the first
     ``keep`` code points. An empty postcode raises ``TransformError`` (code
     ``invalid_postcode``); postcodes are strings (an integer would have lost
-    its leading zero).
+    its leading zero), and a string holding a lone surrogate raises code
+    ``invalid_text``, even beyond the kept characters.
 
     Args:
         keep: Leading characters kept (1 to 10).
+
+    Raises:
+        custdata.PolicyError: If ``keep`` is invalid.
     """
 
     name: ClassVar[str] = "truncate_postcode"
     guarantees: ClassVar[Guarantees] = _GENERALISING
     output_type: ClassVar[type] = str
 
-    keep: int = attrs.field(default=2, validator=_whole(1, 10))
+    keep: int = attrs.field(default=2, validator=whole(1, 10))
 
     def _one(self, value: object) -> object:
         if not isinstance(value, str):
             raise self._error(
                 code="wrong_type", message=f"expected str, got {type(value).__name__}"
             )
+        if not value.isascii():  # ASCII is always text: the common case skips the call
+            check_text(self.name, value)
         text = value.strip(_ASCII_SPACE)
         if not text:
             raise self._error(code="invalid_postcode", message="the postcode is empty")
@@ -319,8 +319,7 @@ def _edges(value: object) -> tuple[int | float, ...] | None:
     if value is None:
         return None
     if not isinstance(value, list | tuple):
-        msg = "edges must be a sequence of numbers"
-        raise TypeError(msg)
+        raise policy_error(Bucket, "edges", "must be a sequence of numbers")
     return tuple(value)
 
 
@@ -328,8 +327,11 @@ def _labels(value: object) -> tuple[str, ...] | None:
     if value is None:
         return None
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-        msg = "labels must be a sequence of strings"
-        raise TypeError(msg)
+        raise policy_error(Bucket, "labels", "must be a sequence of strings")
+    if not all(map(is_text, value)):
+        raise policy_error(
+            Bucket, "labels", "must be valid Unicode text (one holds a lone surrogate)"
+        )
     return tuple(value)
 
 
@@ -370,7 +372,7 @@ class Bucket(_NumberInput):
         labels: With ``edges``, one label per interval: ``len(edges) + 1``.
 
     Raises:
-        ValueError: If the parameters are inconsistent.
+        custdata.PolicyError: If a parameter is invalid or they are inconsistent.
     """
 
     name: ClassVar[str] = "bucket"
@@ -379,34 +381,28 @@ class Bucket(_NumberInput):
 
     edges: tuple[int | float, ...] | None = attrs.field(default=None, converter=_edges)
     width: int | float | None = attrs.field(default=None)
-    origin: int | float = attrs.field(default=0, validator=_finite_number)
+    origin: int | float = attrs.field(default=0, validator=finite_number)
     labels: tuple[str, ...] | None = attrs.field(default=None, converter=_labels)
     _names: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if (self.edges is None) == (self.width is None):
-            msg = "give exactly one of edges and width"
-            raise ValueError(msg)
+            raise policy_error(self, "edges or width", "must be given, not both")
         if self.width is not None:
-            if not _is_number(self.width) or not math.isfinite(self.width) or self.width <= 0:
-                msg = "width must be a positive finite number"
-                raise ValueError(msg)
+            if not is_number(self.width) or not math.isfinite(self.width) or self.width <= 0:
+                raise policy_error(self, "width", "must be a positive finite number")
             if self.labels is not None:
-                msg = "labels need edges"
-                raise ValueError(msg)
+                raise policy_error(self, "labels", "need edges (they cannot go with width)")
             object.__setattr__(self, "_names", ())
             return
         edges = self.edges or ()
-        if not edges or not all(_is_number(e) and math.isfinite(e) for e in edges):
-            msg = "edges must be at least one finite int or float"
-            raise ValueError(msg)
+        if not edges or not all(is_number(e) and math.isfinite(e) for e in edges):
+            raise policy_error(self, "edges", "must be at least one finite int or float")
         if any(a >= b for a, b in itertools.pairwise(edges)):
-            msg = "edges must be strictly increasing"
-            raise ValueError(msg)
+            raise policy_error(self, "edges", "must be strictly increasing")
         if self.labels is not None:
             if len(self.labels) != len(edges) + 1:
-                msg = "labels must have one more item than edges"
-                raise ValueError(msg)
+                raise policy_error(self, "labels", "must have one more item than edges")
             names = self.labels
         else:
             middle = [f"[{_fmt(a)}, {_fmt(b)})" for a, b in itertools.pairwise(edges)]
@@ -485,13 +481,16 @@ class TopCode(_NumberInput):
 
     Args:
         threshold: A finite int or float.
+
+    Raises:
+        custdata.PolicyError: If ``threshold`` is not a finite int or float.
     """
 
     name: ClassVar[str] = "top_code"
     guarantees: ClassVar[Guarantees] = _GENERALISING
     output_type: ClassVar[type] = float
 
-    threshold: int | float = attrs.field(validator=_finite_number)
+    threshold: int | float = attrs.field(validator=finite_number)
 
     def _one(self, value: object) -> object:
         number = self._number(value)
@@ -518,13 +517,16 @@ class BottomCode(_NumberInput):
 
     Args:
         threshold: A finite int or float.
+
+    Raises:
+        custdata.PolicyError: If ``threshold`` is not a finite int or float.
     """
 
     name: ClassVar[str] = "bottom_code"
     guarantees: ClassVar[Guarantees] = _GENERALISING
     output_type: ClassVar[type] = float
 
-    threshold: int | float = attrs.field(validator=_finite_number)
+    threshold: int | float = attrs.field(validator=finite_number)
 
     def _one(self, value: object) -> object:
         number = self._number(value)

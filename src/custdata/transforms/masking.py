@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
+from custdata.transforms._checks import boolean, check_text, one_char, text_field, whole
 from custdata.transforms.base import BaseTransform, Guarantees, _as_array, _pc, _pyarrow
 
 if TYPE_CHECKING:
@@ -28,21 +29,6 @@ _MASKING: Final = Guarantees(
     format_preserving=False,
     output_is_personal_data=True,
 )
-
-
-def _one_char(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or len(value) != 1:
-        msg = f"{attribute.name} must be exactly one character (an empty mask hides nothing)"
-        raise ValueError(msg)
-
-
-def _count(low: int, high: int) -> Any:  # an attrs validator
-    def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-            msg = f"{attribute.name} must be a whole number from {low} to {high}"
-            raise ValueError(msg)
-
-    return check
 
 
 def _chunked(pa: Any, array: Any) -> Any:
@@ -77,27 +63,33 @@ class MaskEmail(BaseTransform):
     tld`` when the domain has no dot), where ``mask`` is ``mask_char *
     mask_length``, or ``mask_char`` repeated to hide every other character of
     the part with ``keep_length=True``. Values without a non-empty local part,
-    host and top-level domain raise ``TransformError`` (code ``invalid_email``).
+    host and top-level domain raise ``TransformError`` (code ``invalid_email``);
+    strings holding a lone surrogate, code ``invalid_text``.
 
     Args:
         mask_char: The masking character (exactly one).
         mask_length: The length of the fixed mask (1 to 16).
         keep_length: Mask each hidden character instead (leaks lengths).
+
+    Raises:
+        custdata.PolicyError: If a parameter is invalid.
     """
 
     name: ClassVar[str] = "mask_email"
     guarantees: ClassVar[Guarantees] = _MASKING
     output_type: ClassVar[type] = str
 
-    mask_char: str = attrs.field(default="*", validator=_one_char)
-    mask_length: int = attrs.field(default=3, validator=_count(1, 16))
-    keep_length: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    mask_char: str = attrs.field(default="*", validator=one_char)
+    mask_length: int = attrs.field(default=3, validator=whole(1, 16))
+    keep_length: bool = attrs.field(default=False, validator=boolean)
 
     def _one(self, value: object) -> object:
         if not isinstance(value, str):
             raise self._error(
                 code="wrong_type", message=f"expected str, got {type(value).__name__}"
             )
+        if not value.isascii():  # ASCII is always text: the common case skips the call
+            check_text(self.name, value)
         local, at, domain = value.rpartition("@")
         host, dot, tld = domain.rpartition(".")
         if not dot:
@@ -207,19 +199,23 @@ class MaskPhone(BaseTransform):
     the ``+``. Of the remaining digits, the last ``keep_last`` are kept and
     every other one is replaced by ``mask_char`` (all are masked when there
     are no more than ``keep_last``). Anything but ASCII digits after the
-    clean-up raises ``TransformError`` (code ``invalid_phone``).
+    clean-up raises ``TransformError`` (code ``invalid_phone``); a string
+    holding a lone surrogate, code ``invalid_text``.
 
     Args:
         keep_last: Trailing digits kept (0 to 4).
         mask_char: The masking character (exactly one).
+
+    Raises:
+        custdata.PolicyError: If a parameter is invalid.
     """
 
     name: ClassVar[str] = "mask_phone"
     guarantees: ClassVar[Guarantees] = _MASKING
     output_type: ClassVar[type] = str
 
-    keep_last: int = attrs.field(default=2, validator=_count(0, 4))
-    mask_char: str = attrs.field(default="*", validator=_one_char)
+    keep_last: int = attrs.field(default=2, validator=whole(0, 4))
+    mask_char: str = attrs.field(default="*", validator=one_char)
     _codes: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -230,6 +226,8 @@ class MaskPhone(BaseTransform):
             raise self._error(
                 code="wrong_type", message=f"expected str, got {type(value).__name__}"
             )
+        if not value.isascii():  # ASCII is always text: the common case skips the call
+            check_text(self.name, value)
         text = _PHONE_SEPARATORS.sub("", value)
         if text.startswith("00"):
             text = "+" + text[2:]
@@ -272,27 +270,33 @@ class Mask(BaseTransform):
     **Algorithm**: on the code points of the string, ``value[:keep_first] +
     mask_char * (len(value) - keep_first - keep_last) + value[len(value) -
     keep_last:]`` when ``len(value) > keep_first + keep_last``, else
-    ``mask_char * len(value)``.
+    ``mask_char * len(value)``. A string holding a lone surrogate raises
+    ``TransformError`` (code ``invalid_text``), wherever the surrogate is.
 
     Args:
         keep_first: Leading characters kept (0 to 64).
         keep_last: Trailing characters kept (0 to 64).
         mask_char: The masking character: exactly one; an empty one is refused.
+
+    Raises:
+        custdata.PolicyError: If a parameter is invalid.
     """
 
     name: ClassVar[str] = "mask"
     guarantees: ClassVar[Guarantees] = _MASKING
     output_type: ClassVar[type] = str
 
-    keep_first: int = attrs.field(default=0, validator=_count(0, 64))
-    keep_last: int = attrs.field(default=0, validator=_count(0, 64))
-    mask_char: str = attrs.field(default="*", validator=_one_char)
+    keep_first: int = attrs.field(default=0, validator=whole(0, 64))
+    keep_last: int = attrs.field(default=0, validator=whole(0, 64))
+    mask_char: str = attrs.field(default="*", validator=one_char)
 
     def _one(self, value: object) -> object:
         if not isinstance(value, str):
             raise self._error(
                 code="wrong_type", message=f"expected str, got {type(value).__name__}"
             )
+        if not value.isascii():  # ASCII is always text: the common case skips the call
+            check_text(self.name, value)
         size = len(value)
         first, last = self.keep_first, self.keep_last
         if size <= first + last:
@@ -352,10 +356,15 @@ class Redact(BaseTransform):
     **Does not protect against**: inference from whether the field was empty
     (``None`` stays ``None``), or from the other fields of the record.
 
-    **Algorithm**: every non-``None`` value becomes ``replacement``.
+    **Algorithm**: every non-``None`` value becomes ``replacement``. Any value
+    is accepted, even a string holding a lone surrogate: nothing of the value
+    reaches the output, so there is nothing to refuse.
 
     Args:
-        replacement: The text put in place of every value.
+        replacement: The text put in place of every value (valid Unicode text).
+
+    Raises:
+        custdata.PolicyError: If ``replacement`` is not a string of valid text.
     """
 
     name: ClassVar[str] = "redact"
@@ -368,9 +377,7 @@ class Redact(BaseTransform):
     )
     output_type: ClassVar[type] = str
 
-    replacement: str = attrs.field(
-        default="[REDACTED]", validator=attrs.validators.instance_of(str)
-    )
+    replacement: str = attrs.field(default="[REDACTED]", validator=text_field(empty=True))
 
     def _one(self, value: object) -> object:
         return self.replacement

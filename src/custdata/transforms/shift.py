@@ -16,7 +16,14 @@ import attrs
 
 from custdata import _crypto
 from custdata.keys import KeyRing
-from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
+from custdata.transforms._checks import (
+    INVALID_TEXT,
+    INVALID_TEXT_MESSAGE,
+    policy_error,
+    text_field,
+    whole,
+)
+from custdata.transforms.base import BaseTransform, Guarantees
 
 __all__ = ["MAX_SHIFT_DAYS", "ShiftDate"]
 
@@ -32,22 +39,17 @@ def _check_key_ring(
         raise TypeError(msg)
 
 
-def _check_max_days(_instance: object, _attribute: attrs.Attribute[int], value: int) -> None:
-    raw = cast(object, value)
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        msg = "max_days must be an int"
-        raise TypeError(msg)
-    if not 0 <= raw <= MAX_SHIFT_DAYS:
-        msg = f"max_days must be between 0 and {MAX_SHIFT_DAYS}"
-        raise ValueError(msg)
+_check_name = text_field()
 
 
 def _check_field(
-    _instance: object, attribute: attrs.Attribute[str | None], value: str | None
+    instance: object, attribute: attrs.Attribute[str | None], value: str | None
 ) -> None:
-    if value is not None and (not isinstance(cast(object, value), str) or not value):
-        msg = f"{attribute.name} must be a non-empty string or None"
-        raise ValueError(msg)
+    if value is None:
+        return
+    if not isinstance(cast(object, value), str) or not value:
+        raise policy_error(instance, attribute.name, "must be a non-empty string or None")
+    _check_name(instance, attribute, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -115,9 +117,11 @@ class ShiftDate(BaseTransform):
         field: The date field `apply_row` shifts when not given one.
 
     Raises:
-        TypeError: If ``keys`` is not a `custdata.KeyRing` or ``max_days`` not an int.
-        ValueError: If the domain or ``subject_field`` is empty, or ``max_days``
-            is out of range.
+        TypeError: If ``keys`` is not a `custdata.KeyRing` (a programming
+            mistake: no policy can write a key ring).
+        custdata.PolicyError: If the domain, ``subject_field`` or ``field`` is
+            empty or not valid text, or ``max_days`` is not a whole number
+            from 0 to 36 525.
     """
 
     name: ClassVar[str] = "shift_date"
@@ -132,9 +136,9 @@ class ShiftDate(BaseTransform):
     """Called on a row, it returns a row; `apply_row` returns the date."""
 
     keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
-    domain: str = attrs.field(validator=check_non_empty)
-    max_days: int = attrs.field(validator=_check_max_days)
-    subject_field: str = attrs.field(validator=check_non_empty)
+    domain: str = attrs.field(validator=_check_name)
+    max_days: int = attrs.field(validator=whole(0, MAX_SHIFT_DAYS))
+    subject_field: str = attrs.field(validator=_check_name)
     field: str | None = attrs.field(default=None, validator=_check_field)
     _macs: dict[str, _crypto.MacState] = attrs.field(init=False, repr=False, eq=False)
     _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False)
@@ -218,7 +222,9 @@ class ShiftDate(BaseTransform):
             The offset in days, in ``[-max_days, max_days]``, 0 only if ``max_days`` is 0.
 
         Raises:
-            TransformError: If the subject is missing or not a string or an int.
+            TransformError: If the subject is missing or not a string or an int
+                (codes ``missing_subject``, ``wrong_subject_type``), or a string
+                holding a lone surrogate (code ``invalid_text``).
             KeyRingError: If ``key_id`` is not in the ring.
         """
         if subject is None:
@@ -234,9 +240,7 @@ class ShiftDate(BaseTransform):
         try:
             message = str(subject).encode("utf-8")
         except UnicodeEncodeError:
-            raise self._error(
-                code="unencodable", message="the subject cannot be encoded as UTF-8"
-            ) from None
+            raise self._error(code=INVALID_TEXT, message=INVALID_TEXT_MESSAGE) from None
         k = int.from_bytes(mac.digest(message)[:8], "big") % (2 * span)
         return k - span if k < span else k - span + 1
 
