@@ -7,13 +7,14 @@ import datetime as dt
 import phonenumbers
 import pytest
 from email_validator import validate_email
-from hypothesis import given
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from custdata.model import Address, Contact, Record
 from custdata.testing import (
     ISSUE_CODES,
     addresses,
+    arbitrary_values,
     emails,
     invalid_consents,
     invalid_contacts,
@@ -25,6 +26,13 @@ from custdata.testing import (
     invalid_postal_codes,
     invalid_purchases,
     json_like,
+    messy_contacts,
+    messy_emails,
+    messy_names,
+    messy_phones,
+    messy_postal_codes,
+    messy_records,
+    messy_text,
     names,
     phones,
     postal_codes,
@@ -136,6 +144,108 @@ class TestJsonLike:
                 assert item is None or isinstance(item, bool | int | float | str)
 
 
+def _surrogates(text: str) -> bool:
+    return any(0xD800 <= ord(char) <= 0xDFFF for char in text)
+
+
+# find() stops at the first example (no shrinking: the example itself does not matter).
+_FIND = settings(
+    max_examples=2_000,
+    database=None,
+    phases=[Phase.generate],
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+class TestMessyStrategies:
+    @pytest.mark.parametrize(
+        "strategy",
+        [messy_text(), messy_names(), messy_emails(), messy_phones(), messy_postal_codes()],
+        ids=["text", "names", "emails", "phones", "postal_codes"],
+    )
+    @given(data=st.data())
+    def test_values_are_strings(
+        self, strategy: st.SearchStrategy[str], data: st.DataObject
+    ) -> None:
+        """Messy value strategies draw strings."""
+        assert isinstance(data.draw(strategy), str)
+
+    @pytest.mark.parametrize(
+        ("strategy", "field"),
+        [
+            (messy_names(), "given_name"),
+            (messy_emails(), "email"),
+            (messy_phones(), "phone"),
+        ],
+    )
+    def test_clean_and_dirty(self, strategy: st.SearchStrategy[str], field: str) -> None:
+        """Each messy strategy draws values validation accepts and values it reports."""
+        find(
+            strategy,
+            lambda value: _codes(Contact(contact_id="c", **{field: value})) == set(),
+            settings=_FIND,
+        )
+        find(
+            strategy,
+            lambda value: "invalid_text" in _codes(Contact(contact_id="c", **{field: value})),
+            settings=_FIND,
+        )
+
+    def test_messy_text_reaches_every_kind(self) -> None:
+        """messy_text draws lone surrogates, control characters, full-width and wide text."""
+        find(messy_text(), _surrogates, settings=_FIND)
+        find(messy_text(), lambda text: any(ord(c) < 0x20 for c in text), settings=_FIND)
+        find(
+            messy_names(),
+            lambda text: any(0xFF01 <= ord(c) <= 0xFF5E for c in text),
+            settings=_FIND,
+        )
+        find(messy_names(), lambda text: text != text.strip(), settings=_FIND)
+
+    def test_messy_postal_codes(self) -> None:
+        """Messy postal codes include valid ones and codes invalid for their country."""
+        find(
+            messy_postal_codes(),
+            lambda code: _codes(Address(postal_code=code, country="FR")) == set(),
+            settings=_FIND,
+        )
+        find(
+            messy_postal_codes(),
+            lambda code: _codes(Address(postal_code=code, country="FR")) == {"invalid_postal_code"},
+            settings=_FIND,
+        )
+
+    @given(messy_records())
+    def test_messy_records_construct(self, record: Record) -> None:
+        """Messy records are records the constructors accept."""
+        assert isinstance(record, Record)
+
+    def test_messy_contacts_are_messy(self) -> None:
+        """Messy contacts reach errors of several kinds."""
+        for code in ("invalid_email", "invalid_phone", "invalid_text", "blank_identifier"):
+            find(
+                messy_contacts(), lambda contact, code=code: code in _codes(contact), settings=_FIND
+            )
+
+
+class TestArbitraryValues:
+    def test_reaches_every_kind(self) -> None:
+        """arbitrary_values draws None, numbers, bytes, surrogates, huge strings, containers."""
+        for kind in (type(None), int, float, bytes, list, dict):
+            find(arbitrary_values(), lambda value, kind=kind: type(value) is kind, settings=_FIND)
+        find(
+            arbitrary_values(),
+            lambda value: isinstance(value, str) and _surrogates(value),
+            settings=_FIND,
+        )
+        find(
+            arbitrary_values(),
+            lambda value: isinstance(value, str) and len(value) >= 1_000,
+            settings=_FIND,
+        )
+
+
 class TestMissingHypothesis:
     def test_import_without_hypothesis(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without hypothesis, importing custdata.testing raises MissingDependencyError."""
@@ -144,7 +254,7 @@ class TestMissingHypothesis:
 
         from custdata.errors import MissingDependencyError
 
-        for name in ("custdata.testing", "custdata.testing._strategies"):
+        for name in ("custdata.testing", "custdata.testing._messy", "custdata.testing._strategies"):
             monkeypatch.delitem(sys.modules, name)
         monkeypatch.setitem(sys.modules, "hypothesis", None)
         with pytest.raises(MissingDependencyError) as info:

@@ -6,8 +6,8 @@ import unicodedata
 
 import pytest
 from hypothesis import given
-from strategies import names
 
+from custdata.testing import messy_names
 from custdata.validation import normalise_name
 from custdata.validation.names import name_issues
 
@@ -30,13 +30,13 @@ class TestNormaliseName:
         """Whitespace, composition and full-width forms are canonicalised; case and accents kept."""
         assert canonical == normalise_name(messy)
 
-    @given(names)
+    @given(messy_names())
     def test_idempotent(self, value: str) -> None:
         """Normalising twice is normalising once."""
         once = normalise_name(value)
         assert once == normalise_name(once)
 
-    @given(names)
+    @given(messy_names())
     def test_nfc(self, value: str) -> None:
         """The result is in NFC and has no full-width ASCII forms."""
         once = normalise_name(value)
@@ -56,6 +56,16 @@ class TestNameIssues:
         """Control characters are an error."""
         assert [i.code for i in name_issues("Jean\x00", "given_name", person=False)] == [
             "invalid_characters"
+        ]
+
+    def test_lone_surrogates(self) -> None:
+        """Lone surrogates are invalid_text, control characters invalid_characters."""
+        assert [i.code for i in name_issues("Jean\ud800", "given_name", person=False)] == [
+            "invalid_text"
+        ]
+        assert [i.code for i in name_issues("\x07\udc00", "city", person=False)] == [
+            "invalid_characters",
+            "invalid_text",
         ]
 
     def test_clean(self) -> None:

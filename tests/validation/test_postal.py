@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from custdata import ValidationError
+from custdata.testing import messy_postal_codes
 from custdata.validation import french_department, normalise_country, normalise_postal_code
 
 VALID = [
@@ -85,6 +88,18 @@ class TestNormalisePostalCode:
     def test_idempotent(self, country: str, messy: str, canonical: str) -> None:
         """A canonical code is its own canonical form."""
         assert canonical == normalise_postal_code(canonical, country)
+
+    @given(messy_postal_codes(), st.sampled_from(["FR", "BE", "CH", "NL", "GB", "US", "CA", "JP"]))
+    def test_idempotent_on_messy_codes(self, value: str, country: str) -> None:
+        """Whatever the code, a canonical form is its own canonical form."""
+        try:
+            canonical = normalise_postal_code(value, country)
+        except ValidationError as error:
+            codes = {issue.code for issue in error.issues}
+        else:
+            assert canonical == normalise_postal_code(canonical, country)
+            return
+        assert {"invalid_postal_code", "invalid_text"} >= codes
 
 
 class TestFrenchDepartment:

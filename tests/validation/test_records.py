@@ -9,7 +9,6 @@ import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import contacts, records
 
 import custdata
 from custdata import (
@@ -26,6 +25,7 @@ from custdata import (
     Severity,
 )
 from custdata.model import to_flat
+from custdata.testing import arbitrary_values, messy_contacts, messy_records
 from custdata.validation import Report, normalise, validate, validate_many
 
 TODAY = dt.date(2025, 6, 1)
@@ -297,30 +297,40 @@ class TestRobustness:
         assert {issue.code for issue in report.issues} == {"wrong_type"}
         assert len(report.issues) == 5
 
+    def test_free_texts_of_the_wrong_type(self) -> None:
+        """Free texts without a format are type-checked too."""
+        contact = Contact(contact_id="c1")
+        object.__setattr__(contact, "acquisition_source", 3)
+        object.__setattr__(contact, "interests", ("golf", 4))
+        assert _codes(validate(contact)) == [
+            ("acquisition_source", "wrong_type"),
+            ("interests[1]", "wrong_type"),
+        ]
+
     def test_not_a_record(self) -> None:
         """Anything but a custdata record is a TypeError."""
         with pytest.raises(TypeError):
             validate({"contact_id": "c1"})
 
-    @given(records)
+    @given(messy_records())
     def test_validate_never_raises(self, record: object) -> None:
         """validate returns a Report for any record."""
         assert isinstance(validate(record, today=TODAY), Report)
 
-    @given(records)
+    @given(messy_records())
     def test_normalise_idempotent(self, record: object) -> None:
         """normalise(normalise(x)) == normalise(x)."""
         once = normalise(record)
         assert once == normalise(once)
 
-    @given(records)
+    @given(messy_records())
     def test_normalise_does_not_create_errors(self, record: object) -> None:
         """A canonical record has no error that the original did not have."""
         before = {(i.path, i.code) for i in validate(record, today=TODAY).errors}
         after = {(i.path, i.code) for i in validate(normalise(record), today=TODAY).errors}
         assert after <= before
 
-    @given(records)
+    @given(messy_records())
     def test_messages_never_hold_values(self, record: object) -> None:
         """No issue message contains a value of the record (identifiers, contact details)."""
         row = to_flat(record)
@@ -334,7 +344,15 @@ class TestRobustness:
             for value in values:
                 assert value not in issue.message
 
-    @given(st.lists(contacts, max_size=8), st.integers(1, 4))
+    @given(messy_records(), st.data())
+    def test_smuggled_values_never_raise(self, record: object, data: st.DataObject) -> None:
+        """Any value smuggled past the constructor into any field is reported, not raised."""
+        name = data.draw(st.sampled_from([field.name for field in attrs.fields(type(record))]))
+        object.__setattr__(record, name, data.draw(arbitrary_values()))
+        assert isinstance(validate(record, today=TODAY), Report)
+        assert type(record) is type(normalise(record))
+
+    @given(st.lists(messy_contacts(), max_size=8), st.integers(1, 4))
     def test_validate_many_equals_validate(self, batch: list[Contact], batch_size: int) -> None:
         """validate_many yields (normalise(r), validate(r)) for each record, in order."""
         expected = [(normalise(r), validate(r, today=TODAY)) for r in batch]
@@ -407,3 +425,115 @@ class TestPackage:
             [sys.executable, "-c", code], check=True, capture_output=True, text=True
         )
         assert out.stdout.strip() == "[]"
+
+
+S = "\ud800"
+"""A lone surrogate: Python strings may hold it (a JSON escape), but it is not text."""
+
+
+class TestLoneSurrogates:
+    def test_contact(self) -> None:
+        """Every text field of a contact holding a lone surrogate is invalid_text."""
+        contact = Contact(
+            contact_id="c" + S,
+            given_name=S,
+            family_name="Mar" + S + "tin",
+            email="elodie" + S + "@example.com",
+            phone="06 12 34 56 78" + S,
+            address=Address(
+                line1=S, line2=S, postal_code="75011" + S, city=S, region=S, country="F" + S
+            ),
+            acquisition_source=S,
+            interests=("golf", S),
+            income_band=S,
+            company=S,
+            job_title=S,
+        )
+        report = validate(contact, today=TODAY)
+        assert {"invalid_text"} == report.codes()
+        assert sorted(issue.path for issue in report.issues) == sorted(
+            [
+                "contact_id",
+                "given_name",
+                "family_name",
+                "email",
+                "phone",
+                "address.line1",
+                "address.line2",
+                "address.postal_code",
+                "address.city",
+                "address.region",
+                "address.country",
+                "acquisition_source",
+                "interests[1]",
+                "income_band",
+                "company",
+                "job_title",
+            ]
+        )
+        clean = normalise(contact)
+        assert (contact.email, contact.phone) == (clean.email, clean.phone)
+        assert clean == normalise(clean)
+
+    def test_postal_code_of_a_known_country(self) -> None:
+        """A postal code is invalid_text, not invalid_postal_code, when it holds a surrogate."""
+        for country in ("FR", "JP"):
+            report = validate(Address(postal_code="75011" + S, country=country))
+            assert _codes(report) == [("postal_code", "invalid_text")]
+
+    def test_other_records(self) -> None:
+        """Purchases, consent events and feedback report their lone surrogates too."""
+        purchase = Purchase(
+            purchase_id=S,
+            contact_id="c1",
+            purchased_at=WHEN,
+            total=Money(amount=Decimal(1), currency="EUR"),
+            lines=(
+                LineItem(
+                    sku="s" + S,
+                    quantity=1,
+                    unit_price=Money(amount=Decimal(1), currency="EU" + S),
+                    name=S,
+                    category=S,
+                ),
+            ),
+        )
+        assert _codes(validate(purchase)) == [
+            ("purchase_id", "invalid_text"),
+            ("lines[0].sku", "invalid_text"),
+            ("lines[0].unit_price.currency", "invalid_text"),
+            ("lines[0].name", "invalid_text"),
+            ("lines[0].category", "invalid_text"),
+            ("", "mixed_currencies"),
+        ]
+        consent = Consent(
+            contact_id="c1",
+            purpose="news" + S,
+            channel=Channel.EMAIL,
+            status=ConsentStatus.GRANTED,
+            recorded_at=WHEN,
+            source=S,
+            policy_version=S,
+            proof=S,
+        )
+        assert _codes(validate(consent)) == [
+            ("purpose", "invalid_text"),
+            ("source", "invalid_text"),
+            ("policy_version", "invalid_text"),
+            ("proof", "invalid_text"),
+        ]
+        feedback = Feedback(
+            feedback_id="f1",
+            contact_id="c1" + S,
+            received_at=WHEN,
+            kind=FeedbackKind.SURVEY,
+            comment=S,
+            survey_id=S,
+        )
+        assert _codes(validate(feedback)) == [
+            ("contact_id", "invalid_text"),
+            ("comment", "invalid_text"),
+            ("survey_id", "invalid_text"),
+        ]
+        for record in (purchase, consent, feedback):
+            assert normalise(record) == normalise(normalise(record))

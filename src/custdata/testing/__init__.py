@@ -14,14 +14,27 @@ Valid strategies (`contacts`, `emails`, `phones`...) draw values that
 example domains, phones from the ranges reserved for fiction (as
 `custdata.synthetic` uses). Invalid strategies (`invalid_emails`,
 `invalid_contacts`...) draw pairs ``(value, code)``: a value spoiled in one way
-and the validation issue code it must produce. `json_like` draws arbitrary
-JSON-like data, for totality tests of parsers.
+and the validation issue code it must produce. Messy strategies (`messy_names`,
+`messy_emails`, `messy_records`...) draw values as customer files hold them, clean,
+dirty or garbage, for properties that hold whatever the value (normalising is
+idempotent, validation never raises). `json_like` draws arbitrary JSON-like data
+and `arbitrary_values` anything at all, for totality tests.
 
 Needs the ``testing`` extra (hypothesis): ``pip install 'custdata[testing]'``.
 """
 
 from __future__ import annotations
 
+from custdata.testing._messy import (
+    arbitrary_values,
+    messy_contacts,
+    messy_emails,
+    messy_names,
+    messy_phones,
+    messy_postal_codes,
+    messy_records,
+    messy_text,
+)
 from custdata.testing._strategies import (
     ISSUE_CODES,
     addresses,
@@ -55,6 +68,7 @@ from custdata.testing._strategies import (
 __all__ = [
     "ISSUE_CODES",
     "addresses",
+    "arbitrary_values",
     "aware_datetimes",
     "consents",
     "contacts",
@@ -74,6 +88,13 @@ __all__ = [
     "invalid_purchases",
     "json_like",
     "line_items",
+    "messy_contacts",
+    "messy_emails",
+    "messy_names",
+    "messy_phones",
+    "messy_postal_codes",
+    "messy_records",
+    "messy_text",
     "money",
     "names",
     "phones",

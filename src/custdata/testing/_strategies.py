@@ -89,6 +89,7 @@ ISSUE_CODES: Final = frozenset(
         "invalid_email",
         "invalid_phone",
         "invalid_postal_code",
+        "invalid_text",
         "name_contains_digits",
         "negative_amount",
         "non_positive_quantity",
@@ -496,9 +497,10 @@ def invalid_postal_codes(country: str = "FR") -> SearchStrategy[tuple[str, str]]
 
 def invalid_names() -> SearchStrategy[tuple[str, str]]:
     """
-    Names with a control character or a digit.
+    Names with a control character, a lone surrogate or a digit.
 
-    Tagged ``"invalid_characters"`` (an error) or ``"name_contains_digits"`` (a warning).
+    Tagged ``"invalid_characters"`` (an error), ``"invalid_text"`` (an error) or
+    ``"name_contains_digits"`` (a warning).
 
     Returns:
         A strategy of ``(value, code)``.
@@ -506,9 +508,15 @@ def invalid_names() -> SearchStrategy[tuple[str, str]]:
     control = st.builds(
         lambda name, char: name + char + name, names(), st.sampled_from("\x00\x07\x1b")
     )
+    surrogate = st.builds(
+        lambda name, char: name + char,
+        names(),
+        st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, categories=["Cs"]),
+    )
     digits = st.builds(lambda name, digit: name + str(digit), names(), st.integers(0, 99))
     return st.one_of(
         st.tuples(control, st.just("invalid_characters")),
+        st.tuples(surrogate, st.just("invalid_text")),
         st.tuples(digits, st.just("name_contains_digits")),
     )
 

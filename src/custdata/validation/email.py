@@ -18,9 +18,10 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from custdata.errors import Issue, ValidationError
+from custdata.errors import Issue
+from custdata.validation._common import has_surrogates, invalid_text, raise_value_error, wrong_type
 
-__all__ = ["INVALID_EMAIL", "is_valid_email", "normalise_email"]
+__all__ = ["INVALID_EMAIL", "email_value_issue", "is_valid_email", "normalise_email"]
 
 INVALID_EMAIL: Final = "invalid_email"
 """The issue code of a value that is not a valid email address."""
@@ -87,10 +88,12 @@ def canonical_email(value: str, *, lowercase_local_part: bool = True) -> str | N
         fast = _fast(text)
         if fast is not None:
             return fast
+    if has_surrogates(text):  # not text: email-validator could not encode it
+        return None
     return _slow(text, lowercase_local_part)
 
 
-def normalise_email(value: str, *, lowercase_local_part: bool = True) -> str:
+def normalise_email(value: object, *, lowercase_local_part: bool = True) -> str:
     """
     Return the canonical form of an email address: the form that transforms hash.
 
@@ -113,28 +116,38 @@ def normalise_email(value: str, *, lowercase_local_part: bool = True) -> str:
         The canonical address.
 
     Raises:
-        ValidationError: With one ``invalid_email`` issue if the value is not a valid
-            address; the message never contains the value.
+        ValidationError: With one issue at path ``"email"``: ``invalid_email`` if the
+            value is not a valid address, ``invalid_text`` if it holds lone
+            surrogates, ``wrong_type`` if it is not a string (``None``, a number).
+            The message never contains the value.
     """
+    if not isinstance(value, str):
+        raise_value_error([wrong_type("email", "text")])
     canonical = canonical_email(value, lowercase_local_part=lowercase_local_part)
     if canonical is None:
-        raise ValidationError([email_issue("")])
+        raise_value_error([email_value_issue("email", value)])
     return canonical
 
 
-def is_valid_email(value: str) -> bool:
+def is_valid_email(value: object) -> bool:
     """
     Tell whether a value is a valid email address (syntax only, no DNS).
 
     Args:
         value: The address as found in the data; surrounding whitespace is ignored.
+            Anything but a string (``None``, a number) is not an address.
 
     Returns:
-        ``True`` if `normalise_email` accepts it.
+        ``True`` if `normalise_email` accepts it, ``False`` otherwise.
     """
-    return canonical_email(value) is not None
+    return isinstance(value, str) and canonical_email(value) is not None
 
 
 def email_issue(path: str) -> Issue:
     """Return the ``invalid_email`` issue for the field at ``path``."""
     return Issue(path=path, code=INVALID_EMAIL, message="is not a valid email address")
+
+
+def email_value_issue(path: str, value: str) -> Issue:
+    """Return the issue of an address `canonical_email` refused: invalid text or email."""
+    return invalid_text(path) if has_surrogates(value) else email_issue(path)

@@ -12,7 +12,12 @@ from typing import Final
 
 from custdata.errors import Issue
 from custdata.model import Money
-from custdata.validation._common import wrong_type
+from custdata.validation._common import (
+    has_surrogates,
+    invalid_text,
+    raise_value_error,
+    wrong_type,
+)
 
 __all__ = ["CURRENCIES", "money_issues", "normalise_currency"]
 
@@ -40,7 +45,7 @@ CURRENCIES: Final[frozenset[str]] = frozenset(
 _ZERO: Final = Decimal(0)
 
 
-def normalise_currency(value: str) -> str:
+def normalise_currency(value: object) -> str:
     """
     Return a currency code trimmed and upper-cased (``" eur"`` becomes ``"EUR"``).
 
@@ -49,7 +54,13 @@ def normalise_currency(value: str) -> str:
 
     Returns:
         The upper-case code; whether it exists is checked by validation.
+
+    Raises:
+        ValidationError: With one ``wrong_type`` issue at path ``"currency"`` if the
+            value is not a string (``None``, a number).
     """
+    if not isinstance(value, str):
+        raise_value_error([wrong_type("currency", "an ISO 4217 code")])
     return value.strip().upper()
 
 
@@ -63,7 +74,8 @@ def money_issues(value: Money, path: str) -> list[Issue]:
 
     Returns:
         ``negative_amount`` (at ``path.amount``) and ``unknown_currency`` (at
-        ``path.currency``) as they apply; ``wrong_type`` for values of the wrong type.
+        ``path.currency``) as they apply; ``wrong_type`` for values of the wrong type,
+        ``invalid_text`` for a currency holding lone surrogates.
     """
     issues: list[Issue] = []
     prefix = f"{path}." if path else ""
@@ -82,6 +94,9 @@ def money_issues(value: Money, path: str) -> list[Issue]:
     if not isinstance(currency, str):
         issues.append(wrong_type(prefix + "currency", "an ISO 4217 code"))
     elif currency.strip().upper() not in CURRENCIES:
+        if has_surrogates(currency):
+            issues.append(invalid_text(prefix + "currency"))
+            return issues
         issues.append(
             Issue(
                 path=prefix + "currency",

@@ -15,6 +15,7 @@ import unicodedata
 from typing import Final
 
 from custdata.errors import Issue, Severity
+from custdata.validation._common import invalid_text, raise_value_error, wrong_type
 
 __all__ = ["flag_issues", "name_issues", "normalise_name", "text_flags"]
 
@@ -22,12 +23,13 @@ __all__ = ["flag_issues", "name_issues", "normalise_name", "text_flags"]
 # ideographic space. NFKC would fold them too, but also ligatures, superscripts
 # and other compatibility characters that belong to how a name is written.
 _FULL_WIDTH: Final = {0xFF01 + offset: 0x21 + offset for offset in range(0x5E)} | {0x3000: 0x20}
-_FORBIDDEN: Final = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _DIGIT: Final = re.compile(r"\d")
-_SUSPECT: Final = re.compile(_FORBIDDEN.pattern[:-1] + r"\d]")
+_SUSPECT: Final = re.compile(_CONTROL.pattern[:-1] + "\ud800-\udfff" + r"\d]")
 
 
-def normalise_name(value: str) -> str:
+def normalise_name(value: object) -> str:
     """
     Return a name in canonical form: full-width folded, NFC, whitespace collapsed.
 
@@ -38,30 +40,42 @@ def normalise_name(value: str) -> str:
         True
 
     Args:
-        value: A name or another short text (company, city, job title).
+        value: A name or another short text (company, city, job title). Any text
+            is accepted, even with control characters or lone surrogates, which
+            only validation reports.
 
     Returns:
         The canonical text; ``""`` if it held only whitespace.
+
+    Raises:
+        ValidationError: With one ``wrong_type`` issue at path ``"name"`` if the
+            value is not a string (``None``, a number).
     """
+    if not isinstance(value, str):
+        raise_value_error([wrong_type("name", "text")])
     if value.isascii():
         return " ".join(value.split())
     folded = value.translate(_FULL_WIDTH)
     return " ".join(unicodedata.normalize("NFC", folded).split())
 
 
-def text_flags(value: str) -> tuple[bool, bool]:
+def text_flags(value: str) -> tuple[bool, bool, bool]:
     """
-    Tell whether a text holds forbidden characters, and whether it holds digits.
+    Tell whether a text holds control characters, lone surrogates, digits.
 
     Args:
         value: The text.
 
     Returns:
-        ``(has_control_characters, has_digits)``.
+        ``(has_control_characters, has_surrogates, has_digits)``.
     """
     if _SUSPECT.search(value) is None:  # one search for the common case: nothing to say
-        return False, False
-    return _FORBIDDEN.search(value) is not None, _DIGIT.search(value) is not None
+        return False, False, False
+    return (
+        _CONTROL.search(value) is not None,
+        _SURROGATE.search(value) is not None,
+        _DIGIT.search(value) is not None,
+    )
 
 
 def name_issues(value: str, path: str, *, person: bool) -> list[Issue]:
@@ -74,24 +88,23 @@ def name_issues(value: str, path: str, *, person: bool) -> list[Issue]:
         person: Whether the text is a person's name, in which digits are suspicious.
 
     Returns:
-        ``invalid_characters`` (error) for control characters or lone surrogates,
-        ``name_contains_digits`` (warning) for a person's name holding digits.
+        ``invalid_characters`` (error) for control characters, ``invalid_text``
+        (error) for lone surrogates, ``name_contains_digits`` (warning) for a
+        person's name holding digits.
     """
-    forbidden, digits = text_flags(value)
-    return flag_issues(path, forbidden=forbidden, digits=digits and person)
+    control, surrogates, digits = text_flags(value)
+    return flag_issues(path, control=control, surrogates=surrogates, digits=digits and person)
 
 
-def flag_issues(path: str, *, forbidden: bool, digits: bool) -> list[Issue]:
+def flag_issues(path: str, *, control: bool, surrogates: bool, digits: bool) -> list[Issue]:
     """Return the issues that `text_flags` found, for the field at ``path``."""
     issues: list[Issue] = []
-    if forbidden:
+    if control:
         issues.append(
-            Issue(
-                path=path,
-                code="invalid_characters",
-                message="contains control characters or invalid Unicode",
-            )
+            Issue(path=path, code="invalid_characters", message="contains control characters")
         )
+    if surrogates:
+        issues.append(invalid_text(path))
     if digits:
         issues.append(
             Issue(

@@ -15,7 +15,8 @@ from typing import Final
 
 import attrs
 
-from custdata.errors import Issue, ValidationError
+from custdata.errors import Issue
+from custdata.validation._common import has_surrogates, invalid_text, raise_value_error, wrong_type
 
 __all__ = [
     "INVALID_PHONE",
@@ -24,6 +25,7 @@ __all__ = [
     "check_region",
     "normalise_phone",
     "parse_phone",
+    "phone_value_issue",
     "supported_regions",
 ]
 
@@ -152,6 +154,8 @@ def phone_result(value: str, region: str) -> PhoneResult | None:
         A `PhoneResult`, or ``None``.
     """
     lib = _LIB or _lib()
+    if has_surrogates(value):  # libphonenumber would skip them and read the digits around
+        return None
     try:
         number = lib.parse(value, region)
     except lib.error:
@@ -169,7 +173,7 @@ def phone_result(value: str, region: str) -> PhoneResult | None:
     )
 
 
-def parse_phone(value: str, region: str = "FR") -> PhoneResult:
+def parse_phone(value: object, region: str = "FR") -> PhoneResult:
     """
     Parse and validate a phone number.
 
@@ -182,24 +186,30 @@ def parse_phone(value: str, region: str = "FR") -> PhoneResult:
 
     Args:
         value: The number as found in the data: spaces, dots, dashes, brackets,
-            ``+`` or ``00`` prefixes are all accepted.
+            ``+`` or ``00`` prefixes are all accepted. A number (an ``int`` from a
+            spreadsheet, which has lost its leading zero) is not.
         region: The ISO 3166-1 alpha-2 region in which a national number is read.
 
     Returns:
         The `PhoneResult`: E.164 form, number type, region, extension.
 
     Raises:
-        ValidationError: With one ``invalid_phone`` issue if the value is not a
-            valid number; the message never contains the value.
+        ValidationError: With one issue at path ``"phone"``: ``invalid_phone`` if
+            the value is not a valid number, ``invalid_text`` if it holds lone
+            surrogates, ``wrong_type`` if it is not a string (``None``, a number).
+            The message never contains the value.
         ValueError: If ``region`` is not a region libphonenumber knows.
     """
-    result = phone_result(value, check_region(region))
+    checked = check_region(region)
+    if not isinstance(value, str):
+        raise_value_error([wrong_type("phone", "text")])
+    result = phone_result(value, checked)
     if result is None:
-        raise ValidationError([phone_issue("")])
+        raise_value_error([phone_value_issue("phone", value)])
     return result
 
 
-def normalise_phone(value: str, region: str = "FR") -> str:
+def normalise_phone(value: object, region: str = "FR") -> str:
     """
     Return a phone number in E.164 form (``"+33612345678"``).
 
@@ -213,7 +223,8 @@ def normalise_phone(value: str, region: str = "FR") -> str:
         The E.164 form.
 
     Raises:
-        ValidationError: With one ``invalid_phone`` issue if the value is not valid.
+        ValidationError: As `parse_phone`: ``invalid_phone``, ``invalid_text`` or
+            ``wrong_type``, at path ``"phone"``.
         ValueError: If ``region`` is not a region libphonenumber knows.
     """
     return parse_phone(value, region).e164
@@ -226,3 +237,8 @@ def phone_issue(path: str) -> Issue:
         code=INVALID_PHONE,
         message="is not a valid phone number for its country",
     )
+
+
+def phone_value_issue(path: str, value: str) -> Issue:
+    """Return the issue of a number `phone_result` refused: invalid text or phone."""
+    return invalid_text(path) if has_surrogates(value) else phone_issue(path)

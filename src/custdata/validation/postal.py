@@ -14,7 +14,8 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from custdata.errors import Issue, ValidationError
+from custdata.errors import Issue
+from custdata.validation._common import has_surrogates, invalid_text, raise_value_error, wrong_type
 
 __all__ = [
     "COUNTRIES",
@@ -22,6 +23,7 @@ __all__ = [
     "french_department",
     "normalise_country",
     "normalise_postal_code",
+    "postal_code_value_issue",
 ]
 
 # ISO 3166-1 alpha-2, the 249 officially assigned codes (ISO 3166 Maintenance
@@ -129,8 +131,11 @@ def canonical_postal_code(value: str, country: str) -> str | None:
 
     Returns:
         The canonical code, or ``None``. For a country whose format is not
-        checked, the trimmed, upper-cased value with whitespace collapsed.
+        checked, the trimmed, upper-cased value with whitespace collapsed;
+        ``None`` whatever the country if it holds lone surrogates.
     """
+    if has_surrogates(value):
+        return None
     text = value.strip().upper()
     check = _FORMATS.get(country)
     if check is None:
@@ -143,7 +148,7 @@ def canonical_postal_code(value: str, country: str) -> str | None:
     return check(_SPACES.sub("", text))
 
 
-def normalise_postal_code(value: str, country: str = "FR") -> str:
+def normalise_postal_code(value: object, country: object = "FR") -> str:
     """
     Return a postal code in its national written form.
 
@@ -157,18 +162,26 @@ def normalise_postal_code(value: str, country: str = "FR") -> str:
 
     Args:
         value: The code as found in the data.
-        country: The ISO 3166-1 alpha-2 code of the address's country.
+        country: The ISO 3166-1 alpha-2 code of the address's country, as found
+            in the data (case and surrounding spaces are ignored).
 
     Returns:
         The canonical code.
 
     Raises:
-        ValidationError: With one ``invalid_postal_code`` issue if it does not fit
-            the country's format (only for countries in `POSTAL_CODE_COUNTRIES`).
+        ValidationError: With one issue: ``invalid_postal_code`` at path
+            ``"postal_code"`` if it does not fit the country's format (only for
+            countries in `POSTAL_CODE_COUNTRIES`); ``invalid_text`` if it holds lone
+            surrogates; ``wrong_type`` at ``"postal_code"`` or ``"country"`` if
+            either is not a string. The message never contains the value.
     """
+    if not isinstance(value, str):
+        raise_value_error([wrong_type("postal_code", "text")])
+    if not isinstance(country, str):
+        raise_value_error([wrong_type("country", "an ISO 3166-1 alpha-2 code")])
     canonical = canonical_postal_code(value, country.strip().upper())
     if canonical is None:
-        raise ValidationError([postal_code_issue("", value)])
+        raise_value_error([postal_code_value_issue("postal_code", value)])
     return canonical
 
 
@@ -185,7 +198,7 @@ def postal_code_issue(path: str, value: str) -> Issue:
     return Issue(path=path, code="invalid_postal_code", message=message)
 
 
-def french_department(postal_code: str) -> str | None:
+def french_department(postal_code: object) -> str | None:
     """
     Return the French department of a canonical French postal code.
 
@@ -202,9 +215,10 @@ def french_department(postal_code: str) -> str | None:
         postal_code: A French postal code as `normalise_postal_code` returns it.
 
     Returns:
-        The department code, or ``None`` for Monaco or a code that is not French.
+        The department code, or ``None`` for Monaco or a value that is not a
+        canonical French postal code (including anything but a string).
     """
-    if _FORMATS["FR"](postal_code) != postal_code:
+    if not isinstance(postal_code, str) or _FORMATS["FR"](postal_code) != postal_code:
         return None
     if postal_code.startswith("20"):
         return "2A" if postal_code < "20200" else "2B"
@@ -215,7 +229,7 @@ def french_department(postal_code: str) -> str | None:
     return postal_code[:2]
 
 
-def normalise_country(value: str) -> str | None:
+def normalise_country(value: object) -> str | None:
     """
     Return a country code upper-cased, or ``None`` if it is not an ISO 3166-1 code.
 
@@ -227,7 +241,14 @@ def normalise_country(value: str) -> str | None:
         value: A country code as found in the data.
 
     Returns:
-        The upper-case alpha-2 code, or ``None``.
+        The upper-case alpha-2 code, or ``None`` (also for anything but a string).
     """
+    if not isinstance(value, str):
+        return None
     upper = value.strip().upper()
     return upper if upper in COUNTRIES else None
+
+
+def postal_code_value_issue(path: str, value: str) -> Issue:
+    """Return the issue of a code `canonical_postal_code` refused: invalid text or code."""
+    return invalid_text(path) if has_surrogates(value) else postal_code_issue(path, value)

@@ -18,18 +18,23 @@ import attrs
 from custdata.errors import Issue, Severity
 from custdata.model import Address, Channel, Consent, Contact, Feedback, LineItem, Money, Purchase
 from custdata.validation import phone as _phone
-from custdata.validation._common import blank_identifier, wrong_type
+from custdata.validation._common import (
+    blank_identifier,
+    has_surrogates,
+    invalid_text,
+    wrong_type,
+)
 from custdata.validation.consent import consent_issues
 from custdata.validation.dates import birth_date_issues, oldest_birth_date
-from custdata.validation.email import canonical_email, email_issue
+from custdata.validation.email import canonical_email, email_value_issue
 from custdata.validation.money import money_issues, normalise_currency
 from custdata.validation.names import flag_issues, normalise_name, text_flags
-from custdata.validation.phone import PhoneResult, PhoneType, check_region, phone_issue
+from custdata.validation.phone import PhoneResult, PhoneType, check_region, phone_value_issue
 from custdata.validation.postal import (
     COUNTRIES,
     canonical_postal_code,
     normalise_country,
-    postal_code_issue,
+    postal_code_value_issue,
 )
 from custdata.validation.report import Report
 from custdata.validation.scores import score_issues
@@ -108,7 +113,7 @@ class _Context:
         self.emails: dict[str, str | None] = {}
         self.phones: dict[str, dict[str, PhoneResult | None]] = {}  # region -> value ->
         self.postal_codes: dict[str, dict[str, str | None]] = {}  # country -> value ->
-        self.texts: dict[str, tuple[str, bool, bool]] = {}  # value -> canonical, flags
+        self.texts: dict[str, tuple[str, bool, bool, bool]] = {}  # value -> canonical, flags
 
     def email(self, value: str) -> str | None:
         cached = self.emails.get(value, _MISS)
@@ -127,7 +132,7 @@ class _Context:
             by_value[value] = cached
         return cached  # type: ignore[return-value]  # _MISS was replaced above
 
-    def text(self, value: str) -> tuple[str, bool, bool]:
+    def text(self, value: str) -> tuple[str, bool, bool, bool]:
         cached = self.texts.get(value)
         if cached is None:
             canonical = normalise_name(value)
@@ -164,6 +169,18 @@ def _identifier(value: object, path: str, issues: list[Issue]) -> None:
         issues.append(wrong_type(path, "a string identifier"))
     elif not value.strip():
         issues.append(blank_identifier(path))
+    elif has_surrogates(value):
+        issues.append(invalid_text(path))
+
+
+def _plain(value: object, path: str, issues: list[Issue]) -> None:
+    """Check an optional free text that has no format: text, and valid Unicode."""
+    if value is None:
+        return
+    if not isinstance(value, str):
+        issues.append(wrong_type(path, "text"))
+    elif has_surrogates(value):
+        issues.append(invalid_text(path))
 
 
 def _text(value: object, path: str, issues: list[Issue], ctx: _Context, *, person: bool) -> object:
@@ -171,11 +188,13 @@ def _text(value: object, path: str, issues: list[Issue], ctx: _Context, *, perso
     if not isinstance(value, str):
         issues.append(wrong_type(path, "text"))
         return value
-    canonical, forbidden, digits = ctx.text(value)
+    canonical, control, surrogates, digits = ctx.text(value)
     if not canonical:
         return None
-    if forbidden or (digits and person):
-        issues.extend(flag_issues(path, forbidden=forbidden, digits=digits and person))
+    if control or surrogates or (digits and person):
+        issues.extend(
+            flag_issues(path, control=control, surrogates=surrogates, digits=digits and person)
+        )
     return canonical
 
 
@@ -187,9 +206,14 @@ def _country(value: object, path: str, issues: list[Issue]) -> object:
         return None
     canonical = normalise_country(value)
     if canonical is None:
-        issues.append(
-            Issue(path=path, code="invalid_country", message="is not an ISO 3166-1 alpha-2 code")
-        )
+        if has_surrogates(value):
+            issues.append(invalid_text(path))
+        else:
+            issues.append(
+                Issue(
+                    path=path, code="invalid_country", message="is not an ISO 3166-1 alpha-2 code"
+                )
+            )
         return value
     return canonical
 
@@ -234,9 +258,11 @@ def _address(
         elif country is not None:
             canonical_code = ctx.postal_code(code, country)
             if canonical_code is None:
-                issues.append(postal_code_issue(prefix + "postal_code", code))
+                issues.append(postal_code_value_issue(prefix + "postal_code", code))
             elif canonical_code != code:
                 changes["postal_code"] = canonical_code
+        elif has_surrogates(code):  # not checked against its country, but not text either
+            issues.append(invalid_text(prefix + "postal_code"))
     if changes:
         address = _evolve(address, changes)
     return address, country
@@ -250,7 +276,7 @@ def _email(value: object, path: str, issues: list[Issue], ctx: _Context) -> obje
     if canonical is None:
         if not value.strip():
             return None
-        issues.append(email_issue(path))
+        issues.append(email_value_issue(path, value))
         return value
     return canonical
 
@@ -271,7 +297,7 @@ def _phone_value(
     if result is None:
         if not value.strip():
             return None
-        issues.append(phone_issue(path))
+        issues.append(phone_value_issue(path, value))
         return value
     if (
         isinstance(channels, tuple)
@@ -329,6 +355,18 @@ def _contact_dates(record: Contact, issues: list[Issue], ctx: _Context) -> None:
             )
 
 
+def _contact_free_texts(record: Contact, issues: list[Issue]) -> None:
+    """Check the texts that have no format: acquisition source, interests, income band."""
+    _plain(record.acquisition_source, "acquisition_source", issues)
+    interests: object = record.interests
+    if isinstance(interests, tuple):
+        for index, interest in enumerate(interests):
+            _plain(interest, f"interests[{index}]", issues)
+    else:
+        issues.append(wrong_type("interests", "a tuple of texts"))
+    _plain(record.income_band, "income_band", issues)
+
+
 def _contact(record: Contact, ctx: _Context) -> tuple[Contact, list[Issue]]:
     issues: list[Issue] = []
     changes: dict[str, object] = {}
@@ -367,6 +405,7 @@ def _contact(record: Contact, ctx: _Context) -> tuple[Contact, list[Issue]]:
         if canonical != phone:
             changes["phone"] = canonical
     _contact_dates(record, issues, ctx)
+    _contact_free_texts(record, issues)
     if changes:
         record = _evolve(record, changes)
     return record, issues
@@ -399,6 +438,8 @@ def _line_item(item: LineItem, prefix: str, issues: list[Issue]) -> LineItem:
             )
         )
     price = _money(item.unit_price, prefix + "unit_price", issues)
+    _plain(item.name, prefix + "name", issues)
+    _plain(item.category, prefix + "category", issues)
     if price is not item.unit_price:
         return _evolve(item, {"unit_price": price})
     return item
@@ -460,9 +501,13 @@ def _consent(record: Consent, _ctx: _Context) -> tuple[Consent, list[Issue]]:
     for name in ("purpose", "source"):
         value = getattr(record, name)
         if isinstance(value, str):
+            if has_surrogates(value):
+                issues.append(invalid_text(name))
             canonical = normalise_name(value)
             if canonical != value and (canonical or name == "source"):
                 changes[name] = canonical or None
+    _plain(record.policy_version, "policy_version", issues)
+    _plain(record.proof, "proof", issues)
     if changes:
         record = _evolve(record, changes)
     return record, issues
@@ -476,6 +521,8 @@ def _feedback(record: Feedback, _ctx: _Context) -> tuple[Feedback, list[Issue]]:
         issues.extend(score_issues(record.nps, "nps", kind="nps"))
     if record.satisfaction is not None:
         issues.extend(score_issues(record.satisfaction, "satisfaction", kind="satisfaction"))
+    _plain(record.comment, "comment", issues)
+    _plain(record.survey_id, "survey_id", issues)
     return record, issues
 
 
