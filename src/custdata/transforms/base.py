@@ -15,13 +15,17 @@ one global and is guarded by a lock.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import importlib
-import math
-import multiprocessing
+import itertools
+import os
+import pickle
 import re
+import signal
+import struct
 import threading
-from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import (
     TYPE_CHECKING,
@@ -137,8 +141,12 @@ _DEDUP_SAFE: Final[frozenset[type]] = frozenset({str, int, bytes, date, type(Non
 _MERGE_ALWAYS_BELOW: Final = 4096
 _SAMPLE: Final = 2048
 
-# Below this many distinct values a process pool costs more than it saves.
+# Below this many distinct values worker processes cost more than they save.
 _MIN_PARALLEL: Final = 20_000
+
+# The calling process's share of a batch split across workers, relative to an even
+# share: it also rebuilds the other shares' results.
+_PARENT_SHARE: Final = 0.95
 
 
 class BaseTransform:
@@ -165,6 +173,21 @@ class BaseTransform:
         """Transform distinct non-``None`` values; override for a faster batch loop."""
         one = self._one
         return [one(value) for value in values]
+
+    def _pack(self, results: list[object]) -> bytes:
+        """
+        Encode a worker process's results (``None`` included) as one blob for `_unpack`.
+
+        The default pickles the list; a transform whose results have a simple
+        shape (such as ASCII pseudonyms) can send them more cheaply.
+        """
+        return pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def _unpack(self, data: bytearray) -> list[object]:
+        """Rebuild in the calling process the results a worker's `_pack` encoded."""
+        # The bytes come from a child this process forked, through a private pipe.
+        out: list[object] = pickle.loads(data)  # noqa: S301  # see above
+        return out
 
     def _error(self, code: str, message: str) -> TransformError:
         """The `TransformError` of this transform: ``raise self._error(code=..., message=...)``."""
@@ -212,11 +235,17 @@ class BaseTransform:
 
         Args:
             values: The values (``None`` stays ``None``).
-            workers: Processes to spread distinct values over. With more than
-                one, batches of at least 20 000 distinct values are split
-                across a process pool (hashing short strings holds the GIL, so
-                threads would not help); smaller batches run in this process.
-                The transform must pickle.
+            workers: Processes to spread the batch over. With more than one,
+                batches of at least 20 000 values to transform are split into
+                ``workers`` shares: this process takes the first and forks a
+                child for each of the others (hashing short strings holds the
+                GIL, so threads would not help). Children inherit the values
+                and the transform through fork, so nothing is pickled to them
+                and no key leaves the process's memory; each sends its results
+                back as one blob. Smaller batches run in this process, and so
+                does everything where ``os.fork`` is unavailable (Windows) or
+                while other threads run (forking them is unsafe). Results and
+                errors are those of ``workers=1``.
 
         Returns:
             The transformed values, in order.
@@ -227,11 +256,29 @@ class BaseTransform:
         if workers < 1:
             msg = "workers must be at least 1"
             raise ValueError(msg)
-        if not isinstance(values, list | tuple):
+        if not isinstance(values, list):
             values = list(values)
-        if not set(map(type, values)) <= _DEDUP_SAFE:
+        if (
+            workers > 1
+            and len(values) >= _MIN_PARALLEL
+            and _can_fork()
+            and not self._worth_merging(values)
+        ):
+            # Not merged, each value's result depends on it alone: the batch splits
+            # into shares that are each transformed as a batch of their own.
+            return _parallel(self, values, workers, whole=True)
+        return self._apply(values, workers)
+
+    def _apply(self, values: Sequence[object], workers: int) -> list[object]:
+        merge = self._worth_merging(values)
+        if not merge:
+            done = self._unmerged(values)
+            if done is not None:
+                return done
+        types = set(map(type, values))
+        if not types <= _DEDUP_SAFE:
             return self._apply_mixed(values)
-        if not self._worth_merging(values):
+        if not merge:
             return self._in_place(values, workers)
         table = dict.fromkeys(values)
         if len(table) == len(values):
@@ -243,17 +290,32 @@ class BaseTransform:
         table[None] = None
         return list(map(table.__getitem__, values))
 
+    def _unmerged(self, values: Sequence[object]) -> list[object] | None:
+        """
+        Transform a batch that is not merged, in one pass, or return ``None``.
+
+        The shortcut for batches that are nearly all distinct: a transform whose
+        batch loop can tell at no cost that every value is a `str` (``str.join``
+        raises on anything else, ``None`` included) returns the results here and
+        skips the pass over the batch that checks types. ``None`` means "take
+        the general path", which also finds and raises errors.
+        """
+        return None
+
     def _worth_merging(self, values: Sequence[object]) -> bool:
         # Merging equal values costs a hash table over the batch and a lookup per
         # value: on large batches that look nearly all distinct it costs more than
         # it saves. A deterministic transform gives the same results either way, so
         # the choice is made from a strided sample; small batches and other
-        # transforms are always merged.
+        # transforms are always merged (unhashable values are never merged).
         size = len(values)
         if size <= _MERGE_ALWAYS_BELOW or not self.guarantees.deterministic:
             return True
         sample = [v for v in values[:: size // _SAMPLE] if v is not None]
-        repeats = len(sample) - len(set(sample))
+        try:
+            repeats = len(sample) - len(set(sample))
+        except TypeError:
+            return True
         if not repeats:
             return False
         # Birthday estimate of the number of distinct values in the batch.
@@ -267,7 +329,7 @@ class BaseTransform:
         return [None if value is None else next(done) for value in values]
 
     def _run_many(self, uniques: list[object], workers: int) -> list[object]:
-        if workers > 1 and len(uniques) >= _MIN_PARALLEL:
+        if workers > 1 and len(uniques) >= _MIN_PARALLEL and _can_fork():
             return _parallel(self, uniques, workers)
         try:
             return self._many(uniques)
@@ -349,39 +411,133 @@ def _arrow_type(pa: Any, output_type: type, outputs: Sequence[object]) -> Any:
     return None
 
 
-# The batch forked workers read: inherited through fork, so it is never pickled.
-_shared_batch: list[object] = []
+# Worker processes ------------------------------------------------------------------
+#
+# apply_many(workers=n) forks n - 1 children with os.fork. Each child inherits the
+# batch and the transform (keys included) in its copy of this process's memory, so
+# nothing is pickled on the way in and no key ever crosses a pipe. A child transforms
+# its share, turns the results into one bytes blob (`BaseTransform._pack`) and writes
+# it, behind its length, to a pipe; meanwhile this process transforms the first
+# share, then reads the blobs and rebuilds the results (`BaseTransform._unpack`).
+# A child that fails for any reason writes nothing; its share is then transformed
+# here, which raises exactly the error that workers=1 raises.
+
+_LENGTH: Final = struct.Struct("<Q")  # the length written before a child's blob
+
+# Linux pipes hold 64 KiB by default; a larger buffer means fewer wake-ups.
+_PIPE_BYTES: Final = 1 << 20
 
 
-def _run_chunk(transform: BaseTransform, chunk: list[object]) -> list[object]:
-    return transform._run_many(chunk, 1)  # same class, another process
+def _can_fork() -> bool:
+    # Forking a process that runs other threads can deadlock the child (a lock
+    # held by another thread is never released there); Python 3.12 warns about it.
+    return hasattr(os, "fork") and threading.active_count() == 1
 
 
-def _run_shared(transform: BaseTransform, start: int, stop: int) -> list[object]:
-    return transform._run_many(_shared_batch[start:stop], 1)
+def _parallel(
+    transform: BaseTransform, values: list[object], workers: int, *, whole: bool = False
+) -> list[object]:
+    # ``values`` are distinct non-None values for `BaseTransform._run_many`, or with
+    # ``whole`` a batch as apply_many takes it (None, repeats), never merged.
+    run = transform._apply if whole else transform._run_many
+    # Shares: this process also rebuilds the children's results, so it takes a little
+    # less than an even share. They are sliced before forking: slicing touches every
+    # value's reference count, and after the fork each such write would copy a page.
+    count = len(values)
+    first = max(1, round(count / workers * _PARENT_SHARE))
+    rest = count - first
+    cuts = [first + rest * i // (workers - 1) for i in range(workers)]
+    shares = [values[a:b] for a, b in itertools.pairwise([0, *cuts]) if a < b]
+    children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+    try:
+        children.extend(_fork(run, transform._pack, share) for share in shares[1:])
+        out = run(shares[0], 1)
+        for (_pid, fd), share in zip(children, shares[1:], strict=True):
+            data = _read_blob(fd)
+            part = None if data is None else _unpacked(transform, data, len(share))
+            if part is None:  # the child failed: this raises its error, or recovers
+                part = run(share, 1)
+            out += part
+    finally:
+        _reap(children)
+    return out
 
 
-def _parallel(transform: BaseTransform, uniques: list[object], workers: int) -> list[object]:
-    # This process takes the first share and workers - 1 child processes the rest.
-    # With fork (and no other thread, where fork is safe) children read the batch
-    # they inherited; elsewhere their shares are pickled to them.
-    global _shared_batch  # noqa: PLW0603  # read by forked children only
-    size = math.ceil(len(uniques) / workers)
-    bounds = [(i, min(i + size, len(uniques))) for i in range(size, len(uniques), size)]
-    fork = "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
-    context = multiprocessing.get_context("fork") if fork else None
-    with ProcessPoolExecutor(max_workers=len(bounds), mp_context=context) as pool:
-        if fork:
-            _shared_batch = uniques
-            try:
-                futures = [pool.submit(_run_shared, transform, a, b) for a, b in bounds]
-            finally:
-                _shared_batch = []
-        else:
-            futures = [pool.submit(_run_chunk, transform, uniques[a:b]) for a, b in bounds]
-        first = transform._run_many(uniques[:size], 1)
-        parts = [future.result() for future in futures]
-    return [*first, *(value for part in parts for value in part)]
+def _fork(
+    run: Callable[[list[object], int], list[object]],
+    pack: Callable[[list[object]], bytes],
+    share: list[object],
+) -> tuple[int, int]:
+    read_fd, write_fd = os.pipe()
+    with contextlib.suppress(ImportError, AttributeError, OSError):  # Linux only
+        import fcntl
+
+        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
+    try:
+        pid = os.fork()
+    except BaseException:
+        os.close(read_fd)
+        os.close(write_fd)
+        raise
+    if pid == 0:  # the child: never returns, whatever happens
+        status = 1
+        try:
+            os.close(read_fd)
+            gc.disable()  # a short life: collecting would only copy pages
+            data = pack(run(share, 1))
+            _write_all(write_fd, _LENGTH.pack(len(data)))
+            _write_all(write_fd, data)
+            os.close(write_fd)  # EOF now, not after the address space is torn down
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _read_exactly(fd: int, size: int) -> bytearray | None:
+    buffer = bytearray(size)
+    view = memoryview(buffer)
+    done = 0
+    while done < size:
+        got = os.readv(fd, [view[done:]])
+        if not got:
+            return None
+        done += got
+    return buffer
+
+
+def _read_blob(fd: int) -> bytearray | None:
+    # None when the child stopped before writing everything it announced.
+    header = _read_exactly(fd, _LENGTH.size)
+    return None if header is None else _read_exactly(fd, _LENGTH.unpack(header)[0])
+
+
+def _unpacked(transform: BaseTransform, data: bytearray, count: int) -> list[object] | None:
+    try:
+        part = transform._unpack(data)
+    except Exception:  # noqa: BLE001  # treated as a failed child: recomputed here
+        return None
+    return part if len(part) == count else None
+
+
+def _reap(children: list[tuple[int, int]]) -> None:
+    # Close every pipe and wait for every child, killing those still running (when
+    # this process stops early), so that no zombie is left behind.
+    for pid, fd in children:
+        os.close(fd)
+        try:
+            if os.waitpid(pid, os.WNOHANG) == (0, 0):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        except ChildProcessError:  # reaped by a SIGCHLD handler of the host
+            pass
 
 
 # The registry ----------------------------------------------------------------------

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
-from typing import Any, ClassVar, Final
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar, Final, cast
 
 import attrs
 
@@ -150,13 +150,13 @@ class Pseudonymise(BaseTransform):
         except (AttributeError, TypeError, UnicodeEncodeError):
             return super()._many(values)
 
-    def _fast(self, values: list[Any]) -> list[object]:
+    def _fast(self, values: Sequence[Any]) -> list[object]:
         # One join, one NFC pass and one encode for the whole batch instead of two
         # calls per value. NFC never reorders or composes across U+0000 (a starter
         # that composes with nothing), so normalising the joined text equals
         # normalising each value; values holding U+0000 take the per-value path.
-        if not all(value.__class__ is str for value in values):
-            raise TypeError
+        # join raises TypeError on a value that is not a str (None included), so
+        # no separate pass checks types.
         if not values:
             return []
         joined = "\x00".join(values)
@@ -178,6 +178,33 @@ class Pseudonymise(BaseTransform):
             outer.update(inner.digest())
             append(head + outer.hexdigest()[:width])
         return out
+
+    def _unmerged(self, values: Sequence[object]) -> list[object] | None:
+        # The batch loop straight on the batch: it skips the pass that checks types,
+        # since joining raises TypeError on anything but a str (None included).
+        try:
+            return self._fast(values)
+        except (AttributeError, TypeError, UnicodeEncodeError):
+            return None
+
+    def _pack(self, results: list[object]) -> bytes:
+        # A worker's pseudonyms are ASCII, never empty and never hold a newline: one
+        # line each (an empty line for None), so the calling process rebuilds them
+        # with one decode and one split.
+        try:
+            text = "\n".join(cast("list[str]", results))
+        except TypeError:
+            text = "\n".join(["" if r is None else cast("str", r) for r in results])
+        return text.encode("ascii") + b"\n"
+
+    def _unpack(self, data: bytearray) -> list[object]:
+        lines = data.decode("ascii").split("\n")
+        lines.pop()  # after the last newline
+        # Every pseudonym has the same length, so the lengths add up exactly when
+        # no line is empty (no None): a check that costs nothing, unlike a search.
+        if len(data) != len(lines) * (len(self._head) + 2 * self._size + 1):
+            return [line or None for line in lines]
+        return cast("list[object]", lines)
 
     def repseudonymise(
         self, originals: Iterable[str], *, from_key_ids: Iterable[str] | None = None
