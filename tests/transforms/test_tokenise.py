@@ -20,6 +20,7 @@ from custdata import _crypto
 from custdata.errors import InvalidToken, TransformError
 from custdata.keys import KeyRing
 from custdata.transforms import tokenise as tokenise_module
+from custdata.transforms._siv import SivBatch
 from custdata.transforms.tokenise import TOKEN_VERSION, Tokenise, detokenise
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "rfc5297" / "aes_siv.json"
@@ -82,6 +83,17 @@ class TestRfc5297:
         siv = AESSIV(bytes.fromhex(example["key"]))
         actual = siv.decrypt(bytes.fromhex(example["output"]), _components(example))
         assert bytes.fromhex(example["plaintext"]) == actual
+
+    @pytest.mark.parametrize("example", RFC5297)
+    def test_encrypt_batched(self, example: dict[str, Any]) -> None:
+        """The batched AES-SIV gives the RFC's IV || C, also among plaintexts of other lengths."""
+        batch = SivBatch(bytes.fromhex(example["key"]), _components(example))
+        plaintext = bytes.fromhex(example["plaintext"])
+        actual = batch.encrypt_many(
+            [plaintext, b"", plaintext[:-1], plaintext + b"\x00", plaintext]
+        )
+        assert bytes.fromhex(example["output"]) == actual[0]
+        assert bytes.fromhex(example["output"]) == actual[-1]
 
     @pytest.mark.parametrize(
         ("example", "case"),
@@ -235,6 +247,154 @@ class TestTokenise:
             Tokenise(keys=SECRET, domain="email")  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="domain"):
             Tokenise(keys=_ring(), domain="")
+
+
+# Strings of every UTF-8 length around the 16-byte block boundaries, in 1- to 4-byte characters.
+_BOUNDARY_STRINGS = st.builds(
+    lambda char, count: char * count,
+    st.sampled_from(["a", "\x00", "é", "€", "😀"]),
+    st.integers(0, 70),
+)
+_STRINGS = st.one_of(st.text(), st.text(min_size=40, max_size=300), _BOUNDARY_STRINGS)
+
+
+class TestBatchedSiv:
+    """SivBatch, the batched AES-SIV behind Tokenise.apply_many, against cryptography's AESSIV."""
+
+    @given(
+        key=st.sampled_from([32, 48, 64]).flatmap(lambda n: st.binary(min_size=n, max_size=n)),
+        associated_data=st.lists(st.binary(max_size=40), max_size=3),
+        plaintexts=st.lists(
+            st.one_of(st.binary(max_size=100), st.integers(0, 70).map(bytes)), max_size=40
+        ),
+    )
+    def test_equals_aessiv(
+        self, key: bytes, associated_data: list[bytes], plaintexts: list[bytes]
+    ) -> None:
+        """Each output is AESSIV(key).encrypt(plaintext, associated_data), byte for byte."""
+        expected = [AESSIV(key).encrypt(p, associated_data) for p in plaintexts]
+        assert expected == SivBatch(key, associated_data).encrypt_many(plaintexts)
+
+    @pytest.mark.parametrize("key_size", [32, 48, 64])
+    def test_every_length(self, key_size: int) -> None:
+        """Every plaintext length from 0 to 100 bytes, several values of each in one batch."""
+        key = bytes(range(key_size))
+        plaintexts = [bytes([i]) * n for n in range(101) for i in range(3)]
+        expected = [AESSIV(key).encrypt(p, [b"header"]) for p in plaintexts]
+        assert expected == SivBatch(key, [b"header"]).encrypt_many(plaintexts)
+
+    def test_bad_key_length(self) -> None:
+        """Keys other than 32, 48 or 64 bytes are refused."""
+        with pytest.raises(ValueError, match="32, 48 or 64"):
+            SivBatch(bytes(16), [])
+
+    def test_rows_size_checked(self) -> None:
+        """encrypt_rows refuses a buffer whose size does not match the count and length."""
+        with pytest.raises(ValueError, match="rows"):
+            SivBatch(bytes(32), []).encrypt_rows(bytes(32), 1, 5)
+
+
+def _reference(tokenise: Tokenise, values: list[str]) -> list[object]:
+    """Tokens one value at a time, through cryptography's AESSIV."""
+    return [tokenise(value) for value in values]
+
+
+def _python_path(tokenise: Tokenise, values: list[str]) -> list[object]:
+    return tokenise_module._tokens_python(tokenise._batch, tokenise._header, values)
+
+
+def _numpy_path(tokenise: Tokenise, values: list[str]) -> list[object]:
+    np = pytest.importorskip("numpy")
+    return tokenise_module._tokens_numpy(np, tokenise._batch, tokenise._header, values)
+
+
+# Both batched implementations: pure Python (always), numpy (when installed).
+PATHS = [pytest.param(_python_path, id="python"), pytest.param(_numpy_path, id="numpy")]
+
+
+class TestBatchedTokens:
+    """Tokenise.apply_many's batched paths give the tokens of the one-value path."""
+
+    @pytest.mark.parametrize("path", PATHS)
+    @given(values=st.lists(_STRINGS, max_size=60))
+    def test_any_strings(self, path: Any, values: list[str]) -> None:
+        """Any strings (empty, non-ASCII, long, NUL, near block boundaries) give the same tokens."""
+        tokenise = _tokenise()
+        assert _reference(tokenise, values) == path(tokenise, values)
+
+    @given(st.lists(_STRINGS, min_size=tokenise_module._BATCH_MIN, max_size=80))
+    def test_apply_many(self, values: list[str]) -> None:
+        """apply_many on batches large enough for the batched path."""
+        tokenise = _tokenise()
+        assert _reference(tokenise, values) == tokenise.apply_many(values)
+
+    @pytest.mark.parametrize("path", PATHS)
+    @pytest.mark.parametrize("key_id", ["k", "k1", "bench", "key-2024", "k" * 32])
+    def test_every_length_and_header(self, path: Any, key_id: str) -> None:
+        """Every UTF-8 length up to 100 bytes, with key ids that shift the IV within a row."""
+        tokenise = Tokenise(keys=_ring(key_id), domain="email")
+        chars = ("a", "é", "€", "😀")
+        values = [c * n for n in range(101) for c in chars if len((c * n).encode()) <= 100]
+        values += [v.upper() + "x" for v in values]
+        assert _reference(tokenise, values) == path(tokenise, values)
+
+    @pytest.mark.parametrize("path", PATHS)
+    def test_chunks_and_slices(self, path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Batches split into many slices and chunks give tokens in the batch's order."""
+        monkeypatch.setattr(tokenise_module, "_CHUNK", 3)
+        monkeypatch.setattr(tokenise_module, "_SLICE", 11)
+        tokenise = _tokenise()
+        values = [f"{'x' * (i % 23)}{i}@example.fr" for i in range(200)]
+        values[50] = "nul\x00inside"
+        assert _reference(tokenise, values) == path(tokenise, values)
+
+    def test_large_batch(self) -> None:
+        """A batch large enough for numpy's path (when installed), with repeats and None."""
+        tokenise = _tokenise()
+        values: list[str | None] = [f"client.{i % 3000}@exemple.fr" for i in range(5000)]
+        values[10] = None
+        assert [tokenise(v) for v in values] == tokenise.apply_many(values)
+        distinct = [f"client.{i}.{'é' * (i % 5)}@exemple.fr" for i in range(6000)]
+        assert _reference(tokenise, distinct) == tokenise.apply_many(distinct)
+
+    def test_nul_in_values(self) -> None:
+        """Values holding NUL characters (which the one-join encoding cannot split) still match."""
+        tokenise = _tokenise()
+        values = [f"a\x00{i}" if i % 7 == 0 else f"v{i}" for i in range(100)]
+        assert _reference(tokenise, values) == tokenise.apply_many(values)
+
+    def test_with_none(self) -> None:
+        """None stays None in a large batch; the strings around it get their tokens."""
+        tokenise = _tokenise()
+        values = [None if i % 5 == 0 else f"v{i}" for i in range(100)]
+        assert [tokenise(v) for v in values] == tokenise.apply_many(values)
+
+    @pytest.mark.parametrize("size", [100, 5000])
+    @pytest.mark.parametrize(
+        ("bad", "code"), [(42, "wrong_type"), (b"bytes", "wrong_type"), ("a\ud800", "unencodable")]
+    )
+    def test_first_bad_value(self, size: int, bad: object, code: str) -> None:
+        """A batch with a bad value raises that value's error, as one by one would."""
+        values: list[object] = [f"v{i}" for i in range(size)]
+        values[40] = bad
+        values[70] = "b\udfff" if code == "wrong_type" else 7
+        with pytest.raises(TransformError) as caught:
+            _tokenise().apply_many(values)
+        assert code == caught.value.code
+
+    def test_batch_reverses(self) -> None:
+        """Tokens from the batched path reverse to their values."""
+        tokenise = _tokenise()
+        values = [f"client.{i}@exemple.fr" for i in range(500)]
+        assert values == [tokenise.reverse(token) for token in tokenise.apply_many(values)]
+
+    def test_workers_results_round_trip(self) -> None:
+        """What a worker process sends back (_pack) rebuilds to the same tokens and Nones."""
+        tokenise = _tokenise()
+        results = tokenise.apply_many(["a", None, "b", ""])
+        assert results == tokenise._unpack(bytearray(tokenise._pack(results)))
+        tokens = tokenise.apply_many(["a", "b"])
+        assert tokens == tokenise._unpack(bytearray(tokenise._pack(tokens)))
 
 
 def _altered(token: str) -> list[str]:

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 import re
 import threading
-from typing import ClassVar, Final, cast
+from collections import defaultdict, deque
+from collections.abc import Sequence
+from typing import Any, ClassVar, Final, cast
 
 import attrs
 from cryptography.exceptions import InvalidTag
@@ -20,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from custdata import _crypto
 from custdata.errors import InvalidToken, KeyRingError
 from custdata.keys import KeyRing
+from custdata.transforms._siv import SivBatch
 from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
 
 __all__ = ["TOKEN_VERSION", "Tokenise", "detokenise"]
@@ -39,7 +43,17 @@ never reaches an empty AES-SIV plaintext (which the OpenSSL of some
 _SIV_TAG_BYTES: Final = 16
 _MAX_KEY_ID_BYTES: Final = 255
 _URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
+_ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]+")
+_BLOCK: Final = 16
+_BATCH_MIN: Final = 32
+"""Batches with fewer distinct strings are encrypted one call to ``AESSIV`` at a time."""
+_NUMPY_MIN: Final = 1024
+"""Batches of at least this many strings use numpy's path when numpy is installed."""
+_SLICE: Final = 65536
+"""Strings per slice of a batch: every buffer of a slice stays small and is reused."""
+_CHUNK: Final = 4096
+"""Strings per AES-ECB call in the pure Python path (small enough for the caches)."""
 
 
 def _check_key_ring(
@@ -103,6 +117,11 @@ class Tokenise(BaseTransform):
     byte, the ASCII key id); ``siv = AES-SIV-CMAC-512(K).encrypt(0x00 ||
     UTF-8(value), associated_data=[header])`` (16-byte synthetic IV, then the
     ciphertext); ``token = base64url(header || siv)`` without padding.
+    One value is encrypted by ``cryptography``'s ``AESSIV``; `apply_many`
+    encrypts large batches with a batched implementation of the same
+    construction (``custdata.transforms._siv``: a few AES-ECB calls per batch
+    instead of one AESSIV call, about 2 µs, per value), checked against
+    ``AESSIV`` byte for byte and against the RFC 5297 examples.
 
     Args:
         keys: The key ring; new tokens use its active key.
@@ -127,6 +146,7 @@ class Tokenise(BaseTransform):
     domain: str = attrs.field(validator=check_non_empty)
     _header: bytes = attrs.field(init=False, repr=False, eq=False)
     _siv: AESSIV = attrs.field(init=False, repr=False, eq=False)
+    _batch: SivBatch = attrs.field(init=False, repr=False, eq=False)
     _readers: dict[str, AESSIV] = attrs.field(init=False, repr=False, eq=False)
     _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False)
 
@@ -135,7 +155,12 @@ class Tokenise(BaseTransform):
         object.__setattr__(self, "_header", _header(key_id))
         object.__setattr__(self, "_readers", {})
         object.__setattr__(self, "_lock", threading.Lock())
-        object.__setattr__(self, "_siv", self._reader(key_id))
+        key = _crypto.derive_key(
+            self.keys, self.name, self.domain, _crypto.AES_SIV_KEY_BYTES, key_id=key_id
+        )
+        self._readers[key_id] = AESSIV(key)
+        object.__setattr__(self, "_siv", self._readers[key_id])
+        object.__setattr__(self, "_batch", SivBatch(key, [self._header]))
 
     def __reduce__(self) -> tuple[object, tuple[KeyRing, str]]:
         return (_rebuild, (self.keys, self.domain))
@@ -164,24 +189,42 @@ class Tokenise(BaseTransform):
         return _b64encode(header + self._siv.encrypt(plaintext, [header]))
 
     def _many(self, values: list[object]) -> list[object]:
-        if not all(type(value) is str for value in values):
+        if len(values) < _BATCH_MIN:
             return super()._many(values)
-        header = self._header
-        associated = [header]
-        encrypt = self._siv.encrypt
-        b2a = binascii.b2a_base64
-        out: list[object] = []
-        append = out.append
-        for value in cast(list[str], values):
-            try:
-                plaintext = _TEXT_TAG + value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise self._error(
-                    code="unencodable", message="the string cannot be encoded as UTF-8"
-                ) from None
-            token = b2a(header + encrypt(plaintext, associated), newline=False)
-            append(token.translate(_URLSAFE).rstrip(b"=").decode("ascii"))
-        return out
+        try:
+            return _tokens(self._batch, self._header, cast(list[str], values))
+        except TypeError:
+            # Not all strings: the value-by-value loop raises the first value's error.
+            return super()._many(values)
+        except UnicodeEncodeError:
+            raise self._error(
+                code="unencodable", message="the string cannot be encoded as UTF-8"
+            ) from None
+
+    def _unmerged(self, values: Sequence[object]) -> list[object] | None:
+        # The batched path straight on a nearly-distinct batch: joining the strings
+        # raises TypeError on anything else (None included), so no pass checks types.
+        # Any failure means "take the general path", which raises the right error.
+        try:
+            return _tokens(self._batch, self._header, cast(Sequence[str], values))
+        except (TypeError, UnicodeEncodeError):
+            return None
+
+    def _pack(self, results: list[object]) -> bytes:
+        # Tokens are ASCII, never empty and never hold a newline: one line each (an
+        # empty line for None), rebuilt in the calling process by one decode and split.
+        try:
+            text = "\n".join(cast(list[str], results))
+        except TypeError:
+            text = "\n".join(["" if r is None else cast(str, r) for r in results])
+        return text.encode("ascii") + b"\n"
+
+    def _unpack(self, data: bytearray) -> list[object]:
+        lines = data.decode("ascii").split("\n")
+        lines.pop()  # after the last newline
+        if data.startswith(b"\n") or b"\n\n" in data:
+            return [line or None for line in lines]
+        return cast(list[object], lines)
 
     def reverse(self, token: object) -> str | None:
         """
@@ -235,6 +278,191 @@ def _header(key_id: str) -> bytes:
         msg = "a key id in a token must be 1 to 255 bytes long"
         raise KeyRingError(msg)
     return _VERSION_BYTE + bytes((len(encoded),)) + encoded
+
+
+def _tokens(batch: SivBatch, header: bytes, values: Sequence[str]) -> list[object]:
+    """
+    The tokens of strings, in order: numpy's path when numpy is installed, else Python's.
+
+    Raises:
+        TypeError: If a value is not a string.
+        UnicodeEncodeError: If a string cannot be encoded as UTF-8.
+    """
+    if len(values) >= _NUMPY_MIN:
+        np = _numpy()
+        if np is not None:
+            return _tokens_numpy(np, batch, header, values)
+    return _tokens_python(batch, header, values)
+
+
+def _numpy() -> Any:  # the module or None, typed loosely on purpose
+    try:
+        import numpy
+    except ImportError:
+        return None
+    # sliding_window_view appeared in numpy 1.20; older versions take the Python path.
+    if not hasattr(numpy.lib.stride_tricks, "sliding_window_view"):
+        return None
+    return numpy
+
+
+def _tokens_numpy(np: Any, batch: SivBatch, header: bytes, values: Sequence[str]) -> list[object]:
+    """
+    The tokens of strings, in order, with numpy.
+
+    The batch goes through in slices, so that every buffer stays small enough to
+    be reused from one slice to the next (fresh memory costs a page fault per 4
+    KiB) and to stay in the processor's caches. A slice is one UTF-8 buffer in
+    which a NUL starts every value (the tag byte of its plaintext); its values
+    are grouped by length; each group is gathered into rows of zero-padded
+    plaintexts, encrypted by `SivBatch.encrypt_array`, laid out as token bytes
+    and base64url-encoded with array operations (two characters per lookup);
+    its characters are written where each token goes in one text of the slice,
+    a newline after each token, and one decode and one split make the strings.
+    A slice in which a value holds a NUL takes the Python path.
+    """
+    head = np.frombuffer(header, np.uint8)
+    fixed = len(header) + _SIV_TAG_BYTES
+    pairs = _alphabet_pairs(np)
+    # Row views (each row starts one byte after the previous one): selecting rows of
+    # them copies whole runs of bytes, where indexing byte by byte would be slower.
+    windows = np.lib.stride_tricks.sliding_window_view
+    out: list[object] = []
+    for base in range(0, len(values), _SLICE):
+        part = values[base : base + _SLICE]
+        data = np.frombuffer(("\0" + "\0".join(part)).encode("utf-8"), np.uint8)
+        starts = np.flatnonzero(data == 0)
+        if len(starts) != len(part):
+            out += _tokens_python(batch, header, part)
+            continue
+        lengths = np.diff(starts, append=len(data))
+        sizes = (4 * (fixed + lengths) + 2) // 3
+        ends = np.cumsum(sizes + 1)
+        text = np.full(int(ends[-1]), ord("\n"), np.uint8)
+        order = np.argsort(lengths, kind="stable")
+        ordered = lengths[order]
+        cuts = [0, *(np.flatnonzero(np.diff(ordered)) + 1).tolist(), len(order)]
+        for first, stop in itertools.pairwise(cuts):
+            chosen = order[first:stop]
+            count = len(chosen)
+            length = int(ordered[first])
+            groups = -(-(fixed + length) // 3)
+            size = int(sizes[chosen[0]])
+            rows = np.zeros((count, -(-length // _BLOCK) * _BLOCK), np.uint8)
+            rows[:, :length] = windows(data, length)[starts[chosen]]
+            ivs, ciphertext = batch.encrypt_array(rows, length)
+            # Each 3 bytes of a token, behind a zero byte, read as a big-endian 32-bit
+            # word: 24 bits, two 12-bit halves, each the index of a pair of characters.
+            flat = np.zeros((count, groups * 3), np.uint8)
+            flat[:, : len(header)] = head
+            flat[:, len(header) : fixed] = ivs
+            flat[:, fixed : fixed + length] = ciphertext
+            words = np.zeros((count, groups, 4), np.uint8)
+            words[:, :, 1:] = flat.reshape(count, groups, 3)
+            bits = words.view(">u4")[:, :, 0]
+            chars = np.empty((count, groups, 2), np.uint16)
+            chars[:, :, 0] = pairs.take(bits >> 12)
+            chars[:, :, 1] = pairs.take(bits & 0xFFF)
+            target = windows(text, size, writeable=True)
+            target[ends[chosen] - size - 1] = chars.view(np.uint8).reshape(count, -1)[:, :size]
+        tokens = text.tobytes().decode("ascii").split("\n")
+        tokens.pop()  # after the last newline
+        out += tokens
+    return out
+
+
+def _alphabet_pairs(np: Any) -> Any:
+    """The 4 096 pairs of base64url characters, as native 16-bit words laid out in order."""
+    alphabet = np.frombuffer(_ALPHABET, np.uint8)
+    pairs = np.empty((64, 64, 2), np.uint8)
+    pairs[:, :, 0] = alphabet[:, None]
+    pairs[:, :, 1] = alphabet[None, :]
+    return pairs.reshape(-1, 2).view(np.uint16)[:, 0]
+
+
+def _tokens_python(batch: SivBatch, header: bytes, values: Sequence[str]) -> list[object]:
+    """
+    The tokens of strings, in order: `SivBatch` over each group of one UTF-8 length.
+
+    The batch goes through in slices whose bytes fit in the processor's caches:
+    every pass after the first over a slice's values then reads cached memory.
+
+    Raises:
+        TypeError: If a value is not a string.
+        UnicodeEncodeError: If a string cannot be encoded as UTF-8.
+    """
+    out: list[object] = []
+    for first in range(0, len(values), _SLICE):
+        part = values[first : first + _SLICE]
+        # One join and one encode; split gives each value's bytes unless one holds a NUL.
+        bodies = "\0".join(part).encode("utf-8").split(b"\0")
+        if len(bodies) != len(part):
+            bodies = list(map(str.encode, part))
+        lengths = list(map(len, bodies))
+        groups: defaultdict[int, list[bytes]] = defaultdict(list)
+        # Bucketing with C-level maps: no bytecode runs per value. Each bucket keeps
+        # the order of the slice, so the tokens are put back in order the same way.
+        deque(map(list.append, map(groups.__getitem__, lengths), bodies), maxlen=0)
+        done = {
+            size: iter(_group_tokens(batch, header, members, size + len(_TEXT_TAG)))
+            for size, members in groups.items()
+        }
+        out += map(next, map(done.__getitem__, lengths))
+    return out
+
+
+def _group_tokens(batch: SivBatch, header: bytes, bodies: list[bytes], length: int) -> list[str]:
+    """
+    The tokens of UTF-8 strings whose plaintexts (tag byte included) are ``length`` bytes.
+
+    Values go through in chunks small enough for the processor's caches. The
+    bytes of a chunk's tokens are laid out in one buffer, a row per token,
+    and base64-encoded in one call: rows are padded with zero bytes to a
+    multiple of 24 bytes (whole 64-bit words for the copies, whole 3-byte
+    groups for base64), so each row encodes to its own characters and the
+    canonical unpadded base64url of each token is a slice of the result.
+    """
+    blocks = -(-length // _BLOCK)
+    pad = bytes(blocks * _BLOCK - length)
+    stride = blocks * _BLOCK
+    # The tag byte joins the values: each row is 0x00 || value || zero padding.
+    rows = memoryview(_TEXT_TAG + (pad + _TEXT_TAG).join(bodies) + pad)
+    start = len(header)
+    data = start + _SIV_TAG_BYTES + length
+    width = -(-data // 24) * 24
+    row_words = width // 8
+    template = header.ljust(width, b"\0")
+    whole, tail = divmod(length, _BLOCK)
+    size = -(-4 * data // 3)
+    step = width // 3 * 4
+    tokens: list[str] = []
+    for first in range(0, len(bodies), _CHUNK):
+        count = min(_CHUNK, len(bodies) - first)
+        ivs, columns = batch.encrypt_rows(
+            rows[first * stride : (first + count) * stride], count, length
+        )
+        table = bytearray(template * count)
+        # 64-bit words from the end of the header of the first row: the IV and every
+        # whole ciphertext block start on a word of this view in every row.
+        words = memoryview(table)[start : start + (count * width - start) // 8 * 8].cast("Q")
+        for word, column in zip(range(0, 2 * whole + 2, 2), (ivs, *columns), strict=False):
+            source = memoryview(column).cast("Q")
+            words[word::row_words] = source[0::2]
+            words[word + 1 :: row_words] = source[1::2]
+        if tail:
+            # The last, partial block: its whole words, then its last bytes one by one,
+            # so that the keystream past the end of the value never reaches the token.
+            column = columns[whole]
+            done = 0
+            if tail >= 8:
+                words[2 * whole + 2 :: row_words] = memoryview(column).cast("Q")[0::2]
+                done = 8
+            offset = start + _SIV_TAG_BYTES + whole * _BLOCK
+            for byte in range(done, tail):
+                table[offset + byte :: width] = column[byte::_BLOCK]
+        text = binascii.b2a_base64(table, newline=False).translate(_URLSAFE).decode("ascii")
+        tokens += [text[i : i + size] for i in range(0, step * count, step)]
+    return tokens
 
 
 def _rebuild(keys: KeyRing, domain: str) -> Tokenise:
