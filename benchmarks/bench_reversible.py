@@ -9,9 +9,10 @@ Goals (docs/performance.md):
   workload is the transforms benchmark's (benchmarks/bench_transforms.py,
   same generator): 1 000 000 emails in which each distinct value appears 1.2
   times on average, so nearly every row costs one AES-SIV encryption. Also
-  measured: 1 000 000 rows over 100 000 customers (each email ten times, as in
-  an orders table), 1 000 000 distinct emails, ``workers=2`` on the issue's
-  workload, and one value at a time (one ``cryptography`` AESSIV call each);
+  measured: the issue's workload without numpy (the pure Python path) and with
+  ``workers=2``, 1 000 000 rows over 100 000 customers (each email ten times,
+  as in an orders table), 1 000 000 distinct emails, and one value at a time
+  (one ``cryptography`` AESSIV call each);
 - `FormatPreserving` on 100 000 distinct 10-digit numbers: at least 4x the
   values/s of the ``ff3`` package's FF3-1 called one value at a time, and at
   least 20x through ``apply_many`` on the whole column (each FF1 round is one
@@ -139,6 +140,7 @@ def _ring() -> object:
 
 def _tokenise_measures(count: int) -> dict[str, tuple[int, Callable[[], object]]]:
     """The Tokenise measures: label -> (values per run, run)."""
+    from custdata.transforms import tokenise as module
     from custdata.transforms.tokenise import Tokenise
 
     tokenise = Tokenise(keys=_ring(), domain="email")  # type: ignore[arg-type]
@@ -148,8 +150,19 @@ def _tokenise_measures(count: int) -> dict[str, tuple[int, Callable[[], object]]
     sample = issue[: count // 10]
     if tokenise.apply_many(issue[:5000]) != [tokenise(v) for v in issue[:5000]]:
         raise SystemExit("apply_many disagrees with the one-value path")
+
+    def pure_python() -> object:
+        # The path taken where numpy is not installed.
+        saved = module._NUMPY_MIN
+        module._NUMPY_MIN = count + 1
+        try:
+            return tokenise.apply_many(issue)
+        finally:
+            module._NUMPY_MIN = saved
+
     return {
         "issue": (count, lambda: tokenise.apply_many(issue)),
+        "issue, pure Python": (count, pure_python),
         "issue, workers=2": (count, lambda: tokenise.apply_many(issue, workers=2)),
         "repeats": (count, lambda: tokenise.apply_many(column)),
         "distinct": (count, lambda: tokenise.apply_many(values)),
@@ -203,6 +216,7 @@ def main() -> None:
     rows = f"{args.tokens:,} rows"
     titles = {
         "issue": f"Tokenise.apply_many, {rows}, each email 1.2 times (the issue's workload)",
+        "issue, pure Python": "Tokenise.apply_many, the same column, without numpy",
         "issue, workers=2": "Tokenise.apply_many(workers=2), the same column",
         "repeats": f"Tokenise.apply_many, {rows} over {args.tokens // 10:,} customers",
         "distinct": f"Tokenise.apply_many, {rows}, all distinct",

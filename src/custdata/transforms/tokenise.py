@@ -300,9 +300,6 @@ def _numpy() -> Any:  # the module or None, typed loosely on purpose
         import numpy
     except ImportError:
         return None
-    # sliding_window_view appeared in numpy 1.20; older versions take the Python path.
-    if not hasattr(numpy.lib.stride_tricks, "sliding_window_view"):
-        return None
     return numpy
 
 
@@ -324,9 +321,6 @@ def _tokens_numpy(np: Any, batch: SivBatch, header: bytes, values: Sequence[str]
     head = np.frombuffer(header, np.uint8)
     fixed = len(header) + _SIV_TAG_BYTES
     pairs = _alphabet_pairs(np)
-    # Row views (each row starts one byte after the previous one): selecting rows of
-    # them copies whole runs of bytes, where indexing byte by byte would be slower.
-    windows = np.lib.stride_tricks.sliding_window_view
     out: list[object] = []
     for base in range(0, len(values), _SLICE):
         part = values[base : base + _SLICE]
@@ -346,29 +340,47 @@ def _tokens_numpy(np: Any, batch: SivBatch, header: bytes, values: Sequence[str]
             chosen = order[first:stop]
             count = len(chosen)
             length = int(ordered[first])
-            groups = -(-(fixed + length) // 3)
+            width = -(-(fixed + length) // 3) * 3
             size = int(sizes[chosen[0]])
             rows = np.zeros((count, -(-length // _BLOCK) * _BLOCK), np.uint8)
-            rows[:, :length] = windows(data, length)[starts[chosen]]
+            _field(np, rows, 0, length)[...] = _runs(np, data, length)[starts[chosen]]
             ivs, ciphertext = batch.encrypt_array(rows, length)
-            # Each 3 bytes of a token, behind a zero byte, read as a big-endian 32-bit
-            # word: 24 bits, two 12-bit halves, each the index of a pair of characters.
-            flat = np.zeros((count, groups * 3), np.uint8)
-            flat[:, : len(header)] = head
-            flat[:, len(header) : fixed] = ivs
-            flat[:, fixed : fixed + length] = ciphertext
-            words = np.zeros((count, groups, 4), np.uint8)
-            words[:, :, 1:] = flat.reshape(count, groups, 3)
-            bits = words.view(">u4")[:, :, 0]
-            chars = np.empty((count, groups, 2), np.uint16)
-            chars[:, :, 0] = pairs.take(bits >> 12)
-            chars[:, :, 1] = pairs.take(bits & 0xFFF)
-            target = windows(text, size, writeable=True)
-            target[ends[chosen] - size - 1] = chars.view(np.uint8).reshape(count, -1)[:, :size]
+            table = np.zeros((count, width), np.uint8)
+            _field(np, table, 0, len(header))[...] = head.view(f"V{len(header)}")[0]
+            _field(np, table, len(header), _SIV_TAG_BYTES)[...] = ivs.view("V16")[:, 0]
+            _field(np, table, fixed, length)[...] = ciphertext.view(f"V{length}")[:, 0]
+            # Each 3 bytes make 24 bits: two 12-bit halves, each the index of a pair
+            # of characters.
+            line = table.reshape(-1)
+            bits = line[0::3].astype(np.uint32) << 16
+            bits |= line[1::3].astype(np.uint32) << 8
+            bits |= line[2::3]
+            chars = np.empty((len(bits), 2), np.uint16)
+            chars[:, 0] = pairs.take(bits >> 12)
+            chars[:, 1] = pairs.take(bits & 0xFFF)
+            encoded = chars.view(np.uint8).reshape(count, -1)
+            _runs(np, text, size)[ends[chosen] - size - 1] = _field(np, encoded, 0, size)
         tokens = text.tobytes().decode("ascii").split("\n")
         tokens.pop()  # after the last newline
         out += tokens
     return out
+
+
+# Byte runs and row fields as numpy records (void scalars): copying one moves its bytes
+# at once, where numpy's loops over short byte rows cost more than the bytes.
+
+
+def _runs(np: Any, array: Any, width: int) -> Any:
+    """Every run of ``width`` consecutive bytes of a 1-D ``uint8`` array, as a record each."""
+    return np.ndarray((len(array) - width + 1,), f"V{width}", array, 0, (1,))
+
+
+def _field(np: Any, table: Any, offset: int, width: int) -> Any:
+    """Bytes ``offset`` to ``offset + width`` of each row of a 2-D ``uint8`` array, as records."""
+    dtype = np.dtype(
+        {"names": ["f"], "formats": [f"V{width}"], "offsets": [offset], "itemsize": table.shape[1]}
+    )
+    return table.view(dtype)[:, 0]["f"]
 
 
 def _alphabet_pairs(np: Any) -> Any:
