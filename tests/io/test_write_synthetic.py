@@ -49,6 +49,17 @@ class TestWriteSynthetic:
         lines = pq.read_table(tmp_path / "purchase_lines.parquet")
         assert str(lines.schema.field("quantity").type) == "int64"
 
+    def test_rewriting_a_directory_leaves_no_stale_file(self, tmp_path: Path) -> None:
+        """A second run replaces the first: no file of another format or manifest is left."""
+        pytest.importorskip("pyarrow")
+        write_synthetic(tmp_path, 200, seed=6, format="both")
+        (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+        manifest = write_synthetic(tmp_path, 10, seed=6, format="csv")
+        names = sorted(p.name for p in tmp_path.iterdir())
+        assert names == sorted([*(f"{name}.csv" for name in FILES), "manifest.json", "notes.txt"])
+        with (tmp_path / "contacts.csv").open(encoding="utf-8", newline="") as file:
+            assert len(list(csv.reader(file))) - 1 == manifest.counts["contacts"]
+
     @pytest.mark.slow
     def test_workers_give_the_same_bytes(self, tmp_path: Path) -> None:
         """Two worker processes write byte for byte what one process writes."""

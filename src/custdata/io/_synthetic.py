@@ -74,7 +74,10 @@ def write_synthetic(
     suffix: ``contacts``, ``purchases`` (without their lines), ``purchase_lines``,
     ``consents``, ``feedback``, and the ground truth ``duplicates``,
     ``dirty_values`` and ``comment_pii`` (see `custdata.synthetic.FILES` for
-    the columns); then ``manifest.json``, last.
+    the columns); then ``manifest.json``, last. A dataset written earlier in
+    the same directory is replaced: its manifest is removed first, and so are
+    its files in a format not written this time, so no file of another run is
+    left beside the new ones. Other files in the directory are not touched.
 
     Args:
         directory: Where to write; created if missing.
@@ -112,6 +115,7 @@ def write_synthetic(
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     suffixes = _FORMATS[format]
+    _remove_stale(target, suffixes)
     files = {name: tuple(f"{name}.{suffix}" for suffix in suffixes) for name in FILES}
     jobs = [
         (number, start, min(BATCH_SIZE, n - start))
@@ -282,3 +286,13 @@ def _append(source: IO[bytes], target: IO[bytes], *, keep_header: bool) -> None:
     if not keep_header:
         source.readline()  # the header: the csv module ends it with \r\n
     shutil.copyfileobj(source, target, _COPY_CHUNK)
+
+
+
+def _remove_stale(target: Path, suffixes: tuple[str, ...]) -> None:
+    """Remove what an earlier run left that this one will not overwrite."""
+    (target / "manifest.json").unlink(missing_ok=True)
+    for name in FILES:
+        for suffix in ("csv", "parquet"):
+            if suffix not in suffixes:
+                (target / f"{name}.{suffix}").unlink(missing_ok=True)
