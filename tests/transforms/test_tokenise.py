@@ -283,6 +283,33 @@ class TestBatchedSiv:
         expected = [AESSIV(key).encrypt(p, [b"header"]) for p in plaintexts]
         assert expected == SivBatch(key, [b"header"]).encrypt_many(plaintexts)
 
+    @pytest.mark.parametrize("key_size", [32, 64])
+    def test_numpy_variant(self, key_size: int) -> None:
+        """encrypt_array (numpy) gives AESSIV's bytes for every length from 0 to 100 bytes."""
+        np = pytest.importorskip("numpy")
+        key = bytes(range(100, 100 + key_size))
+        batch = SivBatch(key, [b"header", b""])
+        for length in range(101):
+            plaintexts = [bytes([i]) * length for i in (1, 2, 255)]
+            stride = 16 * max(1, -(-length // 16))
+            rows = np.zeros((3, stride), np.uint8)
+            rows[:, :length] = np.frombuffer(b"".join(plaintexts), np.uint8).reshape(3, length)
+            ivs, ciphertext = batch.encrypt_array(rows, length)
+            actual = [ivs[i].tobytes() + ciphertext[i, :length].tobytes() for i in range(3)]
+            assert [AESSIV(key).encrypt(p, [b"header", b""]) for p in plaintexts] == actual
+
+    @pytest.mark.parametrize("example", RFC5297)
+    def test_numpy_variant_rfc5297(self, example: dict[str, Any]) -> None:
+        """encrypt_array gives the RFC 5297 examples' IV || C."""
+        np = pytest.importorskip("numpy")
+        batch = SivBatch(bytes.fromhex(example["key"]), _components(example))
+        plaintext = bytes.fromhex(example["plaintext"])
+        rows = np.zeros((2, 16 * -(-len(plaintext) // 16)), np.uint8)
+        rows[:, : len(plaintext)] = np.frombuffer(plaintext, np.uint8)
+        ivs, ciphertext = batch.encrypt_array(rows, len(plaintext))
+        actual = ivs[1].tobytes() + ciphertext[1, : len(plaintext)].tobytes()
+        assert bytes.fromhex(example["output"]) == actual
+
     def test_bad_key_length(self) -> None:
         """Keys other than 32, 48 or 64 bytes are refused."""
         with pytest.raises(ValueError, match="32, 48 or 64"):

@@ -220,30 +220,40 @@ class SivBatch:
 
         Returns:
             The synthetic IVs, a ``(count, 16)`` ``uint8`` array, and the
-            ciphertexts, a ``(count, length)`` ``uint8`` array.
+            ciphertexts, a ``(count, 16 * ceil(length / 16))`` ``uint8``
+            array whose bytes past ``length`` in each row are keystream, not
+            ciphertext: callers drop them.
         """
         import numpy as np
 
         count = rows.shape[0]
         mac = self._mac.encryptor().update
         state: Any = None
+        plain: list[Any] = []
+        # Whole buffers, one 64-bit word after another: numpy runs one loop per
+        # operation instead of one per 16-byte row.
         for position, constant in enumerate(self._length_constants(length, _blocks(length))):
-            block = rows[:, position * _BLOCK : (position + 1) * _BLOCK] ^ np.frombuffer(
-                constant.to_bytes(_BLOCK, "big"), np.uint8
-            )
+            block = np.ascontiguousarray(field(np, rows, position * _BLOCK, _BLOCK))
+            block = block.view(np.uint64)
+            plain.append(block)
+            mixed: Any = block ^ np.frombuffer(constant.to_bytes(_BLOCK, "big") * count, np.uint64)
             if state is not None:
-                block ^= state
-            state = np.frombuffer(mac(block), np.uint8).reshape(count, _BLOCK)
+                mixed ^= state
+            state = np.frombuffer(mac(mixed.view(np.uint8)), np.uint64)
         # One counter block per plaintext block: Q (bits 31 and 63 of V cleared), then
         # Q + 1, Q + 2... added to the low 32-bit word, which can never overflow.
         blocks = -(-length // _BLOCK)
-        counters: Any = np.repeat(state, blocks, axis=0).reshape(count, blocks, _BLOCK)
-        counters[:, :, 8] &= 0x7F
-        counters[:, :, 12] &= 0x7F
-        counters.view(">u4")[:, :, 3] += np.arange(blocks, dtype=np.uint32)
-        stream = np.frombuffer(self._ctr.encryptor().update(counters), np.uint8)
-        stream = stream.reshape(count, blocks * _BLOCK)
-        return state, rows[:, :length] ^ stream[:, :length]
+        counter = (state & np.frombuffer(_CTR_CLEAR * count, np.uint64)).view(">u4")
+        ctr = self._ctr.encryptor().update
+        ciphertext = np.empty((count, blocks * _BLOCK), np.uint8)
+        for position in range(blocks):
+            if position:
+                counter[3::4] += 1
+            stream = np.frombuffer(ctr(counter.view(np.uint8)), np.uint64)
+            field(np, ciphertext, position * _BLOCK, _BLOCK)[...] = (plain[position] ^ stream).view(
+                f"V{_BLOCK}"
+            )
+        return np.frombuffer(state, np.uint8).reshape(count, _BLOCK), ciphertext
 
     def _plan(self, length: int, count: int) -> _Plan:
         key = (length, count)
@@ -280,6 +290,25 @@ class SivBatch:
             # T = dbl(D) xor pad(P), one complete block: CMAC XORs K1 into it.
             constants[0] = _dbl(final) ^ (0x80 << (8 * (_BLOCK - 1 - length))) ^ k1
         return constants
+
+
+def field(np: Any, table: Any, offset: int, width: int) -> Any:
+    """
+    Bytes ``offset`` to ``offset + width`` of each row of a 2-D ``uint8`` array, as records.
+
+    A view: one numpy void record per row, so that copying them moves each
+    row's bytes at once (numpy's loops over short rows of bytes cost more than
+    the bytes).
+    """
+    dtype = np.dtype(
+        {"names": ["f"], "formats": [f"V{width}"], "offsets": [offset], "itemsize": table.shape[1]}
+    )
+    return table.view(dtype)[:, 0]["f"]
+
+
+def runs(np: Any, array: Any, width: int) -> Any:
+    """Every run of ``width`` consecutive bytes of a 1-D ``uint8`` array, as one record each."""
+    return np.ndarray((len(array) - width + 1,), f"V{width}", array, 0, (1,))
 
 
 def _cmac(key: bytes, message: bytes) -> int:

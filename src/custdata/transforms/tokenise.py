@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 from custdata import _crypto
 from custdata.errors import InvalidToken, KeyRingError
 from custdata.keys import KeyRing
-from custdata.transforms._siv import SivBatch
+from custdata.transforms._siv import SivBatch, field, runs
 from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
 
 __all__ = ["TOKEN_VERSION", "Tokenise", "detokenise"]
@@ -343,12 +343,12 @@ def _tokens_numpy(np: Any, batch: SivBatch, header: bytes, values: Sequence[str]
             width = -(-(fixed + length) // 3) * 3
             size = int(sizes[chosen[0]])
             rows = np.zeros((count, -(-length // _BLOCK) * _BLOCK), np.uint8)
-            _field(np, rows, 0, length)[...] = _runs(np, data, length)[starts[chosen]]
+            field(np, rows, 0, length)[...] = runs(np, data, length)[starts[chosen]]
             ivs, ciphertext = batch.encrypt_array(rows, length)
             table = np.zeros((count, width), np.uint8)
-            _field(np, table, 0, len(header))[...] = head.view(f"V{len(header)}")[0]
-            _field(np, table, len(header), _SIV_TAG_BYTES)[...] = ivs.view("V16")[:, 0]
-            _field(np, table, fixed, length)[...] = ciphertext.view(f"V{length}")[:, 0]
+            field(np, table, 0, len(header))[...] = head.view(f"V{len(header)}")[0]
+            field(np, table, len(header), _SIV_TAG_BYTES)[...] = ivs.view("V16")[:, 0]
+            field(np, table, fixed, length)[...] = field(np, ciphertext, 0, length)
             # Each 3 bytes make 24 bits: two 12-bit halves, each the index of a pair
             # of characters.
             line = table.reshape(-1)
@@ -359,28 +359,11 @@ def _tokens_numpy(np: Any, batch: SivBatch, header: bytes, values: Sequence[str]
             chars[:, 0] = pairs.take(bits >> 12)
             chars[:, 1] = pairs.take(bits & 0xFFF)
             encoded = chars.view(np.uint8).reshape(count, -1)
-            _runs(np, text, size)[ends[chosen] - size - 1] = _field(np, encoded, 0, size)
+            runs(np, text, size)[ends[chosen] - size - 1] = field(np, encoded, 0, size)
         tokens = text.tobytes().decode("ascii").split("\n")
         tokens.pop()  # after the last newline
         out += tokens
     return out
-
-
-# Byte runs and row fields as numpy records (void scalars): copying one moves its bytes
-# at once, where numpy's loops over short byte rows cost more than the bytes.
-
-
-def _runs(np: Any, array: Any, width: int) -> Any:
-    """Every run of ``width`` consecutive bytes of a 1-D ``uint8`` array, as a record each."""
-    return np.ndarray((len(array) - width + 1,), f"V{width}", array, 0, (1,))
-
-
-def _field(np: Any, table: Any, offset: int, width: int) -> Any:
-    """Bytes ``offset`` to ``offset + width`` of each row of a 2-D ``uint8`` array, as records."""
-    dtype = np.dtype(
-        {"names": ["f"], "formats": [f"V{width}"], "offsets": [offset], "itemsize": table.shape[1]}
-    )
-    return table.view(dtype)[:, 0]["f"]
 
 
 def _alphabet_pairs(np: Any) -> Any:
