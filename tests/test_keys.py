@@ -411,6 +411,20 @@ class TestKeysCommand:
         assert old["k1"].secret == new["k1"].secret
         assert 0o600 == stat.S_IMODE(path.stat().st_mode)
 
+    def test_open_key_file_warning_is_prefixed(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The library's warning about a key file others can read prints as custdata: warning:."""
+        path = tmp_path / "keys.json"
+        assert 0 == main(["keys", "new", "-o", str(path)])
+        path.chmod(0o644)
+        capsys.readouterr()
+        assert 0 == main(["keys", "rotate", str(path)])
+        err = capsys.readouterr().err
+        assert err.startswith("custdata: warning: key file ")
+        assert "keys.json is accessible to other users (mode 644)" in err
+        assert KeyRing.load(path).active_key.secret.hex() not in err
+
     def test_rotate_missing_file(self, tmp_path: Path) -> None:
         """rotate on a missing file exits with 2."""
         assert 2 == main(["keys", "rotate", str(tmp_path / "nope.json")])

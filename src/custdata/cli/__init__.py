@@ -16,12 +16,14 @@ stays fast. Shared arguments, exit codes and summaries are in `custdata.cli._com
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import logging
 import os
 import pkgutil
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 from custdata._version import __version__
@@ -118,4 +120,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    return run_command(run, args)
+    with _library_warnings():
+        return run_command(run, args)
+
+
+class _WarningHandler(logging.Handler):
+    """Print the library's log warnings the way the command prints its own."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "warning" if record.levelno < logging.ERROR else "error"
+        sys.stderr.write(f"custdata: {level}: {record.getMessage()}\n")
+
+
+@contextlib.contextmanager
+def _library_warnings() -> Iterator[None]:
+    """Show custdata's logged warnings (a key file readable by others) as custdata: warning:."""
+    logger = logging.getLogger("custdata")
+    handler = _WarningHandler(logging.WARNING)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
