@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -157,6 +158,8 @@ def main() -> int:  # noqa: PLR0915  # one linear script, easier to read whole
         f"transforms benchmark: {size:,} emails, {len(set(values)):,} distinct;"
         f" median of {repeat} runs; Python {sys.version.split()[0]}"
     )
+    if hasattr(os, "getloadavg"):  # workers=2 means little unless two cores are free
+        print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
 
     def bare() -> list[bytes]:
         return [hmac.digest(key, v.encode(), "sha256") for v in values]
@@ -168,8 +171,11 @@ def main() -> int:  # noqa: PLR0915  # one linear script, easier to read whole
         runs["bare"].append(timed(bare, 1)[0])
         runs["one"].append(timed(lambda: pseudo.apply_many(values), 1)[0])
         runs["two"].append(timed(lambda: pseudo.apply_many(values, workers=2), 1)[0])
-    if pseudo.apply_many(values[:1000], workers=1) != [pseudo(v) for v in values[:1000]]:
+    loop = [pseudo(v) for v in values[:50_000]]
+    if pseudo.apply_many(values[:1000], workers=1) != loop[:1000]:
         raise SystemExit("apply_many disagrees with the per-value loop")
+    if pseudo.apply_many(values[:50_000], workers=2) != loop:
+        raise SystemExit("apply_many(workers=2) disagrees with the per-value loop")
 
     def ratio(kind: str) -> float:
         return statistics.median(b / s for b, s in zip(runs["bare"], runs[kind], strict=True))
@@ -188,6 +194,8 @@ def main() -> int:  # noqa: PLR0915  # one linear script, easier to read whole
     )
     for label, kind in (("bare", "bare"), ("apply_many", "one"), ("workers=2", "two")):
         print(f"    runs {label}: " + ", ".join(f"{s:.3f}s" for s in runs[kind]))
+    if hasattr(os, "getloadavg"):
+        print(f"    load average after these rounds: {os.getloadavg()[0]:.2f} (1 min)")
 
     distinct = values[:200_000]
     distinct = list(dict.fromkeys(distinct))

@@ -75,7 +75,8 @@ class TestResults:
         """Split unmerged, a batch with None sends None back from the child and keeps it."""
         pseudo = Pseudonymise(keys=RING, domain="email")
         values: list[object] = [None if i % 7 == 0 else f"v{i}" for i in range(6000)]
-        values[-1] = values[2999] = values[3000] = values[3001] = None
+        cut = round(3000 * base._PARENT_SHARE)  # where the child's share starts
+        values[-1] = values[cut - 1] = values[cut] = values[cut + 1] = None
         unpacked: list[list[object]] = []
         unpack = Pseudonymise._unpack
 

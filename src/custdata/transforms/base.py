@@ -145,8 +145,10 @@ _SAMPLE: Final = 2048
 _MIN_PARALLEL: Final = 20_000
 
 # The calling process's share of a batch split across workers, relative to an even
-# share: it also rebuilds the other shares' results.
-_PARENT_SHARE: Final = 0.95
+# share. It rebuilds the children's results after they finish, but a child's share
+# costs more per value (pages copied after the fork, packing, the pipe): measured
+# best for Pseudonymise on 1 000 000 values over two free cores.
+_PARENT_SHARE: Final = 1.05
 
 
 class BaseTransform:
@@ -440,11 +442,10 @@ def _parallel(
     # ``values`` are distinct non-None values for `BaseTransform._run_many`, or with
     # ``whole`` a batch as apply_many takes it (None, repeats), never merged.
     run = transform._apply if whole else transform._run_many
-    # Shares: this process also rebuilds the children's results, so it takes a little
-    # less than an even share. They are sliced before forking: slicing touches every
+    # Shares (see _PARENT_SHARE) are sliced before forking: slicing touches every
     # value's reference count, and after the fork each such write would copy a page.
     count = len(values)
-    first = max(1, round(count / workers * _PARENT_SHARE))
+    first = min(count - 1, max(1, round(count / workers * _PARENT_SHARE)))
     rest = count - first
     cuts = [first + rest * i // (workers - 1) for i in range(workers)]
     shares = [values[a:b] for a, b in itertools.pairwise([0, *cuts]) if a < b]

@@ -7,6 +7,7 @@ from that text with only `hmac` and `hashlib`.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -191,11 +192,12 @@ class Pseudonymise(BaseTransform):
         # A worker's pseudonyms are ASCII, never empty and never hold a newline: one
         # line each (an empty line for None), so the calling process rebuilds them
         # with one decode and one split.
+        end = ("",)  # a newline after the last line too, without copying the text again
         try:
-            text = "\n".join(cast("list[str]", results))
+            text = "\n".join(itertools.chain(cast("list[str]", results), end))
         except TypeError:
-            text = "\n".join(["" if r is None else cast("str", r) for r in results])
-        return text.encode("ascii") + b"\n"
+            text = "\n".join(["" if r is None else cast("str", r) for r in results] + [""])
+        return text.encode("ascii")
 
     def _unpack(self, data: bytearray) -> list[object]:
         lines = data.decode("ascii").split("\n")
