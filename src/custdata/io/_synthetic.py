@@ -288,7 +288,6 @@ def _append(source: IO[bytes], target: IO[bytes], *, keep_header: bool) -> None:
     shutil.copyfileobj(source, target, _COPY_CHUNK)
 
 
-
 def _remove_stale(target: Path, suffixes: tuple[str, ...]) -> None:
     """Remove what an earlier run left that this one will not overwrite."""
     (target / "manifest.json").unlink(missing_ok=True)
