@@ -227,7 +227,7 @@ class TestTokenise:
         """A string with a lone surrogate is a TransformError without the value."""
         with pytest.raises(TransformError) as caught:
             _tokenise()("a\ud800b")
-        assert "unencodable" == caught.value.code
+        assert "invalid_text" == caught.value.code
 
     def test_key_not_shown(self) -> None:
         """Neither repr nor str shows the key."""
@@ -398,7 +398,7 @@ class TestBatchedTokens:
 
     @pytest.mark.parametrize("size", [100, 5000])
     @pytest.mark.parametrize(
-        ("bad", "code"), [(42, "wrong_type"), (b"bytes", "wrong_type"), ("a\ud800", "unencodable")]
+        ("bad", "code"), [(42, "wrong_type"), (b"bytes", "wrong_type"), ("a\ud800", "invalid_text")]
     )
     def test_first_bad_value(self, size: int, bad: object, code: str) -> None:
         """A batch with a bad value raises that value's error, as one by one would."""

@@ -183,7 +183,7 @@ class Tokenise(BaseTransform):
             plaintext = _TEXT_TAG + value.encode("utf-8")
         except UnicodeEncodeError:
             raise self._error(
-                code="unencodable", message="the string cannot be encoded as UTF-8"
+                code="invalid_text", message="the text holds unpaired surrogates"
             ) from None
         header = self._header
         return _b64encode(header + self._siv.encrypt(plaintext, [header]))
@@ -198,7 +198,7 @@ class Tokenise(BaseTransform):
             return super()._many(values)
         except UnicodeEncodeError:
             raise self._error(
-                code="unencodable", message="the string cannot be encoded as UTF-8"
+                code="invalid_text", message="the text holds unpaired surrogates"
             ) from None
 
     def _unmerged(self, values: Sequence[object]) -> list[object] | None:
