@@ -1,5 +1,5 @@
 """
-Constructor parameters of the masking, generalisation, FPE and date-shifting transforms.
+Constructor parameters of every built-in transform.
 
 Every bad parameter a policy could write, of the wrong value or the wrong type,
 raises `PolicyError` (code ``policy_error``) at construction, with a message
@@ -168,7 +168,38 @@ BAD: list[tuple[Any, dict[str, Any], str]] = [
     (_shift, {"field": "d\udfff"}, "field"),
 ]
 
-_CLASSES = {_fpe: "FormatPreserving", _shift: "ShiftDate", _age: "AgeBand"}
+
+def _pse(**params: Any) -> Pseudonymise:
+    return Pseudonymise(**{"keys": RING, "domain": "email", **params})
+
+
+def _tok(**params: Any) -> Tokenise:
+    return Tokenise(**{"keys": RING, "domain": "email", **params})
+
+
+BAD += [
+    (_pse, {"domain": ""}, "domain"),
+    (_pse, {"domain": 5}, "domain"),
+    (_pse, {"prefix": MARKER + "!"}, "prefix"),
+    (_pse, {"prefix": "x" * 17}, "prefix"),
+    (_pse, {"prefix": 3}, "prefix"),
+    (_pse, {"bits": 12}, "bits"),
+    (_pse, {"bits": 64}, "bits"),
+    (_pse, {"bits": 1024}, "bits"),
+    (_pse, {"bits": "128"}, "bits"),
+    (_pse, {"bits": True}, "bits"),
+    (_pse, {"unsafe_allow_short": "yes"}, "unsafe_allow_short"),
+    (_tok, {"domain": ""}, "domain"),
+    (_tok, {"domain": None}, "domain"),
+]
+
+_CLASSES = {
+    _fpe: "FormatPreserving",
+    _shift: "ShiftDate",
+    _age: "AgeBand",
+    _pse: "Pseudonymise",
+    _tok: "Tokenise",
+}
 
 
 def _class_name(build: Any) -> str:

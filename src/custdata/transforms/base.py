@@ -41,7 +41,7 @@ from typing import (
 
 import attrs
 
-from custdata.errors import MissingDependencyError, TransformError
+from custdata.errors import MissingDependencyError, PolicyError, TransformError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -716,7 +716,7 @@ def names() -> list[str]:
 
 # Shared by the transform modules' attrs validators.
 def check_non_empty(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """An attrs validator: a non-empty string."""
+    """An attrs validator: a non-empty string, else `custdata.PolicyError`."""
     if not isinstance(value, str) or not value:
-        msg = f"{attribute.name} must be a non-empty string"
-        raise ValueError(msg)
+        msg = f"{type(_instance).__name__}: {attribute.name} must be a non-empty string"
+        raise PolicyError(msg)

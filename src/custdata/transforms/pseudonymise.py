@@ -17,6 +17,7 @@ import attrs
 
 from custdata import _crypto
 from custdata.keys import KeyRing
+from custdata.transforms import _checks
 from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
 
 __all__ = ["Pseudonymise"]
@@ -27,10 +28,11 @@ _MAX_BITS: Final = 256
 _MIN_UNSAFE_BITS: Final = 32
 
 
-def _check_prefix(_instance: object, _attribute: object, value: Any) -> None:
+def _check_prefix(instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, str) or _PREFIX.fullmatch(value) is None:
-        msg = "prefix must be at most 16 ASCII letters, digits, '_' or '-'"
-        raise ValueError(msg)
+        raise _checks.policy_error(
+            instance, "prefix", "must be at most 16 ASCII letters, digits, '_' or '-'"
+        )
 
 
 def _check_keys(_instance: object, _attribute: object, value: Any) -> None:
@@ -41,15 +43,17 @@ def _check_keys(_instance: object, _attribute: object, value: Any) -> None:
 
 def _check_bits(instance: Pseudonymise, _attribute: object, value: Any) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value % 8:
-        msg = "bits must be a whole number of bytes (a multiple of 8)"
-        raise ValueError(msg)
+        raise _checks.policy_error(
+            instance, "bits", "must be a whole number of bytes (a multiple of 8)"
+        )
     low = _MIN_UNSAFE_BITS if instance.unsafe_allow_short else _SAFE_BITS
     if not low <= value <= _MAX_BITS:
-        msg = (
-            f"bits must be between {_SAFE_BITS} and {_MAX_BITS}"
-            " (fewer only with unsafe_allow_short=True, and never fewer than 32)"
+        raise _checks.policy_error(
+            instance,
+            "bits",
+            f"must be between {_SAFE_BITS} and {_MAX_BITS}"
+            " (fewer only with unsafe_allow_short=True, and never fewer than 32)",
         )
-        raise ValueError(msg)
 
 
 @attrs.frozen(kw_only=True)
@@ -112,7 +116,7 @@ class Pseudonymise(BaseTransform):
     keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_keys)
     domain: str = attrs.field(validator=check_non_empty)
     prefix: str = attrs.field(default="pse_", validator=_check_prefix)
-    unsafe_allow_short: bool = attrs.field(default=False)
+    unsafe_allow_short: bool = attrs.field(default=False, validator=_checks.boolean)
     bits: int = attrs.field(default=_SAFE_BITS, validator=_check_bits)
     key_id: str | None = attrs.field(default=None)
     _mac: _crypto.MacState = attrs.field(init=False, repr=False, eq=False)
