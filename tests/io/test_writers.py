@@ -268,3 +268,11 @@ class TestProgress:
         batches = [[1, 2], [3]]
         assert batches == list(progress(batches, file=stream, weight=len, enabled=True))
         assert "rows" in stream.getvalue()
+
+    def test_bar_leaves_no_thread(self) -> None:
+        """A bar starts no lasting thread (tqdm's monitor), which would stop workers=n forking."""
+        import threading
+
+        before = threading.active_count()
+        assert [1, 2] == list(progress([1, 2], file=io.StringIO(), enabled=True))
+        assert before == threading.active_count()

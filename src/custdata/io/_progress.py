@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO, TypeVar
@@ -47,9 +48,27 @@ def progress(
     if not enabled:
         yield from iterable
         return
-    from tqdm import tqdm
-
-    with tqdm(total=total, desc=desc, unit=unit, unit_scale=True, file=stream, leave=False) as bar:
+    with _bar_class()(
+        total=total, desc=desc, unit=unit, unit_scale=True, file=stream, leave=False
+    ) as bar:
         for item in iterable:
             yield item
             bar.update(weight(item) if weight is not None else 1)
+
+
+@functools.cache
+def _bar_class() -> type:
+    """
+    tqdm without its monitor thread.
+
+    tqdm starts a monitor thread with its first bar, and it outlives the bar;
+    custdata's parallel transforms (``apply_many(workers=n)``) refuse to fork a
+    process that runs other threads, so a bar would silently turn them off.
+    The subclass keeps the host's own tqdm settings untouched.
+    """
+    from tqdm import tqdm
+
+    class _Bar(tqdm):  # type: ignore[type-arg]
+        monitor_interval = 0
+
+    return _Bar
