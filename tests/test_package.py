@@ -38,7 +38,6 @@ class TestExports:
             if not name.startswith("_") and type(value).__name__ != "module"
         }
         public.discard("annotations")
-        public.discard("importlib")
         public.discard("TYPE_CHECKING")
         public.discard("Final")
         assert public <= set(custdata.__all__)

@@ -24,9 +24,9 @@ pyarrow (Parquet), tqdm (progress) and the generator load only when used.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Final
 
+from custdata._lazy import lazy_names as _lazy_names
 from custdata.io._atomic import AtomicFile
 from custdata.io._errors import UsageError
 from custdata.io._progress import progress
@@ -93,15 +93,4 @@ __all__ = [
 _LAZY: Final[dict[str, str]] = {"write_synthetic": "custdata.io._synthetic"}
 
 
-def __getattr__(name: str) -> object:
-    module = _LAZY.get(name)
-    if module is None:
-        msg = f"module 'custdata.io' has no attribute {name!r}"
-        raise AttributeError(msg)
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = _lazy_names(__name__, _LAZY)
