@@ -283,6 +283,23 @@ class TestBatchedSiv:
         expected = [AESSIV(key).encrypt(p, [b"header"]) for p in plaintexts]
         assert expected == SivBatch(key, [b"header"]).encrypt_many(plaintexts)
 
+    def test_rows_counts_and_tail(self) -> None:
+        """encrypt_rows with growing and shrinking counts per length; past the value, zeros."""
+        key = bytes(range(64))
+        batch = SivBatch(key, [b"header"])
+        for length in range(41):
+            blocks = max(1, -(-length // 16))
+            for count in (5, 2, 7, 1, 7, 3):
+                plaintexts = [bytes([i + 1]) * length for i in range(count)]
+                rows = b"".join(p.ljust(16 * blocks, b"\0") for p in plaintexts)
+                ivs, columns = batch.encrypt_rows(rows, count, length)
+                ciphertext = [
+                    b"".join(c[16 * i : 16 * i + 16] for c in columns) for i in range(count)
+                ]
+                actual = [ivs[16 * i : 16 * i + 16] + ciphertext[i][:length] for i in range(count)]
+                assert [AESSIV(key).encrypt(p, [b"header"]) for p in plaintexts] == actual
+                assert [bytes(-length % 16)] * count == [c[length:] for c in ciphertext]
+
     @pytest.mark.parametrize("key_size", [32, 64])
     def test_numpy_variant(self, key_size: int) -> None:
         """encrypt_array (numpy) gives AESSIV's bytes for every length from 0 to 100 bytes."""
@@ -374,6 +391,20 @@ class TestBatchedTokens:
         values = [f"{'x' * (i % 23)}{i}@example.fr" for i in range(200)]
         values[50] = "nul\x00inside"
         assert _reference(tokenise, values) == path(tokenise, values)
+
+    @pytest.mark.parametrize("key_id", ["k", "k1", "bench", "k" * 32])
+    def test_groups_of_every_size(self, key_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Every UTF-8 length to 100 bytes, 1 to 19 values each, ASCII or not, in small chunks."""
+        monkeypatch.setattr(tokenise_module, "_CHUNK", 9)
+        tokenise = Tokenise(keys=_ring(key_id), domain="email")
+        values = []
+        for length in range(101):
+            for index in range(length % 19 + 1):
+                value = f"{index:02d}".ljust(length, "a")[:length]
+                if index % 3 == 1 and length >= 2:
+                    value = "é" + value[2:]  # two bytes for two ASCII characters
+                values.append(value)
+        assert _reference(tokenise, values) == _python_path(tokenise, values)
 
     def test_large_batch(self) -> None:
         """A batch large enough for numpy's path (when installed), with repeats and None."""

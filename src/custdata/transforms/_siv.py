@@ -55,7 +55,7 @@ _PLANS_KEPT: Final = 256
 class _Plan:
     """Constants for ``count`` plaintexts of one length, repeated once per value."""
 
-    __slots__ = ("clear", "constants", "ctr_blocks", "ones")
+    __slots__ = ("clear", "constants", "count", "ctr_blocks", "keep", "ones")
 
     def __init__(self, constants: list[int], length: int, count: int) -> None:
         self.constants = [
@@ -64,6 +64,26 @@ class _Plan:
         self.clear = _repeat(_CTR_CLEAR, count)
         self.ones = _repeat(_ONE_LANE, count)
         self.ctr_blocks = -(-length // _BLOCK)
+        self.count = count
+        # The bytes of the last ciphertext block that hold ciphertext, so that the
+        # keystream past the end of each plaintext is cleared (-1, every bit set,
+        # when the last block is whole).
+        tail = length % _BLOCK
+        self.keep = _repeat(bytes((0xFF,)) * tail + bytes(_BLOCK - tail), count) if tail else -1
+
+    def fewer(self, count: int) -> _Plan:
+        """The same constants for ``count`` (at most ``self.count``) plaintexts."""
+        plan = _Plan.__new__(_Plan)
+        # Each constant repeats one 16-byte block: dropping the low blocks of the
+        # integer leaves the same block repeated fewer times.
+        shift = 8 * _BLOCK * (self.count - count)
+        plan.constants = [constant >> shift for constant in self.constants]
+        plan.clear = self.clear >> shift
+        plan.ones = self.ones >> shift
+        plan.ctr_blocks = self.ctr_blocks
+        plan.count = count
+        plan.keep = self.keep >> shift  # -1 (keep every byte) stays -1
+        return plan
 
 
 def _repeat(block: bytes, count: int) -> int:
@@ -119,8 +139,8 @@ class SivBatch:
         for component in associated_data:
             state = _dbl(state) ^ _cmac(mac_key, component)
         self._final = state
-        # Per (length, count): the constants above, repeated for every value of a batch.
-        self._plans: dict[tuple[int, int], _Plan] = {}
+        # Per length: the constants above, repeated for every value of a batch.
+        self._plans: dict[int, _Plan] = {}
 
     def encrypt_many(self, plaintexts: Sequence[bytes]) -> list[bytes]:
         """
@@ -169,8 +189,7 @@ class SivBatch:
             The synthetic IVs (16 bytes per plaintext, concatenated), and the
             ciphertext by block position: one buffer per block of the
             plaintext, holding that block of every value (16 bytes each; in
-            the last block, the bytes past the end of the plaintext are
-            keystream, not ciphertext: callers drop them).
+            the last block, the bytes past the end of the plaintext are zero).
 
         Raises:
             ValueError: If ``rows`` does not have the size the count and length give.
@@ -203,10 +222,14 @@ class SivBatch:
         counter = state & plan.clear
         ctr = self._ctr.encryptor().update
         ciphertext: list[bytes] = []
+        last = plan.ctr_blocks - 1
         for position in range(plan.ctr_blocks):
             stream = int.from_bytes(ctr(counter.to_bytes(size, "big")), "big")
             counter += plan.ones
-            ciphertext.append((plain[position] ^ stream).to_bytes(size, "big"))
+            block = plain[position] ^ stream
+            if position == last:
+                block &= plan.keep
+            ciphertext.append(block.to_bytes(size, "big"))
         return ivs, ciphertext
 
     def encrypt_array(self, rows: Any, length: int) -> tuple[Any, Any]:
@@ -256,14 +279,17 @@ class SivBatch:
         return np.frombuffer(state, np.uint8).reshape(count, _BLOCK), ciphertext
 
     def _plan(self, length: int, count: int) -> _Plan:
-        key = (length, count)
-        plan = self._plans.get(key)
-        if plan is None:
+        # One plan per length, for the largest count seen: smaller counts shift it,
+        # which costs less than repeating the constants again.
+        plan = self._plans.get(length)
+        if plan is None or plan.count < count:
             constants = self._length_constants(length, _blocks(length))
             plan = _Plan(constants, length, count)
             if len(self._plans) >= _PLANS_KEPT:
                 self._plans.clear()
-            self._plans[key] = plan
+            self._plans[length] = plan
+        if plan.count > count:
+            return plan.fewer(count)
         return plan
 
     def _length_constants(self, length: int, blocks: int) -> list[int]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import itertools
+import math
+import operator
 import re
 import threading
 from collections import defaultdict, deque
@@ -46,6 +48,9 @@ _URLSAFE: Final = bytes.maketrans(b"+/", b"-_")
 _ALPHABET: Final = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _BASE64URL: Final = re.compile(r"[A-Za-z0-9_-]+")
 _BLOCK: Final = 16
+_WORD: Final = 8
+_ROW_ALIGN: Final = 3
+"""Rows of token bytes are padded to a multiple of this many bytes (3: one base64 group)."""
 _BATCH_MIN: Final = 32
 """Batches with fewer distinct strings are encrypted one call to ``AESSIV`` at a time."""
 _NUMPY_MIN: Final = 1024
@@ -54,6 +59,9 @@ _SLICE: Final = 65536
 """Strings per slice of a batch: every buffer of a slice stays small and is reused."""
 _CHUNK: Final = 4096
 """Strings per AES-ECB call in the pure Python path (small enough for the caches)."""
+_SLICES: Final[dict[tuple[int, int], list[slice]]] = {}
+"""Per (token size, row step): the slices that cut a chunk's tokens out of its text."""
+_SLICES_KEPT: Final = 256
 
 
 def _check_key_ring(
@@ -412,52 +420,80 @@ def _group_tokens(batch: SivBatch, header: bytes, bodies: list[bytes], length: i
 
     Values go through in chunks small enough for the processor's caches. The
     bytes of a chunk's tokens are laid out in one buffer, a row per token,
-    and base64-encoded in one call: rows are padded with zero bytes to a
-    multiple of 24 bytes (whole 64-bit words for the copies, whole 3-byte
-    groups for base64), so each row encodes to its own characters and the
-    canonical unpadded base64url of each token is a slice of the result.
+    and base64-encoded in one call: each row is padded with zero bytes to a
+    multiple of 3 bytes (whole 3-byte groups for base64), so each row encodes
+    to its own characters and the canonical unpadded base64url of each token
+    is a slice of the result. The IV and ciphertext go into the rows as 64-bit
+    words, by strided copies: rows whose offsets agree modulo 8 share one
+    view of the buffer.
     """
     blocks = -(-length // _BLOCK)
     pad = bytes(blocks * _BLOCK - length)
     stride = blocks * _BLOCK
-    # The tag byte joins the values: each row is 0x00 || value || zero padding.
-    rows = memoryview(_TEXT_TAG + (pad + _TEXT_TAG).join(bodies) + pad)
+    # The tag byte joins the values: each row is 0x00 || value || zero padding. Empty
+    # ends make the join start with a padding and end with a tag, cut off by the view
+    # (adding the ends to the joined bytes would copy them twice more).
+    joined = (pad + _TEXT_TAG).join([b"", *bodies, b""])
+    rows = memoryview(joined)[len(pad) : len(joined) - len(_TEXT_TAG)]
     start = len(header)
     data = start + _SIV_TAG_BYTES + length
-    width = -(-data // 24) * 24
-    row_words = width // 8
+    # Each row ends after the word that holds its last byte: the ciphertext goes in
+    # whole words (its bytes past the value are zero), never into the next row.
+    words_used = -(-(_SIV_TAG_BYTES + length) // _WORD)
+    width = -(-(start + words_used * _WORD) // _ROW_ALIGN) * _ROW_ALIGN
+    # Rows r, r + period, r + 2 * period... start on the same offset modulo 8.
+    period = _WORD // math.gcd(width, _WORD)
+    view_words = period * width // _WORD
     template = header.ljust(width, b"\0")
-    whole, tail = divmod(length, _BLOCK)
     size = -(-4 * data // 3)
     step = width // 3 * 4
     tokens: list[str] = []
+    slices = _token_slices(size, step)
+    full = operator.itemgetter(*slices)
     for first in range(0, len(bodies), _CHUNK):
         count = min(_CHUNK, len(bodies) - first)
         ivs, columns = batch.encrypt_rows(
             rows[first * stride : (first + count) * stride], count, length
         )
-        table = bytearray(template * count)
-        # 64-bit words from the end of the header of the first row: the IV and every
-        # whole ciphertext block start on a word of this view in every row.
-        words = memoryview(table)[start : start + (count * width - start) // 8 * 8].cast("Q")
-        for word, column in zip(range(0, 2 * whole + 2, 2), (ivs, *columns), strict=False):
-            source = memoryview(column).cast("Q")
-            words[word::row_words] = source[0::2]
-            words[word + 1 :: row_words] = source[1::2]
-        if tail:
-            # The last, partial block: its whole words, then its last bytes one by one,
-            # so that the keystream past the end of the value never reaches the token.
-            column = columns[whole]
-            done = 0
-            if tail >= 8:
-                words[2 * whole + 2 :: row_words] = memoryview(column).cast("Q")[0::2]
-                done = 8
-            offset = start + _SIV_TAG_BYTES + whole * _BLOCK
-            for byte in range(done, tail):
-                table[offset + byte :: width] = column[byte::_BLOCK]
+        # In the last block the bytes past the value are zero: whole words are copied.
+        sources = [memoryview(column).cast("Q") for column in (ivs, *columns)]
+        table = bytearray(template) * count
+        buffer = memoryview(table)
+        for residue in range(min(period, count)):
+            offset = start + residue * width
+            # 64-bit words from the end of the header of row ``residue``: the IV and
+            # every ciphertext block start on a word of this view in every row of
+            # the residue class.
+            words = buffer[offset : offset + (count * width - offset) // _WORD * _WORD].cast("Q")
+            lane = 2 * residue
+            lanes = 2 * period
+            for word in range(words_used):
+                source = sources[word // 2]
+                words[word::view_words] = source[lane + word % 2 :: lanes]
         text = binascii.b2a_base64(table, newline=False).translate(_URLSAFE).decode("ascii")
-        tokens += [text[i : i + size] for i in range(0, step * count, step)]
+        if count == 1:
+            tokens.append(text[:size])
+        else:
+            # One C call cuts every token of the chunk (a Python loop costs about 3x more).
+            cut = full if count == _CHUNK else operator.itemgetter(*slices[:count])
+            tokens += cut(text)
     return tokens
+
+
+def _token_slices(size: int, step: int) -> list[slice]:
+    """
+    Where each token of a chunk of ``_CHUNK`` rows is in their text: built once per shape.
+
+    A chunk of fewer rows takes the first slices of the list.
+    """
+    key = (size, step)
+    slices = _SLICES.get(key)
+    if slices is None or len(slices) != _CHUNK:
+        slices = [slice(start, start + size) for start in range(0, step * _CHUNK, step)]
+        if len(_SLICES) >= _SLICES_KEPT:
+            _SLICES.clear()
+        _SLICES[key] = slices
+    return slices
 
 
 def _rebuild(keys: KeyRing, domain: str) -> Tokenise:
