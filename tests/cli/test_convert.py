@@ -274,5 +274,5 @@ class TestBrokenFiles:
         err = capsys.readouterr().err
         assert "2 rows read, 1 written, 1 rejected" in err
         clean(err)
-        assert "given_name: holds a lone UTF-16 surrogate" in rejects.read_text(encoding="utf-8")
+        assert "given_name: holds unpaired surrogates" in rejects.read_text(encoding="utf-8")
         assert "\U0001f600 Zoé" in out.read_text(encoding="utf-8")

@@ -11,6 +11,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Final, Self
 
+from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE, has_surrogates, replace_surrogates
 from custdata.errors import InputError, Issue
 from custdata.io._errors import UsageError
 from custdata.io._rows import Row, flatten, record_prefixes, required_columns, sized_row
@@ -473,8 +474,6 @@ RAW_LINE: Final = "_line"
 _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 """A JSON escape of a UTF-16 surrogate: a pair is a character, a lone one is not text."""
 
-_LONE_SURROGATE: Final = re.compile("[\ud800-\udfff]")
-
 
 def _surrogate_checked(number: int, values: dict[str, object]) -> Row:
     """
@@ -486,16 +485,15 @@ def _surrogate_checked(number: int, values: dict[str, object]) -> Row:
     issues: list[Issue] = []
     clean: dict[str, object] = {}
     for name, value in values.items():
-        if isinstance(value, str) and _LONE_SURROGATE.search(value):
+        if isinstance(value, str) and has_surrogates(value):
             issues.append(_surrogate_issue(name))
-            clean[name] = _LONE_SURROGATE.sub("\ufffd", value)
+            clean[name] = replace_surrogates(value)
         elif isinstance(value, list) and any(
-            isinstance(item, str) and _LONE_SURROGATE.search(item) for item in value
+            isinstance(item, str) and has_surrogates(item) for item in value
         ):
             issues.append(_surrogate_issue(name))
             clean[name] = [
-                _LONE_SURROGATE.sub("\ufffd", item) if isinstance(item, str) else item
-                for item in value
+                replace_surrogates(item) if isinstance(item, str) else item for item in value
             ]
         else:
             clean[name] = value
@@ -503,8 +501,4 @@ def _surrogate_checked(number: int, values: dict[str, object]) -> Row:
 
 
 def _surrogate_issue(name: str) -> Issue:
-    return Issue(
-        path=name,
-        code="invalid_text",
-        message="holds a lone UTF-16 surrogate escape, which is not text",
-    )
+    return Issue(path=name, code=INVALID_TEXT, message=INVALID_TEXT_MESSAGE)

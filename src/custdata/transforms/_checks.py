@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
+from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE, has_surrogates
 from custdata.errors import PolicyError, TransformError
 
 __all__ = [
@@ -38,11 +39,6 @@ __all__ = [
     "text_field",
     "whole",
 ]
-
-INVALID_TEXT: Final = "invalid_text"
-"""The `custdata.TransformError` code of a string that is not valid Unicode text."""
-
-INVALID_TEXT_MESSAGE: Final = "the text holds unpaired surrogates"
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
@@ -73,13 +69,7 @@ def is_text(value: str) -> bool:
     Returns:
         ``True`` for text that any Unicode encoding can write.
     """
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return not has_surrogates(value)
 
 
 def check_text(transform_name: str, value: str) -> None:

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Final, cast
 import attrs
 
 from custdata import _crypto
+from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE
 from custdata.keys import KeyRing
 from custdata.transforms import _checks
 from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
@@ -142,9 +143,7 @@ class Pseudonymise(BaseTransform):
         try:
             data = unicodedata.normalize("NFC", value).encode("utf-8")
         except UnicodeEncodeError:
-            raise self._error(
-                code="invalid_text", message="the text holds unpaired surrogates"
-            ) from None
+            raise self._error(code=INVALID_TEXT, message=INVALID_TEXT_MESSAGE) from None
         return self._head + self._mac.digest(data)[: self._size].hex()
 
     def _many(self, values: list[object]) -> list[object]:

@@ -23,6 +23,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from custdata import _crypto
+from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE
 from custdata.errors import InvalidToken, KeyRingError
 from custdata.keys import KeyRing
 from custdata.transforms._siv import SivBatch, field, runs
@@ -190,9 +191,7 @@ class Tokenise(BaseTransform):
         try:
             plaintext = _TEXT_TAG + value.encode("utf-8")
         except UnicodeEncodeError:
-            raise self._error(
-                code="invalid_text", message="the text holds unpaired surrogates"
-            ) from None
+            raise self._error(code=INVALID_TEXT, message=INVALID_TEXT_MESSAGE) from None
         header = self._header
         return _b64encode(header + self._siv.encrypt(plaintext, [header]))
 
@@ -205,9 +204,7 @@ class Tokenise(BaseTransform):
             # Not all strings: the value-by-value loop raises the first value's error.
             return super()._many(values)
         except UnicodeEncodeError:
-            raise self._error(
-                code="invalid_text", message="the text holds unpaired surrogates"
-            ) from None
+            raise self._error(code=INVALID_TEXT, message=INVALID_TEXT_MESSAGE) from None
 
     def _unmerged(self, values: Sequence[object]) -> list[object] | None:
         # The batched path straight on a nearly-distinct batch: joining the strings

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Final, NoReturn
 
+from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE, has_surrogates
 from custdata.errors import Issue, ValidationError
 
 __all__ = [
@@ -20,26 +20,6 @@ __all__ = [
 
 WRONG_TYPE: Final = "wrong_type"
 """The issue code of a value of the wrong type (a number where text was expected)."""
-INVALID_TEXT: Final = "invalid_text"
-"""The issue code of text holding lone surrogates: not Unicode text, and unencodable."""
-
-_SURROGATE: Final = re.compile("[\ud800-\udfff]")
-
-
-def has_surrogates(text: str) -> bool:
-    """
-    Tell whether a string holds lone (unpaired) surrogates, as ``"\\ud800"`` does.
-
-    Python strings may hold them (a JSON ``"\\ud800"`` escape, ``surrogateescape``
-    decoding), but they are not text: no encoding can write them.
-
-    Args:
-        text: Any string.
-
-    Returns:
-        ``True`` if it holds a code point between U+D800 and U+DFFF.
-    """
-    return not text.isascii() and _SURROGATE.search(text) is not None
 
 
 def wrong_type(path: str, expected: str) -> Issue:
@@ -52,7 +32,7 @@ def invalid_text(path: str) -> Issue:
     return Issue(
         path=path,
         code=INVALID_TEXT,
-        message="holds unpaired surrogates, which are not valid Unicode text",
+        message=INVALID_TEXT_MESSAGE,
     )
 
 
