@@ -447,8 +447,8 @@ def _jsonl_batches(
         except (ValueError, RecursionError):
             data = _NOT_JSON
         if isinstance(data, dict) and _SURROGATE_ESCAPE.search(line):
-            checked = _surrogate_checked(number, shaper.shape(data))
-            batch.append(sized_row(number, dict(checked.values), checked.issues))
+            values = shaper.shape(data)
+            batch.append(sized_row(number, values, _surrogate_issues(values)))
         elif isinstance(data, dict):
             batch.append(sized_row(number, shaper.shape(data)))
         else:
@@ -475,29 +475,26 @@ _SURROGATE_ESCAPE: Final = re.compile(r"\\u[dD][89a-fA-F]")
 """A JSON escape of a UTF-16 surrogate: a pair is a character, a lone one is not text."""
 
 
-def _surrogate_checked(number: int, values: dict[str, object]) -> Row:
+def _surrogate_issues(values: dict[str, object]) -> list[Issue]:
     """
-    Reject a JSONL row holding a lone surrogate, which no encoding can write.
+    Report each value holding a lone surrogate, which no encoding can write.
 
-    The values kept for the rejects file have each lone surrogate replaced by
-    U+FFFD, so the rejects file can be written.
+    Each such value is replaced in place, lone surrogates by U+FFFD, so that
+    the rejects file the row goes to can be written.
     """
     issues: list[Issue] = []
-    clean: dict[str, object] = {}
     for name, value in values.items():
         if isinstance(value, str) and has_surrogates(value):
             issues.append(_surrogate_issue(name))
-            clean[name] = replace_surrogates(value)
+            values[name] = replace_surrogates(value)
         elif isinstance(value, list) and any(
             isinstance(item, str) and has_surrogates(item) for item in value
         ):
             issues.append(_surrogate_issue(name))
-            clean[name] = [
+            values[name] = [
                 replace_surrogates(item) if isinstance(item, str) else item for item in value
             ]
-        else:
-            clean[name] = value
-    return Row(number=number, values=clean, issues=tuple(issues))
+    return issues
 
 
 def _surrogate_issue(name: str) -> Issue:
