@@ -681,8 +681,6 @@ def get(name: str) -> type:
         custdata.PolicyError: If no transform has this name.
         MissingDependencyError: If the transform needs a missing extra.
     """
-    from custdata.errors import PolicyError
-
     with _lock:
         cls = _registered.get(name)
         if cls is not None:
@@ -712,11 +710,3 @@ def names() -> list[str]:
     """
     with _lock:
         return sorted(set(_BUILTINS) | set(_registered) | set(_plugins()))
-
-
-# Shared by the transform modules' attrs validators.
-def check_non_empty(_instance: object, attribute: attrs.Attribute[Any], value: Any) -> None:
-    """An attrs validator: a non-empty string, else `custdata.PolicyError`."""
-    if not isinstance(value, str) or not value:
-        msg = f"{type(_instance).__name__}: {attribute.name} must be a non-empty string"
-        raise PolicyError(msg)

@@ -19,7 +19,7 @@ from custdata import _crypto
 from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE
 from custdata.keys import KeyRing
 from custdata.transforms import _checks
-from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
+from custdata.transforms.base import BaseTransform, Guarantees
 
 __all__ = ["Pseudonymise"]
 
@@ -115,7 +115,7 @@ class Pseudonymise(BaseTransform):
     output_type: ClassVar[type] = str
 
     keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_keys)
-    domain: str = attrs.field(validator=check_non_empty)
+    domain: str = attrs.field(validator=_checks.text_field())
     prefix: str = attrs.field(default="pse_", validator=_check_prefix)
     unsafe_allow_short: bool = attrs.field(default=False, validator=_checks.boolean)
     bits: int = attrs.field(default=_SAFE_BITS, validator=_check_bits)

@@ -26,8 +26,9 @@ from custdata import _crypto
 from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE
 from custdata.errors import InvalidToken, KeyRingError
 from custdata.keys import KeyRing
+from custdata.transforms import _checks
 from custdata.transforms._siv import SivBatch, field, runs
-from custdata.transforms.base import BaseTransform, Guarantees, check_non_empty
+from custdata.transforms.base import BaseTransform, Guarantees
 
 __all__ = ["TOKEN_VERSION", "Tokenise", "detokenise"]
 
@@ -152,7 +153,7 @@ class Tokenise(BaseTransform):
     output_type: ClassVar[type] = str
 
     keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
-    domain: str = attrs.field(validator=check_non_empty)
+    domain: str = attrs.field(validator=_checks.text_field())
     _header: bytes = attrs.field(init=False, repr=False, eq=False)
     _siv: AESSIV = attrs.field(init=False, repr=False, eq=False)
     _batch: SivBatch = attrs.field(init=False, repr=False, eq=False)
