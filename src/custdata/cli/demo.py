@@ -96,7 +96,7 @@ class _State:
     dataset: SyntheticDataset | None = None
     before: Contact | None = None
     after: Contact | None = None
-    numbers: list[int] = attrs.field(factory=list)
+    sections_shown: int = 0
 
 
 def _write(text: str = "") -> None:
@@ -114,8 +114,8 @@ def _show(value: object) -> str:
 
 
 def _section(state: _State, title: str) -> None:
-    state.numbers.append(len(state.numbers) + 1)
-    heading = f"{state.numbers[-1]}. {title}"
+    state.sections_shown += 1
+    heading = f"{state.sections_shown}. {title}"
     _write()
     _write(heading)
     _write("-" * len(heading))
@@ -198,7 +198,9 @@ def _validation(state: _State) -> None:
 
 
 def _changes(before: Contact, after: Contact) -> dict[str, tuple[object, object]]:
-    old_values, new_values = _flat(before.to_dict()), _flat(after.to_dict())
+    from custdata.io import flatten
+
+    old_values, new_values = flatten(before.to_dict()), flatten(after.to_dict())
     return {
         path: (old_values.get(path), new_values.get(path))
         for path in sorted(set(old_values) | set(new_values))
@@ -208,15 +210,6 @@ def _changes(before: Contact, after: Contact) -> dict[str, tuple[object, object]
 
 def _iso(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else repr(value)
-
-
-def _flat(data: object, prefix: str = "") -> dict[str, object]:
-    if isinstance(data, dict):
-        flat: dict[str, object] = {}
-        for key, value in data.items():
-            flat.update(_flat(value, f"{prefix}{key}."))
-        return flat
-    return {prefix.rstrip("."): data}
 
 
 def _records(state: _State) -> None:
