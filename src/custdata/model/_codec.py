@@ -24,7 +24,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from custdata.errors import Issue, ValidationError
-from custdata.model.categories import CATEGORY_KEY, Category
+from custdata.model._category import CATEGORY_KEY, Category
 
 __all__ = [
     "LIST_SEPARATOR",

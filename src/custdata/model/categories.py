@@ -9,46 +9,12 @@ anonymity) and are listed in docs/model.md.
 
 from __future__ import annotations
 
-import enum
-from typing import Any, Final
-
 import attrs
 
+from custdata.model._category import CATEGORY_KEY, Category, category_field
+from custdata.model._codec import schema
+
 __all__ = ["CATEGORY_KEY", "Category", "categories", "category_field"]
-
-CATEGORY_KEY: Final = "custdata.category"
-"""The attrs metadata key under which a field's `Category` is stored."""
-
-
-class Category(enum.StrEnum):
-    """The personal-data category of a field (GDPR vocabulary)."""
-
-    DIRECT_IDENTIFIER = "direct_identifier"
-    """Identifies a person on its own: name, email, phone, street address, customer id."""
-    QUASI_IDENTIFIER = "quasi_identifier"
-    """Identifies a person in combination: birth date, postal code, gender, job title."""
-    SPECIAL_CATEGORY = "special_category"
-    """GDPR article 9 data: health, religion, political opinion, sexual orientation..."""
-    PERSONAL = "personal"
-    """Other personal data: purchases, interests, consents, comments."""
-    NOT_PERSONAL = "not_personal"
-    """Not about a person: product codes, currencies, policy versions."""
-
-
-def category_field(category: Category, **kwargs: Any) -> Any:  # mirrors attrs.field
-    """
-    Declare an attrs field together with its personal-data category.
-
-    Args:
-        category: The field's `Category`.
-        **kwargs: Passed to `attrs.field`.
-
-    Returns:
-        The attrs field definition.
-    """
-    metadata = dict(kwargs.pop("metadata", {}))
-    metadata[CATEGORY_KEY] = category
-    return attrs.field(metadata=metadata, **kwargs)
 
 
 def categories(record_type: type) -> dict[str, Category]:
@@ -67,8 +33,6 @@ def categories(record_type: type) -> dict[str, Category]:
     Raises:
         TypeError: If ``record_type`` is not an attrs class with categorised fields.
     """
-    from custdata.model._codec import schema
-
     if not (isinstance(record_type, type) and attrs.has(record_type)):
         msg = "categories() takes a custdata record class, such as custdata.Contact"
         raise TypeError(msg)
