@@ -265,6 +265,10 @@ _SCALAR_DUMPERS: Final[dict[str, Dump]] = {
 
 # --- compiling a record class ------------------------------------------------------------
 
+# Compiled schemas by record class: a process-wide cache, safe under threads. A
+# schema depends only on its class; it is compiled under the lock (attrs.resolve_types
+# writes to the class) and checked again there, so every thread gets the same object;
+# reads need no lock, as a dict read sees a schema whole or not at all.
 _SCHEMAS: dict[type, Schema] = {}
 _SCHEMAS_LOCK: Final = threading.Lock()
 
@@ -448,6 +452,9 @@ def schema(record_type: type) -> Schema:
         msg = f"{record_type!r} is not a custdata record class"
         raise TypeError(msg)
     with _SCHEMAS_LOCK:
+        cached = _SCHEMAS.get(record_type)
+        if cached is not None:  # another thread compiled it while this one waited
+            return cached
         attrs.resolve_types(record_type)
         specs = tuple(_compile_field(field) for field in attrs.fields(record_type))
         compiled = Schema(
@@ -666,6 +673,9 @@ def from_flat(record_type: type[R], row: Mapping[str, object]) -> R:
     return typing.cast("R", record)
 
 
+# The flat columns of each record class: a process-wide cache, safe under threads
+# without a lock. The value depends only on the class and is immutable; threads that
+# miss at once compute equal sets and the last write wins, which changes nothing.
 _KNOWN_COLUMNS: dict[type, frozenset[str]] = {}
 
 

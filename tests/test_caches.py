@@ -1,0 +1,170 @@
+"""
+The module-level caches outside the transform registry are safe under threads.
+
+Each test empties a cache, lets many threads fill and read it at once (started
+together by a barrier, with the interpreter switching threads as often as it can),
+and compares what every thread got with a single-threaded run.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import attrs
+import pytest
+
+import custdata
+from custdata import keys as keys_module
+from custdata.model import Address, Category, Contact, flat_columns, from_flat, schema, to_dict
+from custdata.model import _codec as codec
+from custdata.model.categories import category_field
+from custdata.validation import normalise, normalise_phone, parse_phone
+from custdata.validation import phone as phone_module
+from custdata.validation import records as records_module
+
+T = TypeVar("T")
+
+THREADS = 16
+ROUNDS = 10
+
+
+@pytest.fixture(autouse=True)
+def _switch_often() -> Iterator[None]:
+    """Make the interpreter switch threads as often as it can, so races show."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(interval)
+
+
+def _hammer(work: Callable[[int], T], threads: int = THREADS) -> list[T]:
+    """Run ``work(i)`` on ``threads`` threads started together; return the results in order."""
+    barrier = threading.Barrier(threads)
+
+    def run(index: int) -> T:
+        barrier.wait()
+        return work(index)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(run, range(threads)))
+
+
+def _fresh_record_type() -> type:
+    """A record class that no cache has seen yet."""
+
+    @attrs.frozen(kw_only=True)
+    class Note:
+        note_id: str = category_field(Category.NOT_PERSONAL)
+        body: str | None = category_field(Category.PERSONAL, default=None)
+        address: Address | None = category_field(Category.QUASI_IDENTIFIER, default=None)
+        tags: tuple[str, ...] = category_field(Category.PERSONAL, default=())
+
+    return Note
+
+
+class TestSchemaCache:
+    """custdata.model's compiled schemas (_SCHEMAS) and known flat columns (_KNOWN_COLUMNS)."""
+
+    def test_one_schema_per_class(self) -> None:
+        """Threads compiling a new class's schema at once all get the same object."""
+        for _ in range(ROUNDS):
+            record_type = _fresh_record_type()
+            results = _hammer(lambda _, record_type=record_type: schema(record_type))
+            assert [schema(record_type)] * THREADS == results
+            assert 1 == len({id(result) for result in results})
+
+    def test_flat_rows_read_alike(self) -> None:
+        """Threads reading flat rows of a new class get what one thread gets."""
+        record_type = _fresh_record_type()
+        rows = [
+            {"note_id": f"N-{index}", "body": "x" * index, "address.postal_code": "75011"}
+            for index in range(THREADS)
+        ]
+        results = _hammer(lambda index: from_flat(record_type, rows[index]))
+        expected = [from_flat(record_type, row) for row in rows]
+        assert expected == results
+
+    def test_known_columns_alike(self) -> None:
+        """Threads listing the columns of a new class, then rejecting an unknown one, agree."""
+        record_type = _fresh_record_type()
+
+        def work(_: int) -> tuple[list[str], list[str]]:
+            try:
+                from_flat(record_type, {"note_id": "N-1", "nope": "1"})
+            except custdata.ValidationError as error:
+                return flat_columns(record_type), [issue.code for issue in error.issues]
+            return flat_columns(record_type), []
+
+        results = _hammer(work)
+        assert [(flat_columns(record_type), ["unknown_field"])] * THREADS == results
+        assert frozenset(flat_columns(record_type)) == codec._known_columns(record_type)
+
+
+_MESSY: tuple[dict[str, object], ...] = (
+    {"contact_id": "C-1", "email": "Elodie.Martin@Example.ORG", "phone": "06 12 34 56 78"},
+    {
+        "contact_id": "C-2",
+        "given_name": "  \uff2a\uff45\uff41\uff4e   ",
+        "address": {"postal_code": " 75011 "},
+    },
+    {"contact_id": "C-3", "phone": "+32 470 12 34 56", "family_name": "Dupont "},
+)
+
+
+class TestValidationCaches:
+    """custdata.validation's record copiers (_COPIERS) and phone library table (_LIB)."""
+
+    def test_normalise_alike(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Threads normalising records with no copier built yet get what one thread gets."""
+        contacts = [Contact.from_dict(raw) for raw in _MESSY]
+        expected = [to_dict(normalise(contact)) for contact in contacts]
+        monkeypatch.setattr(records_module, "_COPIERS", {}, raising=False)
+        results = _hammer(lambda index: to_dict(normalise(contacts[index % len(contacts)])))
+        assert [expected[index % len(contacts)] for index in range(THREADS)] == results
+
+    def test_phone_library_alike(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Threads loading the phone library table at once parse numbers as one thread does."""
+        numbers = ["06 12 34 56 78", "+32 470 12 34 56", "01 42 68 53 00", "+1 212 555 0123"]
+        expected = [(parse_phone(number), normalise_phone(number)) for number in numbers]
+        monkeypatch.setattr(phone_module, "_LIB", None)
+
+        def work(index: int) -> tuple[phone_module.PhoneResult, str]:
+            number = numbers[index % len(numbers)]
+            return parse_phone(number), normalise_phone(number)
+
+        results = _hammer(work)
+        assert [expected[index % len(numbers)] for index in range(THREADS)] == results
+
+
+class TestSyntheticCaches:
+    """custdata.synthetic's pools per locale and seed and its times of day (functools caches)."""
+
+    def test_generate_alike(self) -> None:
+        """Threads generating datasets with cold caches get what one thread gets."""
+        pytest.importorskip("faker")
+        from custdata.synthetic import _engine, _pools, generate
+
+        def work(index: int) -> object:
+            dataset = generate(20, seed=index % 2, locale=("fr_FR", "de_DE")[index % 2])
+            return [to_dict(contact) for contact in dataset.contacts]
+
+        expected = [work(index) for index in range(2)]
+        _pools.build_pools.cache_clear()
+        _engine._times_of_day.cache_clear()
+        results = _hammer(work, threads=6)
+        assert [expected[index % 2] for index in range(6)] == results
+
+
+class TestLazyNames:
+    """Names a package loads on first use (custdata._lazy) are bound once, to the right object."""
+
+    def test_lazy_name_alike(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Threads reaching a lazy name none has loaded yet all get the defining module's object."""
+        monkeypatch.delattr(custdata, "KeyRing", raising=False)
+        results = _hammer(lambda _: custdata.KeyRing)
+        assert [keys_module.KeyRing] * THREADS == results
+        assert keys_module.KeyRing is vars(custdata)["KeyRing"]
