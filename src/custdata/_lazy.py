@@ -30,6 +30,8 @@ def lazy_names(
         if module is None:
             msg = f"module {package!r} has no attribute {name!r}"
             raise AttributeError(msg)
+        # Safe under threads without a lock: Python serialises the import, and threads
+        # that arrive at once all bind the same object, so the last write changes nothing.
         value = getattr(importlib.import_module(module), name)
         setattr(sys.modules[package], name, value)
         return value

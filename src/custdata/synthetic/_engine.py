@@ -755,7 +755,9 @@ class Engine:
         return f"{comment} {rng.choice(sentences[kind]).format(value=value)}"
 
 
-@functools.cache  # people act by day; built on first use, not on import
+# People act by day; built on first use, not on import. Safe under threads: the
+# result is an immutable tuple and functools.cache guards its own table.
+@functools.cache
 def _times_of_day() -> tuple[str, ...]:
     """Return the times of day of moments, from ``T07:00:00+00:00`` to ``T22:59:59+00:00``."""
     return tuple(

@@ -43,7 +43,12 @@ class Product:
 
 @attrs.frozen(kw_only=True)
 class Pools:
-    """The values rows are assembled from, for one locale and one seed."""
+    """
+    The values rows are assembled from, for one locale and one seed.
+
+    Shared between datasets and threads through the cache of `build_pools`: read it,
+    never change it (the dicts included).
+    """
 
     female: tuple[str, ...]
     male: tuple[str, ...]
@@ -96,6 +101,9 @@ def _draw(fake: object, method: str, count: int) -> tuple[str, ...]:
     return tuple(str(produce()) for _ in range(count))
 
 
+# The last few locales and seeds: drawing pools from Faker takes a while. Safe under
+# threads: functools.lru_cache guards its own table, each call draws from Faker
+# instances of its own, and the Pools returned are shared, so nothing writes to them.
 @functools.lru_cache(maxsize=8)
 def build_pools(profile: LocaleProfile, seed: int) -> Pools:
     """

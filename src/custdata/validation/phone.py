@@ -100,6 +100,9 @@ class _Lib:
         }
 
 
+# The phonenumbers table, built on first use: process-wide, safe under threads without
+# a lock. It is never changed once built; threads that find it missing at once each
+# build an equal table (the import itself is serialised by Python) and one is kept.
 _LIB: _Lib | None = None
 
 

@@ -44,6 +44,9 @@ __all__ = ["normalise", "validate", "validate_many"]
 R = TypeVar("R")
 
 _MISS: Final = object()
+# One copier per record class: a process-wide cache, safe under threads without a
+# lock. A copier depends only on its class and keeps no state; threads that miss at
+# once build equivalent copiers and the last write wins, which changes nothing.
 _COPIERS: dict[type, Callable[[Any, dict[str, object]], Any]] = {}
 
 
