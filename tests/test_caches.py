@@ -12,6 +12,7 @@ every thread got with a single-threaded run.
 from __future__ import annotations
 
 import ast
+import functools
 import sys
 import textwrap
 import threading
@@ -59,6 +60,10 @@ def _hammer(work: Callable[[int], T], threads: int = THREADS) -> list[T]:
         return list(pool.map(run, range(threads)))
 
 
+def _schema_of(record_type: type, _: int) -> codec.Schema:
+    return schema(record_type)
+
+
 def _fresh_record_type() -> type:
     """A record class that no cache has seen yet."""
 
@@ -79,7 +84,7 @@ class TestSchemaCache:
         """Threads compiling a new class's schema at once all get the same object."""
         for _ in range(ROUNDS):
             record_type = _fresh_record_type()
-            results = _hammer(lambda _, record_type=record_type: schema(record_type))
+            results = _hammer(functools.partial(_schema_of, record_type))
             assert [schema(record_type)] * THREADS == results
             assert 1 == len({id(result) for result in results})
 
@@ -90,8 +95,8 @@ class TestSchemaCache:
             {"note_id": f"N-{index}", "body": "x" * index, "address.postal_code": "75011"}
             for index in range(THREADS)
         ]
-        results = _hammer(lambda index: from_flat(record_type, rows[index]))
-        expected = [from_flat(record_type, row) for row in rows]
+        results: list[object] = _hammer(lambda index: from_flat(record_type, rows[index]))
+        expected: list[object] = [from_flat(record_type, row) for row in rows]
         assert expected == results
 
     def test_known_columns_alike(self) -> None:
@@ -231,15 +236,15 @@ def _written_state(tree: ast.Module) -> set[str]:
     for function in ast.walk(tree):
         if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             continue
-        for node in ast.walk(function):
-            if isinstance(node, ast.Global):
-                written.update(node.names)
-            elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Store | ast.Del):
-                if isinstance(node.value, ast.Name) and node.value.id in top:
-                    written.add(node.value.id)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                owner = node.func.value
-                if node.func.attr in _MUTATORS and isinstance(owner, ast.Name) and owner.id in top:
+        for inner in ast.walk(function):
+            if isinstance(inner, ast.Global):
+                written.update(inner.names)
+            elif isinstance(inner, ast.Subscript) and isinstance(inner.ctx, ast.Store | ast.Del):
+                if isinstance(inner.value, ast.Name) and inner.value.id in top:
+                    written.add(inner.value.id)
+            elif isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute):
+                owner = inner.func.value
+                if inner.func.attr in _MUTATORS and isinstance(owner, ast.Name) and owner.id in top:
                     written.add(owner.id)
     return written
 
