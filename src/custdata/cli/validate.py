@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
         warn_ignored_columns(reader, warned)
         counts.check()
     summary.print()
-    return finish("validate", counts, rejects_path=args.rejects)
+    return finish("validate", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
 
 
 def _flush(
