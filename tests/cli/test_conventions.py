@@ -47,18 +47,14 @@ class TestPrefixes:
         assert EXIT_OK != code
         assert err.startswith("custdata validate: error: ")
 
-    def test_unknown_command_suggests_the_closest(
-        self, capsys: pytest.CaptureFixture[str]
-    ) -> None:
+    def test_unknown_command_suggests_the_closest(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A mistyped sub-command is a usage error that suggests the closest one."""
         assert EXIT_USAGE == main(["validat", "x.csv"])
         err = capsys.readouterr().err
         assert err.startswith("custdata: error: unknown command 'validat'")
         assert "did you mean 'validate'?" in err
 
-    def test_unknown_command_without_close_match(
-        self, capsys: pytest.CaptureFixture[str]
-    ) -> None:
+    def test_unknown_command_without_close_match(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A word close to no command lists the commands instead."""
         assert EXIT_USAGE == main(["zzzz"])
         err = capsys.readouterr().err
@@ -95,9 +91,7 @@ class TestHelpTexts:
         assert [] == missing
 
     @pytest.mark.parametrize(("name", "parser"), _COMMANDS, ids=[name for name, _ in _COMMANDS])
-    def test_each_command_has_an_example(
-        self, name: str, parser: argparse.ArgumentParser
-    ) -> None:
+    def test_each_command_has_an_example(self, name: str, parser: argparse.ArgumentParser) -> None:
         """Each command's help ends its description with an example running it."""
         text = parser.format_help()
         assert "example:" in text or "examples:" in text
@@ -130,9 +124,7 @@ class TestMaxRejects:
         self, contacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
         """convert takes --max-rejects too (a clean file exits 0 whatever the level)."""
-        code = main(
-            ["convert", str(contacts), "-o", str(tmp_path / "o.csv"), "--max-rejects", "0"]
-        )
+        code = main(["convert", str(contacts), "-o", str(tmp_path / "o.csv"), "--max-rejects", "0"])
         capsys.readouterr()
         assert EXIT_OK == code
 
