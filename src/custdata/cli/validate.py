@@ -223,7 +223,7 @@ def _with_content_issues(
         if _column_root(column) not in bad and column.partition(".")[0] not in bad
     }
     try:
-        record = from_flat(record_type, kept)
+        record: object = from_flat(record_type, kept)
     except ValidationError:
         return reject
     more = tuple(
