@@ -174,8 +174,8 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(
         f"{count} {name.replace('_', ' ')}" for name, count in manifest.counts.items()
     )
-    sys.stdout.write(
-        f"wrote {args.output}: {counts}"
+    sys.stderr.write(
+        f"custdata generate: wrote {args.output}: {counts}"
         f" (seed {manifest.seed}, {manifest.locale}, Faker {manifest.faker_version})\n"
     )
     return EXIT_OK
