@@ -24,7 +24,7 @@ class TestGenerate:
             assert (out / f"{name}.csv").is_file()
         manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
         assert (manifest["rows"], manifest["locale"], manifest["seed"]) == (300, "en_GB", 4)
-        assert "300 contacts" in capsys.readouterr().out
+        assert "300 contacts" in capsys.readouterr().err
 
     def test_same_seed_same_files(self, tmp_path: Path) -> None:
         """Two runs with the same seed write identical files."""

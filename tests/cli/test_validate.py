@@ -137,3 +137,30 @@ class TestValidateCommand:
         main([*base, "-o", str(one)])
         main([*base, "-o", str(many), "--batch-size", "2"])
         assert one.read_text(encoding="utf-8") == many.read_text(encoding="utf-8")
+
+
+class TestParseAndContentIssues:
+    def test_row_reports_both(self, tmp_path: Path) -> None:
+        """A row whose date cannot be read and whose email is invalid reports both issues."""
+        path = tmp_path / "both.csv"
+        path.write_text(
+            "contact_id,email,birth_date\nC-1,broken-email,not-a-date\nC-2,a@example.org,\n",
+            encoding="utf-8",
+        )
+        rejects = tmp_path / "rejects.csv"
+        code = main(
+            ["validate", str(path), "-o", str(tmp_path / "o.csv"), "--rejects", str(rejects)]
+        )
+        rows = _read(rejects)
+        assert EXIT_REJECTS == code
+        assert ["1"] == [row["_row"] for row in rows]
+        assert "[invalid_date]" in rows[0]["_issues"]
+        assert "[invalid_email]" in rows[0]["_issues"]
+
+    def test_bad_required_field_reports_its_shape_issue(self, tmp_path: Path) -> None:
+        """When the record cannot be built without the bad column, its shape issues remain."""
+        path = tmp_path / "bad.csv"
+        path.write_text("contact_id,email,preferred_channels\n,broken,\n", encoding="utf-8")
+        rejects = tmp_path / "rejects.csv"
+        main(["validate", str(path), "-o", str(tmp_path / "o.csv"), "--rejects", str(rejects)])
+        assert 1 == len(_read(rejects))

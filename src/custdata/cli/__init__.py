@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import difflib
 import importlib
 import logging
 import os
@@ -27,7 +28,16 @@ from collections.abc import Iterator, Sequence
 from types import ModuleType
 
 from custdata._version import __version__
-from custdata.cli._common import DEBUG_VARIABLE, EXIT_OK, EXIT_USAGE, run_command, warn
+from custdata.cli._common import (
+    DEBUG_VARIABLE,
+    EXIT_OK,
+    EXIT_USAGE,
+    error,
+    format_help,
+    run_command,
+    set_command,
+    warn,
+)
 
 __all__ = ["build_parser", "main"]
 
@@ -46,7 +56,11 @@ exit codes:
   4  input unreadable; nothing written
   5  a privacy requirement could not be met; nothing released
 
-Run 'custdata COMMAND --help' for the options of a command.
+examples:
+  custdata demo
+  custdata validate contacts.csv -o normalised.csv --rejects rejects.csv
+
+Run 'custdata COMMAND --help' for the options and an example of each command.
 """
 
 
@@ -85,11 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"custdata {__version__}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name, module in _command_modules():
-        help_line = str(module.HELP)
+        help_line = format_help(str(module.HELP))
         sub = commands.add_parser(
             name,
             help=help_line,
-            description=module.__doc__ or help_line,
+            description=format_help(module.__doc__ or help_line).strip(),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(sub)
@@ -109,8 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         unreadable, 5 privacy requirement not met.
     """
     parser = build_parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    unknown = _unknown_command(parser, arguments)
+    if unknown is not None:
+        error(unknown)
+        return EXIT_USAGE
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exit_:  # argparse exits for --help, --version and usage errors
         code = exit_.code
         if code is None:
@@ -120,16 +139,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     if run is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    with _library_warnings():
+    with set_command(args._command), _library_warnings():
         return run_command(run, args)
+
+
+def _unknown_command(parser: argparse.ArgumentParser, arguments: list[str]) -> str | None:
+    """The error for a mistyped sub-command, naming the closest ones; None if it is known."""
+    first = next((a for a in arguments if not a.startswith("-")), None)
+    if first is None or arguments.index(first) != 0:
+        return None  # options first (--help, --version): argparse handles them
+    commands = _command_names(parser)
+    if first in commands:
+        return None
+    close = difflib.get_close_matches(first, commands, n=2, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(repr(name) for name in close)}?" if close else ""
+    return (
+        f"unknown command {first[:40]!r}{hint} "
+        f"(commands: {', '.join(commands)}; see 'custdata --help')"
+    )
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    for action in parser._actions:  # argparse keeps sub-parsers here; no public accessor
+        if isinstance(action, argparse._SubParsersAction):
+            return sorted(action.choices)
+    return []
 
 
 class _WarningHandler(logging.Handler):
     """Print the library's log warnings the way the command prints its own."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        level = "warning" if record.levelno < logging.ERROR else "error"
-        sys.stderr.write(f"custdata: {level}: {record.getMessage()}\n")
+        if record.levelno < logging.ERROR:
+            warn(record.getMessage())
+        else:
+            error(record.getMessage())
 
 
 @contextlib.contextmanager

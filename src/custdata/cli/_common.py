@@ -16,10 +16,15 @@ Exit codes (documented in docs/cli.md):
 from __future__ import annotations
 
 import argparse
+import contextlib
+import contextvars
 import os
+import re
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -53,18 +58,21 @@ __all__ = [
     "EXIT_REJECTS",
     "EXIT_USAGE",
     "Counts",
+    "MaxRejects",
     "UsageError",
     "add_input_arguments",
     "add_output_arguments",
     "error",
     "exit_code_for",
     "finish",
+    "format_help",
     "mapping_from",
     "open_input",
     "open_output",
     "open_rejects",
     "record_type_from",
     "run_command",
+    "set_command",
     "warn",
     "warn_ignored_columns",
 ]
@@ -88,24 +96,54 @@ DEBUG_VARIABLE: Final = "CUSTDATA_DEBUG"
 _PREVIEW_REJECTS: Final = 5
 
 
+# The sub-command being run, for the prefix of errors and warnings: "custdata validate:"
+# once it is known, "custdata:" before. A context variable rather than a global, so
+# that commands run from threads (tests, hosts calling main) never see another's name.
+_COMMAND: Final[contextvars.ContextVar[str | None]] = contextvars.ContextVar(
+    "custdata_command", default=None
+)
+
+
+def _prefix() -> str:
+    command = _COMMAND.get()
+    return f"custdata {command}" if command else "custdata"
+
+
+@contextlib.contextmanager
+def set_command(name: str | None) -> Iterator[None]:
+    """
+    Prefix errors and warnings with the sub-command's name while it runs.
+
+    Args:
+        name: The sub-command, such as ``"validate"``.
+    """
+    token = _COMMAND.set(name)
+    try:
+        yield
+    finally:
+        _COMMAND.reset(token)
+
+
 def error(message: str) -> None:
     """
-    Print an error message on stderr, prefixed with ``custdata: error:``.
+    Print an error on stderr: ``custdata COMMAND: error: ...``.
+
+    Before a sub-command is known, the prefix is ``custdata: error:``.
 
     Args:
         message: A message free of customer values.
     """
-    sys.stderr.write(f"custdata: error: {message}\n")
+    sys.stderr.write(f"{_prefix()}: error: {message}\n")
 
 
 def warn(message: str) -> None:
     """
-    Print a warning on stderr, prefixed with ``custdata: warning:``.
+    Print a warning on stderr: ``custdata COMMAND: warning: ...``.
 
     Args:
         message: A message free of customer values.
     """
-    sys.stderr.write(f"custdata: warning: {message}\n")
+    sys.stderr.write(f"{_prefix()}: warning: {message}\n")
 
 
 def exit_code_for(exception: BaseException) -> int:
@@ -128,7 +166,9 @@ def exit_code_for(exception: BaseException) -> int:
     return EXIT_BUG
 
 
-def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+def run_command(  # noqa: PLR0911  # one return per kind of ending, each its own exit code
+    run: Callable[[argparse.Namespace], int], args: argparse.Namespace
+) -> int:
     """
     Run a sub-command, turning every exception into a message and an exit code.
 
@@ -144,10 +184,15 @@ def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
         The exit code.
     """
     try:
-        return run(args)
+        with _stop_on_signals():
+            return run(args)
     except KeyboardInterrupt:
-        sys.stderr.write("custdata: interrupted; nothing written\n")
-        return 130
+        sys.stderr.write(f"{_prefix()}: interrupted; nothing written\n")
+        return 128 + signal.SIGINT
+    except _Stopped as stop:
+        name = signal.Signals(stop.signum).name
+        sys.stderr.write(f"{_prefix()}: stopped by {name}; nothing written\n")
+        return 128 + stop.signum
     except BrokenPipeError:
         # The reader of our output went away (``custdata demo | head``): not an error.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -168,6 +213,107 @@ def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
         error(f"unexpected {type(exception).__name__}")
         _report_bug()
         return EXIT_BUG
+
+
+class _Stopped(BaseException):
+    """
+    SIGTERM or SIGHUP, raised in the main thread the way SIGINT raises KeyboardInterrupt.
+
+    A `BaseException`, like KeyboardInterrupt, so that no ``except Exception``
+    swallows it: every ``with`` block unwinds, and every output still under its
+    temporary name is removed.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+# Signals that stop a command the way Ctrl-C does: `timeout`, service managers and
+# closed terminals send these, and by default they kill the process before any
+# temporary file (holding customer rows) can be removed.
+_STOP_SIGNALS: Final = ("SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into `_Stopped` while a command runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    signals = [getattr(signal, name) for name in _STOP_SIGNALS if hasattr(signal, name)]
+
+    def stop(signum: int, _frame: object) -> None:
+        # Once is enough: a second signal must not interrupt the clean-up under way.
+        for other in signals:
+            signal.signal(other, signal.SIG_IGN)
+        raise _Stopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+@attrs.frozen
+class MaxRejects:
+    """
+    The level of dirt a pipeline tolerates: ``--max-rejects N`` or ``--max-rejects P%``.
+
+    Attributes:
+        count: At most this many rejected rows, if given as a count.
+        percent: At most this share of the rows read, in percent, if given as ``P%``.
+    """
+
+    count: int | None = None
+    percent: float | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> MaxRejects:
+        """
+        Read ``N`` (a whole number of rows) or ``P%`` (a percentage from 0 to 100).
+
+        Args:
+            text: The option's value.
+
+        Returns:
+            The tolerance.
+
+        Raises:
+            argparse.ArgumentTypeError: If the text is neither.
+        """
+        text = text.strip()
+        if text.endswith("%"):
+            number = text[:-1].strip()
+            if re.fullmatch(r"\d+(?:\.\d+)?|\.\d+", number) and float(number) <= 100:
+                return cls(percent=float(number))
+        elif re.fullmatch(r"\d+", text):
+            return cls(count=int(text))
+        msg = "expected a number of rows such as 10, or a percentage such as 0.5%"
+        raise argparse.ArgumentTypeError(msg)
+
+    def tolerates(self, rejected: int, read: int) -> bool:
+        """
+        Whether ``rejected`` rows out of ``read`` are within the tolerance.
+
+        Args:
+            rejected: Rows rejected.
+            read: Rows read.
+
+        Returns:
+            True if the command may exit 0.
+        """
+        if self.count is not None:
+            return rejected <= self.count
+        if self.percent is None:
+            return rejected == 0
+        # Whole numbers compared, so that 0.5% of 200 rows is exactly 1 row.
+        return rejected * 100 <= self.percent * read
+
+    def __str__(self) -> str:
+        return f"{self.count}" if self.count is not None else f"{self.percent:g}%"
 
 
 def _report_bug() -> None:
@@ -303,7 +449,7 @@ def add_output_arguments(parser: argparse.ArgumentParser, *, rejects: bool = Tru
         "--output-encoding",
         choices=("utf-8", "utf-8-sig"),
         default="utf-8",
-        help="CSV output encoding; utf-8-sig adds the mark spreadsheets look for",
+        help="CSV output encoding; utf-8-sig adds the mark spreadsheets look for (default: utf-8)",
     )
     if rejects:
         group.add_argument(
@@ -311,6 +457,14 @@ def add_output_arguments(parser: argparse.ArgumentParser, *, rejects: bool = Tru
             type=Path,
             metavar="FILE",
             help="write rejected rows, with their issues and values, to FILE (.csv or .jsonl)",
+        )
+        group.add_argument(
+            "--max-rejects",
+            type=MaxRejects.parse,
+            default=None,
+            metavar="N|P%",
+            help="exit 0 instead of 3 when at most N rows, or P%% of the rows read, were "
+            "rejected, such as 10 or 0.5%% (default: any rejected row exits 3)",
         )
 
 
@@ -502,7 +656,13 @@ class Counts:
             raise RuntimeError(msg)
 
 
-def finish(command: str, counts: Counts, *, rejects_path: Path | None) -> int:
+def finish(
+    command: str,
+    counts: Counts,
+    *,
+    rejects_path: Path | None,
+    max_rejects: MaxRejects | None = None,
+) -> int:
     """
     Print the summary line of a batch command on stderr and return its exit code.
 
@@ -513,23 +673,41 @@ def finish(command: str, counts: Counts, *, rejects_path: Path | None) -> int:
         command: The sub-command's name.
         counts: The reconciled counts.
         rejects_path: Where rejects were written, if anywhere.
+        max_rejects: The tolerated rejects (``--max-rejects``): within it, exit 0.
 
     Returns:
-        0, or 3 if any row was rejected.
+        0, or 3 if rows were rejected beyond ``max_rejects``.
     """
     line = f"custdata {command}: {counts.read} rows read, {counts.written} written"
     if not counts.rejected:
         sys.stderr.write(line + ", 0 rejected\n")
         return EXIT_OK
+    tolerated = max_rejects is not None and max_rejects.tolerates(counts.rejected, counts.read)
+    within = f" (within --max-rejects {max_rejects})" if tolerated else ""
+    code = EXIT_OK if tolerated else EXIT_REJECTS
     if rejects_path is not None:
-        sys.stderr.write(f"{line}, {counts.rejected} rejected (see {rejects_path})\n")
-        return EXIT_REJECTS
+        sys.stderr.write(f"{line}, {counts.rejected} rejected{within} (see {rejects_path})\n")
+        return code
     sys.stderr.write(
-        f"{line}, {counts.rejected} rejected and not written anywhere: "
+        f"{line}, {counts.rejected} rejected{within} and not written anywhere: "
         "run again with --rejects FILE to keep them\n"
     )
     for reject in counts.preview:
         sys.stderr.write(f"  row {reject.row}: {reject.issues_text}\n")
     if counts.rejected > len(counts.preview):
         sys.stderr.write(f"  and {counts.rejected - len(counts.preview)} more\n")
-    return EXIT_REJECTS
+    return code
+
+
+def format_help(text: str) -> str:
+    """
+    Turn a docstring into help text: no reStructuredText or Markdown code marks.
+
+    Args:
+        text: A module docstring or help line.
+
+    Returns:
+        The text with ````code```` shown as 'code' and `name` as name.
+    """
+    text = re.sub(r"``(.+?)``", r"'\1'", text)
+    return re.sub(r"`([^`]+)`", r"\1", text)

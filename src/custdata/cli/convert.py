@@ -74,4 +74,4 @@ def run(args: argparse.Namespace) -> int:
             counts.add(read=len(batch), written=len(parsed.records), rejects=parsed.rejects)
         warn_ignored_columns(reader, warned)
         counts.check()
-    return finish("convert", counts, rejects_path=args.rejects)
+    return finish("convert", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)

@@ -1,11 +1,14 @@
 """
 Show what custdata does, on a generated dataset and a few hand-made records.
 
-Every value shown is fake: the dataset comes from `custdata.synthetic` (reserved
-email domains, fiction phone ranges) and the hand-made records use example.com
-and example.org. The demo is a list of sections (`SECTIONS`); each part of
-custdata adds its own.
+Every value shown is fake: the dataset is generated (reserved email domains,
+fiction phone ranges) and the hand-made records use example.com and example.org.
+
+example:
+  custdata demo --rows 1000
 """
+
+# The demo is a list of sections (SECTIONS); each part of custdata adds its own.
 
 from __future__ import annotations
 

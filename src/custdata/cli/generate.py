@@ -1,11 +1,13 @@
 """
-``custdata generate``: write a fake customer dataset with its ground truth.
+Write a fake customer dataset with its ground truth.
 
-``custdata generate --rows 100000 --locale fr_FR --seed 7 -o data/`` writes
-contacts, purchases, purchase lines, consents and feedback (CSV, Parquet or
+It writes contacts, purchases, purchase lines, consents and feedback (CSV, Parquet or
 both), the ground truth (near-duplicates, dirty values, emails and phones in
 comments) and ``manifest.json``. Every value is fake: emails on reserved
 example domains, phone numbers from ranges reserved for fiction.
+
+example:
+  custdata generate --rows 100000 --locale fr_FR --seed 7 -o data/
 """
 
 from __future__ import annotations
@@ -78,7 +80,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--rows", type=_rows, required=True, help="how many contacts (near-duplicates included)"
     )
     parser.add_argument(
-        "--locale", choices=_LOCALES, default="fr_FR", help="names, addresses, phones, currency"
+        "--locale",
+        choices=_LOCALES,
+        default="fr_FR",
+        help="names, addresses, phones, currency (default: fr_FR)",
     )
     parser.add_argument(
         "--seed", type=int, default=None, help="the seed (default: custdata.synthetic's)"
@@ -90,7 +95,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--format",
         choices=("csv", "parquet", "both"),
         default="csv",
-        help="file format (Parquet needs pyarrow)",
+        help="file format; Parquet needs pyarrow (default: csv)",
     )
     parser.add_argument(
         "--today",
@@ -99,19 +104,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the day the data is 'as of', YYYY-MM-DD (default: a fixed day, for reproducibility)",
     )
     parser.add_argument(
-        "--dirty", type=_share, default=0.05, help="share of contacts with a spoiled value"
+        "--dirty",
+        type=_share,
+        default=0.05,
+        help="share of contacts with a spoiled value (default: 0.05)",
     )
     parser.add_argument(
         "--duplicates",
         type=_share,
         default=0.03,
-        help="share of contacts that are near-duplicates of another (at most 0.5)",
+        help="share of contacts that are near-duplicates of another, at most 0.5 (default: 0.03)",
     )
     parser.add_argument(
         "--workers",
         type=_workers,
         default=min(2, os.cpu_count() or 1),
-        help="processes building batches in parallel (the output does not depend on it)",
+        help="processes building batches in parallel; the output does not depend on it "
+        "(default: 2, or 1 on a one-core machine)",
     )
 
 
@@ -165,8 +174,8 @@ def run(args: argparse.Namespace) -> int:
     counts = ", ".join(
         f"{count} {name.replace('_', ' ')}" for name, count in manifest.counts.items()
     )
-    sys.stdout.write(
-        f"wrote {args.output}: {counts}"
+    sys.stderr.write(
+        f"custdata generate: wrote {args.output}: {counts}"
         f" (seed {manifest.seed}, {manifest.locale}, Faker {manifest.faker_version})\n"
     )
     return EXIT_OK

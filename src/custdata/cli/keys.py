@@ -1,11 +1,14 @@
 """
-``custdata keys``: create and rotate key files.
+Create and rotate key files.
 
-``custdata keys new -o keys.json`` writes a key ring holding one new random
-key; ``custdata keys rotate keys.json`` adds a new active key and keeps the
-old ones for reading. Key files are written atomically with mode 0600, and an
-existing key file is never overwritten by ``new`` without ``--force``. Nothing
-prints key material: only key ids.
+'new' writes a key ring holding one new random key; 'rotate' adds a new active
+key and keeps the old ones for reading. Key files are written atomically with
+mode 0600, and an existing key file is never overwritten by 'new' without
+--force. Nothing prints key material: only key ids.
+
+examples:
+  custdata keys new -o keys.json
+  custdata keys rotate keys.json
 """
 
 from __future__ import annotations

@@ -171,8 +171,9 @@ def run(args: argparse.Namespace) -> int:
                 values = {row.number: row.values for row in batch}
                 pending.extend((number, values[number]) for number in parsed.row_numbers)
                 for reject in parsed.rejects:
-                    summary.add(reject.issues)
-                refused.extend(parsed.rejects)
+                    full = _with_content_issues(reject, record_type, region=region, today=today)
+                    summary.add(full.issues)
+                    refused.append(full)
                 counts.add(read=len(batch), written=0, rejects=())
                 yield from parsed.records
 
@@ -196,7 +197,48 @@ def run(args: argparse.Namespace) -> int:
         warn_ignored_columns(reader, warned)
         counts.check()
     summary.print()
-    return finish("validate", counts, rejects_path=args.rejects)
+    return finish("validate", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
+
+
+def _with_content_issues(
+    reject: Reject, record_type: type, *, region: str, today: dt.date
+) -> Reject:
+    """
+    Add to a row that does not fit the record type the content issues of its other fields.
+
+    A row with a date that cannot be read and an invalid email reports both: the
+    columns with shape issues are left out, the rest is built into a record and
+    validated. When even that cannot be built (a required field is the bad one),
+    the shape issues are all there is to report.
+    """
+    from custdata.errors import ValidationError
+    from custdata.io import Reject
+    from custdata.model import from_flat
+    from custdata.validation import validate
+
+    bad = {_column_root(issue.path) for issue in reject.issues}
+    kept = {
+        column: value
+        for column, value in reject.values.items()
+        if _column_root(column) not in bad and column.partition(".")[0] not in bad
+    }
+    try:
+        record: object = from_flat(record_type, kept)
+    except ValidationError:
+        return reject
+    more = tuple(
+        issue
+        for issue in validate(record, region=region, today=today).issues
+        if _column_root(issue.path) not in bad
+    )
+    if not more:
+        return reject
+    return Reject(row=reject.row, values=reject.values, issues=reject.issues + more)
+
+
+def _column_root(path: str) -> str:
+    """The column an issue path points into: ``lines[2].quantity`` -> ``lines``."""
+    return path.partition("[")[0]
 
 
 def _flush(

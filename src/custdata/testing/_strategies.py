@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import string
 from collections.abc import Sequence
 from decimal import Decimal
@@ -68,6 +69,7 @@ __all__ = [
 
 SearchStrategy = st.SearchStrategy
 R = TypeVar("R")
+T = TypeVar("T")
 
 _COUNTRIES: Final = ("FR", "BE", "DE", "GB", "US")
 _CURRENCIES: Final = ("EUR", "GBP", "USD", "CHF")
@@ -101,9 +103,23 @@ ISSUE_CODES: Final = frozenset(
 """Every issue code the ``invalid_*`` strategies tag their values with."""
 
 
+# Strategy factories are cached (functools.cache): building a hypothesis strategy
+# costs far more than drawing from it, and the record strategies below draw from
+# the same value strategies on every example. Strategies are immutable, so one
+# instance serves every caller and thread; functools.cache is thread-safe, and at
+# worst two threads build the same strategy once each.
+
+
+@functools.cache
+def _optional(strategy: SearchStrategy[T]) -> SearchStrategy[T | None]:
+    """``None`` or a value of ``strategy``, built once per strategy."""
+    return st.none() | strategy
+
+
 # --- values ------------------------------------------------------------------------------
 
 
+@functools.cache
 def emails() -> SearchStrategy[str]:
     """
     Valid, normalised email addresses on domains reserved for examples (RFC 2606).
@@ -116,6 +132,7 @@ def emails() -> SearchStrategy[str]:
     return st.builds(lambda lp, domain: f"{lp}@{domain}", local, st.sampled_from(_DOMAINS))
 
 
+@functools.cache
 def phones(region: str | None = None) -> SearchStrategy[str]:
     """
     Valid phone numbers in E.164 from ranges reserved for fiction.
@@ -159,6 +176,7 @@ _POSTAL_PATTERNS: Final = {
 }
 
 
+@functools.cache
 def postal_codes(country: str = "FR") -> SearchStrategy[str]:
     """
     Postal codes well formed for a country, in their canonical form.
@@ -181,6 +199,7 @@ def postal_codes(country: str = "FR") -> SearchStrategy[str]:
     )
 
 
+@functools.cache
 def names() -> SearchStrategy[str]:
     """
     Person names as validation accepts them: letters with accents, hyphens, apostrophes.
@@ -197,6 +216,7 @@ def names() -> SearchStrategy[str]:
     )
 
 
+@functools.cache
 def countries() -> SearchStrategy[str]:
     """
     ISO 3166-1 alpha-2 codes of the countries custdata generates data for.
@@ -207,6 +227,7 @@ def countries() -> SearchStrategy[str]:
     return st.sampled_from(_COUNTRIES)
 
 
+@functools.cache
 def currencies() -> SearchStrategy[str]:
     """
     ISO 4217 currency codes.
@@ -217,6 +238,7 @@ def currencies() -> SearchStrategy[str]:
     return st.sampled_from(_CURRENCIES)
 
 
+@functools.cache
 def aware_datetimes() -> SearchStrategy[dt.datetime]:
     """
     Time-zone-aware datetimes between 2000 and 2030, with a few fixed offsets.
@@ -231,6 +253,7 @@ def aware_datetimes() -> SearchStrategy[dt.datetime]:
     )
 
 
+@functools.cache
 def money(currency: str | None = None) -> SearchStrategy[Money]:
     """
     Non-negative amounts with two decimals, below a million.
@@ -247,6 +270,17 @@ def money(currency: str | None = None) -> SearchStrategy[Money]:
         cents,
         st.just(currency) if currency is not None else currencies(),
     )
+
+
+# Optional parts of records, built once (see the note on caching above).
+_LINE2: Final = st.none() | st.sampled_from(("Bât. B", "Flat 3", "c/o Martin"))
+_BIRTH_DATES: Final = st.none() | st.dates(dt.date(1930, 1, 1), dt.date(2005, 12, 31))
+_GENDERS: Final = st.none() | st.sampled_from(tuple(Gender))
+_MAYBE_WORD: Final = st.none() | _WORDS
+_INCOME_BANDS: Final = st.none() | st.sampled_from(("<20k", "20-35k", "35-50k", "80k+"))
+_PAYMENT_METHODS: Final = st.none() | st.sampled_from(tuple(PaymentMethod))
+_MAYBE_CHANNEL: Final = st.none() | st.sampled_from(tuple(Channel))
+_POLICY_VERSIONS: Final = st.none() | st.sampled_from(("2018-05", "2024-01"))
 
 
 # --- records -------------------------------------------------------------------------------
@@ -267,10 +301,10 @@ def addresses(draw: st.DrawFn, country: str | None = None) -> Address:
     code = country if country is not None else draw(countries())
     return Address(
         line1=draw(st.builds(lambda n, s: f"{n} {s}", st.integers(1, 300), names())),
-        line2=draw(st.none() | st.sampled_from(("Bât. B", "Flat 3", "c/o Martin"))),
+        line2=draw(_LINE2),
         postal_code=draw(postal_codes(code)),
         city=draw(names()),
-        region=draw(st.none() | names()),
+        region=draw(_optional(names())),
         country=code,
     )
 
@@ -294,9 +328,9 @@ def contacts(draw: st.DrawFn) -> Contact:
     Returns:
         A strategy of `Contact`.
     """
-    address = draw(st.none() | addresses())
+    address = draw(_optional(addresses()))
     region = address.country if address is not None and address.country else "FR"
-    created = draw(st.none() | aware_datetimes())
+    created = draw(_optional(aware_datetimes()))
     last = None
     if created is not None:
         last = created + draw(
@@ -308,17 +342,17 @@ def contacts(draw: st.DrawFn) -> Contact:
     b2b = draw(st.booleans())
     return Contact(
         contact_id=draw(_IDENTIFIERS),
-        given_name=draw(st.none() | names()),
-        family_name=draw(st.none() | names()),
-        email=draw(st.none() | emails()),
-        phone=draw(st.none() | phones(region)),
+        given_name=draw(_optional(names())),
+        family_name=draw(_optional(names())),
+        email=draw(_optional(emails())),
+        phone=draw(_optional(phones(region))),
         address=address,
-        birth_date=draw(st.none() | st.dates(dt.date(1930, 1, 1), dt.date(2005, 12, 31))),
-        gender=draw(st.none() | st.sampled_from(tuple(Gender))),
+        birth_date=draw(_BIRTH_DATES),
+        gender=draw(_GENDERS),
         preferred_channels=tuple(channels),
-        acquisition_source=draw(st.none() | _WORDS),
+        acquisition_source=draw(_MAYBE_WORD),
         interests=tuple(draw(st.lists(_WORDS, max_size=3, unique=True))),
-        income_band=draw(st.none() | st.sampled_from(("<20k", "20-35k", "35-50k", "80k+"))),
+        income_band=draw(_INCOME_BANDS),
         company=draw(names()) if b2b else None,
         job_title=draw(names()) if b2b else None,
         created_at=created,
@@ -342,8 +376,8 @@ def line_items(draw: st.DrawFn, currency: str | None = None) -> LineItem:
         sku=draw(_IDENTIFIERS),
         quantity=draw(st.integers(1, 20)),
         unit_price=draw(money(currency)),
-        name=draw(st.none() | names()),
-        category=draw(st.none() | _WORDS),
+        name=draw(_optional(names())),
+        category=draw(_MAYBE_WORD),
     )
 
 
@@ -371,9 +405,9 @@ def purchases(draw: st.DrawFn) -> Purchase:
         purchased_at=draw(aware_datetimes()),
         total=Money(amount=total, currency=currency),
         lines=lines,
-        payment_method=draw(st.none() | st.sampled_from(tuple(PaymentMethod))),
+        payment_method=draw(_PAYMENT_METHODS),
         discount=discount,
-        channel=draw(st.none() | st.sampled_from(tuple(Channel))),
+        channel=draw(_MAYBE_CHANNEL),
         status=draw(st.sampled_from(tuple(PurchaseStatus))),
     )
 
@@ -396,7 +430,7 @@ def consents(draw: st.DrawFn) -> Consent:
         status=draw(st.sampled_from(tuple(ConsentStatus))),
         recorded_at=draw(aware_datetimes()),
         source=draw(_WORDS),
-        policy_version=draw(st.none() | st.sampled_from(("2018-05", "2024-01"))),
+        policy_version=draw(_POLICY_VERSIONS),
         proof=draw(st.none() | _IDENTIFIERS),
     )
 
@@ -421,7 +455,7 @@ def feedback(draw: st.DrawFn) -> Feedback:
         nps=draw(st.none() | st.integers(0, 10)),
         satisfaction=draw(st.none() | st.integers(1, 5)),
         comment=draw(st.none() | comment.filter(lambda text: text.strip() == text)),
-        channel=draw(st.none() | st.sampled_from(tuple(Channel))),
+        channel=draw(_MAYBE_CHANNEL),
         survey_id=draw(st.none() | _IDENTIFIERS),
     )
 
