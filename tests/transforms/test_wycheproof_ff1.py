@@ -39,7 +39,11 @@ def _numerals(case: dict[str, Any], field: str) -> list[int]:
     value = case[field]
     if "alphabet" not in case:
         return list(value)
-    return [case["alphabet"].index(character) for character in value]
+    alphabet = case["alphabet"]
+    if any(character not in alphabet for character in value):
+        msg = "a character is not in the alphabet"
+        raise ValueError(msg)
+    return [alphabet.index(character) for character in value]
 
 
 def _text(case: dict[str, Any], numerals: list[int]) -> str | list[int]:
@@ -212,5 +216,5 @@ class TestWycheproofInvalid:
     def test_plaintext_characters(self, case: dict[str, Any]) -> None:
         """A character outside the alphabet has no numeral: it never reaches FF1."""
         assert any(character not in case["alphabet"] for character in case["msg"])
-        with pytest.raises(ValueError, match="not in"):
+        with pytest.raises(ValueError, match="not in the alphabet"):
             _numerals(case, "msg")
