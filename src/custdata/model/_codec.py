@@ -214,7 +214,9 @@ def _text_datetime(text: str) -> dt.datetime:
         if day_first:
             day, month, year, hour, minute, second = (int(p or 0) for p in day_first.groups())
             return dt.datetime(year, month, day, hour, minute, second)  # noqa: DTZ001  # zone added by the caller
-        if _is_date_alone(text):  # datetime.fromisoformat would read it as midnight: a guess
+        # datetime.fromisoformat reads a date alone as midnight, a guess; every ISO date
+        # alone has at most 10 characters, every date and time more.
+        if len(text) <= 10 and _is_date_alone(text):
             raise _ParseError("invalid_datetime", "expected a date and time, not a date alone")
         return dt.datetime.fromisoformat(text)
     except ValueError:
@@ -326,24 +328,39 @@ def _kind_of(tp: object) -> tuple[str, type | None]:  # noqa: PLR0911  # one ret
     raise TypeError(msg)
 
 
-def _scalar_parser(kind: str, cls: type | None) -> Callable[[object, dt.tzinfo | None], object]:
-    if kind == "datetime":
-        return _parse_datetime
+def _scalar_parser(kind: str, cls: type | None) -> Callable[[object], object]:
     if kind == "enum":
-        parse_one = _enum_parser(typing.cast("type[enum.Enum]", cls))
-    else:
-        parse_one = _SCALAR_PARSERS[kind]
-    return lambda value, _tz: parse_one(value)
+        return _enum_parser(typing.cast("type[enum.Enum]", cls))
+    return _SCALAR_PARSERS[kind]
 
 
-def _wrap_scalar(parse_one: Callable[[object, dt.tzinfo | None], object], nullable: bool) -> Parse:
+def _wrap_scalar(kind: str, cls: type | None, nullable: bool) -> Parse:
+    if kind == "datetime":
+        return _wrap_datetime(nullable)
+    parse_one = _scalar_parser(kind, cls)
+
+    def parse(value: object, path: str, _tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
+        if value is None:
+            if nullable:
+                return None, []
+            return None, [Issue(path=path, code="null", message="must not be empty")]
+        try:
+            return parse_one(value), []
+        except _ParseError as problem:
+            return None, [Issue(path=path, code=problem.code, message=problem.message)]
+
+    return parse
+
+
+def _wrap_datetime(nullable: bool) -> Parse:
+    # Apart from _wrap_scalar so that the other scalars pay no call for the time zone.
     def parse(value: object, path: str, tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
         if value is None:
             if nullable:
                 return None, []
             return None, [Issue(path=path, code="null", message="must not be empty")]
         try:
-            return parse_one(value, tz), []
+            return _parse_datetime(value, tz), []
         except _ParseError as problem:
             return None, [Issue(path=path, code=problem.code, message=problem.message)]
 
@@ -423,7 +440,7 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
                 parse=_list_parser(item_parse, nullable),
                 dump=dump_list,
             )
-        item_parse = _wrap_scalar(_scalar_parser(item_kind, item_cls), nullable=False)
+        item_parse = _wrap_scalar(item_kind, item_cls, nullable=False)
         item_dump = _SCALAR_DUMPERS[item_kind]
         return FieldSpec(
             name=field.name,
@@ -458,7 +475,7 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
         nullable=nullable,
         kind=kind,
         enum_type=typing.cast("type[enum.Enum] | None", cls),
-        parse=_wrap_scalar(_scalar_parser(kind, cls), nullable),
+        parse=_wrap_scalar(kind, cls, nullable),
         dump=_SCALAR_DUMPERS[kind],
     )
 
