@@ -2,7 +2,7 @@
 The French numbering plan's overseas prefixes: which national numbers are not ``+33``.
 
 France, Guadeloupe, Saint-Barthélemy, Saint-Martin, Martinique, Guyane, La Réunion
-and Mayotte share one ten-digit national plan (the "plan de numérotation" that
+and Mayotte share one ten-digit national plan (the "plan national de numérotation" that
 ARCEP, the French telecoms regulator, publishes), but not one country calling
 code: a number written nationally as ``0590 27 12 34`` is ``+590 590 27 12 34``
 in E.164, never ``+33 590 27 12 34``. libphonenumber reads a national number in
@@ -10,8 +10,8 @@ one region's metadata only, and France's accepts some overseas numbers
 (``0596``, ``0263``, ``0269``) as metropolitan ones: the overseas prefixes must be
 mapped before the metropolitan check.
 
-This module holds the table and nothing else, with no dependency, so that phone
-validation and free-text phone matching share it. Whether the mapped number is
+This module holds the table and nothing else (it does not load phonenumbers), so
+that phone validation and free-text phone matching share it. Whether the mapped number is
 valid is libphonenumber's decision, not this table's.
 """
 
