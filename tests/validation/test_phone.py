@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
-from custdata import ValidationError
+from custdata import Address, Contact, ValidationError, normalise
 from custdata.testing import messy_phones
 from custdata.validation import PhoneType, normalise_phone, parse_phone
 from custdata.validation._common import has_surrogates
+from custdata.validation._fr_numbering import OVERSEAS_PREFIXES, overseas_e164
 from custdata.validation.phone import phone_result
+
+
+def _french_plan(value: str, region: str) -> phonenumbers.PhoneNumber:
+    """Parse as libphonenumber does, then give an overseas national number its own code."""
+    number = phonenumbers.parse(value, region, keep_raw_input=True)
+    national = "0" + phonenumbers.national_significant_number(number)
+    if (
+        region == "FR"
+        and number.country_code_source == phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
+        and overseas_e164(national) is not None
+    ):
+        return phonenumbers.parse(overseas_e164(national), None)
+    return number
 
 
 class TestParsePhone:
@@ -90,14 +107,14 @@ class TestParsePhone:
 class TestAgainstPhonenumbers:
     @given(messy_phones())
     def test_same_verdict_and_form(self, value: str) -> None:
-        """Valid exactly when is_valid_number says so; E.164 exactly as format_number writes it."""
+        """Valid exactly when is_valid_number says so (overseas numbers under their own code)."""
         if has_surrogates(value):
             # libphonenumber skips lone surrogates and reads the digits around them;
             # custdata refuses text that is not text.
             assert phone_result(value, "FR") is None
             return
         try:
-            number = phonenumbers.parse(value, "FR")
+            number = _french_plan(value, "FR")
         except phonenumbers.NumberParseException:
             assert phone_result(value, "FR") is None
             return
@@ -118,3 +135,101 @@ class TestAgainstPhonenumbers:
             again = phone_result(result.e164, "FR")
             assert again is not None
             assert result.e164 == again.e164
+
+
+# One landline and one mobile per overseas prefix of the French plan, written nationally,
+# with the E.164 form, number type and region libphonenumber gives the mapped number.
+_OVERSEAS: list[tuple[str, str, PhoneType, str]] = [
+    ("0590 27 12 34", "+590590271234", PhoneType.FIXED_LINE, "BL"),  # Saint-Barthélemy
+    ("0590 77 12 34", "+590590771234", PhoneType.FIXED_LINE, "MF"),  # Saint-Martin
+    ("0590 20 12 34", "+590590201234", PhoneType.FIXED_LINE, "GP"),  # Guadeloupe
+    ("0690 00 12 34", "+590690001234", PhoneType.MOBILE, "GP"),
+    ("06 91 22 12 34", "+590691221234", PhoneType.MOBILE, "GP"),
+    ("05.96.30.12.34", "+596596301234", PhoneType.FIXED_LINE, "MQ"),  # Martinique
+    ("0696 20 12 34", "+596696201234", PhoneType.MOBILE, "MQ"),
+    ("0697001234", "+596697001234", PhoneType.MOBILE, "MQ"),
+    ("0594 10 12 34", "+594594101234", PhoneType.FIXED_LINE, "GF"),  # Guyane
+    ("0694 20 12 34", "+594694201234", PhoneType.MOBILE, "GF"),
+    ("0262 16 12 34", "+262262161234", PhoneType.FIXED_LINE, "RE"),  # La Réunion
+    ("0263 10 12 34", "+262263101234", PhoneType.FIXED_LINE, "RE"),
+    ("0692 12 34 56", "+262692123456", PhoneType.MOBILE, "RE"),
+    ("0693-00-12-34", "+262693001234", PhoneType.MOBILE, "RE"),
+    ("0269 60 12 34", "+262269601234", PhoneType.FIXED_LINE, "YT"),  # Mayotte
+    ("0639 01 23 45", "+262639012345", PhoneType.MOBILE, "YT"),
+]
+
+
+class TestFrenchOverseas:
+    @pytest.mark.parametrize(("value", "e164", "kind", "territory"), _OVERSEAS)
+    def test_territory_code_not_33(
+        self, value: str, e164: str, kind: PhoneType, territory: str
+    ) -> None:
+        """A national overseas number read in FR takes its territory's code, type and region."""
+        result = parse_phone(value, "FR")
+        assert (e164, kind, territory) == (result.e164, result.number_type, result.region)
+
+    def test_every_prefix_tested(self) -> None:
+        """The cases above cover every prefix of the table."""
+        assert set(OVERSEAS_PREFIXES) == {re.sub(r"\D", "", value)[:4] for value, *_ in _OVERSEAS}
+
+    @pytest.mark.parametrize("value", ["0596 12 34 56", "0263 90 00 00", "0269 20 00 00"])
+    def test_unassigned_overseas_is_invalid_not_33(self, value: str) -> None:
+        """An overseas prefix with digits its territory has not assigned is invalid, not +33."""
+        assert phonenumbers.is_valid_number(phonenumbers.parse(value, "FR"))  # the old trap
+        with pytest.raises(ValidationError) as caught:
+            parse_phone(value, "FR")
+        assert [issue.code for issue in caught.value.issues] == ["invalid_phone"]
+
+    @given(
+        st.sampled_from(sorted(OVERSEAS_PREFIXES)), st.text("0123456789", min_size=6, max_size=6)
+    )
+    def test_never_33(self, prefix: str, tail: str) -> None:
+        """No national number with an overseas prefix comes out as +33."""
+        result = phone_result(prefix + tail, "FR")
+        if result is not None:
+            assert result.e164.startswith(f"+{OVERSEAS_PREFIXES[prefix].calling_code}")
+
+    @pytest.mark.parametrize(
+        ("value", "region", "e164"),
+        [
+            ("0590 27 12 34", "GP", "+590590271234"),
+            ("0269 60 12 34", "RE", "+262269601234"),
+            ("+590 590 27 12 34", "FR", "+590590271234"),
+            ("00 262 692 12 34 56", "FR", "+262692123456"),
+        ],
+    )
+    def test_other_writings_unchanged(self, value: str, region: str, e164: str) -> None:
+        """International writings and overseas regions read as libphonenumber reads them."""
+        assert e164 == normalise_phone(value, region)
+
+    def test_written_with_33(self) -> None:
+        """A number the data writes with +33 keeps the country it claims: never corrected."""
+        assert "+33596301234" == normalise_phone("+33 5 96 30 12 34", "FR")
+
+    def test_extension_kept(self) -> None:
+        """An overseas number keeps its extension."""
+        result = parse_phone("0262 16 12 34 ext. 12", "FR")
+        assert ("+262262161234", "12") == (result.e164, result.extension)
+
+    @pytest.mark.parametrize(
+        ("value", "e164"),
+        [
+            ("06 12 34 56 78", "+33612345678"),
+            ("01 45 67 89 10", "+33145678910"),
+            ("0261 91 12 34", "+33261911234"),  # a fiction range next to the overseas ones
+            ("0800 12 34 56", "+33800123456"),
+            ("09 99 00 12 34", "+33999001234"),
+        ],
+    )
+    def test_metropolitan_unchanged(self, value: str, e164: str) -> None:
+        """Metropolitan numbers keep +33."""
+        assert e164 == normalise_phone(value, "FR")
+
+    def test_normalise_contact(self) -> None:
+        """normalise writes an overseas phone of a contact in France with its own code."""
+        contact = Contact(
+            contact_id="C-1",
+            phone="0696 20 12 34",
+            address=Address(city="Fort-de-France", country="FR"),
+        )
+        assert "+596696201234" == normalise(contact).phone

@@ -4,12 +4,12 @@ Conversion between records and JSON-safe dicts or flat rows.
 Each record class is compiled once into a `Schema`: one `FieldSpec` per field
 with a parse and a dump function, so converting a million rows does not
 re-inspect types. Parsing never raises anything but `ValidationError`, which
-lists every problem found.
+lists every problem found. Date-times without an offset are read in the time zone
+the caller gives (``tz=``), never in one guessed (see `custdata.model._time`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import enum
 import json
@@ -25,6 +25,7 @@ import attrs
 
 from custdata.errors import Issue, ValidationError
 from custdata.model._category import CATEGORY_KEY, Category
+from custdata.model._time import LocalTimeError, TimeZone, check_tz, localise
 
 __all__ = [
     "LIST_SEPARATOR",
@@ -55,7 +56,8 @@ class _ParseError(Exception):
         self.message = message
 
 
-Parse = Callable[[object, str], tuple[object, list[Issue]]]
+Parse = Callable[[object, str, dt.tzinfo | None], tuple[object, list[Issue]]]
+"""Parses a value at a path, reading naive date-times in the time zone (if any)."""
 Dump = Callable[[object], object]
 
 
@@ -103,6 +105,13 @@ class Schema:
 
 _INT_RE: Final = re.compile(r"[+-]?\d{1,18}")
 _DAY_FIRST_RE: Final = re.compile(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})")
+_DAY_FIRST_TIME_RE: Final = re.compile(
+    r"(\d{1,2})[/.](\d{1,2})[/.](\d{4}) +(\d{1,2}):(\d{2})(?::(\d{2}))?", re.ASCII
+)
+_DATETIME_FORMS: Final = "expected an ISO 8601 date and time or DD/MM/YYYY HH:MM[:SS]"
+_NAIVE_MESSAGE: Final = (
+    "has no time zone offset: pass tz= to read it in a time zone (--timezone on the command line)"
+)
 _TRUE: Final = frozenset({"true", "1", "yes", "y", "oui", "vrai"})
 _FALSE: Final = frozenset({"false", "0", "no", "n", "non", "faux"})
 
@@ -188,22 +197,47 @@ def _parse_date(value: object) -> object:
     raise _ParseError("wrong_type", "expected a date")
 
 
-def _parse_datetime(value: object) -> object:
-    moment: dt.datetime | None = None
+def _is_date_alone(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _text_datetime(text: str) -> dt.datetime:
+    """Read ``29/11/2024 18:05[:33]`` (day first) or an ISO 8601 date and time."""
+    if len(text) > 64:
+        raise _ParseError("invalid_datetime", _DATETIME_FORMS)
+    day_first = _DAY_FIRST_TIME_RE.fullmatch(text)
+    try:
+        if day_first:
+            day, month, year, hour, minute, second = (int(p or 0) for p in day_first.groups())
+            return dt.datetime(year, month, day, hour, minute, second)  # noqa: DTZ001  # zone added by the caller
+        # datetime.fromisoformat reads a date alone as midnight, a guess; every ISO date
+        # alone has at most 10 characters, every date and time more.
+        if len(text) <= 10 and _is_date_alone(text):
+            raise _ParseError("invalid_datetime", "expected a date and time, not a date alone")
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise _ParseError("invalid_datetime", _DATETIME_FORMS) from None
+
+
+def _parse_datetime(value: object, tz: dt.tzinfo | None) -> object:
     if isinstance(value, dt.datetime):
         moment = value
     elif isinstance(value, str):
-        text = value.strip()
-        if len(text) <= 64:
-            with contextlib.suppress(ValueError):
-                moment = dt.datetime.fromisoformat(text)
-        if moment is None:
-            raise _ParseError("invalid_datetime", "expected an ISO 8601 date and time")
+        moment = _text_datetime(value.strip())
     else:
         raise _ParseError("wrong_type", "expected a date and time")
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise _ParseError("naive_datetime", "expected a date and time with a time zone offset")
-    return moment
+    if moment.tzinfo is not None and moment.utcoffset() is not None:
+        return moment
+    if tz is None:
+        raise _ParseError("naive_datetime", _NAIVE_MESSAGE)
+    try:
+        return localise(moment.replace(tzinfo=None), tz)
+    except LocalTimeError as problem:
+        raise _ParseError(problem.code, problem.message) from None
 
 
 def _enum_parser(enum_type: type[enum.Enum]) -> Callable[[object], object]:
@@ -232,7 +266,6 @@ _SCALAR_PARSERS: Final[dict[str, Callable[[object], object]]] = {
     "bool": _parse_bool,
     "decimal": _parse_decimal,
     "date": _parse_date,
-    "datetime": _parse_datetime,
 }
 
 
@@ -305,8 +338,12 @@ def _scalar_parser(kind: str, cls: type | None) -> Callable[[object], object]:
     return _SCALAR_PARSERS[kind]
 
 
-def _wrap_scalar(parse_one: Callable[[object], object], nullable: bool) -> Parse:
-    def parse(value: object, path: str) -> tuple[object, list[Issue]]:
+def _wrap_scalar(kind: str, cls: type | None, nullable: bool) -> Parse:
+    if kind == "datetime":
+        return _wrap_datetime(nullable)
+    parse_one = _scalar_parser(kind, cls)
+
+    def parse(value: object, path: str, _tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
         if value is None:
             if nullable:
                 return None, []
@@ -319,19 +356,34 @@ def _wrap_scalar(parse_one: Callable[[object], object], nullable: bool) -> Parse
     return parse
 
 
-def _record_parser(record_type: type, nullable: bool) -> Parse:
-    def parse(value: object, path: str) -> tuple[object, list[Issue]]:
+def _wrap_datetime(nullable: bool) -> Parse:
+    # Apart from _wrap_scalar so that the other scalars pay no call for the time zone.
+    def parse(value: object, path: str, tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
         if value is None:
             if nullable:
                 return None, []
             return None, [Issue(path=path, code="null", message="must not be empty")]
-        return _parse_record(record_type, value, path)
+        try:
+            return _parse_datetime(value, tz), []
+        except _ParseError as problem:
+            return None, [Issue(path=path, code=problem.code, message=problem.message)]
+
+    return parse
+
+
+def _record_parser(record_type: type, nullable: bool) -> Parse:
+    def parse(value: object, path: str, tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
+        if value is None:
+            if nullable:
+                return None, []
+            return None, [Issue(path=path, code="null", message="must not be empty")]
+        return _parse_record(record_type, value, path, tz)
 
     return parse
 
 
 def _list_parser(item_parse: Parse, nullable: bool) -> Parse:
-    def parse(value: object, path: str) -> tuple[object, list[Issue]]:
+    def parse(value: object, path: str, tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
         if value is None:
             if nullable:
                 return None, []
@@ -341,7 +393,7 @@ def _list_parser(item_parse: Parse, nullable: bool) -> Parse:
         items: list[object] = []
         issues: list[Issue] = []
         for index, item in enumerate(value):
-            parsed, item_issues = item_parse(item, f"{path}[{index}]")
+            parsed, item_issues = item_parse(item, f"{path}[{index}]", tz)
             items.append(parsed)
             issues.extend(item_issues)
         return tuple(items), issues
@@ -392,7 +444,7 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
                 parse=_list_parser(item_parse, nullable),
                 dump=dump_list,
             )
-        item_parse = _wrap_scalar(_scalar_parser(item_kind, item_cls), nullable=False)
+        item_parse = _wrap_scalar(item_kind, item_cls, nullable=False)
         item_dump = _SCALAR_DUMPERS[item_kind]
         return FieldSpec(
             name=field.name,
@@ -427,7 +479,7 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
         nullable=nullable,
         kind=kind,
         enum_type=typing.cast("type[enum.Enum] | None", cls),
-        parse=_wrap_scalar(_scalar_parser(kind, cls), nullable),
+        parse=_wrap_scalar(kind, cls, nullable),
         dump=_SCALAR_DUMPERS[kind],
     )
 
@@ -469,7 +521,9 @@ def schema(record_type: type) -> Schema:
 # --- records <-> dicts -------------------------------------------------------------------
 
 
-def _parse_record(record_type: type, data: object, path: str) -> tuple[object, list[Issue]]:
+def _parse_record(
+    record_type: type, data: object, path: str, tz: dt.tzinfo | None
+) -> tuple[object, list[Issue]]:
     if not isinstance(data, Mapping):
         return None, [Issue(path=path, code="wrong_type", message="expected an object")]
     compiled = schema(record_type)
@@ -494,7 +548,7 @@ def _parse_record(record_type: type, data: object, path: str) -> tuple[object, l
                     Issue(path=f"{prefix}{spec.name}", code="missing", message="is required")
                 )
             continue
-        value, field_issues = spec.parse(raw, f"{prefix}{spec.name}")
+        value, field_issues = spec.parse(raw, f"{prefix}{spec.name}", tz)
         if field_issues:
             issues.extend(field_issues)
         else:
@@ -509,25 +563,38 @@ def _parse_record(record_type: type, data: object, path: str) -> tuple[object, l
         return None, [Issue(path=path, code="invalid_record", message=message)]
 
 
-def from_dict(record_type: type[R], data: object) -> R:
+def from_dict(record_type: type[R], data: object, *, tz: TimeZone | None = None) -> R:
     """
     Build a record from a JSON-like mapping, checking shape and types.
 
     Accepts what `to_dict` produces, and also native Python values (`datetime`,
     `Decimal`, enum members) and, for scalars, their text forms: integers and
-    booleans as text, decimals with a comma (``12,50``), dates as ``DD/MM/YYYY``.
+    booleans as text, decimals with a comma (``12,50``), dates as ``DD/MM/YYYY``,
+    date-times as ``DD/MM/YYYY HH:MM[:SS]``.
+
+    A date-time with no offset (``29/11/2024 18:05``, ``2024-11-29T18:05``, a naive
+    `datetime`) is read in ``tz``; without ``tz`` it is a ``naive_datetime`` issue.
+    A date-time with an offset keeps its own.
 
     Args:
         record_type: The record class, such as `custdata.Contact`.
         data: A mapping, typically from ``json.loads`` or `to_dict`.
+        tz: The time zone of date-times written without an offset: an IANA name
+            (``"Europe/Paris"``), a `zoneinfo.ZoneInfo` or a `datetime.timezone`.
+            A wall time that the clocks skip or show twice in it, at a
+            daylight-saving change, is a ``nonexistent_time`` or ``ambiguous_time``
+            issue, never a guess.
 
     Returns:
         The record.
 
     Raises:
-        ValidationError: Listing every problem found; never another exception.
+        ValidationError: Listing every problem found in the data; never another
+            exception for the data.
+        ValueError: If ``tz`` is not a time zone name of the IANA database.
+        TypeError: If ``tz`` is neither a name, a ``ZoneInfo`` nor a ``timezone``.
     """
-    record, issues = _parse_record(record_type, data, "")
+    record, issues = _parse_record(record_type, data, "", check_tz(tz))
     if issues:
         raise ValidationError(issues, record_type=record_type.__name__)
     return typing.cast("R", record)
@@ -642,23 +709,28 @@ class _BadJson:
     """Marks a cell that should hold a JSON array and does not; parsed as ``wrong_type``."""
 
 
-def from_flat(record_type: type[R], row: Mapping[str, object]) -> R:
+def from_flat(record_type: type[R], row: Mapping[str, object], *, tz: TimeZone | None = None) -> R:
     """
     Build a record from one flat row as `to_flat` writes it (or a CSV reader reads it).
 
     Empty cells are absent values. Columns that belong to no field are reported
-    as ``unknown_field``.
+    as ``unknown_field``. Cells are read as `from_dict` reads values.
 
     Args:
         record_type: The record class.
         row: A mapping from dotted column name to cell.
+        tz: The time zone of date-times written without an offset, as for `from_dict`.
 
     Returns:
         The record.
 
     Raises:
-        ValidationError: Listing every problem found; never another exception.
+        ValidationError: Listing every problem found in the data; never another
+            exception for the data.
+        ValueError: If ``tz`` is not a time zone name of the IANA database.
+        TypeError: If ``tz`` is neither a name, a ``ZoneInfo`` nor a ``timezone``.
     """
+    zone = check_tz(tz)
     known = _known_columns(record_type)
     unknown = [
         Issue(path=str(column)[:64], code="unknown_field", message="unknown column")
@@ -666,7 +738,7 @@ def from_flat(record_type: type[R], row: Mapping[str, object]) -> R:
         if column not in known
     ]
     data = _unflatten(record_type, row, "")
-    record, issues = _parse_record(record_type, data, "")
+    record, issues = _parse_record(record_type, data, "", zone)
     issues = unknown + issues
     if issues:
         raise ValidationError(issues, record_type=record_type.__name__)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable, Iterable
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import attrs
 
 from custdata.model import _codec
+
+if TYPE_CHECKING:
+    from custdata.model._time import TimeZone
 
 E = TypeVar("E", bound=enum.Enum)
 
@@ -35,20 +38,23 @@ class Record:
         return _codec.to_dict(self)
 
     @classmethod
-    def from_dict(cls, data: object) -> Self:
+    def from_dict(cls, data: object, *, tz: TimeZone | None = None) -> Self:
         """
         Build a record from a JSON-like mapping (see `custdata.model.from_dict`).
 
         Args:
             data: A mapping, typically from ``json.loads`` or `to_dict`.
+            tz: The time zone of date-times written without an offset
+                (``"Europe/Paris"``); without it they are ``naive_datetime`` issues.
 
         Returns:
             The record.
 
         Raises:
-            ValidationError: Listing every problem found; never another exception.
+            ValidationError: Listing every problem found in the data.
+            ValueError: If ``tz`` is not a time zone name of the IANA database.
         """
-        return _codec.from_dict(cls, data)
+        return _codec.from_dict(cls, data, tz=tz)
 
 
 def optional_enum(enum_type: type[E]) -> Callable[[object], E | None]:

@@ -6,6 +6,11 @@ number written in national form (``06 12 34 56 78``) is read in a region, ``"FR"
 by default; a number in international form (``+33 6 12 34 56 78``,
 ``0033 6 12 34 56 78`` from France) carries its own country. A number that does
 not match its country's numbering plan is reported, never completed or corrected.
+
+French overseas numbers written nationally (``0590 27 12 34``, ``0692 12 34 56``) are
+read in the region ``"FR"`` as the French plan reads them: with their territory's
+calling code (``+590``, ``+262``...), never ``+33``; the prefixes are in
+`custdata.validation._fr_numbering`.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import attrs
 
 from custdata.errors import Issue
 from custdata.validation._common import has_surrogates, invalid_text, raise_value_error, wrong_type
+from custdata.validation._fr_numbering import overseas_prefix
 
 __all__ = [
     "INVALID_PHONE",
@@ -79,6 +85,8 @@ class _Lib:
         from phonenumbers import phonenumberutil
 
         self.parse = phonenumbers.parse
+        self.phone_number = phonenumbers.PhoneNumber
+        self.from_default_country = phonenumbers.CountryCodeSource.FROM_DEFAULT_COUNTRY
         self.number_type = phonenumbers.number_type
         self.region_code_for_number = phonenumbers.region_code_for_number
         self.nsn = phonenumbers.national_significant_number
@@ -159,10 +167,21 @@ def phone_result(value: str, region: str) -> PhoneResult | None:
     lib = _LIB or _lib()
     if has_surrogates(value):  # libphonenumber would skip them and read the digits around
         return None
+    french = region == "FR"
     try:
-        number = lib.parse(value, region)
+        # The raw input tells a national number from one written with +33 or 0033.
+        number = lib.parse(value, region, keep_raw_input=french)
     except lib.error:
         return None
+    if french and number.country_code_source == lib.from_default_country:
+        # Overseas prefixes first: France's metadata accepts some of them as +33.
+        overseas = overseas_prefix(f"0{lib.nsn(number)}")
+        if overseas is not None:
+            number = lib.phone_number(
+                country_code=overseas.calling_code,
+                national_number=number.national_number,
+                extension=number.extension,
+            )
     # number_type is UNKNOWN exactly when is_valid_number is false (both test the
     # national number against the metadata of the number's region): one call, not two.
     kind = lib.types.get(lib.number_type(number))
