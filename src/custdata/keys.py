@@ -302,7 +302,10 @@ class KeyRing:
             custdata.PolicyError: If ``domain`` is empty or not valid Unicode
                 text (it holds a lone surrogate).
         """
-        return _crypto.derive_key(self, transform_name, domain, length, key_id=key_id)
+        # The domain is checked first: a bad one is a bad parameter, whatever the key id.
+        _crypto.info_for(transform_name, domain)
+        key = self.active_key if key_id is None else self[key_id]
+        return _crypto.derive_key(key.secret, transform_name, domain, length)
 
     # Building ------------------------------------------------------------------------
 

@@ -19,14 +19,14 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, ClassVar, Final, cast
+from typing import ClassVar, Final, cast
 
 import attrs
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
 from custdata import _crypto
-from custdata.keys import KeyRing
-from custdata.transforms._checks import check_text, is_text, policy_error, text_field
+from custdata.transforms._checks import check_text, is_text, policy_error
+from custdata.transforms._keyed import Keyed
 from custdata.transforms.base import BaseTransform, Guarantees
 
 __all__ = ["FF1", "FormatPreserving", "min_length_for"]
@@ -570,14 +570,6 @@ _MAX_ENCRYPTED: Final = 4096
 _FORMATS: Final = {2: "b", 8: "o", 10: "d", 16: "x"}
 
 
-def _check_key_ring(
-    _instance: object, _attribute: attrs.Attribute[KeyRing], value: KeyRing
-) -> None:
-    if not isinstance(cast(object, value), KeyRing):
-        msg = "keys must be a custdata.KeyRing"
-        raise TypeError(msg)
-
-
 def _check_alphabet(instance: object, _attribute: object, value: object) -> None:
     if not isinstance(value, str):
         raise policy_error(instance, "alphabet", "must be a string")
@@ -644,7 +636,7 @@ def tweak_for(domain: str, alphabet: str) -> bytes:
 
 
 @attrs.frozen(kw_only=True)
-class FormatPreserving(BaseTransform):
+class FormatPreserving(Keyed[FF1], BaseTransform):
     """
     Encrypt the characters of a string that belong to an alphabet, keeping its shape.
 
@@ -723,9 +715,8 @@ class FormatPreserving(BaseTransform):
         output_is_personal_data=True,
     )
     output_type: ClassVar[type] = str
+    key_bytes: ClassVar[int] = _crypto.FF1_KEY_BYTES
 
-    keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
-    domain: str = attrs.field(validator=text_field())
     alphabet: str = attrs.field(default=DIGITS, validator=_check_alphabet)
     min_length: int = attrs.field(
         default=attrs.Factory(_default_min_length, takes_self=True), validator=_check_min_length
@@ -733,41 +724,15 @@ class FormatPreserving(BaseTransform):
     keep_country_code: bool = attrs.field(default=False, validator=_check_keep_country_code)
     _codec: _Codec = attrs.field(init=False, repr=False, eq=False)
     _tweak: bytes = attrs.field(init=False, repr=False, eq=False)
-    _ff1s: dict[str, FF1] = attrs.field(init=False, repr=False, eq=False)
     _ff1: FF1 = attrs.field(init=False, repr=False, eq=False)
-    _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_codec", _Codec(self.alphabet))
         object.__setattr__(self, "_tweak", tweak_for(self.domain, self.alphabet))
-        object.__setattr__(self, "_ff1s", {})
-        object.__setattr__(self, "_lock", threading.Lock())
-        object.__setattr__(self, "_ff1", self._cipher(self.keys.active))
+        object.__setattr__(self, "_ff1", self._keyed())
 
-    def __reduce__(self) -> tuple[object, tuple[dict[str, Any]]]:
-        return (
-            _rebuild,
-            (
-                {
-                    "keys": self.keys,
-                    "domain": self.domain,
-                    "alphabet": self.alphabet,
-                    "min_length": self.min_length,
-                    "keep_country_code": self.keep_country_code,
-                },
-            ),
-        )
-
-    def _cipher(self, key_id: str) -> FF1:
-        ff1 = self._ff1s.get(key_id)
-        if ff1 is None:
-            key = _crypto.derive_key(
-                self.keys, self.name, self.domain, _crypto.FF1_KEY_BYTES, key_id=key_id
-            )
-            ff1 = FF1(key, len(self.alphabet))
-            with self._lock:
-                self._ff1s[key_id] = ff1
-        return ff1
+    def _make(self, key: bytes) -> FF1:
+        return FF1(key, len(self.alphabet))
 
     def _split(self, value: object) -> tuple[str, str, str]:
         """Return ``(value, kept, body)``: the clear prefix and the characters to encrypt."""
@@ -874,16 +839,12 @@ class FormatPreserving(BaseTransform):
         if value is None:
             return None
         original, kept, body = self._split(value)
-        ff1 = self._ff1 if key_id is None else self._cipher(self.keys[key_id].id)
+        ff1 = self._ff1 if key_id is None else self._keyed(key_id)
         codec = self._codec
         out = ff1._crypt(  # trusted: parsed here
             [codec.to_int(body)], len(body), self._tweak, decrypt=True, trusted=True
         )[0]
         return codec.merge(original, kept + codec.to_str(out, len(body)))
-
-
-def _rebuild(params: dict[str, Any]) -> FormatPreserving:
-    return FormatPreserving(**params)
 
 
 def _country_code_length(digits: str) -> int:

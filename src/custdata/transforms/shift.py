@@ -7,7 +7,6 @@ the subject (a customer id, usually already pseudonymised).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar, Final, cast
@@ -15,7 +14,6 @@ from typing import ClassVar, Final, cast
 import attrs
 
 from custdata import _crypto
-from custdata.keys import KeyRing
 from custdata.transforms._checks import (
     INVALID_TEXT,
     INVALID_TEXT_MESSAGE,
@@ -23,20 +21,13 @@ from custdata.transforms._checks import (
     text_field,
     whole,
 )
+from custdata.transforms._keyed import Keyed
 from custdata.transforms.base import BaseTransform, Guarantees
 
 __all__ = ["MAX_SHIFT_DAYS", "ShiftDate"]
 
 MAX_SHIFT_DAYS: Final = 36_525
 """The largest ``max_days`` accepted (about a hundred years)."""
-
-
-def _check_key_ring(
-    _instance: object, _attribute: attrs.Attribute[KeyRing], value: KeyRing
-) -> None:
-    if not isinstance(cast(object, value), KeyRing):
-        msg = "keys must be a custdata.KeyRing"
-        raise TypeError(msg)
 
 
 _check_name = text_field()
@@ -53,7 +44,7 @@ def _check_field(
 
 
 @attrs.frozen(kw_only=True)
-class ShiftDate(BaseTransform):
+class ShiftDate(Keyed[_crypto.MacState], BaseTransform):
     """
     Shift dates by a keyed per-subject offset, so intervals within a subject survive.
 
@@ -135,34 +126,22 @@ class ShiftDate(BaseTransform):
     output_type: ClassVar[type] = dict
     """Called on a row, it returns a row; `apply_row` returns the date."""
 
-    keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
-    domain: str = attrs.field(validator=_check_name)
+    key_bytes: ClassVar[int] = _crypto.HMAC_KEY_BYTES
+
     max_days: int = attrs.field(validator=whole(0, MAX_SHIFT_DAYS))
     subject_field: str = attrs.field(validator=_check_name)
     field: str | None = attrs.field(default=None, validator=_check_field)
-    _macs: dict[str, _crypto.MacState] = attrs.field(init=False, repr=False, eq=False)
-    _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_macs", {})
-        object.__setattr__(self, "_lock", threading.Lock())
-        self._mac(self.keys.active)
+        self._keyed()  # the active key's state, made once, at construction
 
-    def __reduce__(self) -> tuple[object, tuple[KeyRing, str, int, str, str | None]]:
-        return (_rebuild, (self.keys, self.domain, self.max_days, self.subject_field, self.field))
+    def _make(self, key: bytes) -> _crypto.MacState:
+        return _crypto.MacState(key)
 
     @property
     def requires(self) -> tuple[str, ...]:
         """The other fields `apply_row` reads: the subject field."""
         return (self.subject_field,)
-
-    def _mac(self, key_id: str) -> _crypto.MacState:
-        mac = self._macs.get(key_id)
-        if mac is None:
-            mac = _crypto.mac_state(self.keys, self.name, self.domain, key_id=key_id)
-            with self._lock:
-                self._macs[key_id] = mac
-        return mac
 
     def _one(self, value: object) -> object:
         if not isinstance(value, Mapping):
@@ -236,7 +215,7 @@ class ShiftDate(BaseTransform):
         span = self.max_days
         if span == 0:
             return 0
-        mac = self._mac(self.keys.active if key_id is None else self.keys[key_id].id)
+        mac = self._keyed(key_id)
         try:
             message = str(subject).encode("utf-8")
         except UnicodeEncodeError:
@@ -363,11 +342,3 @@ class ShiftDate(BaseTransform):
                 days = self.offset(subject)
             out.append(self._move(value, days))
         return out
-
-
-def _rebuild(
-    keys: KeyRing, domain: str, max_days: int, subject_field: str, field: str | None
-) -> ShiftDate:
-    return ShiftDate(
-        keys=keys, domain=domain, max_days=max_days, subject_field=subject_field, field=field
-    )
