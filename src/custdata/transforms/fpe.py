@@ -612,6 +612,15 @@ def _check_keep_country_code(instance: FormatPreserving, _attribute: object, val
         raise policy_error(instance, "keep_country_code", "must be true or false")
     if value and not set(DIGITS) <= set(instance.alphabet):
         raise policy_error(instance, "keep_country_code", "needs the ten digits in the alphabet")
+    if value and "+" in instance.alphabet:
+        # An output could then start with an encrypted '+', which reverse would read as
+        # a kept country code: such a parameter set cannot always be reversed.
+        raise policy_error(
+            instance,
+            "keep_country_code",
+            "needs an alphabet without '+' (an output starting with '+' would read as a kept"
+            " country code and could not be reversed)",
+        )
 
 
 def tweak_for(domain: str, alphabet: str) -> bytes:
@@ -695,15 +704,17 @@ class FormatPreserving(Keyed[FF1], BaseTransform):
             `custdata.TransformError`. At least the smallest n with
             ``len(alphabet) ** n >= 1 000 000`` (the default), per SP 800-38G Rev. 1.
         keep_country_code: Keep the country calling code of values written
-            ``+<digits>...`` in clear.
+            ``+<digits>...`` in clear. The alphabet must then hold the ten
+            digits and no ``+``.
 
     Raises:
         TypeError: If ``keys`` is not a `custdata.KeyRing` (a programming
             mistake: no policy can write a key ring).
         custdata.PolicyError: If the domain is empty or not valid text, the
             alphabet repeats a character, has fewer than 2 characters or holds
-            a lone surrogate, ``min_length`` is too small, or another parameter
-            has the wrong type.
+            a lone surrogate, ``min_length`` is too small, ``keep_country_code``
+            comes with an alphabet lacking a digit or holding ``+``, or another
+            parameter has the wrong type.
     """
 
     name: ClassVar[str] = "format_preserving"
