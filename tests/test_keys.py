@@ -380,6 +380,60 @@ class TestKeyRing:
         assert key not in str(info.value)
         assert info.value.__cause__ is None
 
+    @pytest.mark.parametrize(
+        ("document", "message"),
+        [
+            (
+                '{"version": 1, "active": "k1", "keys": {"k1": "%s", "k1": "%s"}}',
+                "key id 'k1' twice",
+            ),
+            (
+                '{"version": 1, "active": "k1", "active": "k1", "keys": {"k1": "%s"}}',
+                "'active' twice",
+            ),
+            (
+                '{"version": 1, "active": "k1", "keys": {"k1": "%s"}, "x y": 1, "x y": 2}',
+                "a member",
+            ),
+            ('{"version": true, "active": "k1", "keys": {"k1": "%s"}}', "integer 1"),
+            ('{"version": 1.0, "active": "k1", "keys": {"k1": "%s"}}', "integer 1"),
+            ('{"version": "1", "active": "k1", "keys": {"k1": "%s"}}', "integer 1"),
+        ],
+    )
+    def test_ambiguous_documents(self, document: str, message: str) -> None:
+        """A key id or field given twice, or a version that only equals 1, is refused."""
+        key = base64.b64encode(SECRET).decode()
+        with pytest.raises(KeyRingError, match=message) as info:
+            KeyRing.from_json(document.replace("%s", key))
+        assert key not in str(info.value)
+        assert info.value.__cause__ is None
+
+    def test_duplicate_key_id_in_file(self, tmp_path: Path) -> None:
+        """A key file naming a key id twice is refused, not loaded with the last one winning."""
+        first, last = (base64.b64encode(s).decode() for s in (SECRET, bytes(32)))
+        path = tmp_path / "keys.json"
+        path.write_text(
+            f'{{"version": 1, "active": "k1", "keys": {{"k1": "{first}", "k1": "{last}"}}}}',
+            "utf-8",
+        )
+        path.chmod(0o600)
+        with pytest.raises(KeyRingError, match="twice"):
+            KeyRing.load(path)
+
+    def test_dump_through_symlink(self, tmp_path: Path) -> None:
+        """dump(overwrite=True) on a link replaces the file it points to, and keeps the link."""
+        (tmp_path / "vault").mkdir()
+        target = tmp_path / "vault" / "keys.json"
+        KeyRing.generate(key_id="k1").dump(target)
+        link = tmp_path / "keys.json"
+        link.symlink_to(Path("vault") / "keys.json")
+        other = KeyRing.generate(key_id="k2")
+        other.dump(link, overwrite=True)
+        assert link.is_symlink()
+        assert other == KeyRing.load(target)
+        assert 0o600 == stat.S_IMODE(target.stat().st_mode)
+        assert ["keys.json"] == os.listdir(tmp_path / "vault")
+
     def test_load_missing_file(self, tmp_path: Path) -> None:
         """A missing key file raises KeyRingError."""
         with pytest.raises(KeyRingError, match="cannot read"):
@@ -458,6 +512,32 @@ class TestKeysCommand:
         assert err.startswith("custdata: warning: key file ")
         assert "keys.json is accessible to other users (mode 644)" in err
         assert KeyRing.load(path).active_key.secret.hex() not in err
+
+    def test_rotate_through_symlink(self, tmp_path: Path) -> None:
+        """rotate on a link updates the file it points to, atomically, and keeps the link."""
+        (tmp_path / "secrets").mkdir()
+        target = tmp_path / "secrets" / "keys.json"
+        assert 0 == main(["keys", "new", "-o", str(target), "--key-id", "k1"])
+        link = tmp_path / "keys.json"
+        link.symlink_to(target)
+        assert 0 == main(["keys", "rotate", str(link), "--key-id", "k2"])
+        assert link.is_symlink()
+        assert target == link.resolve()
+        rotated = KeyRing.load(target)
+        assert ("k2", ("k1", "k2")) == (rotated.active, rotated.ids)
+        assert 0o600 == stat.S_IMODE(target.stat().st_mode)
+        assert ["keys.json"] == os.listdir(tmp_path / "secrets")
+        assert ["keys.json", "secrets"] == sorted(os.listdir(tmp_path))
+
+    def test_rotate_refuses_duplicate_key_ids(self, tmp_path: Path) -> None:
+        """rotate on a file naming a key id twice exits with 2 and leaves the file as it was."""
+        key = base64.b64encode(SECRET).decode()
+        path = tmp_path / "keys.json"
+        text = f'{{"version": 1, "active": "k1", "keys": {{"k1": "{key}", "k1": "{key}"}}}}'
+        path.write_text(text, "utf-8")
+        path.chmod(0o600)
+        assert 2 == main(["keys", "rotate", str(path)])
+        assert text == path.read_text("utf-8")
 
     def test_rotate_missing_file(self, tmp_path: Path) -> None:
         """rotate on a missing file exits with 2."""

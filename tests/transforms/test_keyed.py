@@ -77,6 +77,14 @@ class TestKeyed:
         assert RING == copy.keys
         assert _outputs(transform) == _outputs(copy)
 
+    def test_pickle_carries_the_key(self, name: str) -> None:
+        """As docs/keys.md says: the pickle holds the master keys, the repr none of them."""
+        transform = BUILDS[name](RING)
+        blob = pickle.dumps(transform)
+        assert SECRET in blob
+        assert OLD in blob
+        assert SECRET.hex() not in repr(transform)
+
     def test_pickle_holds_no_derived_state(self, name: str) -> None:
         """Only parameters are pickled: the cache of derived keys is rebuilt, not copied."""
         transform = BUILDS[name](RING)
