@@ -4,7 +4,8 @@
 ``custdata keys new -o keys.json`` writes a key ring holding one new random
 key; ``custdata keys rotate keys.json`` adds a new active key and keeps the
 old ones for reading. Key files are written atomically with mode 0600, and an
-existing key file is never overwritten by ``new`` without ``--force``. Nothing
+existing key file is never overwritten by ``new`` without ``--force``; through
+a symbolic link, the file it points to is replaced and the link kept. Nothing
 prints key material: only key ids.
 """
 
@@ -47,7 +48,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             " so outputs made with them can still be read or re-keyed."
         ),
     )
-    rotate.add_argument("path", type=Path, help="the key file to update in place")
+    rotate.add_argument(
+        "path",
+        type=Path,
+        help="the key file to update in place (a symbolic link stays one: its target is updated)",
+    )
     rotate.add_argument("--key-id", help="the id of the new key (default: random)")
 
 
