@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import base64
 import hmac
 import json
@@ -19,8 +20,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custdata import KeyRingError, PolicyError
-from custdata._crypto import MacState, derive_key, hkdf_sha256, info_for, mac_state
+from custdata import KeyRingError, PolicyError, _crypto
+from custdata._crypto import MacState, derive_key, hkdf_sha256, info_for
 from custdata.cli import main
 from custdata.keys import MIN_KEY_BYTES, Key, KeyProvider, KeyRing
 
@@ -83,6 +84,13 @@ class TestMacStateVectors:
         assert case["mac"] == tag.hex()[: len(case["mac"])]
 
     @pytest.mark.parametrize("case", _load_rfc4231(), ids=lambda c: c["id"])
+    def test_mac_batch(self, case: dict[str, Any]) -> None:
+        """The batch loop gives the published HMAC-SHA-256 too, cut to its width."""
+        data = bytes.fromhex(case["data"])
+        tags = MacState(bytes.fromhex(case["key"])).hexdigests([data, data], len(case["mac"]))
+        assert [case["mac"], case["mac"]] == tags
+
+    @pytest.mark.parametrize("case", _load_rfc4231(), ids=lambda c: c["id"])
     def test_altered_message_differs(self, case: dict[str, Any]) -> None:
         """One flipped bit of the message gives another tag (an invalid vector)."""
         data = bytearray(bytes.fromhex(case["data"]))
@@ -99,11 +107,44 @@ class TestMacState:
         """digest equals hmac.digest for any key and message."""
         assert hmac.digest(key, data, "sha256") == MacState(key).digest(data)
 
-    def test_digests_batch(self) -> None:
-        """digests equals digest on each message, in order."""
+    @given(
+        key=st.binary(max_size=100),
+        messages=st.lists(st.binary(max_size=100), max_size=5),
+        width=st.integers(0, 64),
+        prefix=st.text(max_size=5),
+    )
+    def test_hexdigests_batch(
+        self, key: bytes, messages: list[bytes], width: int, prefix: str
+    ) -> None:
+        """hexdigests equals the prefixed, cut hexadecimal HMAC of each message, in order."""
+        expected = [prefix + hmac.digest(key, m, "sha256").hex()[:width] for m in messages]
+        assert expected == MacState(key).hexdigests(messages, width, prefix)
+
+    def test_hexdigests_defaults(self) -> None:
+        """By default hexdigests gives whole tags with no prefix."""
         state = MacState(SECRET)
-        messages = [b"", b"a", b"b" * 100]
-        assert [state.digest(m) for m in messages] == state.digests(messages)
+        assert [state.digest(b"x").hex()] == state.hexdigests([b"x"])
+
+    def test_public_apis_only(self) -> None:
+        """_crypto imports only public modules, and nothing of custdata.keys, anywhere in it."""
+        tree = ast.parse(Path(_crypto.__file__).read_text("utf-8"))
+        imported = set()
+        for node in ast.walk(tree):  # inside functions and TYPE_CHECKING blocks too
+            if isinstance(node, ast.Import):
+                imported.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module or "")
+        expected = {
+            "__future__",
+            "collections.abc",
+            "cryptography.hazmat.primitives",
+            "cryptography.hazmat.primitives.kdf.hkdf",
+            "custdata.errors",
+            "hashlib",
+            "typing",
+            "unicodedata",
+        }
+        assert expected == imported
 
     def test_pickles(self) -> None:
         """A pickled state gives the same tags."""
@@ -160,8 +201,8 @@ class TestDeriveKey:
         calls = [
             lambda: info_for("pseudonymise", domain),
             lambda: derive_key(SECRET, "pseudonymise", domain),
-            lambda: derive_key(ring, "pseudonymise", domain, key_id="k1"),
-            lambda: mac_state(ring, "shift_date", domain),
+            lambda: ring.derive("pseudonymise", domain, key_id="k1"),
+            lambda: ring.derive("shift_date", domain),
             lambda: ring.derive("tokenise", domain, 64),
         ]
         for call in calls:
@@ -181,20 +222,20 @@ class TestDeriveKey:
         """A bad domain is reported even with an unknown key id: it is the parameter at fault."""
         ring = KeyRing.from_mapping({"k1": SECRET}, active="k1")
         with pytest.raises(PolicyError):
-            derive_key(ring, "pseudonymise", "\ud800", key_id="nope")
+            ring.derive("pseudonymise", "\ud800", key_id="nope")
 
     def test_from_key_ring(self) -> None:
         """A key ring derives from its active key, or from the key id given."""
         ring = KeyRing.from_mapping({"k1": SECRET, "k2": bytes(32)}, active="k2")
         assert derive_key(bytes(32), "t", "d") == ring.derive("t", "d")
-        assert derive_key(SECRET, "t", "d") == derive_key(ring, "t", "d", key_id="k1")
-        assert derive_key(SECRET, "t", "d") == derive_key(ring["k1"], "t", "d")
+        assert derive_key(SECRET, "t", "d") == ring.derive("t", "d", key_id="k1")
+        assert derive_key(SECRET, "t", "d", 64) == ring.derive("t", "d", 64, key_id="k1")
 
-    def test_mac_state(self) -> None:
-        """mac_state is HMAC-SHA256 under the derived 32-byte key."""
-        key = _independent_derive(SECRET, "pseudonymise", "email", 32)
-        state = mac_state(SECRET, "pseudonymise", "email")
-        assert hmac.digest(key, b"v", "sha256") == state.digest(b"v")
+    def test_unknown_key_id(self) -> None:
+        """KeyRing.derive with a key id not in the ring is a KeyRingError."""
+        ring = KeyRing.from_mapping({"k1": SECRET}, active="k1")
+        with pytest.raises(KeyRingError, match="unknown key id"):
+            ring.derive("t", "d", key_id="k2")
 
 
 class TestKey:
@@ -346,6 +387,60 @@ class TestKeyRing:
         assert key not in str(info.value)
         assert info.value.__cause__ is None
 
+    @pytest.mark.parametrize(
+        ("document", "message"),
+        [
+            (
+                '{"version": 1, "active": "k1", "keys": {"k1": "%s", "k1": "%s"}}',
+                "key id 'k1' twice",
+            ),
+            (
+                '{"version": 1, "active": "k1", "active": "k1", "keys": {"k1": "%s"}}',
+                "'active' twice",
+            ),
+            (
+                '{"version": 1, "active": "k1", "keys": {"k1": "%s"}, "x y": 1, "x y": 2}',
+                "a member",
+            ),
+            ('{"version": true, "active": "k1", "keys": {"k1": "%s"}}', "integer 1"),
+            ('{"version": 1.0, "active": "k1", "keys": {"k1": "%s"}}', "integer 1"),
+            ('{"version": "1", "active": "k1", "keys": {"k1": "%s"}}', "integer 1"),
+        ],
+    )
+    def test_ambiguous_documents(self, document: str, message: str) -> None:
+        """A key id or field given twice, or a version that only equals 1, is refused."""
+        key = base64.b64encode(SECRET).decode()
+        with pytest.raises(KeyRingError, match=message) as info:
+            KeyRing.from_json(document.replace("%s", key))
+        assert key not in str(info.value)
+        assert info.value.__cause__ is None
+
+    def test_duplicate_key_id_in_file(self, tmp_path: Path) -> None:
+        """A key file naming a key id twice is refused, not loaded with the last one winning."""
+        first, last = (base64.b64encode(s).decode() for s in (SECRET, bytes(32)))
+        path = tmp_path / "keys.json"
+        path.write_text(
+            f'{{"version": 1, "active": "k1", "keys": {{"k1": "{first}", "k1": "{last}"}}}}',
+            "utf-8",
+        )
+        path.chmod(0o600)
+        with pytest.raises(KeyRingError, match="twice"):
+            KeyRing.load(path)
+
+    def test_dump_through_symlink(self, tmp_path: Path) -> None:
+        """dump(overwrite=True) on a link replaces the file it points to, and keeps the link."""
+        (tmp_path / "vault").mkdir()
+        target = tmp_path / "vault" / "keys.json"
+        KeyRing.generate(key_id="k1").dump(target)
+        link = tmp_path / "keys.json"
+        link.symlink_to(Path("vault") / "keys.json")
+        other = KeyRing.generate(key_id="k2")
+        other.dump(link, overwrite=True)
+        assert link.is_symlink()
+        assert other == KeyRing.load(target)
+        assert 0o600 == stat.S_IMODE(target.stat().st_mode)
+        assert ["keys.json"] == os.listdir(tmp_path / "vault")
+
     def test_load_missing_file(self, tmp_path: Path) -> None:
         """A missing key file raises KeyRingError."""
         with pytest.raises(KeyRingError, match="cannot read"):
@@ -386,9 +481,11 @@ class TestKeysCommand:
         ring = KeyRing.load(path)
         assert ("k1",) == ring.ids
         assert 0o600 == stat.S_IMODE(path.stat().st_mode)
-        out = capsys.readouterr().out
-        assert "k1" in out
-        assert base64.b64encode(ring["k1"].secret).decode() not in out
+        captured = capsys.readouterr()
+        assert "" == captured.out
+        assert "custdata keys: wrote" in captured.err
+        assert "k1" in captured.err
+        assert base64.b64encode(ring["k1"].secret).decode() not in captured.err
 
     def test_new_refuses_existing_file(self, tmp_path: Path) -> None:
         """new refuses to overwrite a key file (exit 2) unless --force."""
@@ -414,16 +511,42 @@ class TestKeysCommand:
     def test_open_key_file_warning_is_prefixed(
         self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        """The library's warning about a key file others can read prints as custdata: warning:."""
+        """The library's warning about a key file others can read names the command."""
         path = tmp_path / "keys.json"
         assert 0 == main(["keys", "new", "-o", str(path)])
         path.chmod(0o644)
         capsys.readouterr()
         assert 0 == main(["keys", "rotate", str(path)])
         err = capsys.readouterr().err
-        assert err.startswith("custdata: warning: key file ")
+        assert err.startswith("custdata keys: warning: key file ")
         assert "keys.json is accessible to other users (mode 644)" in err
         assert KeyRing.load(path).active_key.secret.hex() not in err
+
+    def test_rotate_through_symlink(self, tmp_path: Path) -> None:
+        """rotate on a link updates the file it points to, atomically, and keeps the link."""
+        (tmp_path / "secrets").mkdir()
+        target = tmp_path / "secrets" / "keys.json"
+        assert 0 == main(["keys", "new", "-o", str(target), "--key-id", "k1"])
+        link = tmp_path / "keys.json"
+        link.symlink_to(target)
+        assert 0 == main(["keys", "rotate", str(link), "--key-id", "k2"])
+        assert link.is_symlink()
+        assert target == link.resolve()
+        rotated = KeyRing.load(target)
+        assert ("k2", ("k1", "k2")) == (rotated.active, rotated.ids)
+        assert 0o600 == stat.S_IMODE(target.stat().st_mode)
+        assert ["keys.json"] == os.listdir(tmp_path / "secrets")
+        assert ["keys.json", "secrets"] == sorted(os.listdir(tmp_path))
+
+    def test_rotate_refuses_duplicate_key_ids(self, tmp_path: Path) -> None:
+        """rotate on a file naming a key id twice exits with 2 and leaves the file as it was."""
+        key = base64.b64encode(SECRET).decode()
+        path = tmp_path / "keys.json"
+        text = f'{{"version": 1, "active": "k1", "keys": {{"k1": "{key}", "k1": "{key}"}}}}'
+        path.write_text(text, "utf-8")
+        path.chmod(0o600)
+        assert 2 == main(["keys", "rotate", str(path)])
+        assert text == path.read_text("utf-8")
 
     def test_rotate_missing_file(self, tmp_path: Path) -> None:
         """rotate on a missing file exits with 2."""

@@ -1,10 +1,14 @@
 """
 Key derivation and keyed hashing shared by the keyed transforms (private).
 
-Everything here works on raw bytes and the standard library only, so that the
-constructions documented in docs/keys.md and docs/transforms.md can be checked
-against an independent implementation (``cryptography``) and against the
-published vectors of RFC 5869 (HKDF) and RFC 4231 (HMAC-SHA256).
+Everything here takes and returns bytes and knows nothing of key rings: a
+transform derives its key through `custdata.KeyRing.derive`, which calls
+`derive_key` with the master key's bytes. Only public APIs do the cryptography:
+`hashlib` and `hmac` (OpenSSL) for SHA-256 and HMAC, ``cryptography``'s HKDF for
+the derivation, so the library runs where OpenSSL is the only implementation
+allowed (FIPS builds). The constructions documented in docs/keys.md and
+docs/transforms.md are tested against the published vectors of RFC 5869 (HKDF)
+and RFC 4231 (HMAC-SHA256).
 
 - `hkdf_sha256` is RFC 5869 HKDF with SHA-256.
 - `derive_key` pins the custdata derivation: salt ``b"custdata/v1"``, info =
@@ -19,16 +23,14 @@ No function here ever puts key bytes in a repr, a message or a log.
 from __future__ import annotations
 
 import hashlib
-import hmac
-import importlib
 import unicodedata
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, cast
+from collections.abc import Iterable
+from typing import Final, cast
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from custdata.errors import PolicyError
-
-if TYPE_CHECKING:
-    from custdata.keys import Key, KeyRing
 
 __all__ = [
     "AES_SIV_KEY_BYTES",
@@ -39,36 +41,19 @@ __all__ = [
     "derive_key",
     "hkdf_sha256",
     "info_for",
-    "mac_state",
 ]
 
 SALT: Final = b"custdata/v1"
 """The HKDF salt of every custdata derivation (its version is part of the construction)."""
 
 HMAC_KEY_BYTES: Final = 32
-"""Derived key length for HMAC-SHA256 (Pseudonymise, Surrogate, ShiftDate)."""
+"""Derived key length for HMAC-SHA256 (Pseudonymise, ShiftDate)."""
 
 FF1_KEY_BYTES: Final = 32
 """Derived key length for FF1 (AES-256)."""
 
 AES_SIV_KEY_BYTES: Final = 64
 """Derived key length for AES-SIV (two AES-256 keys)."""
-
-
-def _sha256_constructor() -> Callable[[bytes], Any]:
-    # CPython's own SHA-256 (``_sha2`` from 3.12, ``_sha256`` before) copies its
-    # state with a plain memcpy, where OpenSSL's EVP copy allocates: about 20 %
-    # faster per short message. Same function, checked against RFC 4231.
-    for module in ("_sha2", "_sha256"):
-        try:
-            constructor: Callable[[bytes], Any] = importlib.import_module(module).sha256
-        except (ImportError, AttributeError):
-            continue
-        return constructor
-    return hashlib.sha256
-
-
-_sha256 = _sha256_constructor()
 
 _HASH_LEN: Final = 32
 _BLOCK: Final = 64
@@ -78,7 +63,7 @@ _OPAD: Final = bytes(x ^ 0x5C for x in range(256))
 
 def hkdf_sha256(ikm: bytes, *, salt: bytes, info: bytes, length: int) -> bytes:
     """
-    RFC 5869 HKDF with SHA-256: extract, then expand.
+    RFC 5869 HKDF with SHA-256: extract, then expand (``cryptography``'s HKDF).
 
     Args:
         ikm: The input keying material.
@@ -95,13 +80,7 @@ def hkdf_sha256(ikm: bytes, *, salt: bytes, info: bytes, length: int) -> bytes:
     if not 1 <= length <= 255 * _HASH_LEN:
         msg = f"HKDF-SHA256 output length must be between 1 and {255 * _HASH_LEN}"
         raise ValueError(msg)
-    prk = hmac.digest(salt or bytes(_HASH_LEN), ikm, "sha256")
-    blocks: list[bytes] = []
-    previous = b""
-    for counter in range(1, -(-length // _HASH_LEN) + 1):
-        previous = hmac.digest(prk, previous + info + bytes([counter]), "sha256")
-        blocks.append(previous)
-    return b"".join(blocks)[:length]
+    return HKDF(hashes.SHA256(), length, salt or None, info).derive(ikm)
 
 
 def info_for(transform_name: str, domain: str) -> bytes:
@@ -142,52 +121,29 @@ def info_for(transform_name: str, domain: str) -> bytes:
 
 
 def derive_key(
-    source: bytes | Key | KeyRing,
-    transform_name: str,
-    domain: str,
-    length: int = HMAC_KEY_BYTES,
-    *,
-    key_id: str | None = None,
+    master: bytes, transform_name: str, domain: str, length: int = HMAC_KEY_BYTES
 ) -> bytes:
     """
-    Derive the key of one transform and one domain from a master key.
+    Derive the key of one transform and one domain from a master key's bytes.
 
     HKDF-SHA256 with salt ``b"custdata/v1"`` and ``info_for(transform_name, domain)``.
     Two transforms, or two domains, never share key bytes.
 
     Args:
-        source: Master key bytes, a `custdata.keys.Key`, or a `custdata.keys.KeyRing`
-            (its active key unless ``key_id`` is given).
+        master: The master key bytes.
         transform_name: The registry name of the transform.
         domain: The domain, such as ``"email"`` or ``"customer_id"``.
         length: Bytes to derive: 32 for HMAC and FF1, 64 for AES-SIV.
-        key_id: With a key ring, the id of the key to derive from.
 
     Returns:
         The derived key.
 
     Raises:
-        KeyRingError: If ``key_id`` is not in the ring.
         custdata.PolicyError: If the domain is empty or not valid text (see `info_for`).
         ValueError: If the name or length is invalid.
     """
-    # The domain is checked first: a bad one is a bad parameter, whatever the key.
     info = info_for(transform_name, domain)
-    if isinstance(source, bytes | bytearray | memoryview):
-        if key_id is not None:
-            msg = "key_id only applies to a KeyRing"
-            raise TypeError(msg)
-        ikm = bytes(source)
-    else:
-        from custdata.keys import KeyRing
-
-        key = (
-            (source.active_key if key_id is None else source[key_id])
-            if isinstance(source, KeyRing)
-            else source
-        )
-        ikm = key.secret
-    return hkdf_sha256(ikm, salt=SALT, info=info, length=length)
+    return hkdf_sha256(bytes(master), salt=SALT, info=info, length=length)
 
 
 class MacState:
@@ -195,15 +151,16 @@ class MacState:
     HMAC-SHA256 under one key, with the keyed inner and outer states precomputed.
 
     ``MacState(key).digest(data) == hmac.digest(key, data, "sha256")`` for every
-    key and message; it is only faster on short messages. Instances are
-    immutable and safe to share between threads (each call copies the states).
-    They pickle as their key, so that process pools can rebuild them.
+    key and message; it is only faster on short messages. The states are
+    `hashlib` (OpenSSL) SHA-256 objects, copied for each message. Instances
+    are immutable and safe to share between threads (each call copies the
+    states). They pickle as their key, so that process pools can rebuild them.
 
     Args:
         key: The HMAC key (in custdata, a key derived with `derive_key`).
     """
 
-    __slots__ = ("__key", "_inner", "_outer")
+    __slots__ = ("__inner", "__key", "__outer")
 
     def __init__(self, key: bytes) -> None:
         self.__key = bytes(key)
@@ -211,8 +168,8 @@ class MacState:
         if len(block) > _BLOCK:
             block = hashlib.sha256(block).digest()
         block = block.ljust(_BLOCK, b"\x00")
-        self._inner = _sha256(block.translate(_IPAD))
-        self._outer = _sha256(block.translate(_OPAD))
+        self.__inner = hashlib.sha256(block.translate(_IPAD))
+        self.__outer = hashlib.sha256(block.translate(_OPAD))
 
     def digest(self, data: bytes) -> bytes:
         """
@@ -224,33 +181,34 @@ class MacState:
         Returns:
             The 32-byte tag.
         """
-        inner = self._inner.copy()
+        inner = self.__inner.copy()
         inner.update(data)
-        outer = self._outer.copy()
+        outer = self.__outer.copy()
         outer.update(inner.digest())
-        tag: bytes = outer.digest()
-        return tag
+        return outer.digest()
 
-    def digests(self, messages: list[bytes]) -> list[bytes]:
+    def hexdigests(self, messages: Iterable[bytes], width: int = 64, prefix: str = "") -> list[str]:
         """
-        HMAC-SHA256 of each message, in order (a tight loop for batches).
+        HMAC-SHA256 of each message in lowercase hexadecimal, in order: the batch loop.
 
         Args:
             messages: The messages.
+            width: Hexadecimal digits kept from the start of each tag (64: all of it).
+            prefix: Text put before each tag.
 
         Returns:
-            One 32-byte tag per message.
+            ``prefix + tag.hex()[:width]`` for each message.
         """
-        inner_copy = self._inner.copy
-        outer_copy = self._outer.copy
-        out: list[bytes] = []
+        inner_copy = self.__inner.copy
+        outer_copy = self.__outer.copy
+        out: list[str] = []
         append = out.append
         for data in messages:
             inner = inner_copy()
             inner.update(data)
             outer = outer_copy()
             outer.update(inner.digest())
-            append(outer.digest())
+            append(prefix + outer.hexdigest()[:width])
         return out
 
     def __repr__(self) -> str:
@@ -258,25 +216,3 @@ class MacState:
 
     def __reduce__(self) -> tuple[type[MacState], tuple[bytes]]:
         return (MacState, (self.__key,))
-
-
-def mac_state(
-    source: bytes | Key | KeyRing, transform_name: str, domain: str, *, key_id: str | None = None
-) -> MacState:
-    """
-    The HMAC-SHA256 state of one transform and one domain.
-
-    Args:
-        source: Master key bytes, a `custdata.keys.Key` or a `custdata.keys.KeyRing`.
-        transform_name: The registry name of the transform.
-        domain: The domain.
-        key_id: With a key ring, the id of the key to use instead of the active one.
-
-    Returns:
-        A `MacState` keyed with ``derive_key(source, transform_name, domain, 32)``.
-
-    Raises:
-        KeyRingError: If ``key_id`` is not in the ring.
-        custdata.PolicyError: If the domain is empty or not valid text (see `info_for`).
-    """
-    return MacState(derive_key(source, transform_name, domain, HMAC_KEY_BYTES, key_id=key_id))

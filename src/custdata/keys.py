@@ -48,6 +48,7 @@ FORMAT_VERSION: Final = 1
 """The version of the key file format written by `KeyRing.dump`."""
 
 _KEY_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,31}")
+_FIELDS: Final = frozenset({"version", "active", "keys"})
 _MAX_KEY_BYTES: Final = 1024
 _log = logging.getLogger(__name__)
 
@@ -302,7 +303,10 @@ class KeyRing:
             custdata.PolicyError: If ``domain`` is empty or not valid Unicode
                 text (it holds a lone surrogate).
         """
-        return _crypto.derive_key(self, transform_name, domain, length, key_id=key_id)
+        # The domain is checked first: a bad one is a bad parameter, whatever the key id.
+        _crypto.info_for(transform_name, domain)
+        key = self.active_key if key_id is None else self[key_id]
+        return _crypto.derive_key(key.secret, transform_name, domain, length)
 
     # Building ------------------------------------------------------------------------
 
@@ -410,20 +414,25 @@ class KeyRing:
             The key ring.
 
         Raises:
-            KeyRingError: If the document is malformed, a key is not valid
-                base64, too short, or the active id is missing. The message
-                never quotes the document.
+            KeyRingError: If the document is malformed, names a key id (or a
+                field) twice, its version is not the integer 1, a key is not
+                valid base64 or too short, or the active id is missing. The
+                message never quotes the document.
         """
         try:
-            document = json.loads(text)
+            document = json.loads(text, object_pairs_hook=_unique_members)
+        except _DuplicateMemberError as exc:
+            raise KeyRingError(exc.message) from None
         except (ValueError, UnicodeDecodeError):
             msg = "the key ring document is not valid JSON"
             raise KeyRingError(msg) from None
         if not isinstance(document, dict):
             msg = "the key ring document must be a JSON object"
             raise KeyRingError(msg)
-        if document.get("version") != FORMAT_VERSION:
-            msg = f"unsupported key ring version (expected {FORMAT_VERSION})"
+        version = document.get("version")
+        # ``true == 1`` and ``1.0 == 1`` in Python: only the integer 1 is version 1.
+        if type(version) is not int or version != FORMAT_VERSION:
+            msg = f"unsupported key ring version (expected the integer {FORMAT_VERSION})"
             raise KeyRingError(msg)
         active = document.get("active")
         keys = document.get("keys")
@@ -483,7 +492,9 @@ class KeyRing:
         Write the key file, readable by its owner only (mode 0600).
 
         The file is written to a temporary name in the same directory and
-        renamed, so a failure never leaves a half-written key file.
+        renamed, so a failure never leaves a half-written key file. With
+        ``overwrite``, a ``path`` that is a symbolic link keeps pointing where it
+        did: the file it points to is the one replaced.
 
         Args:
             path: Where to write.
@@ -520,9 +531,38 @@ class KeyRing:
         return cls.from_json(text)
 
 
+class _DuplicateMemberError(ValueError):
+    """A JSON object of the key file names a member twice (JSON parsers keep the last)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in members:
+            # Field names and key ids are not secret (key ids appear in outputs); any
+            # other name is not shown.
+            if name in _FIELDS:
+                what = f"the field {name!r}"
+            elif _KEY_ID.fullmatch(name):
+                what = f"key id {name!r}"
+            else:
+                what = "a member name"
+            msg = f"the key ring document holds {what} twice; each must appear once"
+            raise _DuplicateMemberError(msg)
+        members[name] = value
+    return members
+
+
 def _write_private_file(path: Path, data: bytes, *, overwrite: bool = False) -> None:
     """
     Write ``data`` atomically to ``path`` with mode 0600.
+
+    When ``overwrite`` is true and ``path`` is a symbolic link, the file it
+    points to is replaced (atomically, in its own directory) and the link stays.
 
     Args:
         path: The destination.
@@ -535,6 +575,11 @@ def _write_private_file(path: Path, data: bytes, *, overwrite: bool = False) -> 
     if path.exists() and not overwrite:
         msg = f"{str(path)!r} already exists; refusing to overwrite a key file"
         raise KeyRingError(msg)
+    shown = path
+    if overwrite:
+        # Replacing the link itself would turn it into a plain file, and leave the
+        # file it points to (which other links may share) with the old keys.
+        path = Path(os.path.realpath(path))
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -553,10 +598,10 @@ def _write_private_file(path: Path, data: bytes, *, overwrite: bool = False) -> 
             finally:
                 os.unlink(tmp)
     except FileExistsError:
-        msg = f"{str(path)!r} already exists; refusing to overwrite a key file"
+        msg = f"{str(shown)!r} already exists; refusing to overwrite a key file"
         raise KeyRingError(msg) from None
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        msg = f"cannot write {str(path)!r}: {exc.strerror or type(exc).__name__}"
+        msg = f"cannot write {str(shown)!r}: {exc.strerror or type(exc).__name__}"
         raise KeyRingError(msg) from None

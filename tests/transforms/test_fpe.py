@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custdata.errors import KeyRingError, TransformError
+from custdata.errors import KeyRingError, PolicyError, TransformError
 from custdata.keys import KeyRing
 from custdata.transforms.fpe import DIGITS, FF1, FormatPreserving, min_length_for, tweak_for
 
@@ -187,6 +187,84 @@ def _is_shape_of(original: str, output: str, alphabet: str) -> bool:
     return len(original) == len(output) and all(
         (a in alphabet and b in alphabet) or a == b for a, b in zip(original, output, strict=True)
     )
+
+
+_SYMBOLS = st.characters(exclude_categories=("Cs",), max_codepoint=0x2FF)
+
+
+@st.composite
+def _parameters(draw: st.DrawFn) -> dict[str, Any]:
+    """Any parameter set: common alphabets and random ones, '+' and digits in them or not."""
+    alphabet = draw(
+        st.sampled_from(
+            [DIGITS, DIGITS + "+", "+" + DIGITS, "0123456789abcdef", DIGITS + "+-", "01", "ab+"]
+        )
+        | st.lists(_SYMBOLS | st.sampled_from(DIGITS + "+ "), min_size=2, max_size=40, unique=True)
+        .map("".join)
+        .flatmap(lambda extra: st.sampled_from([extra, DIGITS + extra]))
+        .map(lambda text: "".join(dict.fromkeys(text)))
+    )
+    params: dict[str, Any] = {
+        "alphabet": alphabet,
+        "keep_country_code": draw(st.booleans()),
+    }
+    if draw(st.booleans()):
+        params["min_length"] = draw(st.integers(0, 24))
+    return params
+
+
+@st.composite
+def _values_for(draw: st.DrawFn, alphabet: str) -> str:
+    """Strings mostly of alphabet characters, some with separators and a leading '+' and code."""
+    head = draw(st.sampled_from(["", "", "+", "+33 ", "+1-", "+353."]))
+    chars = st.sampled_from(alphabet) | st.sampled_from(" -.+") | _SYMBOLS
+    body = draw(st.lists(chars, min_size=0, max_size=30))
+    return head + "".join(body)
+
+
+class TestParameterSpace:
+    """Every parameter set accepted at construction round-trips (issue: '+' in the alphabet)."""
+
+    @given(params=_parameters(), data=st.data())
+    def test_accepted_means_reversible(self, params: dict[str, Any], data: st.DataObject) -> None:
+        """Built without PolicyError, every output it makes reverses to its input."""
+        try:
+            fpe = _fpe(**params)
+        except PolicyError:
+            return
+        values = data.draw(st.lists(_values_for(fpe.alphabet), min_size=1, max_size=12))
+        values += [
+            "".join(
+                data.draw(
+                    st.lists(
+                        st.sampled_from(fpe.alphabet),
+                        min_size=fpe.min_length,
+                        max_size=fpe.min_length + 8,
+                    )
+                )
+            )
+            for _ in range(4)
+        ]
+        for value in values:
+            try:
+                out = fpe(value)
+            except TransformError:
+                continue
+            assert isinstance(out, str)
+            assert value == fpe.reverse(out)
+
+    def test_plus_in_alphabet_with_country_code_refused(self) -> None:
+        """The reported case: '+' in the alphabet with keep_country_code is a PolicyError."""
+        with pytest.raises(PolicyError, match="keep_country_code") as caught:
+            _fpe(alphabet="0123456789+", keep_country_code=True)
+        assert "FormatPreserving" in str(caught.value)
+
+    def test_plus_in_alphabet_alone_accepted(self) -> None:
+        """'+' in the alphabet without keep_country_code round-trips: it is just a symbol."""
+        fpe = _fpe(alphabet="0123456789+")
+        out = fpe("+0612345678")
+        assert isinstance(out, str)
+        assert "+0612345678" == fpe.reverse(out)
 
 
 class TestFormatPreserving:

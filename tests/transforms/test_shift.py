@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import pickle
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from custdata.errors import KeyRingError, PolicyError, TransformError
 from custdata.keys import KeyRing
 from custdata.transforms.base import RowTransform
-from custdata.transforms.shift import ShiftDate
+from custdata.transforms.shift import MAX_SHIFT_DAYS, ShiftDate
 
 SECRET = bytes(range(32))
 SUBJECTS = st.one_of(st.text(min_size=1, max_size=20), st.integers(0, 10**12))
@@ -198,7 +199,6 @@ class TestShiftDate:
             lambda: shift.unshift(date(2024, 3, 1), subject),
             lambda: shift.apply_row(row),
             lambda: shift.apply_rows([row, row]),
-            lambda: shift(row),
             lambda: shift.reverse(row),
         ]
         for call in calls:
@@ -206,29 +206,85 @@ class TestShiftDate:
                 call()
             assert "invalid_text" == caught.value.code
 
-    def test_call_on_bare_date(self) -> None:
-        """Called on a bare date, it refuses: a date carries no subject."""
-        with pytest.raises(TransformError) as caught:
-            _shift(field="d")(date(2024, 1, 1))
-        assert "wrong_type" == caught.value.code
+    def test_row_transform_only(self) -> None:
+        """It is not a value transform: no __call__, apply_many or output_type."""
+        shift = _shift(field="d")
+        assert not callable(shift)
+        for name in ("apply_many", "output_type", "apply_arrow"):
+            assert not hasattr(shift, name)
 
-    def test_call_on_row(self) -> None:
-        """Called on a row, it returns a copy with the field shifted; reverse undoes it."""
+    @pytest.mark.parametrize("row", [date(2024, 1, 1), "c-1", ["c-1"], 3, object()])
+    def test_row_not_a_mapping(self, row: object) -> None:
+        """A row that is not a mapping is wrong_type in apply_row, apply_rows and reverse."""
+        shift = _shift(field="d")
+        calls = [
+            lambda: shift.apply_row(row),  # type: ignore[arg-type]
+            lambda: shift.apply_rows([row]),  # type: ignore[list-item]
+            lambda: shift.reverse(row),
+        ]
+        for call in calls:
+            with pytest.raises(TransformError) as caught:
+                call()
+            assert "wrong_type" == caught.value.code
+
+    def test_reverse_row(self) -> None:
+        """reverse takes the row with its field shifted and gives a copy with the original."""
         shift = _shift(field="d")
         row = {"customer": "c-1", "d": date(2024, 1, 1), "other": 3}
-        out = shift(row)
-        assert {**row, "d": shift.apply_row(row)} == out
+        out = {**row, "d": shift.apply_row(row)}
         assert row == shift.reverse(out)
-        assert {"customer": "c-1"} == shift({"customer": "c-1"})
+        assert row == _shift().reverse(out, "d")
+        assert {"customer": "c-1"} == shift.reverse({"customer": "c-1"})
         assert shift.reverse(None) is None
 
     @given(st.lists(st.fixed_dictionaries({"customer": SUBJECTS, "d": DATES}), max_size=10))
     def test_round_trip_rows(self, rows: list[dict[str, object]]) -> None:
-        """reverse inverts the transform on rows, and apply_many equals the loop."""
+        """reverse inverts apply_row on rows, and apply_rows equals the loop."""
         shift = _shift(field="d")
-        out = shift.apply_many(rows)
-        assert [shift(row) for row in rows] == out
-        assert rows == [shift.reverse(row) for row in out]
+        out = shift.apply_rows(rows)
+        assert [shift.apply_row(row) for row in rows] == out
+        shifted = [{**row, "d": day} for row, day in zip(rows, out, strict=True)]
+        assert rows == [shift.reverse(row) for row in shifted]
+
+    @given(
+        row=st.dictionaries(
+            st.sampled_from(["customer", "d", "x"]),
+            st.none()
+            | st.text(max_size=5)
+            | st.integers()
+            | st.floats()
+            | st.booleans()
+            | st.binary(max_size=3)
+            | st.dates()
+            | st.datetimes()
+            | st.datetimes(timezones=st.just(UTC))
+            | st.lists(st.integers(), max_size=2),
+        )
+        | st.none()
+        | st.integers()
+        | st.text(max_size=5),
+        max_days=st.sampled_from([0, 1, 30, MAX_SHIFT_DAYS]),
+    )
+    def test_total(self, row: object, max_days: int) -> None:
+        """Any row gives a value or a TransformError with a code: no other exception escapes."""
+        shift = _shift(field="d", max_days=max_days)
+        codes = []
+        for call in (
+            lambda: shift.apply_row(row),  # type: ignore[arg-type]
+            lambda: shift.apply_rows([row]),  # type: ignore[list-item]
+            lambda: shift.reverse(row),
+        ):
+            try:
+                call()
+            except TransformError as error:
+                codes.append(error.code)
+        assert all(re.fullmatch(r"[a-z][a-z0-9_]*", code) for code in codes)
+
+    def test_huge_int_subject(self) -> None:
+        """An int subject too long to write in decimal is a per-value error, not a ValueError."""
+        with pytest.raises(TransformError) as caught:
+            _shift().offset(10**5000)
+        assert "subject_too_large" == caught.value.code
 
     def test_unshift_after_rotate(self) -> None:
         """Dates shifted before a rotation shift back with key_id."""
@@ -241,10 +297,12 @@ class TestShiftDate:
             after.unshift(shifted, "c-1", key_id="nope")
 
     def test_row_transform(self) -> None:
-        """It is a RowTransform requiring its subject field."""
+        """It is a RowTransform whose requires is its own subject field, per instance."""
         shift = _shift()
         assert isinstance(shift, RowTransform)
         assert ("customer",) == shift.requires
+        other = ShiftDate(keys=_ring(), domain="p", max_days=3, subject_field="client")
+        assert ("client",) == other.requires
 
     @pytest.mark.parametrize(
         ("params", "error"),

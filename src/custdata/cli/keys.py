@@ -4,7 +4,8 @@ Create and rotate key files.
 'new' writes a key ring holding one new random key; 'rotate' adds a new active
 key and keeps the old ones for reading. Key files are written atomically with
 mode 0600, and an existing key file is never overwritten by 'new' without
---force. Nothing prints key material: only key ids.
+--force; through a symbolic link, the file it points to is replaced and the
+link kept. Nothing prints key material: only key ids.
 
 examples:
   custdata keys new -o keys.json
@@ -50,7 +51,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             " so outputs made with them can still be read or re-keyed."
         ),
     )
-    rotate.add_argument("path", type=Path, help="the key file to update in place")
+    rotate.add_argument(
+        "path",
+        type=Path,
+        help="the key file to update in place (a symbolic link stays one: its target is updated)",
+    )
     rotate.add_argument("--key-id", help="the id of the new key (default: random)")
 
 
@@ -73,13 +78,15 @@ def run(args: argparse.Namespace) -> int:
     if args.keys_action == "new":
         ring = KeyRing.generate(key_id=args.key_id)
         ring.dump(args.output, overwrite=args.force)
-        sys.stdout.write(f"wrote {args.output} (active key {ring.active!r}, mode 0600)\n")
+        sys.stderr.write(
+            f"custdata keys: wrote {args.output} (active key {ring.active!r}, mode 0600)\n"
+        )
         return EXIT_OK
     ring = KeyRing.load(args.path)
     rotated = ring.rotate(key_id=args.key_id)
     rotated.dump(args.path, overwrite=True)
-    sys.stdout.write(
-        f"rotated {args.path}: active key {rotated.active!r}"
+    sys.stderr.write(
+        f"custdata keys: rotated {args.path}: active key {rotated.active!r}"
         f" (was {ring.active!r}; {len(rotated)} keys kept for reading)\n"
     )
     return EXIT_OK

@@ -19,14 +19,14 @@ from array import array
 from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import itemgetter
-from typing import Any, ClassVar, Final, cast
+from typing import ClassVar, Final, cast
 
 import attrs
 from cryptography.hazmat.primitives.ciphers import Cipher, CipherContext, algorithms, modes
 
 from custdata import _crypto
-from custdata.keys import KeyRing
-from custdata.transforms._checks import check_text, is_text, policy_error, text_field
+from custdata.transforms._checks import check_text, is_text, policy_error
+from custdata.transforms._keyed import Keyed
 from custdata.transforms.base import BaseTransform, Guarantees
 
 __all__ = ["FF1", "FormatPreserving", "min_length_for"]
@@ -570,14 +570,6 @@ _MAX_ENCRYPTED: Final = 4096
 _FORMATS: Final = {2: "b", 8: "o", 10: "d", 16: "x"}
 
 
-def _check_key_ring(
-    _instance: object, _attribute: attrs.Attribute[KeyRing], value: KeyRing
-) -> None:
-    if not isinstance(cast(object, value), KeyRing):
-        msg = "keys must be a custdata.KeyRing"
-        raise TypeError(msg)
-
-
 def _check_alphabet(instance: object, _attribute: object, value: object) -> None:
     if not isinstance(value, str):
         raise policy_error(instance, "alphabet", "must be a string")
@@ -620,6 +612,15 @@ def _check_keep_country_code(instance: FormatPreserving, _attribute: object, val
         raise policy_error(instance, "keep_country_code", "must be true or false")
     if value and not set(DIGITS) <= set(instance.alphabet):
         raise policy_error(instance, "keep_country_code", "needs the ten digits in the alphabet")
+    if value and "+" in instance.alphabet:
+        # An output could then start with an encrypted '+', which reverse would read as
+        # a kept country code: such a parameter set cannot always be reversed.
+        raise policy_error(
+            instance,
+            "keep_country_code",
+            "needs an alphabet without '+' (an output starting with '+' would read as a kept"
+            " country code and could not be reversed)",
+        )
 
 
 def tweak_for(domain: str, alphabet: str) -> bytes:
@@ -644,7 +645,7 @@ def tweak_for(domain: str, alphabet: str) -> bytes:
 
 
 @attrs.frozen(kw_only=True)
-class FormatPreserving(BaseTransform):
+class FormatPreserving(Keyed[FF1], BaseTransform):
     """
     Encrypt the characters of a string that belong to an alphabet, keeping its shape.
 
@@ -703,15 +704,17 @@ class FormatPreserving(BaseTransform):
             `custdata.TransformError`. At least the smallest n with
             ``len(alphabet) ** n >= 1 000 000`` (the default), per SP 800-38G Rev. 1.
         keep_country_code: Keep the country calling code of values written
-            ``+<digits>...`` in clear.
+            ``+<digits>...`` in clear. The alphabet must then hold the ten
+            digits and no ``+``.
 
     Raises:
         TypeError: If ``keys`` is not a `custdata.KeyRing` (a programming
             mistake: no policy can write a key ring).
         custdata.PolicyError: If the domain is empty or not valid text, the
             alphabet repeats a character, has fewer than 2 characters or holds
-            a lone surrogate, ``min_length`` is too small, or another parameter
-            has the wrong type.
+            a lone surrogate, ``min_length`` is too small, ``keep_country_code``
+            comes with an alphabet lacking a digit or holding ``+``, or another
+            parameter has the wrong type.
     """
 
     name: ClassVar[str] = "format_preserving"
@@ -723,9 +726,8 @@ class FormatPreserving(BaseTransform):
         output_is_personal_data=True,
     )
     output_type: ClassVar[type] = str
+    key_bytes: ClassVar[int] = _crypto.FF1_KEY_BYTES
 
-    keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
-    domain: str = attrs.field(validator=text_field())
     alphabet: str = attrs.field(default=DIGITS, validator=_check_alphabet)
     min_length: int = attrs.field(
         default=attrs.Factory(_default_min_length, takes_self=True), validator=_check_min_length
@@ -733,41 +735,15 @@ class FormatPreserving(BaseTransform):
     keep_country_code: bool = attrs.field(default=False, validator=_check_keep_country_code)
     _codec: _Codec = attrs.field(init=False, repr=False, eq=False)
     _tweak: bytes = attrs.field(init=False, repr=False, eq=False)
-    _ff1s: dict[str, FF1] = attrs.field(init=False, repr=False, eq=False)
     _ff1: FF1 = attrs.field(init=False, repr=False, eq=False)
-    _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_codec", _Codec(self.alphabet))
         object.__setattr__(self, "_tweak", tweak_for(self.domain, self.alphabet))
-        object.__setattr__(self, "_ff1s", {})
-        object.__setattr__(self, "_lock", threading.Lock())
-        object.__setattr__(self, "_ff1", self._cipher(self.keys.active))
+        object.__setattr__(self, "_ff1", self._keyed())
 
-    def __reduce__(self) -> tuple[object, tuple[dict[str, Any]]]:
-        return (
-            _rebuild,
-            (
-                {
-                    "keys": self.keys,
-                    "domain": self.domain,
-                    "alphabet": self.alphabet,
-                    "min_length": self.min_length,
-                    "keep_country_code": self.keep_country_code,
-                },
-            ),
-        )
-
-    def _cipher(self, key_id: str) -> FF1:
-        ff1 = self._ff1s.get(key_id)
-        if ff1 is None:
-            key = _crypto.derive_key(
-                self.keys, self.name, self.domain, _crypto.FF1_KEY_BYTES, key_id=key_id
-            )
-            ff1 = FF1(key, len(self.alphabet))
-            with self._lock:
-                self._ff1s[key_id] = ff1
-        return ff1
+    def _make(self, key: bytes) -> FF1:
+        return FF1(key, len(self.alphabet))
 
     def _split(self, value: object) -> tuple[str, str, str]:
         """Return ``(value, kept, body)``: the clear prefix and the characters to encrypt."""
@@ -874,16 +850,12 @@ class FormatPreserving(BaseTransform):
         if value is None:
             return None
         original, kept, body = self._split(value)
-        ff1 = self._ff1 if key_id is None else self._cipher(self.keys[key_id].id)
+        ff1 = self._ff1 if key_id is None else self._keyed(key_id)
         codec = self._codec
         out = ff1._crypt(  # trusted: parsed here
             [codec.to_int(body)], len(body), self._tweak, decrypt=True, trusted=True
         )[0]
         return codec.merge(original, kept + codec.to_str(out, len(body)))
-
-
-def _rebuild(params: dict[str, Any]) -> FormatPreserving:
-    return FormatPreserving(**params)
 
 
 def _country_code_length(digits: str) -> int:

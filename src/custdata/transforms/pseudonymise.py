@@ -7,7 +7,6 @@ from that text with only `hmac` and `hashlib`.
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -17,9 +16,9 @@ import attrs
 
 from custdata import _crypto
 from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE
-from custdata.keys import KeyRing
 from custdata.transforms import _checks
-from custdata.transforms.base import BaseTransform, Guarantees
+from custdata.transforms._keyed import AsciiResults, Keyed
+from custdata.transforms.base import Guarantees
 
 __all__ = ["Pseudonymise"]
 
@@ -34,12 +33,6 @@ def _check_prefix(instance: object, _attribute: object, value: Any) -> None:
         raise _checks.policy_error(
             instance, "prefix", "must be at most 16 ASCII letters, digits, '_' or '-'"
         )
-
-
-def _check_keys(_instance: object, _attribute: object, value: Any) -> None:
-    if not isinstance(value, KeyRing):
-        msg = "keys must be a custdata.KeyRing"
-        raise TypeError(msg)
 
 
 def _check_bits(instance: Pseudonymise, _attribute: object, value: Any) -> None:
@@ -58,7 +51,7 @@ def _check_bits(instance: Pseudonymise, _attribute: object, value: Any) -> None:
 
 
 @attrs.frozen(kw_only=True)
-class Pseudonymise(BaseTransform):
+class Pseudonymise(Keyed[_crypto.MacState], AsciiResults):
     """
     Replace a string by a keyed pseudonym: the same value, key and domain always give the same one.
 
@@ -113,9 +106,8 @@ class Pseudonymise(BaseTransform):
         output_is_personal_data=True,
     )
     output_type: ClassVar[type] = str
+    key_bytes: ClassVar[int] = _crypto.HMAC_KEY_BYTES
 
-    keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_keys)
-    domain: str = attrs.field(validator=_checks.text_field())
     prefix: str = attrs.field(default="pse_", validator=_check_prefix)
     unsafe_allow_short: bool = attrs.field(default=False, validator=_checks.boolean)
     bits: int = attrs.field(default=_SAFE_BITS, validator=_check_bits)
@@ -125,10 +117,12 @@ class Pseudonymise(BaseTransform):
     _size: int = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        key = self.keys.active_key if self.key_id is None else self.keys[self.key_id]
-        object.__setattr__(self, "_mac", _crypto.mac_state(key, self.name, self.domain))
-        object.__setattr__(self, "_head", f"{self.prefix}{key.id}_")
+        object.__setattr__(self, "_mac", self._keyed(self.key_id))
+        object.__setattr__(self, "_head", f"{self.prefix}{self.used_key_id}_")
         object.__setattr__(self, "_size", self.bits // 8)
+
+    def _make(self, key: bytes) -> _crypto.MacState:
+        return _crypto.MacState(key)
 
     @property
     def used_key_id(self) -> str:
@@ -147,8 +141,8 @@ class Pseudonymise(BaseTransform):
         return self._head + self._mac.digest(data)[: self._size].hex()
 
     def _many(self, values: list[object]) -> list[object]:
-        # The batch loop of _one with every lookup hoisted; any surprise falls
-        # back to _one, which raises the right error for the first bad value.
+        # The batch loop (MacState.hexdigests); any surprise falls back to _one,
+        # which raises the right error for the first bad value.
         try:
             return self._fast(values)
         except (AttributeError, TypeError, UnicodeEncodeError):
@@ -168,20 +162,7 @@ class Pseudonymise(BaseTransform):
             messages = [unicodedata.normalize("NFC", value).encode() for value in values]
         else:
             messages = unicodedata.normalize("NFC", joined).encode().split(b"\x00")
-        mac = self._mac
-        inner_copy = mac._inner.copy  # the precomputed states are the speed
-        outer_copy = mac._outer.copy
-        head = self._head
-        width = self._size * 2
-        out: list[object] = []
-        append = out.append
-        for data in messages:
-            inner = inner_copy()
-            inner.update(data)
-            outer = outer_copy()
-            outer.update(inner.digest())
-            append(head + outer.hexdigest()[:width])
-        return out
+        return cast("list[object]", self._mac.hexdigests(messages, 2 * self._size, self._head))
 
     def _unmerged(self, values: Sequence[object]) -> list[object] | None:
         # The batch loop straight on the batch: it skips the pass that checks types,
@@ -190,26 +171,6 @@ class Pseudonymise(BaseTransform):
             return self._fast(values)
         except (AttributeError, TypeError, UnicodeEncodeError):
             return None
-
-    def _pack(self, results: list[object]) -> bytes:
-        # A worker's pseudonyms are ASCII, never empty and never hold a newline: one
-        # line each (an empty line for None), so the calling process rebuilds them
-        # with one decode and one split.
-        end = ("",)  # a newline after the last line too, without copying the text again
-        try:
-            text = "\n".join(itertools.chain(cast("list[str]", results), end))
-        except TypeError:
-            text = "\n".join(["" if r is None else cast("str", r) for r in results] + [""])
-        return text.encode("ascii")
-
-    def _unpack(self, data: bytearray) -> list[object]:
-        lines = data.decode("ascii").split("\n")
-        lines.pop()  # after the last newline
-        # Every pseudonym has the same length, so the lengths add up exactly when
-        # no line is empty (no None): a check that costs nothing, unlike a search.
-        if len(data) != len(lines) * (len(self._head) + 2 * self._size + 1):
-            return [line or None for line in lines]
-        return cast("list[object]", lines)
 
     def repseudonymise(
         self, originals: Iterable[str], *, from_key_ids: Iterable[str] | None = None

@@ -7,7 +7,6 @@ the subject (a customer id, usually already pseudonymised).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar, Final, cast
@@ -15,7 +14,7 @@ from typing import ClassVar, Final, cast
 import attrs
 
 from custdata import _crypto
-from custdata.keys import KeyRing
+from custdata.errors import TransformError
 from custdata.transforms._checks import (
     INVALID_TEXT,
     INVALID_TEXT_MESSAGE,
@@ -23,20 +22,13 @@ from custdata.transforms._checks import (
     text_field,
     whole,
 )
-from custdata.transforms.base import BaseTransform, Guarantees
+from custdata.transforms._keyed import Keyed
+from custdata.transforms.base import Guarantees
 
 __all__ = ["MAX_SHIFT_DAYS", "ShiftDate"]
 
 MAX_SHIFT_DAYS: Final = 36_525
 """The largest ``max_days`` accepted (about a hundred years)."""
-
-
-def _check_key_ring(
-    _instance: object, _attribute: attrs.Attribute[KeyRing], value: KeyRing
-) -> None:
-    if not isinstance(cast(object, value), KeyRing):
-        msg = "keys must be a custdata.KeyRing"
-        raise TypeError(msg)
 
 
 _check_name = text_field()
@@ -53,7 +45,7 @@ def _check_field(
 
 
 @attrs.frozen(kw_only=True)
-class ShiftDate(BaseTransform):
+class ShiftDate(Keyed[_crypto.MacState]):
     """
     Shift dates by a keyed per-subject offset, so intervals within a subject survive.
 
@@ -64,11 +56,13 @@ class ShiftDate(BaseTransform):
     output*, such as its pseudonym, so the key holder can shift back with
     `unshift` after the subject id was pseudonymised.
 
-    It reads the subject from another field of the row: `apply_row` returns
-    the shifted value of ``field`` (or of the field it is given), and calling
-    the transform on a row (a mapping) returns a copy of the row with
-    ``field`` shifted, which `reverse` undoes. A bare date is refused
-    (`custdata.TransformError`, code ``wrong_type``): it carries no subject.
+    It is a row transform (`custdata.transforms.RowTransform`), not a value
+    transform: it reads the subject from another field of the row, named in
+    its ``requires``. `apply_row` returns the shifted value of ``field`` (or of
+    the field it is given), `apply_rows` does so for many rows, and `reverse`
+    takes a row whose field was shifted and returns a copy with the original
+    date. A date alone carries no subject: `shift` and `unshift` take the
+    subject as a second argument.
 
     Example:
         >>> from datetime import date
@@ -132,74 +126,30 @@ class ShiftDate(BaseTransform):
         format_preserving=True,
         output_is_personal_data=True,
     )
-    output_type: ClassVar[type] = dict
-    """Called on a row, it returns a row; `apply_row` returns the date."""
+    key_bytes: ClassVar[int] = _crypto.HMAC_KEY_BYTES
 
-    keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
-    domain: str = attrs.field(validator=_check_name)
     max_days: int = attrs.field(validator=whole(0, MAX_SHIFT_DAYS))
     subject_field: str = attrs.field(validator=_check_name)
     field: str | None = attrs.field(default=None, validator=_check_field)
-    _macs: dict[str, _crypto.MacState] = attrs.field(init=False, repr=False, eq=False)
-    _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_macs", {})
-        object.__setattr__(self, "_lock", threading.Lock())
-        self._mac(self.keys.active)
+        self._keyed()  # the active key's state, made once, at construction
 
-    def __reduce__(self) -> tuple[object, tuple[KeyRing, str, int, str, str | None]]:
-        return (_rebuild, (self.keys, self.domain, self.max_days, self.subject_field, self.field))
+    def _make(self, key: bytes) -> _crypto.MacState:
+        return _crypto.MacState(key)
 
     @property
     def requires(self) -> tuple[str, ...]:
-        """The other fields `apply_row` reads: the subject field."""
+        """The other fields `apply_row` reads: the subject field (per instance)."""
         return (self.subject_field,)
 
-    def _mac(self, key_id: str) -> _crypto.MacState:
-        mac = self._macs.get(key_id)
-        if mac is None:
-            mac = _crypto.mac_state(self.keys, self.name, self.domain, key_id=key_id)
-            with self._lock:
-                self._macs[key_id] = mac
-        return mac
+    def _error(self, code: str, message: str) -> TransformError:
+        return TransformError(self.name, code, message)
 
-    def _one(self, value: object) -> object:
-        if not isinstance(value, Mapping):
-            raise self._error(code="wrong_type", message="expected a row (a mapping)")
-        name = self._field_name(None)
-        row = cast(Mapping[str, object], value)
-        shifted = self.apply_row(row, name)
-        if shifted is None:
-            return dict(row)
-        return {**row, name: shifted}
-
-    def reverse(self, row: object, *, key_id: str | None = None) -> dict[str, object] | None:
-        """
-        Undo the transform on a row: shift ``field`` back by the row's subject's offset.
-
-        Args:
-            row: A row returned by this transform (a mapping); ``None`` stays ``None``.
-            key_id: The key the row was shifted with; the active key by default.
-
-        Returns:
-            A copy of the row with the original date.
-
-        Raises:
-            TransformError: If the row is not a mapping or its values are of the wrong type.
-            KeyRingError: If ``key_id`` is not in the ring.
-        """
-        if row is None:
-            return None
+    def _row(self, row: object) -> Mapping[str, object]:
         if not isinstance(row, Mapping):
             raise self._error(code="wrong_type", message="expected a row (a mapping)")
-        name = self._field_name(None)
-        mapping = cast(Mapping[str, object], row)
-        value = mapping.get(name)
-        if value is None:
-            return dict(mapping)
-        subject = mapping.get(self.subject_field)
-        return {**mapping, name: self._move(value, -self.offset(subject, key_id=key_id))}
+        return cast(Mapping[str, object], row)
 
     def _field_name(self, field: str | None) -> str:
         name = field if field is not None else self.field
@@ -223,8 +173,9 @@ class ShiftDate(BaseTransform):
 
         Raises:
             TransformError: If the subject is missing or not a string or an int
-                (codes ``missing_subject``, ``wrong_subject_type``), or a string
-                holding a lone surrogate (code ``invalid_text``).
+                (codes ``missing_subject``, ``wrong_subject_type``), an int too
+                large to write in decimal (code ``subject_too_large``), or a
+                string holding a lone surrogate (code ``invalid_text``).
             KeyRingError: If ``key_id`` is not in the ring.
         """
         if subject is None:
@@ -236,11 +187,15 @@ class ShiftDate(BaseTransform):
         span = self.max_days
         if span == 0:
             return 0
-        mac = self._mac(self.keys.active if key_id is None else self.keys[key_id].id)
+        mac = self._keyed(key_id)
         try:
             message = str(subject).encode("utf-8")
         except UnicodeEncodeError:
             raise self._error(code=INVALID_TEXT, message=INVALID_TEXT_MESSAGE) from None
+        except ValueError:  # an int beyond the interpreter's limit on decimal digits
+            raise self._error(
+                code="subject_too_large", message="the subject int has too many digits"
+            ) from None
         k = int.from_bytes(mac.digest(message)[:8], "big") % (2 * span)
         return k - span if k < span else k - span + 1
 
@@ -319,14 +274,16 @@ class ShiftDate(BaseTransform):
             The shifted value (``None`` if the field is ``None`` or absent).
 
         Raises:
-            TransformError: If the subject is missing, a value is of the wrong type,
-                or no field is given here or at construction (code ``no_field``).
+            TransformError: If the row is not a mapping, the subject is missing,
+                a value is of the wrong type, or no field is given here or at
+                construction (code ``no_field``).
         """
+        mapping = self._row(row)
         name = self._field_name(field)
-        value = row.get(name)
+        value = mapping.get(name)
         if value is None:
             return None
-        return self._move(value, self.offset(row.get(self.subject_field)))
+        return self._move(value, self.offset(mapping.get(self.subject_field)))
 
     def apply_rows(
         self, rows: Iterable[Mapping[str, object]], field: str | None = None
@@ -349,7 +306,7 @@ class ShiftDate(BaseTransform):
         out: list[object] = []
         subject_field = self.subject_field
         for row in rows:
-            value = row.get(name)
+            value = self._row(row).get(name)
             if value is None:
                 out.append(None)
                 continue
@@ -364,10 +321,33 @@ class ShiftDate(BaseTransform):
             out.append(self._move(value, days))
         return out
 
+    def reverse(
+        self, row: object, field: str | None = None, *, key_id: str | None = None
+    ) -> dict[str, object] | None:
+        """
+        Undo `apply_row` on a row: a copy of the row with ``field`` shifted back.
 
-def _rebuild(
-    keys: KeyRing, domain: str, max_days: int, subject_field: str, field: str | None
-) -> ShiftDate:
-    return ShiftDate(
-        keys=keys, domain=domain, max_days=max_days, subject_field=subject_field, field=field
-    )
+        ``{**row, field: shift.apply_row(row)}`` reverses to ``row``.
+
+        Args:
+            row: A row whose date field was shifted (a mapping); ``None`` stays ``None``.
+            field: The date field; ``self.field`` by default.
+            key_id: The key the row was shifted with; the active key by default.
+
+        Returns:
+            A copy of the row with the original date (the row unchanged but
+            copied when the field is ``None`` or absent).
+
+        Raises:
+            TransformError: As `apply_row`.
+            KeyRingError: If ``key_id`` is not in the ring.
+        """
+        if row is None:
+            return None
+        mapping = self._row(row)
+        name = self._field_name(field)
+        value = mapping.get(name)
+        if value is None:
+            return dict(mapping)
+        subject = mapping.get(self.subject_field)
+        return {**mapping, name: self._move(value, -self.offset(subject, key_id=key_id))}

@@ -13,7 +13,6 @@ import itertools
 import math
 import operator
 import re
-import threading
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from typing import Any, ClassVar, Final, cast
@@ -26,9 +25,9 @@ from custdata import _crypto
 from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE
 from custdata.errors import InvalidToken, KeyRingError
 from custdata.keys import KeyRing
-from custdata.transforms import _checks
+from custdata.transforms._keyed import AsciiResults, Keyed
 from custdata.transforms._siv import SivBatch, field, runs
-from custdata.transforms.base import BaseTransform, Guarantees
+from custdata.transforms.base import Guarantees
 
 __all__ = ["TOKEN_VERSION", "Tokenise", "detokenise"]
 
@@ -66,14 +65,6 @@ _SLICES: Final[dict[tuple[int, int], list[slice]]] = {}
 _SLICES_KEPT: Final = 256
 
 
-def _check_key_ring(
-    _instance: object, _attribute: attrs.Attribute[KeyRing], value: KeyRing
-) -> None:
-    if not isinstance(cast(object, value), KeyRing):
-        msg = "keys must be a custdata.KeyRing"
-        raise TypeError(msg)
-
-
 def _b64encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -93,7 +84,7 @@ def _b64decode_canonical(token: str) -> bytes:
 
 
 @attrs.frozen(kw_only=True)
-class Tokenise(BaseTransform):
+class Tokenise(Keyed[AESSIV], AsciiResults):
     """
     Replace a string with a reversible token: AES-SIV under a key derived for the domain.
 
@@ -151,40 +142,19 @@ class Tokenise(BaseTransform):
         output_is_personal_data=True,
     )
     output_type: ClassVar[type] = str
+    key_bytes: ClassVar[int] = _crypto.AES_SIV_KEY_BYTES
 
-    keys: KeyRing = attrs.field(repr=False, eq=False, validator=_check_key_ring)
-    domain: str = attrs.field(validator=_checks.text_field())
     _header: bytes = attrs.field(init=False, repr=False, eq=False)
     _siv: AESSIV = attrs.field(init=False, repr=False, eq=False)
     _batch: SivBatch = attrs.field(init=False, repr=False, eq=False)
-    _readers: dict[str, AESSIV] = attrs.field(init=False, repr=False, eq=False)
-    _lock: threading.Lock = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        key_id = self.keys.active
-        object.__setattr__(self, "_header", _header(key_id))
-        object.__setattr__(self, "_readers", {})
-        object.__setattr__(self, "_lock", threading.Lock())
-        key = _crypto.derive_key(
-            self.keys, self.name, self.domain, _crypto.AES_SIV_KEY_BYTES, key_id=key_id
-        )
-        self._readers[key_id] = AESSIV(key)
-        object.__setattr__(self, "_siv", self._readers[key_id])
-        object.__setattr__(self, "_batch", SivBatch(key, [self._header]))
+        object.__setattr__(self, "_header", _header(self.keys.active))
+        object.__setattr__(self, "_siv", self._keyed())
+        object.__setattr__(self, "_batch", SivBatch(self._derive(), [self._header]))
 
-    def __reduce__(self) -> tuple[object, tuple[KeyRing, str]]:
-        return (_rebuild, (self.keys, self.domain))
-
-    def _reader(self, key_id: str) -> AESSIV:
-        siv = self._readers.get(key_id)
-        if siv is None:
-            key = _crypto.derive_key(
-                self.keys, self.name, self.domain, _crypto.AES_SIV_KEY_BYTES, key_id=key_id
-            )
-            siv = AESSIV(key)
-            with self._lock:
-                self._readers[key_id] = siv
-        return siv
+    def _make(self, key: bytes) -> AESSIV:
+        return AESSIV(key)
 
     def _one(self, value: object) -> object:
         if not isinstance(value, str):
@@ -216,22 +186,6 @@ class Tokenise(BaseTransform):
         except (TypeError, UnicodeEncodeError):
             return None
 
-    def _pack(self, results: list[object]) -> bytes:
-        # Tokens are ASCII, never empty and never hold a newline: one line each (an
-        # empty line for None), rebuilt in the calling process by one decode and split.
-        try:
-            text = "\n".join(cast(list[str], results))
-        except TypeError:
-            text = "\n".join(["" if r is None else cast(str, r) for r in results])
-        return text.encode("ascii") + b"\n"
-
-    def _unpack(self, data: bytearray) -> list[object]:
-        lines = data.decode("ascii").split("\n")
-        lines.pop()  # after the last newline
-        if data.startswith(b"\n") or b"\n\n" in data:
-            return [line or None for line in lines]
-        return cast(list[object], lines)
-
     def reverse(self, token: object) -> str | None:
         """
         Return the string a token stands for.
@@ -262,7 +216,7 @@ class Tokenise(BaseTransform):
             raise InvalidToken
         try:
             key_id = data[2:id_end].decode("ascii")
-            siv = self._reader(key_id)
+            siv = self._keyed(key_id)
         except (UnicodeDecodeError, KeyRingError, ValueError):
             raise InvalidToken from None
         header = data[:id_end]
@@ -492,10 +446,6 @@ def _token_slices(size: int, step: int) -> list[slice]:
             _SLICES.clear()
         _SLICES[key] = slices
     return slices
-
-
-def _rebuild(keys: KeyRing, domain: str) -> Tokenise:
-    return Tokenise(keys=keys, domain=domain)
 
 
 def detokenise(token: object, keys: KeyRing, domain: str) -> str | None:
