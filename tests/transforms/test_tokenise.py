@@ -587,3 +587,96 @@ class TestInvalidToken:
         assert "invalid token" == str(caught.value)
         assert caught.value.__cause__ is None
         assert caught.value.__suppress_context__ or caught.value.__context__ is None
+
+
+class TestReverseMany:
+    """Tokenise.reverse_many: whole columns of tokens back to their strings."""
+
+    @given(st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=40))
+    def test_round_trip(self, values: list[str | None]) -> None:
+        """reverse_many inverts apply_many, None kept, in order."""
+        tokenise = _tokenise()
+        assert values == tokenise.reverse_many(tokenise.apply_many(values))
+
+    def test_large_column(self) -> None:
+        """A column from the batched path, with repeats and None, reverses in order."""
+        tokenise = _tokenise()
+        values: list[str | None] = [f"client.{i % 1500}@exemple.fr" for i in range(3000)]
+        values[7] = None
+        assert values == tokenise.reverse_many(tokenise.apply_many(values))
+
+    def test_empty(self) -> None:
+        """An empty column gives an empty list."""
+        assert [] == _tokenise().reverse_many([])
+
+    def test_after_rotate(self) -> None:
+        """Tokens of several key ids in one column all reverse."""
+        ring = _ring()
+        old = Tokenise(keys=ring, domain="email")
+        new = Tokenise(keys=ring.rotate(key_id="k2"), domain="email")
+        tokens = [old("a"), new("b"), None, old("c")]
+        assert ["a", "b", None, "c"] == new.reverse_many(tokens)
+
+    @pytest.mark.parametrize("bad", [42, b"AQJrMQ", ["AQ"], 1.5])
+    def test_not_a_string(self, bad: object) -> None:
+        """A value neither a string nor None: a wrong_type TransformError naming its position."""
+        tokenise = _tokenise()
+        tokens: list[object] = [tokenise("a"), None, bad, tokenise("b")]
+        with pytest.raises(TransformError) as caught:
+            tokenise.reverse_many(tokens)
+        assert "wrong_type" == caught.value.code
+        assert "tokenise: token at position 2 is not a string [wrong_type]" == str(caught.value)
+
+    def test_reverse_keeps_invalid_token_for_non_strings(self) -> None:
+        """reverse on one value that is not a string still raises the opaque InvalidToken."""
+        with pytest.raises(InvalidToken):
+            _tokenise().reverse(42)
+
+    @pytest.mark.parametrize("position", [0, 3, 9])
+    @pytest.mark.parametrize(
+        "change",
+        [
+            pytest.param(lambda t: _altered(t)[-1], id="bit-flipped"),
+            pytest.param(lambda t: t[:-1], id="truncated"),
+            pytest.param(lambda t: t + "=", id="padded"),
+            pytest.param(lambda _: "", id="empty"),
+            pytest.param(lambda _: _tokenise("phone")("x"), id="other-domain"),
+        ],
+    )
+    def test_altered_anywhere(self, position: int, change: Any) -> None:
+        """One altered token anywhere raises one opaque InvalidToken naming its position only."""
+        tokenise = _tokenise()
+        tokens: list[object] = tokenise.apply_many([f"v{i}" for i in range(10)])
+        tokens[position] = change(tokens[position])
+        with pytest.raises(InvalidToken) as caught:
+            tokenise.reverse_many(tokens)
+        assert position == caught.value.position
+        assert f"invalid token at position {position}" == str(caught.value)
+        assert caught.value.__cause__ is None
+        assert caught.value.__suppress_context__ or caught.value.__context__ is None
+
+    def test_repeated_altered_token(self) -> None:
+        """An altered token seen twice is reported at its first position."""
+        tokenise = _tokenise()
+        bad = _altered(tokenise("x"))[5]
+        with pytest.raises(InvalidToken) as caught:
+            tokenise.reverse_many([tokenise("a"), bad, tokenise("b"), bad])
+        assert 1 == caught.value.position
+
+    def test_first_problem_decides(self) -> None:
+        """The first bad value in order decides the error: altered token or wrong type."""
+        tokenise = _tokenise()
+        good = tokenise("a")
+        bad = good[:-1]
+        with pytest.raises(InvalidToken):
+            tokenise.reverse_many([good, bad, 42])
+        with pytest.raises(TransformError):
+            tokenise.reverse_many([good, 42, bad])
+
+    def test_error_pickles(self) -> None:
+        """The InvalidToken of a batch pickles with its position (worker processes send errors)."""
+        tokenise = _tokenise()
+        with pytest.raises(InvalidToken) as caught:
+            tokenise.reverse_many(["AQ"])
+        copy = pickle.loads(pickle.dumps(caught.value))  # noqa: S301  # our own bytes
+        assert (0, "invalid token at position 0") == (copy.position, str(copy))
