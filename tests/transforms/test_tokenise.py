@@ -680,3 +680,13 @@ class TestReverseMany:
             tokenise.reverse_many(["AQ"])
         copy = pickle.loads(pickle.dumps(caught.value))  # noqa: S301  # our own bytes
         assert (0, "invalid token at position 0") == (copy.position, str(copy))
+
+
+class TestLongValues:
+    """Strings longer than 65 535 UTF-8 bytes go through the batched path too."""
+
+    def test_long_and_short(self) -> None:
+        """A batch mixing 70 000-byte strings with short ones gives the reference tokens."""
+        tokenise = _tokenise()
+        values = [f"v{i}" for i in range(40)] + ["é" * 35_000, "x" * 70_000, "y" * 65_535]
+        assert _reference(tokenise, values) == _batched(tokenise, values)

@@ -382,7 +382,9 @@ def _slice_tokens(
     sizes = (4 * (fixed + lengths) + 2) // 3
     ends = np.cumsum(sizes + 1)
     text = np.full(int(ends[-1]), ord("\n"), np.uint8)
-    order = np.argsort(lengths, kind="stable")
+    # numpy's stable sort of 16-bit integers is a radix sort, about 6x faster.
+    keys = lengths.astype(np.uint16) if int(lengths.max()) <= 0xFFFF else lengths
+    order = np.argsort(keys, kind="stable")
     ordered = lengths[order]
     cuts = [0, *(np.flatnonzero(np.diff(ordered)) + 1).tolist(), len(order)]
     for first, stop in itertools.pairwise(cuts):
