@@ -411,7 +411,8 @@ def _slice_tokens(
         chars[:, 1] = pairs.take(bits & 0xFFF)
         encoded = chars.view(np.uint8).reshape(count, -1)
         _runs(np, text, size)[ends[chosen] - size - 1] = _field(np, encoded, 0, size)
-    tokens: list[str] = text.tobytes().decode("ascii").split("\n")
+    # Decoded from the array's own buffer: no intermediate bytes object.
+    tokens: list[str] = str(text.data, "ascii").split("\n")
     tokens.pop()  # after the last newline
     return tokens
 
