@@ -11,7 +11,7 @@ the transform and the problem only.
     +- ValidationError(ValueError)        .issues: every problem as an Issue
     +- PolicyError(ValueError)            bad policy, unknown transform, bad parameters
     +- TransformError(ValueError)         .transform, .code
-    +- InvalidToken                       opaque: never says which check failed
+    +- InvalidToken                       .position; opaque: never says which check failed
     +- KeyRingError                       short, missing or unknown key
     +- MissingDependencyError(ImportError)  .extra
     +- InputError                         a file that cannot be read at all
@@ -152,12 +152,26 @@ class TransformError(CustDataError, ValueError):
 
 
 class InvalidToken(CustDataError):  # noqa: N818  # named like cryptography's Fernet error on purpose
-    """A token is malformed, altered or from an unknown key; never says which."""
+    """
+    A token is malformed, altered or from an unknown key; never says which.
+
+    Attributes:
+        position: The token's index in a batch (``Tokenise.reverse_many``), or
+            ``None`` for a single token. The message names it and nothing else.
+    """
 
     code: ClassVar[str] = "invalid_token"
 
-    def __init__(self) -> None:
-        super().__init__("invalid token")
+    def __init__(self, position: int | None = None) -> None:
+        self.position = position
+        if position is None:
+            super().__init__("invalid token")
+        else:
+            super().__init__(f"invalid token at position {position}")
+
+    def __reduce__(self) -> tuple[type[InvalidToken], tuple[int | None]]:
+        # Rebuilt from its position, not from its message (exceptions pickle their args).
+        return (type(self), (self.position,))
 
 
 class KeyRingError(CustDataError):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import pickle
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +88,7 @@ class TestRfc5297:
     @pytest.mark.parametrize("example", RFC5297)
     def test_encrypt_batched(self, example: dict[str, Any]) -> None:
         """The batched AES-SIV gives the RFC's IV || C, also among plaintexts of other lengths."""
+        pytest.importorskip("numpy")
         batch = SivBatch(bytes.fromhex(example["key"]), _components(example))
         plaintext = bytes.fromhex(example["plaintext"])
         actual = batch.encrypt_many(
@@ -271,37 +274,22 @@ class TestBatchedSiv:
         self, key: bytes, associated_data: list[bytes], plaintexts: list[bytes]
     ) -> None:
         """Each output is AESSIV(key).encrypt(plaintext, associated_data), byte for byte."""
+        pytest.importorskip("numpy")
         expected = [AESSIV(key).encrypt(p, associated_data) for p in plaintexts]
         assert expected == SivBatch(key, associated_data).encrypt_many(plaintexts)
 
     @pytest.mark.parametrize("key_size", [32, 48, 64])
     def test_every_length(self, key_size: int) -> None:
         """Every plaintext length from 0 to 100 bytes, several values of each in one batch."""
+        pytest.importorskip("numpy")
         key = bytes(range(key_size))
         plaintexts = [bytes([i]) * n for n in range(101) for i in range(3)]
         expected = [AESSIV(key).encrypt(p, [b"header"]) for p in plaintexts]
         assert expected == SivBatch(key, [b"header"]).encrypt_many(plaintexts)
 
-    def test_rows_counts_and_tail(self) -> None:
-        """encrypt_rows with growing and shrinking counts per length; past the value, zeros."""
-        key = bytes(range(64))
-        batch = SivBatch(key, [b"header"])
-        for length in range(41):
-            blocks = max(1, -(-length // 16))
-            for count in (5, 2, 7, 1, 7, 3):
-                plaintexts = [bytes([i + 1]) * length for i in range(count)]
-                rows = b"".join(p.ljust(16 * blocks, b"\0") for p in plaintexts)
-                ivs, columns = batch.encrypt_rows(rows, count, length)
-                ciphertext = [
-                    b"".join(c[16 * i : 16 * i + 16] for c in columns) for i in range(count)
-                ]
-                actual = [ivs[16 * i : 16 * i + 16] + ciphertext[i][:length] for i in range(count)]
-                assert [AESSIV(key).encrypt(p, [b"header"]) for p in plaintexts] == actual
-                assert [bytes(-length % 16)] * count == [c[length:] for c in ciphertext]
-
     @pytest.mark.parametrize("key_size", [32, 64])
-    def test_numpy_variant(self, key_size: int) -> None:
-        """encrypt_array (numpy) gives AESSIV's bytes for every length from 0 to 100 bytes."""
+    def test_encrypt_array(self, key_size: int) -> None:
+        """encrypt_array gives AESSIV's bytes for every length from 0 to 100 bytes."""
         np = pytest.importorskip("numpy")
         key = bytes(range(100, 100 + key_size))
         batch = SivBatch(key, [b"header", b""])
@@ -314,8 +302,23 @@ class TestBatchedSiv:
             actual = [ivs[i].tobytes() + ciphertext[i, :length].tobytes() for i in range(3)]
             assert [AESSIV(key).encrypt(p, [b"header", b""]) for p in plaintexts] == actual
 
+    def test_encrypt_array_counts(self) -> None:
+        """encrypt_array on growing and shrinking counts per length, none included."""
+        np = pytest.importorskip("numpy")
+        key = bytes(range(64))
+        batch = SivBatch(key, [b"header"])
+        for length in range(41):
+            stride = 16 * max(1, -(-length // 16))
+            for count in (5, 2, 7, 1, 0, 7, 3):
+                plaintexts = [bytes([i + 1]) * length for i in range(count)]
+                rows = np.frombuffer(b"".join(p.ljust(stride, b"\0") for p in plaintexts), np.uint8)
+                ivs, ciphertext = batch.encrypt_array(rows.reshape(count, stride), length)
+                actual = [ivs[i].tobytes() + ciphertext[i, :length].tobytes() for i in range(count)]
+                assert [AESSIV(key).encrypt(p, [b"header"]) for p in plaintexts] == actual
+                assert (count, 16 * -(-length // 16)) == ciphertext.shape
+
     @pytest.mark.parametrize("example", RFC5297)
-    def test_numpy_variant_rfc5297(self, example: dict[str, Any]) -> None:
+    def test_encrypt_array_rfc5297(self, example: dict[str, Any]) -> None:
         """encrypt_array gives the RFC 5297 examples' IV || C."""
         np = pytest.importorskip("numpy")
         batch = SivBatch(bytes.fromhex(example["key"]), _components(example))
@@ -331,10 +334,27 @@ class TestBatchedSiv:
         with pytest.raises(ValueError, match="32, 48 or 64"):
             SivBatch(bytes(16), [])
 
-    def test_rows_size_checked(self) -> None:
-        """encrypt_rows refuses a buffer whose size does not match the count and length."""
+    @pytest.mark.parametrize(
+        ("shape", "dtype"),
+        [((1, 32), "uint8"), ((32,), "uint8"), ((1, 16), "uint16"), ((2, 2, 16), "uint8")],
+    )
+    def test_rows_shape_checked(self, shape: tuple[int, ...], dtype: str) -> None:
+        """encrypt_array refuses rows whose shape or type does not fit the length."""
+        np = pytest.importorskip("numpy")
         with pytest.raises(ValueError, match="rows"):
-            SivBatch(bytes(32), []).encrypt_rows(bytes(32), 1, 5)
+            SivBatch(bytes(32), []).encrypt_array(np.zeros(shape, dtype), 5)
+
+    def test_threads_share_one_batch(self) -> None:
+        """One SivBatch used by eight threads at once gives AESSIV's bytes in every thread."""
+        pytest.importorskip("numpy")
+        key = bytes(range(64))
+        batch = SivBatch(key, [b"header"])
+        jobs = [[bytes([t]) * (n + t) for n in range(60) for _ in range(3)] for t in range(8)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda job: [batch.encrypt_many(job) for _ in range(5)], jobs))
+        for job, rounds in zip(jobs, results, strict=True):
+            expected = [AESSIV(key).encrypt(p, [b"header"]) for p in job]
+            assert [expected] * 5 == rounds
 
 
 def _reference(tokenise: Tokenise, values: list[str]) -> list[object]:
@@ -342,59 +362,55 @@ def _reference(tokenise: Tokenise, values: list[str]) -> list[object]:
     return [tokenise(value) for value in values]
 
 
-def _python_path(tokenise: Tokenise, values: list[str]) -> list[object]:
-    return tokenise_module._tokens_python(tokenise._batch, tokenise._header, values)
+def _batched(tokenise: Tokenise, values: list[str]) -> list[object]:
+    """Tokens by the batched path, whatever the batch's size."""
+    pytest.importorskip("numpy")
+    done = tokenise_module._tokens(tokenise._batch, tokenise._header, values)
+    assert done is not None
+    return done
 
 
-def _numpy_path(tokenise: Tokenise, values: list[str]) -> list[object]:
-    np = pytest.importorskip("numpy")
-    return tokenise_module._tokens_numpy(np, tokenise._batch, tokenise._header, values)
-
-
-# Both batched implementations: pure Python (always), numpy (when installed).
-PATHS = [pytest.param(_python_path, id="python"), pytest.param(_numpy_path, id="numpy")]
+def _fillers(count: int) -> list[str]:
+    return [f"filler.{number}@example.org" for number in range(count)]
 
 
 class TestBatchedTokens:
-    """Tokenise.apply_many's batched paths give the tokens of the one-value path."""
+    """Tokenise.apply_many's batched path gives the tokens of the one-value path."""
 
-    @pytest.mark.parametrize("path", PATHS)
     @given(values=st.lists(_STRINGS, max_size=60))
-    def test_any_strings(self, path: Any, values: list[str]) -> None:
+    def test_any_strings(self, values: list[str]) -> None:
         """Any strings (empty, non-ASCII, long, NUL, near block boundaries) give the same tokens."""
         tokenise = _tokenise()
-        assert _reference(tokenise, values) == path(tokenise, values)
+        assert _reference(tokenise, values) == _batched(tokenise, values)
 
-    @given(st.lists(_STRINGS, min_size=tokenise_module._BATCH_MIN, max_size=80))
+    @given(st.lists(_STRINGS, max_size=40))
     def test_apply_many(self, values: list[str]) -> None:
         """apply_many on batches large enough for the batched path."""
         tokenise = _tokenise()
-        assert _reference(tokenise, values) == tokenise.apply_many(values)
+        batch = values + _fillers(tokenise_module._BATCH_MIN)
+        assert _reference(tokenise, batch) == tokenise.apply_many(batch)
 
-    @pytest.mark.parametrize("path", PATHS)
     @pytest.mark.parametrize("key_id", ["k", "k1", "bench", "key-2024", "k" * 32])
-    def test_every_length_and_header(self, path: Any, key_id: str) -> None:
+    def test_every_length_and_header(self, key_id: str) -> None:
         """Every UTF-8 length up to 100 bytes, with key ids that shift the IV within a row."""
         tokenise = Tokenise(keys=_ring(key_id), domain="email")
         chars = ("a", "é", "€", "😀")
         values = [c * n for n in range(101) for c in chars if len((c * n).encode()) <= 100]
         values += [v.upper() + "x" for v in values]
-        assert _reference(tokenise, values) == path(tokenise, values)
+        assert _reference(tokenise, values) == _batched(tokenise, values)
 
-    @pytest.mark.parametrize("path", PATHS)
-    def test_chunks_and_slices(self, path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Batches split into many slices and chunks give tokens in the batch's order."""
-        monkeypatch.setattr(tokenise_module, "_CHUNK", 3)
+    def test_slices(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Batches split into many slices give tokens in the batch's order, NULs included."""
         monkeypatch.setattr(tokenise_module, "_SLICE", 11)
         tokenise = _tokenise()
         values = [f"{'x' * (i % 23)}{i}@example.fr" for i in range(200)]
         values[50] = "nul\x00inside"
-        assert _reference(tokenise, values) == path(tokenise, values)
+        values[51] = "\x00"
+        assert _reference(tokenise, values) == _batched(tokenise, values)
 
     @pytest.mark.parametrize("key_id", ["k", "k1", "bench", "k" * 32])
-    def test_groups_of_every_size(self, key_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Every UTF-8 length to 100 bytes, 1 to 19 values each, ASCII or not, in small chunks."""
-        monkeypatch.setattr(tokenise_module, "_CHUNK", 9)
+    def test_groups_of_every_size(self, key_id: str) -> None:
+        """Every UTF-8 length to 100 bytes, 1 to 19 values each, ASCII or not."""
         tokenise = Tokenise(keys=_ring(key_id), domain="email")
         values = []
         for length in range(101):
@@ -403,10 +419,10 @@ class TestBatchedTokens:
                 if index % 3 == 1 and length >= 2:
                     value = "é" + value[2:]  # two bytes for two ASCII characters
                 values.append(value)
-        assert _reference(tokenise, values) == _python_path(tokenise, values)
+        assert _reference(tokenise, values) == _batched(tokenise, values)
 
     def test_large_batch(self) -> None:
-        """A batch large enough for numpy's path (when installed), with repeats and None."""
+        """A batch large enough for the batched path, with repeats and None."""
         tokenise = _tokenise()
         values: list[str | None] = [f"client.{i % 3000}@exemple.fr" for i in range(5000)]
         values[10] = None
@@ -417,16 +433,25 @@ class TestBatchedTokens:
     def test_nul_in_values(self) -> None:
         """Values holding NUL characters (which the one-join encoding cannot split) still match."""
         tokenise = _tokenise()
-        values = [f"a\x00{i}" if i % 7 == 0 else f"v{i}" for i in range(100)]
+        values = [f"a\x00{i}" if i % 7 == 0 else f"v{i}" for i in range(2000)]
         assert _reference(tokenise, values) == tokenise.apply_many(values)
 
     def test_with_none(self) -> None:
         """None stays None in a large batch; the strings around it get their tokens."""
         tokenise = _tokenise()
-        values = [None if i % 5 == 0 else f"v{i}" for i in range(100)]
+        values = [None if i % 5 == 0 else f"v{i}" for i in range(2000)]
         assert [tokenise(v) for v in values] == tokenise.apply_many(values)
 
-    @pytest.mark.parametrize("size", [100, 5000])
+    @pytest.mark.parametrize("size", [100, 2000, 5000])
+    def test_without_numpy(self, size: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Without numpy, apply_many gives the same tokens one AESSIV call at a time."""
+        monkeypatch.setitem(sys.modules, "numpy", None)
+        tokenise = _tokenise()
+        values = [f"client.{i}.{'é' * (i % 5)}@exemple.fr" for i in range(size)]
+        assert tokenise_module._tokens(tokenise._batch, tokenise._header, values) is None
+        assert _reference(tokenise, values) == tokenise.apply_many(values)
+
+    @pytest.mark.parametrize("size", [100, 2000, 5000])
     @pytest.mark.parametrize(
         ("bad", "code"), [(42, "wrong_type"), (b"bytes", "wrong_type"), ("a\ud800", "invalid_text")]
     )
@@ -442,8 +467,16 @@ class TestBatchedTokens:
     def test_batch_reverses(self) -> None:
         """Tokens from the batched path reverse to their values."""
         tokenise = _tokenise()
-        values = [f"client.{i}@exemple.fr" for i in range(500)]
+        values = [f"client.{i}@exemple.fr" for i in range(2000)]
         assert values == [tokenise.reverse(token) for token in tokenise.apply_many(values)]
+
+    def test_threads_share_one_tokenise(self) -> None:
+        """One Tokenise used by eight threads at once gives every thread the reference tokens."""
+        tokenise = _tokenise()
+        jobs = [[f"t{t}.{i}.{'é' * (i % 4)}@exemple.fr" for i in range(3000)] for t in range(8)]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(tokenise.apply_many, jobs))
+        assert [_reference(tokenise, job) for job in jobs] == results
 
     def test_workers_results_round_trip(self) -> None:
         """What a worker process sends back (_pack) rebuilds to the same tokens and Nones."""
@@ -553,3 +586,106 @@ class TestInvalidToken:
         assert "invalid token" == str(caught.value)
         assert caught.value.__cause__ is None
         assert caught.value.__suppress_context__ or caught.value.__context__ is None
+
+
+class TestReverseMany:
+    """Tokenise.reverse_many: whole columns of tokens back to their strings."""
+
+    @given(st.lists(st.one_of(st.none(), st.text(max_size=30)), max_size=40))
+    def test_round_trip(self, values: list[str | None]) -> None:
+        """reverse_many inverts apply_many, None kept, in order."""
+        tokenise = _tokenise()
+        assert values == tokenise.reverse_many(tokenise.apply_many(values))
+
+    def test_large_column(self) -> None:
+        """A column from the batched path, with repeats and None, reverses in order."""
+        tokenise = _tokenise()
+        values: list[str | None] = [f"client.{i % 1500}@exemple.fr" for i in range(3000)]
+        values[7] = None
+        assert values == tokenise.reverse_many(tokenise.apply_many(values))
+
+    def test_empty(self) -> None:
+        """An empty column gives an empty list."""
+        assert [] == _tokenise().reverse_many([])
+
+    def test_after_rotate(self) -> None:
+        """Tokens of several key ids in one column all reverse."""
+        ring = _ring()
+        old = Tokenise(keys=ring, domain="email")
+        new = Tokenise(keys=ring.rotate(key_id="k2"), domain="email")
+        tokens = [old("a"), new("b"), None, old("c")]
+        assert ["a", "b", None, "c"] == new.reverse_many(tokens)
+
+    @pytest.mark.parametrize("bad", [42, b"AQJrMQ", ["AQ"], 1.5])
+    def test_not_a_string(self, bad: object) -> None:
+        """A value neither a string nor None: a wrong_type TransformError naming its position."""
+        tokenise = _tokenise()
+        tokens: list[object] = [tokenise("a"), None, bad, tokenise("b")]
+        with pytest.raises(TransformError) as caught:
+            tokenise.reverse_many(tokens)
+        assert "wrong_type" == caught.value.code
+        assert "tokenise: token at position 2 is not a string [wrong_type]" == str(caught.value)
+
+    def test_reverse_keeps_invalid_token_for_non_strings(self) -> None:
+        """reverse on one value that is not a string still raises the opaque InvalidToken."""
+        with pytest.raises(InvalidToken):
+            _tokenise().reverse(42)
+
+    @pytest.mark.parametrize("position", [0, 3, 9])
+    @pytest.mark.parametrize(
+        "change",
+        [
+            pytest.param(lambda t: _altered(t)[-1], id="bit-flipped"),
+            pytest.param(lambda t: t[:-1], id="truncated"),
+            pytest.param(lambda t: t + "=", id="padded"),
+            pytest.param(lambda _: "", id="empty"),
+            pytest.param(lambda _: _tokenise("phone")("x"), id="other-domain"),
+        ],
+    )
+    def test_altered_anywhere(self, position: int, change: Any) -> None:
+        """One altered token anywhere raises one opaque InvalidToken naming its position only."""
+        tokenise = _tokenise()
+        tokens: list[object] = tokenise.apply_many([f"v{i}" for i in range(10)])
+        tokens[position] = change(tokens[position])
+        with pytest.raises(InvalidToken) as caught:
+            tokenise.reverse_many(tokens)
+        assert position == caught.value.position
+        assert f"invalid token at position {position}" == str(caught.value)
+        assert caught.value.__cause__ is None
+        assert caught.value.__suppress_context__ or caught.value.__context__ is None
+
+    def test_repeated_altered_token(self) -> None:
+        """An altered token seen twice is reported at its first position."""
+        tokenise = _tokenise()
+        bad = _altered(tokenise("x"))[5]
+        with pytest.raises(InvalidToken) as caught:
+            tokenise.reverse_many([tokenise("a"), bad, tokenise("b"), bad])
+        assert 1 == caught.value.position
+
+    def test_first_problem_decides(self) -> None:
+        """The first bad value in order decides the error: altered token or wrong type."""
+        tokenise = _tokenise()
+        good = tokenise("a")
+        bad = good[:-1]
+        with pytest.raises(InvalidToken):
+            tokenise.reverse_many([good, bad, 42])
+        with pytest.raises(TransformError):
+            tokenise.reverse_many([good, 42, bad])
+
+    def test_error_pickles(self) -> None:
+        """The InvalidToken of a batch pickles with its position (worker processes send errors)."""
+        tokenise = _tokenise()
+        with pytest.raises(InvalidToken) as caught:
+            tokenise.reverse_many(["AQ"])
+        copy = pickle.loads(pickle.dumps(caught.value))  # noqa: S301  # our own bytes
+        assert (0, "invalid token at position 0") == (copy.position, str(copy))
+
+
+class TestLongValues:
+    """Strings longer than 65 535 UTF-8 bytes go through the batched path too."""
+
+    def test_long_and_short(self) -> None:
+        """A batch mixing 70 000-byte strings with short ones gives the reference tokens."""
+        tokenise = _tokenise()
+        values = [f"v{i}" for i in range(40)] + ["é" * 35_000, "x" * 70_000, "y" * 65_535]
+        assert _reference(tokenise, values) == _batched(tokenise, values)
