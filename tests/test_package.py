@@ -70,3 +70,32 @@ class TestImportCost:
     def test_version(self) -> None:
         """The version is a non-empty string."""
         assert custdata.__version__
+
+
+class TestErrorsPickle:
+    def test_every_error_pickles(self) -> None:
+        """Errors cross process boundaries (workers, Spark executors) with their attributes."""
+        import pickle
+
+        from custdata import errors
+
+        samples = [
+            errors.ValidationError(
+                [errors.Issue(path="email", code="invalid_email", message="bad")],
+                record_type="Contact",
+            ),
+            errors.PolicyError("mask: keep must be a whole number"),
+            errors.TransformError("mask", "wrong_type", "expected a string"),
+            errors.InvalidToken(3),
+            errors.InvalidToken(),
+            errors.KeyRingError("no key"),
+            errors.MissingDependencyError("pyarrow", "arrow"),
+            errors.InputError("unreadable"),
+            errors.PrivacyRequirementError("k too low"),
+            errors.UsageError("bad option"),
+        ]
+        for error in samples:
+            copy = pickle.loads(pickle.dumps(error))  # noqa: S301  # our own bytes
+            assert type(error) is type(copy)
+            assert str(error) == str(copy)
+            assert vars(error) == vars(copy)

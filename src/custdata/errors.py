@@ -126,8 +126,18 @@ class ValidationError(CustDataError, ValueError):
         noun = "problem" if count == 1 else "problems"
         super().__init__(f"invalid {what}: {count} {noun}: {summary}")
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled with its own arguments (Spark sends executors' errors to the driver).
+        return (_rebuild_validation_error, (self.issues, self.record_type))
+
 
 _SUMMARY_ISSUES: Final = 5
+
+
+def _rebuild_validation_error(
+    issues: tuple[Issue, ...], record_type: str | None
+) -> ValidationError:
+    return ValidationError(issues, record_type=record_type)
 
 
 class PolicyError(CustDataError, ValueError):
@@ -148,7 +158,11 @@ class TransformError(CustDataError, ValueError):
     def __init__(self, transform: str, code: str, message: str) -> None:
         self.transform = transform
         self.code = code  # type: ignore[misc]  # an instance code refines the class one
+        self.message = message
         super().__init__(f"{transform}: {message} [{code}]")
+
+    def __reduce__(self) -> tuple[type[TransformError], tuple[str, str, str]]:
+        return (TransformError, (self.transform, self.code, self.message))
 
 
 class InvalidToken(CustDataError):  # noqa: N818  # named like cryptography's Fernet error on purpose
@@ -198,6 +212,9 @@ class MissingDependencyError(CustDataError, ImportError):
             f"install it with `pip install 'custdata[{extra}]'`",
             name=package,
         )
+
+    def __reduce__(self) -> tuple[type[MissingDependencyError], tuple[str, str]]:
+        return (MissingDependencyError, (self.package, self.extra))
 
 
 class InputError(CustDataError):

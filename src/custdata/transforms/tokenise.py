@@ -380,8 +380,6 @@ def _alphabet_pairs(np: Any) -> Any:
     return pairs.reshape(-1, 2).view(np.uint16)[:, 0]
 
 
-
-
 def detokenise(token: object, keys: KeyRing, domain: str) -> str | None:
     """
     Return the string a `Tokenise` token stands for.
