@@ -16,10 +16,13 @@ Exit codes (documented in docs/cli.md):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -144,7 +147,8 @@ def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
         The exit code.
     """
     try:
-        return run(args)
+        with _sigterm_interrupts():
+            return run(args)
     except KeyboardInterrupt:
         sys.stderr.write("custdata: interrupted; nothing written\n")
         return 130
@@ -168,6 +172,26 @@ def run_command(run: Callable[[argparse.Namespace], int], args: argparse.Namespa
         error(f"unexpected {type(exception).__name__}")
         _report_bug()
         return EXIT_BUG
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Make SIGTERM unwind like Ctrl-C, so that outputs are removed and workers stopped."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield  # only the main thread handles signals; a host's own handler is kept
+        return
+
+    def interrupt(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _report_bug() -> None:
