@@ -112,15 +112,25 @@ class RowTransform(Protocol):
     """
     A transform that needs other fields of the row (such as a subject id).
 
+    A class is a `Transform` or a `RowTransform`, never both: a policy hands a
+    value transform one field's values and a row transform whole rows, and the
+    registry refuses a class that would be called both ways.
+
     Attributes:
         name: The registry name used in policies (class data).
         guarantees: The declared `Guarantees` (class data).
-        requires: The names of the other fields it reads.
+        requires: The names of the other fields it reads, per instance (a
+            `ShiftDate` reads the subject field it was given): an attrs field
+            or a read-only property.
     """
 
     name: ClassVar[str]
     guarantees: ClassVar[Guarantees]
-    requires: ClassVar[tuple[str, ...]]
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """The names of the other fields `apply_row` reads."""
+        ...
 
     def apply_row(self, row: Mapping[str, object]) -> object:
         """Transform the field's value using the row it belongs to."""
@@ -495,6 +505,29 @@ def _is_attrs_class(cls: object) -> TypeGuard[type[attrs.AttrsInstance]]:
     return isinstance(cls, type) and bool(attrs.has(cls))
 
 
+def _defines(cls: type, attribute: str) -> bool:
+    # Defined by the class or a base, not by the metaclass: every class is callable.
+    return any(attribute in vars(base) for base in cls.__mro__ if base is not object)
+
+
+def _is_value_transform(cls: type) -> bool:
+    return _defines(cls, "__call__") and callable(getattr(cls, "apply_many", None))
+
+
+def _is_row_transform(cls: type[attrs.AttrsInstance]) -> bool:
+    if not callable(getattr(cls, "apply_row", None)):
+        return False
+    fields = attrs.fields_dict(cls)
+    return "requires" in fields or isinstance(_static(cls, "requires"), property)
+
+
+def _static(cls: type, attribute: str) -> object:
+    for base in cls.__mro__:
+        if attribute in vars(base):
+            return vars(base)[attribute]
+    return None
+
+
 def _check(cls: object) -> str:
     if not _is_attrs_class(cls):
         msg = "a transform must be an attrs class (decorate it with @attrs.frozen)"
@@ -506,16 +539,21 @@ def _check(cls: object) -> str:
     if not isinstance(getattr(cls, "guarantees", None), Guarantees):
         msg = f"{cls.__qualname__}.guarantees must be a Guarantees instance"
         raise TypeError(msg)
-    is_value = callable(getattr(cls, "__call__", None)) and callable(  # noqa: B004  # class check
-        getattr(cls, "apply_many", None)
-    )
-    is_row = callable(getattr(cls, "apply_row", None)) and isinstance(
-        getattr(cls, "requires", None), tuple
-    )
+    is_value, is_row = _is_value_transform(cls), _is_row_transform(cls)
+    if is_value and is_row:
+        msg = (
+            f"{cls.__qualname__} must be a Transform (__call__, apply_many) or a"
+            " RowTransform (apply_row, requires), not both"
+        )
+        raise TypeError(msg)
+    if is_value and not isinstance(getattr(cls, "output_type", None), type):
+        msg = f"{cls.__qualname__}.output_type must be a type (class data)"
+        raise TypeError(msg)
     if not (is_value or is_row):
         msg = (
-            f"{cls.__qualname__} must implement __call__ and apply_many (Transform) "
-            "or apply_row and requires (RowTransform); inherit BaseTransform"
+            f"{cls.__qualname__} must implement __call__ and apply_many (Transform;"
+            " inherit BaseTransform) or apply_row and requires (RowTransform, with"
+            " requires an attrs field or a property)"
         )
         raise TypeError(msg)
     return name
@@ -526,7 +564,9 @@ def register(cls: T) -> T:
     Register a transform class under its ``name``; usable as a class decorator.
 
     Checked at once: an attrs class, a unique snake_case ``name``, a `Guarantees`
-    in ``guarantees``, and the `Transform` or `RowTransform` methods.
+    in ``guarantees``, and exactly one of the two kinds: a `Transform`
+    (``__call__``, ``apply_many`` and an ``output_type``) or a `RowTransform`
+    (``apply_row``, and ``requires`` as an attrs field or a property).
 
     Args:
         cls: The transform class.
