@@ -474,7 +474,9 @@ def _unpacked(transform: BaseTransform, data: bytearray, count: int) -> list[obj
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
-# Built-in transforms by name: "module:Class", imported on first use.
+# Built-in transforms by name: "module:Class", imported on first use. Adding a built-in
+# is one entry here; tests/test_package.py checks the exports of custdata and
+# custdata.transforms (__all__, _LAZY, the TYPE_CHECKING imports) against this table.
 _BUILTINS: Final[dict[str, str]] = {
     "age_band": "custdata.transforms.generalise:AgeBand",
     "bottom_code": "custdata.transforms.generalise:BottomCode",
