@@ -244,18 +244,16 @@ class BaseTransform:
 
         Args:
             values: The values (``None`` stays ``None``).
-            workers: Processes to spread the batch over, a whole number from 1
-                to 64. With more than one,
-                batches of at least 20 000 values to transform are split into
-                ``workers`` shares: this process takes the first and forks a
-                child for each of the others (hashing short strings holds the
-                GIL, so threads would not help). Children inherit the values
-                and the transform through fork, so nothing is pickled to them
-                and no key leaves the process's memory; each sends its results
-                back as one blob. Smaller batches run in this process, and so
-                does everything where ``os.fork`` is unavailable (Windows) or
-                while other threads run (forking them is unsafe). Results and
-                errors are those of ``workers=1``.
+            workers: Processes to spread the batch over, a whole number from 1 to 64.
+                With more than one, batches of at least 20 000 values to transform are
+                split into ``workers`` shares: this process takes the first and forks a
+                child for each of the others (hashing short strings holds the GIL, so
+                threads would not help). Children inherit the values and the transform
+                through fork, so nothing is pickled to them and no key leaves the
+                process's memory; each sends its results back as one blob. Smaller
+                batches run in this process, and so does everything where ``os.fork`` is
+                unavailable (Windows) or while other threads run (forking them is
+                unsafe). Results and errors are those of ``workers=1``.
 
         Returns:
             The transformed values, in order.
