@@ -11,19 +11,23 @@ Why fork, and not a spawned pool:
   and the batch in its copy of this process's memory, so nothing is pickled on
   the way in and no key ever crosses a pipe. A spawned (or forkserver) child
   starts empty: the transform, keys included, would have to be pickled to it.
-- Speed. A fork costs about a millisecond and the child starts with every
-  module imported and every table built; a spawned child imports the library
-  and rebuilds its state (the generator's word pools) first, which costs more
+- Speed. A fork costs milliseconds and the child starts with every module
+  imported and every table built; a spawned child imports the library and
+  rebuilds its state (the generator's word pools) first, which costs more
   than `apply_many` saves on a million values.
+
+The price: where forking is not possible, ``workers`` buys nothing, where a
+spawned pool (which `write_synthetic` used before) would still run in parallel.
 
 Forking is safe only in a process that runs no other thread: a lock held by
 another thread at the fork is never released in the child, which can then
 deadlock (Python 3.12 warns about it). So work runs in the calling process
 instead, with the same results, where ``os.fork`` does not exist (Windows) and
-while another Python thread runs: `can_fork` says which. ``workers`` is a hint
-that changes nothing but the speed. Children only run the library's own Python
-code and leave with ``os._exit``: they never run the caller's cleanup (``finally``
-blocks, ``atexit``, buffered files), which stays the calling process's job.
+while another Python thread runs (a notebook kernel, a threaded server):
+`can_fork` says which. ``workers`` is a hint that changes nothing but the speed.
+Children run only the work they are given and leave with ``os._exit``: they
+never run the caller's cleanup (``finally`` blocks, ``atexit``, buffered files),
+which stays the calling process's job.
 
 How a run goes (`Forked`): child ``k`` of ``n`` runs jobs ``k``, ``k + n``,
 ``k + 2n``... in order; each job's result is a bytes blob written, behind its
