@@ -16,8 +16,8 @@ Why fork, and not a spawned pool:
   rebuilds its state (the generator's word pools) first, which costs more
   than `apply_many` saves on a million values.
 
-The price: where forking is not possible, ``workers`` buys nothing, where a
-spawned pool (which `write_synthetic` used before) would still run in parallel.
+The price: where forking is not possible (below), ``workers`` buys nothing,
+where a spawned pool would still run in parallel.
 
 Forking is safe only in a process that runs no other thread: a lock held by
 another thread at the fork is never released in the child, which can then
