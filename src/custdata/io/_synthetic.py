@@ -131,14 +131,13 @@ def write_synthetic(
         counts = _write_rows(target, files, _forked_rows(engine, jobs, workers), on_batch)
     # The manifest comes last: its presence says every data file is complete.
     manifest = with_counts(manifest, counts, files)
-    atomic = AtomicFile(target / "manifest.json")
-    try:
+    with contextlib.ExitStack() as stack:
+        with _workers.signals_deferred():  # no temporary file left unrecorded
+            atomic = AtomicFile(target / "manifest.json")
+            stack.callback(atomic.abort)  # no-op once committed
         text = json.dumps(manifest.to_dict(), indent=2, sort_keys=True) + "\n"
         atomic.file.write(text.encode("utf-8"))
-    except BaseException:
-        atomic.abort()
-        raise
-    atomic.commit()
+        atomic.commit()
     return manifest
 
 
@@ -226,12 +225,15 @@ def _write_parts(  # noqa: PLR0917  # private, called once
     on_batch: Callable[[int], None] | None,
 ) -> dict[str, int]:
     counts = dict.fromkeys(FILES, 0)
-    parts = Path(tempfile.mkdtemp(dir=target, prefix=".parts-"))
-
-    def work(job: int) -> bytes:
-        return json.dumps(_write_part(parts, engine, jobs[job])).encode("ascii")
-
+    parts: Path | None = None
     try:
+        with _workers.signals_deferred():  # an interruption comes once it is recorded
+            parts = Path(tempfile.mkdtemp(dir=target, prefix=".parts-"))
+        directory = parts
+
+        def work(job: int) -> bytes:
+            return json.dumps(_write_part(directory, engine, jobs[job])).encode("ascii")
+
         # Left in this order: the children are stopped before their part files are removed.
         with (
             _workers.Forked(work, len(jobs), workers, window=_WINDOW) as results,
@@ -245,9 +247,11 @@ def _write_parts(  # noqa: PLR0917  # private, called once
             first = True
             for job, data in zip(jobs, results, strict=True):
                 # None: the child failed, and the batch is written here.
-                batch_counts = _write_part(parts, engine, job) if data is None else json.loads(data)
+                batch_counts = (
+                    _write_part(directory, engine, job) if data is None else json.loads(data)
+                )
                 for name in FILES:
-                    part = parts / f"{job[0]:06d}.{name}.csv"
+                    part = directory / f"{job[0]:06d}.{name}.csv"
                     with part.open("rb") as source:
                         _append(source, outputs[name].file, keep_header=first)
                     part.unlink()
@@ -258,7 +262,8 @@ def _write_parts(  # noqa: PLR0917  # private, called once
             for output in outputs.values():
                 output.commit()
     finally:
-        shutil.rmtree(parts, ignore_errors=True)
+        if parts is not None:
+            shutil.rmtree(parts, ignore_errors=True)
     return counts
 
 
