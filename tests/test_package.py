@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
 
 import custdata
+import custdata.transforms
+from custdata.transforms import base
 
 HEAVY = ("faker", "pyarrow", "numpy", "pandas", "polars", "pyspark", "hypothesis", "matplotlib")
 
@@ -99,3 +106,64 @@ class TestErrorsPickle:
             assert type(error) is type(copy)
             assert str(error) == str(copy)
             assert vars(error) == vars(copy)
+
+
+def _builtins() -> dict[str, str]:
+    """The built-in transforms' classes and their modules, from the registry's one table."""
+    return {
+        target.partition(":")[2]: target.partition(":")[0] for target in base._BUILTINS.values()
+    }
+
+
+def _type_checking_imports(package: ModuleType) -> dict[str, str]:
+    """The names a package's ``if TYPE_CHECKING:`` block imports, and from where."""
+    assert package.__file__ is not None
+    tree = ast.parse(Path(package.__file__).read_text(encoding="utf-8"))
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING":
+            for statement in node.body:
+                assert isinstance(statement, ast.ImportFrom)
+                assert statement.module is not None
+                found.update(
+                    dict.fromkeys((a.asname or a.name for a in statement.names), statement.module)
+                )
+    return found
+
+
+_PACKAGES = pytest.mark.parametrize(
+    "package", [custdata, custdata.transforms], ids=["custdata", "transforms"]
+)
+
+
+class TestBuiltinTable:
+    """A built-in is one entry in transforms.base._BUILTINS: the export lists follow it."""
+
+    @_PACKAGES
+    def test_every_builtin_exported(self, package: ModuleType) -> None:
+        """Each built-in class is in __all__ and loads lazily from its module."""
+        missing_all = sorted(set(_builtins()) - set(package.__all__))
+        assert [] == missing_all, f"add to {package.__name__}.__all__"
+        wrong = {c: m for c, m in _builtins().items() if package._LAZY.get(c) != m}
+        assert {} == wrong, f"add to {package.__name__}._LAZY"
+
+    @_PACKAGES
+    def test_no_transform_outside_the_table(self, package: ModuleType) -> None:
+        """Every transform class a package exports is a built-in of the table."""
+        exported = {
+            name
+            for name in package._LAZY
+            if isinstance(getattr(package, name), type)
+            and isinstance(getattr(getattr(package, name), "guarantees", None), base.Guarantees)
+        }
+        assert set(_builtins()) == exported
+
+    @_PACKAGES
+    def test_type_checking_imports_follow(self, package: ModuleType) -> None:
+        """The imports mypy reads (under TYPE_CHECKING) are exactly the lazy names."""
+        assert package._LAZY == _type_checking_imports(package)
+
+    def test_registry_names_the_table_classes(self) -> None:
+        """Each entry's class loads and carries the entry's name."""
+        for name in base._BUILTINS:
+            assert name == base._builtin(name).name  # type: ignore[attr-defined]

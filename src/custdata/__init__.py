@@ -124,6 +124,8 @@ __all__ = [
 
 # Names resolved on first access (module __getattr__, PEP 562), so that their
 # modules and dependencies load only when used: name -> module that defines it.
+# The transform classes follow the registry's table (custdata.transforms.base._BUILTINS),
+# as do __all__ and the TYPE_CHECKING imports: tests/test_package.py checks all three.
 _LAZY: Final[dict[str, str]] = {
     "AgeBand": "custdata.transforms.generalise",
     "BottomCode": "custdata.transforms.generalise",

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
+import threading
 import types
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from custdata.io import open_writer, write_synthetic
+from custdata import _workers
+from custdata.io import _synthetic, open_writer, write_synthetic
 from custdata.synthetic import DEFAULT_TODAY, FILES, generate
 from custdata.synthetic._generate import batch_rows, make_engine
 
@@ -99,3 +104,117 @@ class TestWriteSynthetic:
             [sys.executable, "-c", code], check=True, capture_output=True, text=True
         )
         assert result.stdout.split() == ["False", "True"]
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 50 contacts, so that a few hundred make several jobs for the workers."""
+    monkeypatch.setattr(_synthetic, "BATCH_SIZE", 50)
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch, small_batches: None) -> Iterator[list[int]]:
+    """Record every forked worker; after the test, check each was waited for."""
+    if not hasattr(os, "fork"):
+        pytest.skip("worker processes need os.fork")
+    monkeypatch.setattr(_workers, "can_fork", lambda: True)  # threads other tests left
+    pids: list[int] = []
+    fork = _workers._fork
+
+    def recording(*args: Any) -> Any:
+        child = fork(*args)
+        pids.append(child.pid)
+        return child
+
+    monkeypatch.setattr(_workers, "_fork", recording)
+    yield pids
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+
+
+def _same_files(one: Path, two: Path) -> None:
+    assert sorted(p.name for p in one.iterdir()) == sorted(p.name for p in two.iterdir())
+    for path in one.iterdir():
+        if path.suffix == ".csv":
+            assert path.read_bytes() == (two / path.name).read_bytes()
+
+
+class TestWorkers:
+    """Forked workers: the output of one process, and nothing left behind."""
+
+    def test_csv_same_bytes(self, tmp_path: Path, forks: list[int]) -> None:
+        """Forked workers writing CSV parts give the bytes of one process."""
+        write_synthetic(tmp_path / "one", 430, seed=3, workers=1)
+        assert [] == forks
+        write_synthetic(tmp_path / "two", 430, seed=3, workers=3)
+        assert 3 == len(forks)
+        _same_files(tmp_path / "one", tmp_path / "two")
+
+    def test_parquet_same_rows(self, tmp_path: Path, forks: list[int]) -> None:
+        """Forked workers sending rows give the Parquet and CSV files of one process."""
+        pq = pytest.importorskip("pyarrow.parquet")
+        write_synthetic(tmp_path / "one", 230, seed=3, format="both", workers=1)
+        write_synthetic(tmp_path / "two", 230, seed=3, format="both", workers=2)
+        assert 2 == len(forks)
+        _same_files(tmp_path / "one", tmp_path / "two")
+        for name in FILES:
+            one = pq.read_table(tmp_path / "one" / f"{name}.parquet")
+            assert one.equals(pq.read_table(tmp_path / "two" / f"{name}.parquet"))
+
+    @pytest.mark.parametrize("format", ["csv", "parquet"])
+    def test_failed_worker(
+        self, tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch, format: str
+    ) -> None:
+        """A worker that fails has its batches built here: same output, no error."""
+        if format == "parquet":
+            pytest.importorskip("pyarrow")
+        parent = os.getpid()
+        batch = _synthetic.Engine.batch
+
+        def failing_in_children(self: Any, number: int, start: int, size: int) -> Any:
+            if os.getpid() != parent and number == 3:
+                raise MemoryError
+            return batch(self, number, start, size)
+
+        write_synthetic(tmp_path / "one", 330, seed=4, format=format, workers=1)
+        monkeypatch.setattr(_synthetic.Engine, "batch", failing_in_children)
+        write_synthetic(tmp_path / "two", 330, seed=4, format=format, workers=2)
+        assert forks
+        _same_files(tmp_path / "one", tmp_path / "two")
+
+    def test_interrupted(self, tmp_path: Path, forks: list[int]) -> None:
+        """Interrupted (Ctrl-C) mid-run: no file, temporary or final, and no worker left."""
+
+        def interrupt(size: int) -> None:
+            raise KeyboardInterrupt
+
+        with pytest.raises(KeyboardInterrupt):
+            write_synthetic(tmp_path, 430, seed=3, workers=2, on_batch=interrupt)
+        assert 2 == len(forks)  # the fixture checks they were waited for
+        assert [] == list(tmp_path.iterdir())
+
+    def test_threads_run_here(
+        self, tmp_path: Path, small_batches: None, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """While another thread runs, nothing is forked and the output is the same."""
+        forked: list[object] = []
+        monkeypatch.setattr(_workers, "_fork", lambda *args: forked.append(args))
+        write_synthetic(tmp_path / "one", 130, seed=5, workers=1)
+        stop = threading.Event()
+        thread = threading.Thread(target=stop.wait)
+        thread.start()
+        try:
+            write_synthetic(tmp_path / "two", 130, seed=5, workers=2)
+        finally:
+            stop.set()
+            thread.join()
+        assert [] == forked
+        _same_files(tmp_path / "one", tmp_path / "two")
+
+    @pytest.mark.parametrize("workers", ["2", 1.5, 0, True, 65, None])
+    def test_bad_workers(self, tmp_path: Path, workers: object) -> None:
+        """workers must be a whole number from 1 to 64; nothing is written otherwise."""
+        with pytest.raises(ValueError, match="workers must be a whole number from 1 to 64"):
+            write_synthetic(tmp_path / "x", 5, workers=workers)  # type: ignore[arg-type]
+        assert not (tmp_path / "x").exists()

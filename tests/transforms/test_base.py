@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import threading
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -21,9 +22,11 @@ from custdata.transforms import (
     Mask,
     MaskEmail,
     Redact,
+    RowTransform,
     Transform,
     TruncateDate,
     TruncatePostcode,
+    base,
     get,
     names,
     register,
@@ -192,6 +195,129 @@ class TestRegistry:
         for thread in threads:
             thread.join()
         assert {Bucket} == set(found)
+
+
+@attrs.frozen(kw_only=True)
+class SubjectPrefix:
+    """A row transform whose requires is a property of its parameter."""
+
+    name: ClassVar[str] = "test_subject_prefix"
+    guarantees: ClassVar[Guarantees] = G
+    subject_field: str
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """The subject field."""
+        return (self.subject_field,)
+
+    def apply_row(self, row: Mapping[str, object]) -> object:
+        """The subject, as a prefix."""
+        return f"{row.get(self.subject_field)}:"
+
+
+@attrs.frozen(kw_only=True)
+class Joined:
+    """A row transform whose requires is an attrs field."""
+
+    name: ClassVar[str] = "test_joined"
+    guarantees: ClassVar[Guarantees] = G
+    requires: tuple[str, ...] = ("a", "b")
+
+    def apply_row(self, row: Mapping[str, object]) -> object:
+        """The required fields, joined."""
+        return "-".join(str(row.get(field)) for field in self.requires)
+
+
+class TestKinds:
+    """A registered class is exactly one of Transform and RowTransform."""
+
+    @pytest.mark.parametrize("name", sorted(base._BUILTINS))
+    def test_builtins_pass_the_check(self, name: str) -> None:
+        """Every built-in passes the check register applies to a host's class."""
+        assert name == base._check(get(name))
+
+    @pytest.mark.parametrize("cls", [SubjectPrefix, Joined])
+    def test_row_transforms(self, cls: type) -> None:
+        """requires as a property or as an attrs field: registered, and a RowTransform."""
+        register(cls)
+        try:
+            assert cls is get(cls.name)  # type: ignore[attr-defined]
+        finally:
+            unregister(cls.name)  # type: ignore[attr-defined]
+        instance = SubjectPrefix(subject_field="customer") if cls is SubjectPrefix else Joined()
+        assert isinstance(instance, RowTransform)
+        assert not isinstance(instance, Transform)
+
+    def test_requires_per_instance(self) -> None:
+        """requires follows the instance's parameters."""
+        assert ("customer",) == SubjectPrefix(subject_field="customer").requires
+        assert ("x",) == Joined(requires=("x",)).requires
+
+    def test_class_level_requires_refused(self) -> None:
+        """requires as class data says nothing of the instance: refused."""
+
+        @attrs.frozen
+        class Constant:
+            name: ClassVar[str] = "test_constant_requires"
+            guarantees: ClassVar[Guarantees] = G
+            requires: ClassVar[tuple[str, ...]] = ("a",)
+
+            def apply_row(self, row: Mapping[str, object]) -> object:
+                return row.get("a")
+
+        with pytest.raises(TypeError, match="attrs field or a property"):
+            register(Constant)
+
+    def test_both_kinds_refused(self) -> None:
+        """A class with the methods of both kinds is refused."""
+
+        @attrs.frozen
+        class Both(BaseTransform):
+            name: ClassVar[str] = "test_both_kinds"
+            guarantees: ClassVar[Guarantees] = G
+            field: str = "a"
+
+            @property
+            def requires(self) -> tuple[str, ...]:
+                return (self.field,)
+
+            def apply_row(self, row: Mapping[str, object]) -> object:
+                return row.get(self.field)
+
+        with pytest.raises(TypeError, match="not both"):
+            register(Both)
+        assert "test_both_kinds" not in names()
+
+    def test_neither_kind_refused(self) -> None:
+        """Neither kind's methods: refused (that a class is callable is not a __call__)."""
+
+        @attrs.frozen
+        class Neither:
+            name: ClassVar[str] = "test_neither_kind"
+            guarantees: ClassVar[Guarantees] = G
+
+            def apply_many(self, values: list[object]) -> list[object]:
+                return values
+
+        with pytest.raises(TypeError, match="must implement"):
+            register(Neither)
+
+    def test_value_transform_needs_output_type(self) -> None:
+        """A value transform declares the type of its outputs."""
+
+        @attrs.frozen
+        class Untyped:
+            name: ClassVar[str] = "test_untyped"
+            guarantees: ClassVar[Guarantees] = G
+
+            def __call__(self, value: object) -> object:
+                return value
+
+            def apply_many(self, values: list[object]) -> list[object]:
+                return values
+
+        with pytest.raises(TypeError, match="output_type"):
+            register(Untyped)
 
 
 emails = st.emails() | st.sampled_from(["x@localhost", "a@b.c.d", "é@ü.fr", "@", "a@", "a@b."])

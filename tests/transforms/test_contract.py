@@ -1,14 +1,22 @@
 """
-The contract every registered transform keeps, and one this test registers itself.
+The contract every registered transform keeps, and ones this test registers itself.
 
-For each name in the registry: ``None`` maps to ``None``; any input gives a value
-or a `TransformError` naming the transform and a code, never the value; a string
-holding a lone surrogate (not text) gives output that encodes as UTF-8 or a
-`TransformError`, never output nobody can write; each declared guarantee holds;
-``apply_many(v) == [t(x) for x in v]``; no key bytes in a repr, a str or an
-error. A transform added to the registry without an entry in ``CASES`` is built
-with ``keys`` and ``domain`` if it has them, else with no parameters, and
-checked on text.
+Value transforms, for each name in the registry: ``None`` maps to ``None``; any
+input gives a value or a `TransformError` naming the transform and a code, never
+the value; a string holding a lone surrogate (not text) gives output that encodes
+as UTF-8 or a `TransformError`, never output nobody can write; each declared
+guarantee holds; ``apply_many(v) == [t(x) for x in v]``; no key bytes in a repr,
+a str or an error. A transform added to the registry without an entry in
+``CASES`` is built with ``keys`` and ``domain`` if it has them, else with no
+parameters, and checked on text.
+
+Row transforms (`RowTransform`) keep the same contract on rows: any row gives a
+value or a `TransformError`; rows with a lone surrogate give encodable output or
+an error; each declared guarantee holds (reversibility through the class's own
+documented reverse, in ``ROW_CASES``); ``requires`` is per instance and says
+every other field it reads; no key bytes in any text. A row transform added
+without an entry in ``ROW_CASES`` is built like a value transform and checked on
+rows of text.
 """
 
 from __future__ import annotations
@@ -16,8 +24,8 @@ from __future__ import annotations
 import base64
 import pickle
 import re
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -27,7 +35,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from custdata import KeyRing, TransformError
-from custdata.transforms import BaseTransform, Guarantees, get, names, register
+from custdata.transforms import BaseTransform, Guarantees, RowTransform, get, names, register
+from custdata.transforms.base import _is_row_transform
 
 SECRET_A = bytes(range(40, 72))
 SECRET_B = bytes(range(140, 172))
@@ -66,6 +75,45 @@ class ReverseText(BaseTransform):
 
 
 register(ReverseText)
+
+
+@attrs.frozen(kw_only=True)
+class AddOffset:
+    """A host row transform registered by this test: adds another field's int (reversible)."""
+
+    name: ClassVar[str] = "contract_add_offset"
+    guarantees: ClassVar[Guarantees] = Guarantees(
+        reversible=True,
+        deterministic=True,
+        keyed=False,
+        format_preserving=True,
+        output_is_personal_data=True,
+    )
+    field: str
+    offset_field: str
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """The field holding the offset."""
+        return (self.offset_field,)
+
+    def apply_row(self, row: Mapping[str, object]) -> object:
+        """``row[field] + row[offset_field]``; ``None`` stays ``None``."""
+        value, offset = row.get(self.field), row.get(self.offset_field)
+        if value is None:
+            return None
+        if type(value) is not int or type(offset) is not int:
+            raise TransformError(self.name, "wrong_type", "expected int values")
+        return value + offset
+
+    def reverse(self, value: int, row: Mapping[str, object]) -> int:
+        """Undo the transform, given the row it was applied to."""
+        offset = row[self.offset_field]
+        assert isinstance(offset, int)
+        return value - offset
+
+
+register(AddOffset)
 
 _text = st.text(max_size=40)
 _surrogate = st.integers(0xD800, 0xDFFF).map(chr)
@@ -108,25 +156,6 @@ CASES: dict[str, Case] = {
         lambda ring: {"keys": ring, "domain": "email"}, _text, ("jean.dupont@example.fr", "")
     ),
     "redact": Case(lambda _: {}, _text | st.integers(), ("x", 3)),
-    "shift_date": Case(
-        lambda ring: {
-            "keys": ring,
-            "domain": "orders",
-            "max_days": 30,
-            "subject_field": "customer",
-            "field": "ordered_on",
-        },
-        st.fixed_dictionaries(
-            {
-                "customer": st.text(min_size=1, max_size=12),
-                "ordered_on": st.dates(min_value=date(1900, 1, 1), max_value=date(9000, 1, 1)),
-            }
-        ),
-        (
-            {"customer": "c-1", "ordered_on": date(2024, 3, 1)},
-            {"customer": "c-2", "ordered_on": date(2023, 12, 31), "total": 12},
-        ),
-    ),
     "tokenise": Case(
         lambda ring: {"keys": ring, "domain": "email"}, _text, ("jean.dupont@example.fr", "")
     ),
@@ -204,6 +233,9 @@ def _assert_encodable(output: object) -> None:
 
 
 ALL = names()
+ROWS = [name for name in ALL if _is_row_transform(get(name))]
+# The registry admits a class of one kind only: every other name is a value transform.
+VALUES = [name for name in ALL if name not in ROWS]
 
 
 def _check_error(name: str, error: TransformError, value: object) -> None:
@@ -237,10 +269,11 @@ def test_registry_lists_builtins_and_own() -> None:
         "truncate_postcode",
         "contract_reverse_text",
     }
-    assert expected <= set(ALL)
+    assert expected <= set(VALUES)
+    assert {"shift_date", "contract_add_offset"} <= set(ROWS)
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", VALUES)
 class TestContract:
     """The transform contract, for every registered name."""
 
@@ -372,7 +405,7 @@ class TestContract:
 
 def test_datetime_inputs_are_not_merged() -> None:
     """Equal datetimes in two time zones are transformed one by one in batches."""
-    from datetime import timedelta, timezone
+    from datetime import timezone
 
     t = _build("truncate_date")
     a = datetime(2024, 3, 31, 23, 30, tzinfo=UTC)
@@ -382,7 +415,7 @@ def test_datetime_inputs_are_not_merged() -> None:
     assert t(a) != t(b)
 
 
-@pytest.mark.parametrize("name", [n for n in ALL if get(n).guarantees.format_preserving])
+@pytest.mark.parametrize("name", [n for n in VALUES if get(n).guarantees.format_preserving])
 def test_format_preserving(name: str) -> None:
     """Format-preserving transforms keep the type, and the length of strings."""
     t = _build(name)
@@ -395,4 +428,265 @@ def test_format_preserving(name: str) -> None:
 
 def test_some_transforms_are_format_preserving() -> None:
     """The format-preserving contract above is exercised, not vacuous."""
-    assert "format_preserving" in {n for n in ALL if get(n).guarantees.format_preserving}
+    assert "format_preserving" in {n for n in VALUES if get(n).guarantees.format_preserving}
+
+
+# Row transforms ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class RowCase:
+    """How to build one row transform, which rows it accepts and how to undo it."""
+
+    params: Callable[[KeyRing], dict[str, Any]]
+    field: str  # the field whose value apply_row transforms (its own, not in requires)
+    rows: st.SearchStrategy[dict[str, Any]]
+    samples: tuple[dict[str, object], ...]
+    # The class's documented reverse: (transform, row, output) -> the original value.
+    reverse: Callable[[Any, Mapping[str, object], object], object] | None = None
+
+
+_dates = st.dates(min_value=date(1900, 1, 1), max_value=date(9000, 1, 1))
+
+ROW_CASES: dict[str, RowCase] = {
+    "contract_add_offset": RowCase(
+        lambda _: {"field": "amount", "offset_field": "delta"},
+        "amount",
+        st.fixed_dictionaries(
+            {"amount": st.integers(-(10**9), 10**9), "delta": st.integers(-(10**6), 10**6)}
+        ),
+        ({"amount": 120, "delta": 7}, {"amount": -3, "delta": 0, "other": "x"}),
+        lambda t, row, out: t.reverse(out, row),
+    ),
+    "shift_date": RowCase(
+        lambda ring: {
+            "keys": ring,
+            "domain": "orders",
+            "max_days": 30,
+            "subject_field": "customer",
+            "field": "ordered_on",
+        },
+        "ordered_on",
+        st.fixed_dictionaries(
+            {"customer": st.text(min_size=1, max_size=12) | st.integers(), "ordered_on": _dates}
+        )
+        | st.fixed_dictionaries(
+            {
+                "customer": st.text(min_size=1, max_size=12),
+                "ordered_on": st.tuples(_dates, st.integers(0, 86_399)).map(
+                    lambda at: (
+                        datetime.combine(at[0], time(), tzinfo=UTC) + timedelta(seconds=at[1])
+                    )
+                ),
+            }
+        ),
+        (
+            {"customer": "c-1", "ordered_on": date(2024, 3, 1)},
+            {"customer": "c-2", "ordered_on": date(2023, 12, 31), "total": 12},
+            {"customer": 42, "ordered_on": datetime(2024, 3, 31, 1, 30, tzinfo=UTC)},
+        ),
+        lambda t, row, out: t.unshift(out, row["customer"]),
+    ),
+}
+
+
+def _row_case(name: str) -> RowCase:
+    if name in ROW_CASES:
+        return ROW_CASES[name]
+    value_case = _case(name)  # built with keys and domain if it has them
+    t = get(name)(**value_case.params(RING))
+    fields = (*t.requires, "value")
+    return RowCase(
+        value_case.params,
+        "value",
+        st.fixed_dictionaries(dict.fromkeys(fields, _text)),
+        ({field: f"{field}-1" for field in fields},),
+    )
+
+
+def _build_row(name: str, ring: KeyRing = RING) -> Any:
+    return get(name)(**_row_case(name).params(ring))
+
+
+def _declared(name: str) -> tuple[str, ...]:
+    t = _build_row(name)
+    return (*t.requires, _row_case(name).field)
+
+
+def _any_rows(name: str) -> st.SearchStrategy[dict[str, object]]:
+    """Rows whose fields (declared or not, present or not) hold anything."""
+    keys = st.sampled_from([*_declared(name), "other"]) | st.text(max_size=3)
+    return st.fixed_dictionaries(dict.fromkeys(_declared(name), anything)) | st.dictionaries(
+        keys, anything, max_size=4
+    )
+
+
+def _outcome(t: Any, row: Mapping[str, object]) -> object:
+    """The output, or the code of the TransformError."""
+    try:
+        return t.apply_row(row)
+    except TransformError as error:
+        return ("error", error.code)
+
+
+def _check_row_error(name: str, error: TransformError, row: Mapping[str, object]) -> None:
+    for key, value in row.items():
+        _check_error(name, error, key)
+        _check_error(name, error, value)
+
+
+@pytest.mark.parametrize("name", ROWS)
+class TestRowContract:
+    """The transform contract, for every registered row transform."""
+
+    def test_class_data(self, name: str) -> None:
+        """name and guarantees are class data; the class is an attrs class; a RowTransform."""
+        cls = get(name)
+        assert name == cls.name
+        assert isinstance(cls.guarantees, Guarantees)
+        assert attrs.has(cls)
+        assert isinstance(_build_row(name), RowTransform)
+
+    def test_requires_per_instance(self, name: str) -> None:
+        """requires is a tuple of field names read from the instance, not class data."""
+        t = _build_row(name)
+        assert isinstance(t.requires, tuple)
+        assert all(isinstance(field, str) and field for field in t.requires)
+        assert "requires" not in vars(type(t)) or isinstance(vars(type(t))["requires"], property)
+
+    @given(data=st.data())
+    def test_reads_only_what_it_declares(self, name: str, data: st.DataObject) -> None:
+        """Other fields of the row change nothing: requires says every other field it reads."""
+        t = _build_row(name)
+        row = data.draw(_row_case(name).rows)
+        declared = set(_declared(name))
+        extra = data.draw(
+            st.dictionaries(st.text(max_size=5).filter(lambda k: k not in declared), anything)
+        )
+        only_declared = {key: value for key, value in row.items() if key in declared}
+        assert _outcome(t, only_declared) == _outcome(t, {**extra, **row})
+
+    @given(data=st.data())
+    def test_total(self, name: str, data: st.DataObject) -> None:
+        """Any row gives a value or a TransformError naming transform and code, not the values."""
+        t = _build_row(name)
+        row = data.draw(_any_rows(name))
+        try:
+            t.apply_row(row)
+        except TransformError as error:
+            _check_row_error(name, error, row)
+
+    @given(data=st.data())
+    def test_invalid_text_never_output(self, name: str, data: st.DataObject) -> None:
+        """A row with a lone surrogate in a value gives encodable output or a TransformError."""
+        case = _row_case(name)
+        t = _build_row(name)
+        row = data.draw(
+            case.rows.flatmap(_spoiled) | st.sampled_from(case.samples).flatmap(_spoiled)
+        )
+        if not isinstance(row, dict):  # no string value to spoil: a bare bad string
+            row = dict.fromkeys(_declared(name), row)
+        try:
+            output = t.apply_row(row)
+        except TransformError as error:
+            _check_row_error(name, error, row)
+        else:
+            _assert_encodable(output)
+
+    def test_error_hides_value(self, name: str) -> None:
+        """A refused row's values never appear in the error text."""
+        t = _build_row(name)
+        texts = []
+        for bad in (MARKER + " not valid", [MARKER], {MARKER: 1}, MARKER.encode()):
+            for field in _declared(name):
+                row = {**_row_case(name).samples[0], field: bad}
+                try:
+                    t.apply_row(row)
+                except TransformError as error:
+                    texts.extend([str(error), repr(error)])
+        assert not any(MARKER in text for text in texts)
+
+    @given(data=st.data())
+    def test_deterministic(self, name: str, data: st.DataObject) -> None:
+        """Deterministic row transforms agree across calls, instances and pickles."""
+        if not get(name).guarantees.deterministic:
+            pytest.skip("not deterministic")
+        t, again = _build_row(name), _build_row(name)
+        copy = pickle.loads(pickle.dumps(t))  # noqa: S301  # our own bytes
+        row = data.draw(_row_case(name).rows | st.sampled_from(_row_case(name).samples))
+        assert _outcome(t, row) == _outcome(t, row) == _outcome(again, row) == _outcome(copy, row)
+
+    def test_keyed(self, name: str) -> None:
+        """Keyed row transforms depend on the key; others take no key ring."""
+        cls = get(name)
+        t, other = _build_row(name), _build_row(name, OTHER_RING)
+        samples = _row_case(name).samples
+        if cls.guarantees.keyed:
+            assert any(t.apply_row(row) != other.apply_row(row) for row in samples)
+        else:
+            assert all(t.apply_row(row) == other.apply_row(row) for row in samples)
+            assert not any(isinstance(getattr(t, a.name), KeyRing) for a in attrs.fields(cls))
+
+    @given(data=st.data())
+    def test_reversible(self, name: str, data: st.DataObject) -> None:
+        """Reversible row transforms are undone by their documented reverse; others have none."""
+        cls = get(name)
+        case = _row_case(name)
+        t = _build_row(name)
+        if not cls.guarantees.reversible:
+            assert not hasattr(t, "reverse")
+            return
+        assert case.reverse is not None, f"give {name} a ROW_CASES entry with its reverse"
+        row = data.draw(case.rows | st.sampled_from(case.samples))
+        output = _outcome(t, row)
+        if isinstance(output, tuple):  # refused (out of range): nothing to undo
+            return
+        assert row[case.field] == case.reverse(t, row, output)
+
+    def test_personal_data(self, name: str) -> None:
+        """Keyed or reversible outputs are declared personal data."""
+        g = get(name).guarantees
+        if g.keyed or g.reversible:
+            assert g.output_is_personal_data
+
+    def test_format_preserving(self, name: str) -> None:
+        """A format-preserving row transform keeps its field's type (and a string's length)."""
+        if not get(name).guarantees.format_preserving:
+            pytest.skip("not format preserving")
+        case = _row_case(name)
+        t = _build_row(name)
+        for row in case.samples:
+            value, out = row[case.field], t.apply_row(row)
+            assert type(value) is type(out)
+            if isinstance(value, str):
+                assert len(value) == len(out)
+
+    def test_no_key_bytes(self, name: str) -> None:
+        """No key bytes in repr, str or error text."""
+        t = _build_row(name)
+        texts = [repr(t), str(t)]
+        for row in (*_row_case(name).samples, {}, {field: object() for field in _declared(name)}):
+            try:
+                texts.append(repr(t.apply_row(row)))
+            except TransformError as error:
+                texts.extend([str(error), repr(error)])
+        for text in texts:
+            _assert_no_secret(text)
+
+    @given(data=st.data())
+    def test_apply_rows_equals_loop(self, name: str, data: st.DataObject) -> None:
+        """A batch form, where the class offers one, equals apply_row row by row."""
+        t = _build_row(name)
+        if not hasattr(t, "apply_rows"):
+            return
+        rows = data.draw(st.lists(_row_case(name).rows, max_size=8))
+        rows += rows[: len(rows) // 2]
+        try:
+            expected: object = [t.apply_row(row) for row in rows]
+        except TransformError as error:
+            expected = error.code
+        try:
+            actual: object = t.apply_rows(rows)
+        except TransformError as error:
+            actual = error.code
+        assert expected == actual

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custdata import KeyRing, Pseudonymise, TransformError
+from custdata import KeyRing, PolicyError, Pseudonymise, TransformError, _workers
 from custdata._crypto import MacState
 from custdata.transforms import Bucket, MaskEmail, TruncateDate, base
 
@@ -24,14 +24,14 @@ MARKER = "zq9MarkerValue@example.fr"
 def _record_forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     monkeypatch.setattr(base, "_MIN_PARALLEL", 8)
     pids: list[int] = []
-    fork = base._fork
+    fork = _workers._fork
 
-    def recording(*args: Any) -> tuple[int, int]:
-        pid, fd = fork(*args)
-        pids.append(pid)
-        return pid, fd
+    def recording(*args: Any) -> Any:
+        child = fork(*args)
+        pids.append(child.pid)
+        return child
 
-    monkeypatch.setattr(base, "_fork", recording)
+    monkeypatch.setattr(_workers, "_fork", recording)
     yield pids
     for pid in pids:  # every child was waited for: none is left as a zombie
         with pytest.raises(ChildProcessError):
@@ -43,7 +43,7 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Split any batch of 8 values or more, and record the pid of every forked child."""
     # Threads left running by other tests (or by libraries they load) would turn
     # forking off; the children here only run this module's transforms.
-    monkeypatch.setattr(base, "_can_fork", lambda: hasattr(os, "fork"))
+    monkeypatch.setattr(_workers, "can_fork", lambda: hasattr(os, "fork"))
     yield from _record_forks(monkeypatch)
 
 
@@ -121,7 +121,7 @@ class TestResults:
     def test_small_batches_stay_here(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Below the threshold nothing is forked."""
         called: list[object] = []
-        monkeypatch.setattr(base, "_fork", lambda *args: called.append(args))
+        monkeypatch.setattr(_workers, "_fork", lambda *args: called.append(args))
         pseudo = Pseudonymise(keys=RING, domain="email")
         values = _values(100)
         assert [pseudo(v) for v in values] == pseudo.apply_many(values, workers=2)
@@ -302,3 +302,26 @@ class TestKeys:
         values = _values(300)
         assert [pseudo(v) for v in values] == pseudo.apply_many(values, workers=2)
         assert forks
+
+
+class TestWorkersParameter:
+    """workers is a whole number from 1 to 64, checked before any work."""
+
+    @pytest.mark.parametrize("workers", ["2", 1.5, 0, -1, True, False, None, 65, 2.0])
+    def test_refused(self, workers: object) -> None:
+        """A bad workers is a PolicyError naming the transform and the parameter."""
+        pseudo = Pseudonymise(keys=RING, domain="email")
+        with pytest.raises(PolicyError) as info:
+            pseudo.apply_many(["a@example.fr"], workers=workers)  # type: ignore[arg-type]
+        assert "Pseudonymise: workers must be a whole number from 1 to 64" == str(info.value)
+
+    @pytest.mark.parametrize("workers", [1, 2, 64])
+    def test_accepted(self, workers: int) -> None:
+        """Whole numbers from 1 to 64 are accepted, even on a batch too small to split."""
+        mask = MaskEmail()
+        assert ["a***@e***.fr", None] == mask.apply_many(["ab@example.fr", None], workers=workers)
+
+    def test_checked_on_empty_batch(self) -> None:
+        """The check does not depend on the batch."""
+        with pytest.raises(PolicyError, match="MaskEmail: workers"):
+            MaskEmail().apply_many([], workers=0)

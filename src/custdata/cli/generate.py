@@ -19,6 +19,7 @@ import os
 import sys
 from pathlib import Path
 
+from custdata._workers import MAX_WORKERS
 from custdata.cli._common import EXIT_OK, UsageError
 
 __all__ = ["HELP", "add_arguments", "run"]
@@ -63,8 +64,8 @@ def _workers(text: str) -> int:
         value = int(text)
     except ValueError:
         value = 0
-    if value < 1:
-        msg = "expected a positive integer"
+    if not 1 <= value <= MAX_WORKERS:
+        msg = f"expected a whole number from 1 to {MAX_WORKERS}"
         raise argparse.ArgumentTypeError(msg)
     return value
 

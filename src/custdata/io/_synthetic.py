@@ -4,7 +4,8 @@
 The file layer sits above the generator (DESIGN.md's layering), so the entry
 point that writes files lives here and drives `custdata.synthetic`'s engine
 batch by batch; files follow the conventions of the other writers and are
-written atomically. With ``workers > 1``, worker processes build batches in
+written atomically. With ``workers > 1``, worker processes forked by
+`custdata._workers` (the library's one process model) build batches in
 parallel; for CSV each worker writes its batch's part files with the same
 writers, and the parts are appended in batch order to the final files, so the
 output is byte for byte the one a single process writes.
@@ -15,20 +16,18 @@ and writing files does not pay for importing the generator.
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import datetime as dt
-import itertools
 import json
-import multiprocessing
-import multiprocessing.pool
 import os
+import pickle
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Final, TypeVar
+from typing import IO, Final
 
+from custdata import _workers
 from custdata.io._atomic import AtomicFile
 from custdata.io._writers import Writer, open_writer
 from custdata.synthetic import Manifest
@@ -45,10 +44,9 @@ from custdata.synthetic._generate import (
 
 __all__ = ["write_synthetic"]
 
-T = TypeVar("T")
-
 _FORMATS: Final = {"csv": ("csv",), "parquet": ("parquet",), "both": ("csv", "parquet")}
 _COPY_CHUNK: Final = 1 << 20
+_WINDOW: Final = 2  # batches each worker may have built ahead of the writing (flat memory)
 
 
 def write_synthetic(
@@ -88,9 +86,12 @@ def write_synthetic(
         duplicates: As for `custdata.synthetic.generate`.
         today: As for `custdata.synthetic.generate`.
         format: ``"csv"``, ``"parquet"`` (needs pyarrow) or ``"both"``.
-        workers: Processes that build batches in parallel (the output does not
-            depend on it). More than 1 starts worker processes, so a script that
-            calls this at top level needs an ``if __name__ == "__main__":`` guard.
+        workers: Processes that build batches in parallel, from 1 to 64 (the
+            output does not depend on it). With more than 1, this process forks
+            ``workers`` children, which inherit the generator (nothing is sent to
+            them) and leave as soon as it stops, normally or interrupted. Where
+            ``os.fork`` does not exist (Windows), or while other threads run
+            (forking them is unsafe), every batch is built in this process.
         on_batch: Called after each batch with its number of contacts (for a
             progress bar).
 
@@ -99,7 +100,7 @@ def write_synthetic(
 
     Raises:
         ValueError: As for `custdata.synthetic.generate`, or for an unknown format
-            or fewer than 1 worker.
+            or a ``workers`` that is not a whole number from 1 to 64.
         TypeError: As for `custdata.synthetic.generate`.
         MissingDependencyError: Without Faker (extra ``synthetic``), or without
             pyarrow for Parquet (extra ``arrow``).
@@ -108,8 +109,9 @@ def write_synthetic(
     if format not in _FORMATS:
         msg = f"unknown format {format!r}: use csv, parquet or both"
         raise ValueError(msg)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        msg = "workers must be a positive integer"
+    problem = _workers.check_workers(workers)
+    if problem is not None:
+        msg = f"workers {problem}"
         raise ValueError(msg)
     engine, manifest = make_engine(n, locale, seed, dirty, duplicates, today)
     target = Path(directory)
@@ -121,23 +123,21 @@ def write_synthetic(
         (number, start, min(BATCH_SIZE, n - start))
         for number, start in enumerate(range(0, n, BATCH_SIZE))
     ]
-    params = (n, locale, seed, dirty, duplicates, today)
-    if workers == 1 or len(jobs) < 2:
+    if workers == 1 or len(jobs) < 2 or not _workers.can_fork():
         counts = _write_rows(target, files, _local_rows(engine, jobs), on_batch)
     elif format == "csv":
-        counts = _write_parts(target, files, jobs, params, workers, on_batch)
+        counts = _write_parts(target, files, engine, jobs, workers, on_batch)
     else:
-        counts = _write_rows(target, files, _pooled_rows(jobs, params, workers), on_batch)
+        counts = _write_rows(target, files, _forked_rows(engine, jobs, workers), on_batch)
     # The manifest comes last: its presence says every data file is complete.
     manifest = with_counts(manifest, counts, files)
-    atomic = AtomicFile(target / "manifest.json")
-    try:
+    with contextlib.ExitStack() as stack:
+        with _workers.signals_deferred():  # no temporary file left unrecorded
+            atomic = AtomicFile(target / "manifest.json")
+            stack.callback(atomic.abort)  # no-op once committed
         text = json.dumps(manifest.to_dict(), indent=2, sort_keys=True) + "\n"
         atomic.file.write(text.encode("utf-8"))
-    except BaseException:
-        atomic.abort()
-        raise
-    atomic.commit()
+        atomic.commit()
     return manifest
 
 
@@ -164,13 +164,14 @@ def _write_rows(
 ) -> dict[str, int]:
     counts = dict.fromkeys(FILES, 0)
     with contextlib.ExitStack() as stack:
-        writers = {
-            name: [
-                stack.enter_context(_open_writer(target / file_name, columns))
-                for file_name in files[name]
-            ]
-            for name, columns in FILES.items()
-        }
+        with _workers.signals_deferred():  # no temporary file left unrecorded
+            writers = {
+                name: [
+                    stack.enter_context(_open_writer(target / file_name, columns))
+                    for file_name in files[name]
+                ]
+                for name, columns in FILES.items()
+            }
         for rows_by_file in batches:
             for name, rows in rows_by_file.items():
                 for writer in writers[name]:
@@ -182,103 +183,87 @@ def _write_rows(
 
 
 # --- worker processes --------------------------------------------------------------------
-
-_WORKER: dict[str, object] = {}
-
-
-def _init_worker(params: tuple[int, str, int, float, float, dt.date], parts: str) -> None:
-    _WORKER["engine"] = make_engine(*params)[0]
-    _WORKER["parts"] = parts
+#
+# Batches are built in children forked by custdata._workers (the library's one process
+# model, see there): they inherit the engine, word pools included, so nothing is sent
+# to them and none rebuilds it. A child that fails has its batches built here instead,
+# which raises the error a single process would raise.
 
 
-def _batch_in_worker(job: tuple[int, int, int]) -> Mapping[str, Sequence[Row]]:
-    engine = _WORKER["engine"]
-    assert isinstance(engine, Engine)  # noqa: S101  # set by _init_worker
-    return batch_rows(engine.batch(*job))
+def _forked_rows(
+    engine: Engine, jobs: Sequence[tuple[int, int, int]], workers: int
+) -> Iterator[Mapping[str, Sequence[Row]]]:
+    def work(job: int) -> bytes:
+        return pickle.dumps(batch_rows(engine.batch(*jobs[job])), pickle.HIGHEST_PROTOCOL)
+
+    with _workers.Forked(work, len(jobs), workers, window=_WINDOW) as results:
+        for job, data in zip(jobs, results, strict=True):
+            if data is None:  # the child failed: built here
+                yield batch_rows(engine.batch(*job))
+            else:
+                # Bytes from a child this process forked, through a private pipe.
+                rows: Mapping[str, Sequence[Row]] = pickle.loads(data)  # noqa: S301  # see above
+                yield rows
 
 
-def _parts_in_worker(job: tuple[int, int, int]) -> dict[str, int]:
+def _write_part(parts: Path, engine: Engine, job: tuple[int, int, int]) -> dict[str, int]:
     """Write one batch as CSV part files; return the row count of each."""
-    rows_by_file = _batch_in_worker(job)
-    parts = Path(str(_WORKER["parts"]))
     counts = {}
-    for name, rows in rows_by_file.items():
+    for name, rows in batch_rows(engine.batch(*job)).items():
         with _open_writer(parts / f"{job[0]:06d}.{name}.csv", FILES[name]) as writer:
             writer.write_rows(rows)
         counts[name] = len(rows)
     return counts
 
 
-def _pool(
-    params: tuple[int, str, int, float, float, dt.date], workers: int, parts: str
-) -> contextlib.AbstractContextManager[multiprocessing.pool.Pool]:
-    # spawn, not fork: forking a process that runs threads is unsafe.
-    context = multiprocessing.get_context("spawn")
-    return context.Pool(workers, initializer=_init_worker, initargs=(params, parts))
-
-
-def _ordered(
-    pool: multiprocessing.pool.Pool,
-    work: Callable[[tuple[int, int, int]], T],
-    jobs: Sequence[tuple[int, int, int]],
-    window: int,
-) -> Iterator[T]:
-    """Yield ``work(job)`` in job order, with at most ``window`` jobs in flight (flat memory)."""
-    remaining = iter(jobs)
-    pending = collections.deque(
-        pool.apply_async(work, (job,)) for job in itertools.islice(remaining, window)
-    )
-    while pending:
-        result = pending.popleft().get()
-        job = next(remaining, None)
-        if job is not None:
-            pending.append(pool.apply_async(work, (job,)))
-        yield result
-
-
-def _pooled_rows(
-    jobs: Sequence[tuple[int, int, int]],
-    params: tuple[int, str, int, float, float, dt.date],
-    workers: int,
-) -> Iterator[Mapping[str, Sequence[Row]]]:
-    with _pool(params, workers, "") as pool:
-        yield from _ordered(pool, _batch_in_worker, jobs, 2 * workers)
-
-
 def _write_parts(  # noqa: PLR0917  # private, called once
     target: Path,
     files: Mapping[str, tuple[str, ...]],
+    engine: Engine,
     jobs: Sequence[tuple[int, int, int]],
-    params: tuple[int, str, int, float, float, dt.date],
     workers: int,
     on_batch: Callable[[int], None] | None,
 ) -> dict[str, int]:
     counts = dict.fromkeys(FILES, 0)
-    parts = Path(tempfile.mkdtemp(dir=target, prefix=".parts-"))
+    parts: Path | None = None
     try:
-        with contextlib.ExitStack() as stack:
+        with _workers.signals_deferred():  # an interruption comes once it is recorded
+            parts = Path(tempfile.mkdtemp(dir=target, prefix=".parts-"))
+        directory = parts
+
+        def work(job: int) -> bytes:
+            return json.dumps(_write_part(directory, engine, jobs[job])).encode("ascii")
+
+        # Left in this order: the children are stopped before their part files are removed.
+        with (
+            _workers.Forked(work, len(jobs), workers, window=_WINDOW) as results,
+            contextlib.ExitStack() as stack,
+        ):
             outputs: dict[str, AtomicFile] = {}
             for name in FILES:
-                outputs[name] = AtomicFile(target / files[name][0])
-                stack.callback(outputs[name].abort)  # no-op once committed
-            with _pool(params, workers, str(parts)) as pool:
-                first = True
-                for (number, _, _), batch_counts in zip(
-                    jobs, _ordered(pool, _parts_in_worker, jobs, 2 * workers), strict=True
-                ):
-                    for name in FILES:
-                        part = parts / f"{number:06d}.{name}.csv"
-                        with part.open("rb") as source:
-                            _append(source, outputs[name].file, keep_header=first)
-                        part.unlink()
-                        counts[name] += batch_counts[name]
-                    first = False
-                    if on_batch is not None:
-                        on_batch(batch_counts["contacts"])
+                with _workers.signals_deferred():  # no temporary file left unrecorded
+                    outputs[name] = AtomicFile(target / files[name][0])
+                    stack.callback(outputs[name].abort)  # no-op once committed
+            first = True
+            for job, data in zip(jobs, results, strict=True):
+                # None: the child failed, and the batch is written here.
+                batch_counts = (
+                    _write_part(directory, engine, job) if data is None else json.loads(data)
+                )
+                for name in FILES:
+                    part = directory / f"{job[0]:06d}.{name}.csv"
+                    with part.open("rb") as source:
+                        _append(source, outputs[name].file, keep_header=first)
+                    part.unlink()
+                    counts[name] += batch_counts[name]
+                first = False
+                if on_batch is not None:
+                    on_batch(batch_counts["contacts"])
             for output in outputs.values():
                 output.commit()
     finally:
-        shutil.rmtree(parts, ignore_errors=True)
+        if parts is not None:
+            shutil.rmtree(parts, ignore_errors=True)
     return counts
 
 

@@ -65,6 +65,9 @@ __all__ = [
     "unregister",
 ]
 
+# Names resolved on first access: name -> module that defines it. The transform
+# classes follow the registry's table (base._BUILTINS), as do __all__ and the
+# TYPE_CHECKING imports: tests/test_package.py checks all three.
 _LAZY: Final[dict[str, str]] = {
     "AgeBand": "custdata.transforms.generalise",
     "BottomCode": "custdata.transforms.generalise",

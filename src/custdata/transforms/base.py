@@ -15,17 +15,12 @@ one global and is guarded by a lock.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import importlib
 import itertools
-import os
 import pickle
 import re
-import signal
-import struct
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import (
     TYPE_CHECKING,
@@ -41,7 +36,9 @@ from typing import (
 
 import attrs
 
+from custdata import _workers
 from custdata.errors import MissingDependencyError, PolicyError, TransformError
+from custdata.transforms._checks import policy_error
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -115,15 +112,25 @@ class RowTransform(Protocol):
     """
     A transform that needs other fields of the row (such as a subject id).
 
+    A class is a `Transform` or a `RowTransform`, never both: a policy hands a
+    value transform one field's values and a row transform whole rows, and the
+    registry refuses a class that would be called both ways.
+
     Attributes:
         name: The registry name used in policies (class data).
         guarantees: The declared `Guarantees` (class data).
-        requires: The names of the other fields it reads.
+        requires: The names of the other fields it reads, per instance (a
+            `ShiftDate` reads the subject field it was given): an attrs field
+            or a read-only property.
     """
 
     name: ClassVar[str]
     guarantees: ClassVar[Guarantees]
-    requires: ClassVar[tuple[str, ...]]
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """The names of the other fields `apply_row` reads."""
+        ...
 
     def apply_row(self, row: Mapping[str, object]) -> object:
         """Transform the field's value using the row it belongs to."""
@@ -237,33 +244,33 @@ class BaseTransform:
 
         Args:
             values: The values (``None`` stays ``None``).
-            workers: Processes to spread the batch over. With more than one,
-                batches of at least 20 000 values to transform are split into
-                ``workers`` shares: this process takes the first and forks a
-                child for each of the others (hashing short strings holds the
-                GIL, so threads would not help). Children inherit the values
-                and the transform through fork, so nothing is pickled to them
-                and no key leaves the process's memory; each sends its results
-                back as one blob. Smaller batches run in this process, and so
-                does everything where ``os.fork`` is unavailable (Windows) or
-                while other threads run (forking them is unsafe). Results and
-                errors are those of ``workers=1``.
+            workers: Processes to spread the batch over, a whole number from 1 to 64.
+                With more than one, batches of at least 20 000 values to transform are
+                split into ``workers`` shares: this process takes the first and forks a
+                child for each of the others (hashing short strings holds the GIL, so
+                threads would not help). Children inherit the values and the transform
+                through fork, so nothing is pickled to them and no key leaves the
+                process's memory; each sends its results back as one blob. Smaller
+                batches run in this process, and so does everything where ``os.fork`` is
+                unavailable (Windows) or while other threads run (forking them is
+                unsafe). Results and errors are those of ``workers=1``.
 
         Returns:
             The transformed values, in order.
 
         Raises:
             TransformError: If a value cannot be transformed.
+            custdata.PolicyError: If ``workers`` is not a whole number from 1 to 64.
         """
-        if workers < 1:
-            msg = "workers must be at least 1"
-            raise ValueError(msg)
+        problem = _workers.check_workers(workers)
+        if problem is not None:
+            raise policy_error(self, "workers", problem)
         if not isinstance(values, list):
             values = list(values)
         if (
             workers > 1
             and len(values) >= _MIN_PARALLEL
-            and _can_fork()
+            and _workers.can_fork()
             and not self._worth_merging(values)
         ):
             # Not merged, each value's result depends on it alone: the batch splits
@@ -331,7 +338,7 @@ class BaseTransform:
         return [None if value is None else next(done) for value in values]
 
     def _run_many(self, uniques: list[object], workers: int) -> list[object]:
-        if workers > 1 and len(uniques) >= _MIN_PARALLEL and _can_fork():
+        if workers > 1 and len(uniques) >= _MIN_PARALLEL and _workers.can_fork():
             return _parallel(self, uniques, workers)
         try:
             return self._many(uniques)
@@ -415,25 +422,13 @@ def _arrow_type(pa: Any, output_type: type, outputs: Sequence[object]) -> Any:
 
 # Worker processes ------------------------------------------------------------------
 #
-# apply_many(workers=n) forks n - 1 children with os.fork. Each child inherits the
-# batch and the transform (keys included) in its copy of this process's memory, so
-# nothing is pickled on the way in and no key ever crosses a pipe. A child transforms
-# its share, turns the results into one bytes blob (`BaseTransform._pack`) and writes
-# it, behind its length, to a pipe; meanwhile this process transforms the first
-# share, then reads the blobs and rebuilds the results (`BaseTransform._unpack`).
-# A child that fails for any reason writes nothing; its share is then transformed
-# here, which raises exactly the error that workers=1 raises.
-
-_LENGTH: Final = struct.Struct("<Q")  # the length written before a child's blob
-
-# Linux pipes hold 64 KiB by default; a larger buffer means fewer wake-ups.
-_PIPE_BYTES: Final = 1 << 20
-
-
-def _can_fork() -> bool:
-    # Forking a process that runs other threads can deadlock the child (a lock
-    # held by another thread is never released there); Python 3.12 warns about it.
-    return hasattr(os, "fork") and threading.active_count() == 1
+# apply_many(workers=n) splits a batch into n shares: this process transforms the
+# first while a child forked by custdata._workers transforms each of the others (it
+# inherits the batch and the transform, keys included, so nothing is pickled to it),
+# packs its results into one blob (`BaseTransform._pack`) and sends it back through a
+# pipe, where this process rebuilds them (`BaseTransform._unpack`). A child that fails
+# for any reason sends nothing; its share is then transformed here, which raises
+# exactly the error that workers=1 raises.
 
 
 def _parallel(
@@ -442,6 +437,7 @@ def _parallel(
     # ``values`` are distinct non-None values for `BaseTransform._run_many`, or with
     # ``whole`` a batch as apply_many takes it (None, repeats), never merged.
     run = transform._apply if whole else transform._run_many
+    pack = transform._pack
     # Shares (see _PARENT_SHARE) are sliced before forking: slicing touches every
     # value's reference count, and after the fork each such write would copy a page.
     count = len(values)
@@ -449,75 +445,19 @@ def _parallel(
     rest = count - first
     cuts = [first + rest * i // (workers - 1) for i in range(workers)]
     shares = [values[a:b] for a, b in itertools.pairwise([0, *cuts]) if a < b]
-    children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
-    try:
-        children.extend(_fork(run, transform._pack, share) for share in shares[1:])
+    others = shares[1:]
+
+    def work(job: int) -> bytes:
+        return pack(run(others[job], 1))
+
+    with _workers.Forked(work, len(others), len(others)) as children:
         out = run(shares[0], 1)
-        for (_pid, fd), share in zip(children, shares[1:], strict=True):
-            data = _read_blob(fd)
+        for share, data in zip(others, children, strict=True):
             part = None if data is None else _unpacked(transform, data, len(share))
             if part is None:  # the child failed: this raises its error, or recovers
                 part = run(share, 1)
             out += part
-    finally:
-        _reap(children)
     return out
-
-
-def _fork(
-    run: Callable[[list[object], int], list[object]],
-    pack: Callable[[list[object]], bytes],
-    share: list[object],
-) -> tuple[int, int]:
-    read_fd, write_fd = os.pipe()
-    with contextlib.suppress(ImportError, AttributeError, OSError):  # Linux only
-        import fcntl
-
-        fcntl.fcntl(write_fd, fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
-    try:
-        pid = os.fork()
-    except BaseException:
-        os.close(read_fd)
-        os.close(write_fd)
-        raise
-    if pid == 0:  # the child: never returns, whatever happens
-        status = 1
-        try:
-            os.close(read_fd)
-            gc.disable()  # a short life: collecting would only copy pages
-            data = pack(run(share, 1))
-            _write_all(write_fd, _LENGTH.pack(len(data)))
-            _write_all(write_fd, data)
-            os.close(write_fd)  # EOF now, not after the address space is torn down
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(write_fd)
-    return pid, read_fd
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
-def _read_exactly(fd: int, size: int) -> bytearray | None:
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    done = 0
-    while done < size:
-        got = os.readv(fd, [view[done:]])
-        if not got:
-            return None
-        done += got
-    return buffer
-
-
-def _read_blob(fd: int) -> bytearray | None:
-    # None when the child stopped before writing everything it announced.
-    header = _read_exactly(fd, _LENGTH.size)
-    return None if header is None else _read_exactly(fd, _LENGTH.unpack(header)[0])
 
 
 def _unpacked(transform: BaseTransform, data: bytearray, count: int) -> list[object] | None:
@@ -528,24 +468,13 @@ def _unpacked(transform: BaseTransform, data: bytearray, count: int) -> list[obj
     return part if len(part) == count else None
 
 
-def _reap(children: list[tuple[int, int]]) -> None:
-    # Close every pipe and wait for every child, killing those still running (when
-    # this process stops early), so that no zombie is left behind.
-    for pid, fd in children:
-        os.close(fd)
-        try:
-            if os.waitpid(pid, os.WNOHANG) == (0, 0):
-                os.kill(pid, signal.SIGKILL)
-                os.waitpid(pid, 0)
-        except ChildProcessError:  # reaped by a SIGCHLD handler of the host
-            pass
-
-
 # The registry ----------------------------------------------------------------------
 
 _NAME: Final = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 
-# Built-in transforms by name: "module:Class", imported on first use.
+# Built-in transforms by name: "module:Class", imported on first use. Adding a built-in
+# is one entry here; tests/test_package.py checks the exports of custdata and
+# custdata.transforms (__all__, _LAZY, the TYPE_CHECKING imports) against this table.
 _BUILTINS: Final[dict[str, str]] = {
     "age_band": "custdata.transforms.generalise:AgeBand",
     "bottom_code": "custdata.transforms.generalise:BottomCode",
@@ -576,6 +505,29 @@ def _is_attrs_class(cls: object) -> TypeGuard[type[attrs.AttrsInstance]]:
     return isinstance(cls, type) and bool(attrs.has(cls))
 
 
+def _defines(cls: type, attribute: str) -> bool:
+    # Defined by the class or a base, not by the metaclass: every class is callable.
+    return any(attribute in vars(base) for base in cls.__mro__ if base is not object)
+
+
+def _is_value_transform(cls: type) -> bool:
+    return _defines(cls, "__call__") and callable(getattr(cls, "apply_many", None))
+
+
+def _is_row_transform(cls: type[attrs.AttrsInstance]) -> bool:
+    if not callable(getattr(cls, "apply_row", None)):
+        return False
+    fields = attrs.fields_dict(cls)
+    return "requires" in fields or isinstance(_static(cls, "requires"), property)
+
+
+def _static(cls: type, attribute: str) -> object:
+    for base in cls.__mro__:
+        if attribute in vars(base):
+            return vars(base)[attribute]
+    return None
+
+
 def _check(cls: object) -> str:
     if not _is_attrs_class(cls):
         msg = "a transform must be an attrs class (decorate it with @attrs.frozen)"
@@ -587,16 +539,21 @@ def _check(cls: object) -> str:
     if not isinstance(getattr(cls, "guarantees", None), Guarantees):
         msg = f"{cls.__qualname__}.guarantees must be a Guarantees instance"
         raise TypeError(msg)
-    is_value = callable(getattr(cls, "__call__", None)) and callable(  # noqa: B004  # class check
-        getattr(cls, "apply_many", None)
-    )
-    is_row = callable(getattr(cls, "apply_row", None)) and isinstance(
-        getattr(cls, "requires", None), tuple
-    )
+    is_value, is_row = _is_value_transform(cls), _is_row_transform(cls)
+    if is_value and is_row:
+        msg = (
+            f"{cls.__qualname__} must be a Transform (__call__, apply_many) or a"
+            " RowTransform (apply_row, requires), not both"
+        )
+        raise TypeError(msg)
+    if is_value and not isinstance(getattr(cls, "output_type", None), type):
+        msg = f"{cls.__qualname__}.output_type must be a type (class data)"
+        raise TypeError(msg)
     if not (is_value or is_row):
         msg = (
-            f"{cls.__qualname__} must implement __call__ and apply_many (Transform) "
-            "or apply_row and requires (RowTransform); inherit BaseTransform"
+            f"{cls.__qualname__} must implement __call__ and apply_many (Transform;"
+            " inherit BaseTransform) or apply_row and requires (RowTransform, with"
+            " requires an attrs field or a property)"
         )
         raise TypeError(msg)
     return name
@@ -607,7 +564,9 @@ def register(cls: T) -> T:
     Register a transform class under its ``name``; usable as a class decorator.
 
     Checked at once: an attrs class, a unique snake_case ``name``, a `Guarantees`
-    in ``guarantees``, and the `Transform` or `RowTransform` methods.
+    in ``guarantees``, and exactly one of the two kinds: a `Transform`
+    (``__call__``, ``apply_many`` and an ``output_type``) or a `RowTransform`
+    (``apply_row``, and ``requires`` as an attrs field or a property).
 
     Args:
         cls: The transform class.
