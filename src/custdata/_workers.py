@@ -38,7 +38,7 @@ child wait to be read and memory stays flat. A child that fails for any reason
 writes nothing more and exits; its jobs are then reported as ``None``, for the
 caller to run them itself, which raises the error a single process would raise.
 
-Signals: SIGINT and SIGTERM are blocked while a child is forked and recorded, so
+Signals: SIGINT, SIGTERM and SIGHUP are blocked while a child is forked and recorded, so
 an interruption can never leave an unrecorded child; a child restores their
 default action (unless they were ignored), so Ctrl-C, or ``kill`` on the
 process group, ends it at once. Leaving `Forked` (normally or by an exception
@@ -70,7 +70,12 @@ _LENGTH: Final = struct.Struct("<Q")  # the length written before a result's blo
 # Linux pipes hold 64 KiB by default; a larger buffer means fewer wake-ups.
 _PIPE_BYTES: Final = 1 << 20
 
-_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM)
+# The signals that stop a run (the command line turns SIGTERM and SIGHUP into an
+# interruption, as SIGINT is one): deferred around steps that must not be cut in two,
+# and given back their default action in children.
+_SIGNALS: Final = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 def check_workers(workers: object) -> str | None:
@@ -225,7 +230,7 @@ class _Child:
 @contextlib.contextmanager
 def signals_deferred() -> Iterator[None]:
     """
-    Hold SIGINT and SIGTERM back in this thread until the block ends.
+    Hold SIGINT, SIGTERM and SIGHUP back in this thread until the block ends.
 
     For a step that must not be cut in two, such as creating a temporary file
     and recording it for removal: an interruption is raised just after it.
@@ -240,7 +245,7 @@ def signals_deferred() -> Iterator[None]:
 def _fork(
     work: Callable[[int], bytes], jobs: range, window: int | None, inherited: list[int]
 ) -> _Child:
-    """Fork one child that runs ``jobs``; called with SIGINT and SIGTERM blocked."""
+    """Fork one child that runs ``jobs``; called with SIGINT, SIGTERM and SIGHUP blocked."""
     read_fd, write_fd = os.pipe()
     with contextlib.suppress(ImportError, AttributeError, OSError):  # Linux only
         import fcntl

@@ -71,3 +71,34 @@ class TestInterruptedGenerate:
         assert b"nothing written" in stderr
         assert [] == sorted(entry.name for entry in out.iterdir())
         assert _group_gone(process.pid)
+
+
+class TestPreviousDatasetKept:
+    @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+    def test_interrupted_run_keeps_the_earlier_dataset(
+        self, tmp_path: Path, signum: signal.Signals
+    ) -> None:
+        """An interrupted generate leaves the dataset already in the directory whole."""
+        out = tmp_path / "out"
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+        base = [sys.executable, "-m", "custdata.cli", "generate", "-o", str(out)]
+        subprocess.run([*base, "--rows", "50"], env=env, check=True, capture_output=True)
+        before = {entry.name: entry.read_bytes() for entry in out.iterdir()}
+        process = subprocess.Popen(
+            [*base, "--rows", "400000", "--workers", "2"],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            assert _started(out, process)
+            os.kill(process.pid, signum)
+            process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        assert 128 + signum == process.returncode
+        assert before == {entry.name: entry.read_bytes() for entry in out.iterdir()}
+        assert "manifest.json" in before

@@ -73,9 +73,12 @@ def write_synthetic(
     ``consents``, ``feedback``, and the ground truth ``duplicates``,
     ``dirty_values`` and ``comment_pii`` (see `custdata.synthetic.FILES` for
     the columns); then ``manifest.json``, last. A dataset written earlier in
-    the same directory is replaced: its manifest is removed first, and so are
-    its files in a format not written this time, so no file of another run is
-    left beside the new ones. Other files in the directory are not touched.
+    the same directory is replaced only once every new file is complete: its
+    manifest is removed, the new files are renamed over the old ones, its files
+    in a format not written this time are removed (no file of another run is
+    left beside the new ones), and the new manifest is written. Until then an
+    interruption or an error leaves the earlier dataset whole. Other files in
+    the directory are not touched.
 
     Args:
         directory: Where to write; created if missing.
@@ -117,18 +120,23 @@ def write_synthetic(
     target = Path(directory)
     target.mkdir(parents=True, exist_ok=True)
     suffixes = _FORMATS[format]
-    _remove_stale(target, suffixes)
+
+    def replace_previous() -> None:
+        _remove_stale(target, suffixes)
+
     files = {name: tuple(f"{name}.{suffix}" for suffix in suffixes) for name in FILES}
     jobs = [
         (number, start, min(BATCH_SIZE, n - start))
         for number, start in enumerate(range(0, n, BATCH_SIZE))
     ]
     if workers == 1 or len(jobs) < 2 or not _workers.can_fork():
-        counts = _write_rows(target, files, _local_rows(engine, jobs), on_batch)
+        rows = _local_rows(engine, jobs)
+        counts = _write_rows(target, files, rows, on_batch, replace_previous)
     elif format == "csv":
-        counts = _write_parts(target, files, engine, jobs, workers, on_batch)
+        counts = _write_parts(target, files, engine, jobs, workers, on_batch, replace_previous)
     else:
-        counts = _write_rows(target, files, _forked_rows(engine, jobs, workers), on_batch)
+        rows = _forked_rows(engine, jobs, workers)
+        counts = _write_rows(target, files, rows, on_batch, replace_previous)
     # The manifest comes last: its presence says every data file is complete.
     manifest = with_counts(manifest, counts, files)
     with contextlib.ExitStack() as stack:
@@ -161,6 +169,7 @@ def _write_rows(
     files: Mapping[str, tuple[str, ...]],
     batches: Iterable[Mapping[str, Sequence[Row]]],
     on_batch: Callable[[int], None] | None,
+    replace_previous: Callable[[], None],
 ) -> dict[str, int]:
     counts = dict.fromkeys(FILES, 0)
     with contextlib.ExitStack() as stack:
@@ -179,6 +188,11 @@ def _write_rows(
                 counts[name] += len(rows)
             if on_batch is not None:
                 on_batch(len(rows_by_file["contacts"]))
+        # Every file is complete: the earlier dataset goes and the new one takes its
+        # place in one step that no interruption cuts in two.
+        with _workers.signals_deferred():
+            replace_previous()
+            stack.close()  # commits every writer
     return counts
 
 
@@ -223,6 +237,7 @@ def _write_parts(  # noqa: PLR0917  # private, called once
     jobs: Sequence[tuple[int, int, int]],
     workers: int,
     on_batch: Callable[[int], None] | None,
+    replace_previous: Callable[[], None],
 ) -> dict[str, int]:
     counts = dict.fromkeys(FILES, 0)
     parts: Path | None = None
@@ -259,8 +274,10 @@ def _write_parts(  # noqa: PLR0917  # private, called once
                 first = False
                 if on_batch is not None:
                     on_batch(batch_counts["contacts"])
-            for output in outputs.values():
-                output.commit()
+            with _workers.signals_deferred():  # see _write_rows
+                replace_previous()
+                for output in outputs.values():
+                    output.commit()
     finally:
         if parts is not None:
             shutil.rmtree(parts, ignore_errors=True)
