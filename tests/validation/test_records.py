@@ -537,3 +537,82 @@ class TestLoneSurrogates:
         ]
         for record in (purchase, consent, feedback):
             assert normalise(record) == normalise(normalise(record))
+
+
+def _rebuilt(value: object) -> object:
+    """A record built again through its constructors (converters, validators), nested ones too."""
+    if isinstance(value, tuple):
+        return tuple(_rebuilt(item) for item in value)
+    if not attrs.has(type(value)):
+        return value
+    fields = {f.name: _rebuilt(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    return type(value)(**fields)
+
+
+@attrs.frozen(kw_only=True)
+class _NationalPhoneContact(Contact):
+    """A host's subclass whose own validator refuses E.164 phones."""
+
+    phone: str | None = attrs.field(default=None)
+
+    @phone.validator
+    def _national(self, _attribute: object, value: str | None) -> None:
+        if value is not None and value.startswith("+"):
+            msg = "phone: this host keeps national numbers"
+            raise ValueError(msg)
+
+
+class TestCopies:
+    """normalise copies records through their constructors (attrs.evolve)."""
+
+    @given(messy_records())
+    def test_normalised_records_rebuild_equal(self, record: object) -> None:
+        """Every normalised record, nested ones included, is what its constructor makes."""
+        clean = normalise(record)
+        assert clean == _rebuilt(clean)
+
+    @pytest.mark.parametrize(
+        "record",
+        [
+            Address(postal_code=" 75011 ", country="fr", city="  Paris "),
+            Money(amount=Decimal("12.50"), currency="eur"),
+            LineItem(sku="s1", quantity=1, unit_price=Money(amount=Decimal(1), currency="eur")),
+        ],
+    )
+    def test_nested_record_types(self, record: object) -> None:
+        """Address, Money and LineItem on their own are normalised through their constructors."""
+        clean = normalise(record)
+        assert clean != record
+        assert clean == _rebuilt(clean)
+
+    def test_subclass_validators_run(self) -> None:
+        """A host subclass's validator is honoured: the record is never copied past it."""
+        contact = _NationalPhoneContact(contact_id="c1", phone="06 12 34 56 78", given_name=" Jo ")
+        clean = normalise(contact)
+        attrs.validate(clean)
+        assert contact is clean
+        assert validate(contact).ok
+
+    def test_smuggled_value_returned_as_is(self) -> None:
+        """A record holding a value its constructor refuses is returned as it is, not raised."""
+        contact = Contact(contact_id="c1", email=" A@Example.FR ")
+        object.__setattr__(contact, "created_at", dt.datetime(2025, 1, 1))  # noqa: DTZ001  # naive on purpose
+        assert contact is normalise(contact)
+        assert [contact] == [record for record, _report in validate_many([contact])]
+
+
+class TestKeywordOnly:
+    """region and the other options are keyword-only."""
+
+    @pytest.mark.parametrize("function", [normalise, validate])
+    def test_region_positional_refused(self, function: object) -> None:
+        """Passing region by position is a TypeError, for normalise as for validate."""
+        contact = Contact(contact_id="c1", phone="0470 12 34 56")
+        with pytest.raises(TypeError):
+            function(contact, "BE")  # type: ignore[operator]
+
+    def test_region_keyword(self) -> None:
+        """By keyword, region is the country assumed when the record does not say."""
+        contact = Contact(contact_id="c1", phone="0470 12 34 56")
+        assert "+32470123456" == normalise(contact, region="BE").phone
+        assert validate(contact, region="BE").ok

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 
@@ -44,39 +44,23 @@ __all__ = ["normalise", "validate", "validate_many"]
 R = TypeVar("R")
 
 _MISS: Final = object()
-_COPIERS: dict[type, Callable[[Any, dict[str, object]], Any]] = {}
-
-
-def _copier(cls: type) -> Callable[[Any, dict[str, object]], Any]:
-    """
-    Build the function that copies a record of ``cls`` with some fields replaced.
-
-    The replaced values are canonical forms of values of the same types, so the
-    converters and validators that ``__init__`` would run again have nothing to
-    do: setting the slots directly, in code generated once per class as attrs
-    itself does, copies a record three times faster than ``attrs.evolve``. A
-    class with an ``__attrs_post_init__`` goes through ``attrs.evolve``.
-    """
-    if hasattr(cls, "__attrs_post_init__"):
-        return lambda record, changes: attrs.evolve(record, **changes)
-    names = [field.name for field in attrs.fields(cls)]
-    lines = ["def copy(record, changes):", "    new = _new(_cls)"]
-    lines += [f"    _set(new, {name!r}, record.{name})" for name in names]
-    lines += ["    for name, value in changes.items():", "        _set(new, name, value)"]
-    lines += ["    return new"]
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_set": object.__setattr__}
-    exec("\n".join(lines), namespace)  # noqa: S102  # attrs field names are identifiers
-    copy: Callable[[Any, dict[str, object]], Any] = namespace["copy"]
-    return copy
 
 
 def _evolve(record: R, changes: dict[str, object]) -> R:
-    """Return a copy of a record with the fields in ``changes`` replaced."""
-    cls = type(record)
-    copy = _COPIERS.get(cls)
-    if copy is None:
-        copy = _COPIERS[cls] = _copier(cls)
-    new: R = copy(record, changes)
+    """
+    Return a copy of a record with the fields in ``changes`` replaced, through its constructor.
+
+    `attrs.evolve` runs the class's converters and validators again, so that a
+    normalised record is one its class accepts (a host's subclass may add its
+    own). A record they refuse, because a value was put past its constructor
+    (``object.__setattr__``) or because the class refuses a canonical form, is
+    returned as it is: `validate` reports what it can, and neither function
+    raises on a record.
+    """
+    try:
+        new: R = attrs.evolve(cast("Any", record), **changes)  # records are attrs instances
+    except (TypeError, ValueError):
+        return record
     return new
 
 
@@ -617,7 +601,7 @@ def validate(record: object, *, region: str = "FR", today: dt.date | None = None
     return _report(issues)
 
 
-def normalise(record: R, region: str = "FR", *, lowercase_local_part: bool = True) -> R:
+def normalise(record: R, *, region: str = "FR", lowercase_local_part: bool = True) -> R:
     """
     Return the record with canonical values; invalid values are left as they are.
 
@@ -627,7 +611,11 @@ def normalise(record: R, region: str = "FR", *, lowercase_local_part: bool = Tru
     postal codes in their national form, country and currency codes upper-cased.
     Blank optional texts become ``None``. A value that `validate` reports as
     invalid is not guessed at: it is kept as written.
-    Normalising twice gives the same record as normalising once.
+    Normalising twice gives the same record as normalising once. The copy is
+    made through the record's constructor (`attrs.evolve`), so that its
+    converters and validators run; a record they refuse (a value smuggled past
+    the constructor, or a subclass that refuses a canonical form) is returned
+    as it is.
 
     Example:
         >>> from custdata import Contact, normalise
@@ -638,7 +626,8 @@ def normalise(record: R, region: str = "FR", *, lowercase_local_part: bool = Tru
 
     Args:
         record: A custdata record (see `validate`).
-        region: The country assumed when the record does not say (see `validate`).
+        region: The country assumed when the record does not say (see `validate`);
+            keyword-only, as in `validate`.
         lowercase_local_part: Lower-case the part of emails before the ``@``; pass
             ``False`` to keep its case.
 
