@@ -23,6 +23,7 @@ import attrs
 from custdata.transforms._checks import (
     check_text,
     finite_number,
+    is_finite,
     is_number,
     is_text,
     one_of,
@@ -421,14 +422,14 @@ class Bucket(_NumberInput):
         if (self.edges is None) == (self.width is None):
             raise policy_error(self, "edges or width", "must be given, not both")
         if self.width is not None:
-            if not is_number(self.width) or not math.isfinite(self.width) or self.width <= 0:
+            if not is_number(self.width) or not is_finite(self.width) or self.width <= 0:
                 raise policy_error(self, "width", "must be a positive finite number")
             if self.labels is not None:
                 raise policy_error(self, "labels", "need edges (they cannot go with width)")
             object.__setattr__(self, "_names", ())
             return
         edges = self.edges or ()
-        if not edges or not all(is_number(e) and math.isfinite(e) for e in edges):
+        if not edges or not all(is_number(e) and is_finite(e) for e in edges):
             raise policy_error(self, "edges", "must be at least one finite int or float")
         if any(a >= b for a, b in itertools.pairwise(edges)):
             raise policy_error(self, "edges", "must be strictly increasing")
