@@ -288,6 +288,12 @@ class TestBucket:
         bucket = Bucket(edges=(0, 1.5, 10))
         assert ["<0", "[0, 1.5)", "[1.5, 10)", "10+"] == bucket.apply_many([-1, 0, 1.5, 10])
 
+    def test_decimal_meets_edges_as_written(self) -> None:
+        """A Decimal is compared with the edges as the labels write them, not as binary floats."""
+        bucket = Bucket(edges=(0.3, 1))
+        assert "<0.3" == bucket(Decimal("0.29999999999999999"))
+        assert ["[0.3, 1)", "[0.3, 1)"] == bucket.apply_many([Decimal("0.3"), 0.3])
+
     def test_whole_float_edges(self) -> None:
         """Edges written as whole floats give the labels of whole int edges."""
         assert Bucket(edges=(18, 30)).apply_many([1, 20, 40]) == Bucket(

@@ -386,7 +386,8 @@ class Bucket(_NumberInput):
     all), and combination with other quasi-identifiers.
 
     **Algorithm**: with ``edges`` ``e0 < e1 < ... < en``, the index is the
-    number of edges ``<= value`` (`bisect.bisect_right`); the default labels
+    number of edges ``<= value`` (`bisect.bisect_right`; a `Decimal` meets
+    the edges as the labels write them: ``0.3``, not the nearest float); the default labels
     are ``custdata.transforms.labels.edge_labels(edges)``: ``"<e0"``, one range
     per pair of edges, ``"en+"``. With ``width``, the label is
     ``custdata.transforms.labels.band(value, width, origin=origin)``, the band
@@ -417,8 +418,10 @@ class Bucket(_NumberInput):
     origin: int | float = attrs.field(default=0, validator=finite_number)
     labels: tuple[str, ...] | None = attrs.field(default=None, converter=_labels)
     _names: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
+    _decimal_edges: tuple[Decimal, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_decimal_edges", ())
         if (self.edges is None) == (self.width is None):
             raise policy_error(self, "edges or width", "must be given, not both")
         if self.width is not None:
@@ -440,11 +443,14 @@ class Bucket(_NumberInput):
         else:
             names = edge_labels(edges)
         object.__setattr__(self, "_names", names)
+        # A Decimal value meets the edges as the labels write them (0.3, not the float nearest).
+        object.__setattr__(self, "_decimal_edges", tuple(Decimal(format_number(e)) for e in edges))
 
     def _one(self, value: object) -> object:
         number = self._number(value)
         if self.edges is not None:
-            return self._names[bisect.bisect_right(self.edges, number)]
+            edges = self._decimal_edges if isinstance(number, Decimal) else self.edges
+            return self._names[bisect.bisect_right(edges, number)]
         width = self.width
         assert width is not None  # noqa: S101  # set by __attrs_post_init__
         if isinstance(number, float) and not math.isfinite(number):
