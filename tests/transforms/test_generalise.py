@@ -510,6 +510,12 @@ class TestArrow:
         _same(t, pa.array(values, pa.int16()))
         _same(t, pa.array(values, pa.float64()))
 
+    @given(values=st.lists(st.dates(max_value=REFERENCE) | st.none(), max_size=8))
+    def test_age_band_from_birth_dates(self, values: list[date | None]) -> None:
+        """AgeBand on a date32 array of birth dates: the labels of apply_many."""
+        pa = pytest.importorskip("pyarrow")
+        _same(AgeBand(reference=REFERENCE, width=20, top=100), pa.array(values, pa.date32()))
+
     @given(
         values=st.lists(st.integers(-(2**31), 2**31 - 1) | st.none(), max_size=8),
         threshold=st.integers(-(2**40), 2**40) | st.floats(-1e6, 1e6),
