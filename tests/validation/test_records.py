@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
@@ -26,7 +28,7 @@ from custdata import (
 )
 from custdata.model import to_flat
 from custdata.testing import arbitrary_values, messy_contacts, messy_records
-from custdata.validation import Report, normalise, validate, validate_many
+from custdata.validation import Report, normalise, records, validate, validate_many
 
 TODAY = dt.date(2025, 6, 1)
 WHEN = dt.datetime(2025, 5, 1, 12, 0, tzinfo=dt.UTC)
@@ -563,7 +565,55 @@ class _NationalPhoneContact(Contact):
 
 
 class TestCopies:
-    """normalise copies records through their constructors (attrs.evolve)."""
+    """normalise copies built-in records slot by slot, equal to attrs.evolve; others with evolve."""
+
+    @staticmethod
+    def _checked_copies(function: Any, *args: Any, **kwargs: Any) -> list[type]:
+        """Run function, checking every copy normalise makes against attrs.evolve."""
+        copied: list[type] = []
+        original = records._evolve
+
+        def spy(record: Any, changes: dict[str, object]) -> Any:
+            new = original(record, changes)
+            assert attrs.evolve(record, **changes) == new
+            assert type(record) is type(new)
+            copied.append(type(record))
+            return new
+
+        with mock.patch.object(records, "_evolve", spy):
+            function(*args, **kwargs)
+        return copied
+
+    @given(messy_records())
+    def test_copies_equal_evolve(self, record: object) -> None:
+        """Every copy of a record normalise makes equals attrs.evolve with the same changes."""
+        self._checked_copies(normalise, record)
+        self._checked_copies(lambda: list(validate_many([record, record])))
+
+    def test_every_copied_type(self) -> None:
+        """Contact, Address, Purchase, Money, LineItem and Consent copies all equal evolve."""
+        euros = Money(amount=Decimal("12.50"), currency="eur")
+        batch = [
+            Contact(
+                contact_id="c1", given_name=" Jo ", address=Address(country="fr", city=" Paris ")
+            ),
+            Purchase(
+                purchase_id="p1",
+                contact_id="c1",
+                purchased_at=WHEN,
+                total=euros,
+                lines=(LineItem(sku="s1", quantity=1, unit_price=euros),),
+            ),
+            Consent(
+                contact_id="c1",
+                purpose=" Newsletter ",
+                channel=Channel.EMAIL,
+                status=ConsentStatus.GRANTED,
+                recorded_at=WHEN,
+            ),
+        ]
+        copied = self._checked_copies(lambda: [normalise(record) for record in batch])
+        assert {Address, Consent, Contact, LineItem, Money, Purchase} == set(copied)
 
     @given(messy_records())
     def test_normalised_records_rebuild_equal(self, record: object) -> None:
@@ -580,7 +630,7 @@ class TestCopies:
         ],
     )
     def test_nested_record_types(self, record: object) -> None:
-        """Address, Money and LineItem on their own are normalised through their constructors."""
+        """Address, Money and LineItem on their own normalise to records their class accepts."""
         clean = normalise(record)
         assert clean != record
         assert clean == _rebuilt(clean)
@@ -593,12 +643,23 @@ class TestCopies:
         assert contact is clean
         assert validate(contact).ok
 
-    def test_smuggled_value_returned_as_is(self) -> None:
-        """A record holding a value its constructor refuses is returned as it is, not raised."""
+    def test_subclass_copied_through_constructor(self) -> None:
+        """A host subclass's record is normalised through its constructor when it accepts it."""
+        contact = _NationalPhoneContact(contact_id="c1", given_name=" Jo ")
+        clean = normalise(contact)
+        assert type(clean) is _NationalPhoneContact
+        assert "Jo" == clean.given_name
+
+    def test_smuggled_values(self) -> None:
+        """A value smuggled past the constructor is never raised: built-ins are still normalised."""
+        naive = dt.datetime(2025, 1, 1)  # noqa: DTZ001  # naive on purpose
         contact = Contact(contact_id="c1", email=" A@Example.FR ")
-        object.__setattr__(contact, "created_at", dt.datetime(2025, 1, 1))  # noqa: DTZ001  # naive on purpose
-        assert contact is normalise(contact)
-        assert [contact] == [record for record, _report in validate_many([contact])]
+        object.__setattr__(contact, "created_at", naive)
+        assert "a@example.fr" == normalise(contact).email
+        host = _NationalPhoneContact(contact_id="c1", email=" A@Example.FR ")
+        object.__setattr__(host, "created_at", naive)
+        assert host is normalise(host)
+        assert [host] == [record for record, _report in validate_many([host])]
 
 
 class TestKeywordOnly:
