@@ -31,7 +31,6 @@ from custdata.model import _codec as codec
 from custdata.model.categories import category_field
 from custdata.validation import normalise, normalise_phone, parse_phone
 from custdata.validation import phone as phone_module
-from custdata.validation import records as records_module
 
 T = TypeVar("T")
 
@@ -127,13 +126,12 @@ _MESSY: tuple[dict[str, object], ...] = (
 
 
 class TestValidationCaches:
-    """custdata.validation's record copiers (_COPIERS) and phone library table (_LIB)."""
+    """custdata.validation's record copying and phone library table (_LIB)."""
 
     def test_normalise_alike(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """Threads normalising records with no copier built yet get what one thread gets."""
+        """Threads normalising records at once get what one thread gets."""
         contacts = [Contact.from_dict(raw) for raw in _MESSY]
         expected = [to_dict(normalise(contact)) for contact in contacts]
-        monkeypatch.setattr(records_module, "_COPIERS", {}, raising=False)
         results = _hammer(lambda index: to_dict(normalise(contacts[index % len(contacts)])))
         assert [expected[index % len(contacts)] for index in range(THREADS)] == results
 
@@ -149,6 +147,28 @@ class TestValidationCaches:
 
         results = _hammer(work)
         assert [expected[index % len(numbers)] for index in range(THREADS)] == results
+
+
+class TestTestingCaches:
+    """custdata.testing's strategy factories (functools caches of immutable strategies)."""
+
+    def test_strategies_alike(self) -> None:
+        """Threads asking for the same strategy with a cold cache draw what one thread draws."""
+        from hypothesis import find
+
+        from custdata.testing import _strategies
+
+        for factory in (_strategies.emails, _strategies.phones, _strategies.names):
+            factory.cache_clear()
+
+        def work(index: int) -> str:
+            strategy = (_strategies.emails(), _strategies.phones("FR"), _strategies.names())
+            chosen = strategy[index % 3]
+            return str(find(chosen, lambda value: len(str(value)) > 3))
+
+        expected = [work(index) for index in range(3)]
+        results = _hammer(work)
+        assert [expected[index % 3] for index in range(THREADS)] == results
 
 
 class TestSyntheticCaches:
@@ -188,13 +208,19 @@ KNOWN_STATE: Final[dict[tuple[str, str], str]] = {
     ("custdata.transforms.base", "_entry_points"): "the registry's plugins, read under its lock",
     ("custdata.model._codec", "_SCHEMAS"): "compiled once per class under a lock",
     ("custdata.model._codec", "_KNOWN_COLUMNS"): "immutable per class; racing writes are equal",
-    ("custdata.validation.records", "_COPIERS"): "stateless per class; racing writes are equal",
     ("custdata.validation.phone", "_LIB"): "built once, never changed; racing builds are equal",
     ("custdata.synthetic._engine", "_times_of_day"): "functools.cache of an immutable tuple",
     ("custdata.synthetic._pools", "build_pools"): "functools.lru_cache of pools nobody changes",
-    ("custdata.transforms.tokenise", "_SLICES"): "bounded; its lists are never changed",
     ("custdata.io._progress", "_bar_class"): "functools.cache of a class; racing builds are alike",
-    ("custdata.io._synthetic", "_WORKER"): "state of one worker process, set by its initializer",
+    ("custdata.testing._strategies", "_optional"): "functools.cache of an immutable strategy",
+    ("custdata.testing._strategies", "emails"): "functools.cache of an immutable strategy",
+    ("custdata.testing._strategies", "phones"): "functools.cache of an immutable strategy",
+    ("custdata.testing._strategies", "postal_codes"): "functools.cache of an immutable strategy",
+    ("custdata.testing._strategies", "names"): "functools.cache of an immutable strategy",
+    ("custdata.testing._strategies", "countries"): "functools.cache of an immutable strategy",
+    ("custdata.testing._strategies", "currencies"): "functools.cache of an immutable strategy",
+    ("custdata.testing._strategies", "aware_datetimes"): "functools.cache of an immutable strategy",
+    ("custdata.testing._strategies", "money"): "functools.cache of an immutable strategy",
 }
 """
 Module-level state written at run time, by (module, name), with why it is safe.

@@ -97,9 +97,16 @@ BAD: list[tuple[Any, dict[str, Any], str]] = [
     (_age, {"top": 151}, "top"),
     (_age, {"top": 85}, "top"),
     (_age, {"top": "90"}, "top"),
+    (_age, {"source": "years"}, "source"),
+    (_age, {"source": None}, "source"),
+    (_age, {"source": "age"}, "reference"),
+    (AgeBand, {}, "reference"),
+    (AgeBand, {"source": "age", "width": 0}, "width"),
+    (AgeBand, {"source": "age", "width": 10, "top": 95}, "top"),
     (TruncateDate, {"unit": "week"}, "unit"),
     (TruncateDate, {"unit": "MONTH"}, "unit"),
     (TruncateDate, {"unit": None}, "unit"),
+    (TruncateDate, {"unit": "Day"}, "unit"),
     (TruncatePostcode, {"keep": 0}, "keep"),
     (TruncatePostcode, {"keep": 11}, "keep"),
     (TruncatePostcode, {"keep": "2"}, "keep"),
@@ -127,6 +134,10 @@ BAD: list[tuple[Any, dict[str, Any], str]] = [
     (Bucket, {"width": 2, "labels": ("a",)}, "labels"),
     (Bucket, {"width": 2, "origin": math.inf}, "origin"),
     (Bucket, {"width": 2, "origin": "0"}, "origin"),
+    (Bucket, {"width": 10**400}, "width"),
+    (Bucket, {"edges": (1, 10**400)}, "edges"),
+    (Bucket, {"width": 1, "origin": -(10**400)}, "origin"),
+    (TopCode, {"threshold": 10**400}, "threshold"),
     (TopCode, {"threshold": math.inf}, "threshold"),
     (TopCode, {"threshold": math.nan}, "threshold"),
     (TopCode, {"threshold": "90"}, "threshold"),
@@ -230,7 +241,7 @@ class TestBadParameters:
         """The message lists the units, not attrs' internals nor the value."""
         with pytest.raises(PolicyError) as caught:
             TruncateDate(unit="week")  # type: ignore[arg-type]
-        assert "TruncateDate: unit must be one of month, quarter, year" == str(caught.value)
+        assert "TruncateDate: unit must be one of day, month, quarter, year" == str(caught.value)
 
     def test_message_hides_value(self) -> None:
         """A bad string parameter is not repeated in the message."""
@@ -256,10 +267,14 @@ class TestBadParameters:
             Mask,
             Redact,
             _age,
+            lambda: AgeBand(source="age", width=5, top=90),
             TruncateDate,
+            lambda: TruncateDate(unit="day"),
             TruncatePostcode,
             lambda: Bucket(edges=(1,)),
             lambda: Bucket(width=2.5, origin=-1),
+            lambda: Bucket(width=10.0, origin=5.0),
+            lambda: Bucket(edges=(18.0, 30.5)),
             lambda: TopCode(threshold=1),
             lambda: BottomCode(threshold=1.5),
             _fpe,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
+from unittest import mock
 
 import attrs
 import pytest
@@ -26,7 +28,7 @@ from custdata import (
 )
 from custdata.model import to_flat
 from custdata.testing import arbitrary_values, messy_contacts, messy_records
-from custdata.validation import Report, normalise, validate, validate_many
+from custdata.validation import Report, normalise, records, validate, validate_many
 
 TODAY = dt.date(2025, 6, 1)
 WHEN = dt.datetime(2025, 5, 1, 12, 0, tzinfo=dt.UTC)
@@ -537,3 +539,141 @@ class TestLoneSurrogates:
         ]
         for record in (purchase, consent, feedback):
             assert normalise(record) == normalise(normalise(record))
+
+
+def _rebuilt(value: object) -> object:
+    """A record built again through its constructors (converters, validators), nested ones too."""
+    if isinstance(value, tuple):
+        return tuple(_rebuilt(item) for item in value)
+    if not attrs.has(type(value)):
+        return value
+    fields = {f.name: _rebuilt(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    return type(value)(**fields)
+
+
+@attrs.frozen(kw_only=True)
+class _NationalPhoneContact(Contact):
+    """A host's subclass whose own validator refuses E.164 phones."""
+
+    phone: str | None = attrs.field(default=None)
+
+    @phone.validator
+    def _national(self, _attribute: object, value: str | None) -> None:
+        if value is not None and value.startswith("+"):
+            msg = "phone: this host keeps national numbers"
+            raise ValueError(msg)
+
+
+class TestCopies:
+    """normalise copies built-in records slot by slot, equal to attrs.evolve; others with evolve."""
+
+    @staticmethod
+    def _checked_copies(function: Any, *args: Any, **kwargs: Any) -> list[type]:
+        """Run function, checking every copy normalise makes against attrs.evolve."""
+        copied: list[type] = []
+        original = records._evolve
+
+        def spy(record: Any, changes: dict[str, object]) -> Any:
+            new = original(record, changes)
+            assert attrs.evolve(record, **changes) == new
+            assert type(record) is type(new)
+            copied.append(type(record))
+            return new
+
+        with mock.patch.object(records, "_evolve", spy):
+            function(*args, **kwargs)
+        return copied
+
+    @given(messy_records())
+    def test_copies_equal_evolve(self, record: object) -> None:
+        """Every copy of a record normalise makes equals attrs.evolve with the same changes."""
+        self._checked_copies(normalise, record)
+        self._checked_copies(lambda: list(validate_many([record, record])))
+
+    def test_every_copied_type(self) -> None:
+        """Contact, Address, Purchase, Money, LineItem and Consent copies all equal evolve."""
+        euros = Money(amount=Decimal("12.50"), currency="eur")
+        batch = [
+            Contact(
+                contact_id="c1", given_name=" Jo ", address=Address(country="fr", city=" Paris ")
+            ),
+            Purchase(
+                purchase_id="p1",
+                contact_id="c1",
+                purchased_at=WHEN,
+                total=euros,
+                lines=(LineItem(sku="s1", quantity=1, unit_price=euros),),
+            ),
+            Consent(
+                contact_id="c1",
+                purpose=" Newsletter ",
+                channel=Channel.EMAIL,
+                status=ConsentStatus.GRANTED,
+                recorded_at=WHEN,
+            ),
+        ]
+        copied = self._checked_copies(lambda: [normalise(record) for record in batch])
+        assert {Address, Consent, Contact, LineItem, Money, Purchase} == set(copied)
+
+    @given(messy_records())
+    def test_normalised_records_rebuild_equal(self, record: object) -> None:
+        """Every normalised record, nested ones included, is what its constructor makes."""
+        clean = normalise(record)
+        assert clean == _rebuilt(clean)
+
+    @pytest.mark.parametrize(
+        "record",
+        [
+            Address(postal_code=" 75011 ", country="fr", city="  Paris "),
+            Money(amount=Decimal("12.50"), currency="eur"),
+            LineItem(sku="s1", quantity=1, unit_price=Money(amount=Decimal(1), currency="eur")),
+        ],
+    )
+    def test_nested_record_types(self, record: object) -> None:
+        """Address, Money and LineItem on their own normalise to records their class accepts."""
+        clean = normalise(record)
+        assert clean != record
+        assert clean == _rebuilt(clean)
+
+    def test_subclass_validators_run(self) -> None:
+        """A host subclass's validator is honoured: the record is never copied past it."""
+        contact = _NationalPhoneContact(contact_id="c1", phone="06 12 34 56 78", given_name=" Jo ")
+        clean = normalise(contact)
+        attrs.validate(clean)
+        assert contact is clean
+        assert validate(contact).ok
+
+    def test_subclass_copied_through_constructor(self) -> None:
+        """A host subclass's record is normalised through its constructor when it accepts it."""
+        contact = _NationalPhoneContact(contact_id="c1", given_name=" Jo ")
+        clean = normalise(contact)
+        assert type(clean) is _NationalPhoneContact
+        assert "Jo" == clean.given_name
+
+    def test_smuggled_values(self) -> None:
+        """A value smuggled past the constructor is never raised: built-ins are still normalised."""
+        naive = dt.datetime(2025, 1, 1)  # noqa: DTZ001  # naive on purpose
+        contact = Contact(contact_id="c1", email=" A@Example.FR ")
+        object.__setattr__(contact, "created_at", naive)
+        assert "a@example.fr" == normalise(contact).email
+        host = _NationalPhoneContact(contact_id="c1", email=" A@Example.FR ")
+        object.__setattr__(host, "created_at", naive)
+        assert host is normalise(host)
+        assert [host] == [record for record, _report in validate_many([host])]
+
+
+class TestKeywordOnly:
+    """region and the other options are keyword-only."""
+
+    @pytest.mark.parametrize("function", [normalise, validate])
+    def test_region_positional_refused(self, function: object) -> None:
+        """Passing region by position is a TypeError, for normalise as for validate."""
+        contact = Contact(contact_id="c1", phone="0470 12 34 56")
+        with pytest.raises(TypeError):
+            function(contact, "BE")  # type: ignore[operator]
+
+    def test_region_keyword(self) -> None:
+        """By keyword, region is the country assumed when the record does not say."""
+        contact = Contact(contact_id="c1", phone="0470 12 34 56")
+        assert "+32470123456" == normalise(contact, region="BE").phone
+        assert validate(contact, region="BE").ok

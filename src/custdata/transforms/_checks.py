@@ -31,6 +31,7 @@ __all__ = [
     "boolean",
     "check_text",
     "finite_number",
+    "is_finite",
     "is_number",
     "is_text",
     "one_char",
@@ -92,6 +93,14 @@ def is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def is_finite(value: float) -> bool:
+    """Whether an int or float is finite as a float: an int too large for one is not."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def whole(low: int, high: int) -> Validator:
     """An attrs validator: an int (not a bool) from ``low`` to ``high``."""
 
@@ -112,7 +121,7 @@ def boolean(instance: object, attribute: attrs.Attribute[Any], value: object) ->
 
 def finite_number(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
     """An attrs validator: a finite int or float (not a bool)."""
-    if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(value):
+    if not isinstance(value, int | float) or isinstance(value, bool) or not is_finite(value):
         raise policy_error(instance, attribute.name, "must be a finite int or float")
 
 

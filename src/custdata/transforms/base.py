@@ -47,6 +47,7 @@ __all__ = [
     "BaseTransform",
     "Guarantees",
     "RowTransform",
+    "SameAsInput",
     "Transform",
     "get",
     "names",
@@ -83,6 +84,10 @@ class Guarantees:
     output_is_personal_data: bool
 
 
+class SameAsInput:
+    """The `output_type` of a transform whose outputs have their input's type (`TopCode`)."""
+
+
 @runtime_checkable
 class Transform(Protocol):
     """
@@ -91,7 +96,8 @@ class Transform(Protocol):
     Attributes:
         name: The registry name used in policies (class data).
         guarantees: The declared `Guarantees` (class data).
-        output_type: The type of non-``None`` outputs (`str`, `datetime.date`, `int`...).
+        output_type: The type of non-``None`` outputs (`str`, `datetime.date`, `int`...),
+            or `SameAsInput` when each output has the type of its input.
     """
 
     name: ClassVar[str]
@@ -415,6 +421,8 @@ def _arrow_type(pa: Any, output_type: type, outputs: Sequence[object]) -> Any:
         return pa.bool_()
     if output_type is date:
         return pa.date32()
+    if output_type is SameAsInput:  # pyarrow infers it from the outputs, typed as the inputs
+        return None
     if output_type is int and all(v is None or type(v) is int for v in outputs):
         return pa.int64()
     return None

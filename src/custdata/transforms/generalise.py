@@ -3,9 +3,9 @@ Generalisation: `AgeBand`, `TruncateDate`, `TruncatePostcode`, `Bucket`, `TopCod
 
 Generalisation replaces a value by a coarser one that many people share.
 Whether the result still identifies someone depends on the whole dataset:
-measure it with ``custdata.anonymity``. The labels produced here are the ones
-the anonymity hierarchies use (see docs/transforms.md), so changing one is a
-breaking change.
+measure it with ``custdata.anonymity``. The labels come from
+`custdata.transforms.labels`, which the anonymity hierarchies share (see
+docs/transforms.md), so changing one is a breaking change.
 """
 
 from __future__ import annotations
@@ -23,13 +23,28 @@ import attrs
 from custdata.transforms._checks import (
     check_text,
     finite_number,
+    is_finite,
     is_number,
     is_text,
     one_of,
     policy_error,
     whole,
 )
-from custdata.transforms.base import BaseTransform, Guarantees, _as_array, _pc, _pyarrow
+from custdata.transforms.base import (
+    BaseTransform,
+    Guarantees,
+    SameAsInput,
+    _as_array,
+    _pc,
+    _pyarrow,
+)
+from custdata.transforms.labels import (
+    DATE_UNITS,
+    band,
+    date_label,
+    edge_labels,
+    format_number,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -85,16 +100,10 @@ class _NumberInput(BaseTransform):
         return value
 
 
-def _fmt(number: float | int) -> str:
-    if isinstance(number, float) and number.is_integer() and abs(number) < 1e15:
-        return str(int(number))
-    return str(number)
-
-
 @attrs.frozen(kw_only=True)
-class AgeBand(_DateInput):
+class AgeBand(_DateInput, _NumberInput):
     """
-    Replace a birth date by an age band at a reference date.
+    Replace an age, or a birth date at a reference date, by an age band.
 
     Example:
         >>> from datetime import date
@@ -102,6 +111,8 @@ class AgeBand(_DateInput):
         '30-39'
         >>> AgeBand(reference=date(2024, 6, 30), width=5, top=80)("1930-01-01")
         '80+'
+        >>> AgeBand(source="age", width=5).apply_many([42, 42.0, 7.5])
+        ['40-44', '40-44', '5-9']
 
     **Guarantees**: not reversible, deterministic for a fixed reference date,
     not keyed, not format-preserving; the output may still be personal data.
@@ -109,15 +120,22 @@ class AgeBand(_DateInput):
     **Does not protect against**: rare bands (the very old), and combination
     with other quasi-identifiers (postcode, gender): measure k-anonymity.
 
-    **Algorithm**: age in whole years at ``reference`` (the year difference,
-    minus one if the birthday has not come yet that year); label
-    ``f"{lo}-{lo + width - 1}"`` with ``lo = age // width * width`` (just
-    ``f"{age}"`` when ``width`` is 1), or ``f"{top}+"`` when ``age >= top``.
-    Dates after ``reference`` raise ``TransformError`` (code ``after_reference``);
-    strings holding a lone surrogate, code ``invalid_text``.
+    **Algorithm**: with ``source="birth_date"``, the age is in whole years at
+    ``reference`` (the year difference, minus one if the birthday has not come
+    yet that year); with ``source="age"``, the value is the age, in years (a
+    non-negative int, float or Decimal). The label is
+    ``custdata.transforms.labels.band(age, width, top=top)``: ``f"{lo}-{lo + width - 1}"``
+    with ``lo = floor(age) // width * width``, just ``f"{lo}"`` when ``width``
+    is 1, or ``f"{top}+"`` when ``age >= top``. Birth dates after ``reference``
+    raise ``TransformError`` (code ``after_reference``), negative ages code
+    ``negative_age``, NaN and infinite ages code ``not_a_number``; strings
+    holding a lone surrogate, code ``invalid_text``.
 
     Args:
-        reference: The date ages are computed at (the library never reads the clock).
+        source: What the values are: ``"birth_date"`` (a date, a datetime or an
+            ISO ``YYYY-MM-DD`` string; the default) or ``"age"`` (a number of years).
+        reference: The date ages are computed at, with ``source="birth_date"``
+            (the library never reads the clock); not given with ``source="age"``.
         width: Years per band (1 to 100).
         top: Ages from this one share the band ``"{top}+"``; a multiple of ``width``.
 
@@ -129,12 +147,19 @@ class AgeBand(_DateInput):
     guarantees: ClassVar[Guarantees] = _GENERALISING
     output_type: ClassVar[type] = str
 
-    reference: date = attrs.field()
+    source: Literal["birth_date", "age"] = attrs.field(
+        default="birth_date", validator=one_of("birth_date", "age")
+    )
+    reference: date | None = attrs.field(default=None)
     width: int = attrs.field(default=10, validator=whole(1, 100))
     top: int | None = attrs.field(default=None)
 
     @reference.validator
     def _check_reference(self, _attribute: object, value: object) -> None:
+        if self.source == "age":
+            if value is not None:
+                raise policy_error(self, "reference", "must not be given when source is age")
+            return
         if not isinstance(value, date) or isinstance(value, datetime):
             raise policy_error(self, "reference", "must be a datetime.date (not a datetime)")
 
@@ -148,30 +173,35 @@ class AgeBand(_DateInput):
             raise policy_error(self, "top", "must be a multiple of width")
 
     def _one(self, value: object) -> object:
-        born = self._date(value)
-        ref = self.reference
-        if born > ref:
-            raise self._error(
-                code="after_reference", message="the birth date is after the reference date"
-            )
-        age = ref.year - born.year - ((ref.month, ref.day) < (born.month, born.day))
-        if self.top is not None and age >= self.top:
-            return f"{self.top}+"
-        if self.width == 1:
-            return str(age)
-        low = age // self.width * self.width
-        return f"{low}-{low + self.width - 1}"
+        if self.source == "age":
+            age: int | float | Decimal = self._number(value)
+            if isinstance(age, float) and not math.isfinite(age):
+                raise self._error(code="not_a_number", message="the age is not a finite number")
+            if age < 0:
+                raise self._error(code="negative_age", message="the age is negative")
+        else:
+            born = self._date(value)
+            ref = self.reference
+            assert ref is not None  # noqa: S101  # checked at construction
+            if born > ref:
+                raise self._error(
+                    code="after_reference", message="the birth date is after the reference date"
+                )
+            age = ref.year - born.year - ((ref.month, ref.day) < (born.month, born.day))
+        return band(age, self.width, top=self.top)
 
 
 @attrs.frozen(kw_only=True)
 class TruncateDate(_DateInput):
     """
-    Replace a date by its month, quarter or year, as a label.
+    Replace a date by its day, month, quarter or year, as a label.
 
     Example:
-        >>> from datetime import date
+        >>> from datetime import date, datetime, UTC
         >>> [TruncateDate(unit=u)(date(2024, 5, 17)) for u in ("month", "quarter", "year")]
         ['2024-05', '2024-Q2', '2024']
+        >>> TruncateDate(unit="day")(datetime(2024, 5, 17, 9, 30, tzinfo=UTC))
+        '2024-05-17'
 
     **Guarantees**: not reversible, deterministic, not keyed, not
     format-preserving (a label, not a date); the output may still be personal data.
@@ -180,13 +210,14 @@ class TruncateDate(_DateInput):
     quasi-identifiers: measure k-anonymity.
 
     **Algorithm**: for a `datetime.date`, a `datetime.datetime` (its own
-    calendar date, in its own time zone) or an ISO ``YYYY-MM-DD`` string:
-    ``f"{year:04d}-{month:02d}"`` (month), ``f"{year:04d}-Q{(month + 2) // 3}"``
-    (quarter) or ``f"{year:04d}"`` (year). Strings holding a lone surrogate
-    raise ``TransformError`` (code ``invalid_text``).
+    calendar date, in its own time zone) or an ISO ``YYYY-MM-DD`` string,
+    ``custdata.transforms.labels.date_label``: ``f"{year:04d}-{month:02d}-{day:02d}"``
+    (day: a datetime loses its time), ``f"{year:04d}-{month:02d}"`` (month),
+    ``f"{year:04d}-Q{(month + 2) // 3}"`` (quarter) or ``f"{year:04d}"`` (year).
+    Strings holding a lone surrogate raise ``TransformError`` (code ``invalid_text``).
 
     Args:
-        unit: ``"month"``, ``"quarter"`` or ``"year"``.
+        unit: ``"day"``, ``"month"``, ``"quarter"`` or ``"year"``.
 
     Raises:
         custdata.PolicyError: If ``unit`` is not one of these.
@@ -196,17 +227,12 @@ class TruncateDate(_DateInput):
     guarantees: ClassVar[Guarantees] = _GENERALISING
     output_type: ClassVar[type] = str
 
-    unit: Literal["month", "quarter", "year"] = attrs.field(
-        default="month", validator=one_of("month", "quarter", "year")
+    unit: Literal["day", "month", "quarter", "year"] = attrs.field(
+        default="month", validator=one_of(*DATE_UNITS)
     )
 
     def _one(self, value: object) -> object:
-        day = self._date(value)
-        if self.unit == "month":
-            return f"{day.year:04d}-{day.month:02d}"
-        if self.unit == "quarter":
-            return f"{day.year:04d}-Q{(day.month + 2) // 3}"
-        return f"{day.year:04d}"
+        return date_label(self._date(value), self.unit)
 
     def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
         """
@@ -235,7 +261,10 @@ class TruncateDate(_DateInput):
             quarter = pc.cast(pc.quarter(array), pa.string())
             return _as_array(pc.binary_join_element_wise(year, "-Q", quarter, ""))
         month = pc.utf8_lpad(pc.cast(pc.month(array), pa.string()), 2, "0")
-        return _as_array(pc.binary_join_element_wise(year, "-", month, ""))
+        if self.unit == "month":
+            return _as_array(pc.binary_join_element_wise(year, "-", month, ""))
+        day = pc.utf8_lpad(pc.cast(pc.day(array), pa.string()), 2, "0")
+        return _as_array(pc.binary_join_element_wise(year, "-", month, "-", day, ""))
 
 
 @attrs.frozen(kw_only=True)
@@ -342,11 +371,11 @@ class Bucket(_NumberInput):
 
     Example:
         >>> Bucket(edges=(18, 30, 50))(42)
-        '[30, 50)'
+        '30-49'
         >>> Bucket(edges=(18, 30, 50))(12), Bucket(edges=(18, 30, 50))(70)
-        ('<18', '>=50')
-        >>> Bucket(width=1000)(2499.5)
-        '[2000, 3000)'
+        ('<18', '50+')
+        >>> Bucket(width=1000)(2499.5), Bucket(width=0.25)(0.6)
+        ('2000-2999', '[0.5, 0.75)')
         >>> Bucket(edges=(18, 65), labels=("minor", "adult", "senior"))(70)
         'senior'
 
@@ -357,13 +386,18 @@ class Bucket(_NumberInput):
     all), and combination with other quasi-identifiers.
 
     **Algorithm**: with ``edges`` ``e0 < e1 < ... < en``, the index is the
-    number of edges ``<= value`` (`bisect.bisect_right`); the default labels
-    are ``"<e0"``, ``"[e0, e1)"``, ..., ``">=en"``. With ``width``,
-    ``lo = origin + floor((value - origin) / width) * width`` (exact for
-    integers, `Decimal` values are converted to float) and the label is
-    ``"[lo, lo + width)"``. Numbers are written as ``str`` does, floats with
-    an integral value without ``.0``. NaN raises ``TransformError`` (code
-    ``not_a_number``).
+    number of edges ``<= value`` (`bisect.bisect_right`; a `Decimal` meets
+    the edges as the labels write them: ``0.3``, not the nearest float); the default labels
+    are ``custdata.transforms.labels.edge_labels(edges)``: ``"<e0"``, one range
+    per pair of edges, ``"en+"``. With ``width``, the label is
+    ``custdata.transforms.labels.band(value, width, origin=origin)``, the band
+    ``[lo, lo + width)`` with ``lo = origin + floor((value - origin) / width) * width``,
+    computed exactly. Ranges are closed (``"30-49"``: from 30 included to 50
+    excluded) when the edges, or the width and origin, are all whole numbers,
+    and half-open (``"[0.5, 0.75)"``) otherwise: the parameters choose the
+    format, never the value's type (``42``, ``42.0`` and ``Decimal("42")`` get
+    one label). NaN raises ``TransformError`` (code ``not_a_number``), and so
+    do infinite values with ``width``.
 
     Args:
         edges: Increasing finite interval bounds (at least one).
@@ -384,19 +418,21 @@ class Bucket(_NumberInput):
     origin: int | float = attrs.field(default=0, validator=finite_number)
     labels: tuple[str, ...] | None = attrs.field(default=None, converter=_labels)
     _names: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
+    _decimal_edges: tuple[Decimal, ...] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_decimal_edges", ())
         if (self.edges is None) == (self.width is None):
             raise policy_error(self, "edges or width", "must be given, not both")
         if self.width is not None:
-            if not is_number(self.width) or not math.isfinite(self.width) or self.width <= 0:
+            if not is_number(self.width) or not is_finite(self.width) or self.width <= 0:
                 raise policy_error(self, "width", "must be a positive finite number")
             if self.labels is not None:
                 raise policy_error(self, "labels", "need edges (they cannot go with width)")
             object.__setattr__(self, "_names", ())
             return
         edges = self.edges or ()
-        if not edges or not all(is_number(e) and math.isfinite(e) for e in edges):
+        if not edges or not all(is_number(e) and is_finite(e) for e in edges):
             raise policy_error(self, "edges", "must be at least one finite int or float")
         if any(a >= b for a, b in itertools.pairwise(edges)):
             raise policy_error(self, "edges", "must be strictly increasing")
@@ -405,25 +441,21 @@ class Bucket(_NumberInput):
                 raise policy_error(self, "labels", "must have one more item than edges")
             names = self.labels
         else:
-            middle = [f"[{_fmt(a)}, {_fmt(b)})" for a, b in itertools.pairwise(edges)]
-            names = (f"<{_fmt(edges[0])}", *middle, f">={_fmt(edges[-1])}")
+            names = edge_labels(edges)
         object.__setattr__(self, "_names", names)
+        # A Decimal value meets the edges as the labels write them (0.3, not the float nearest).
+        object.__setattr__(self, "_decimal_edges", tuple(Decimal(format_number(e)) for e in edges))
 
     def _one(self, value: object) -> object:
         number = self._number(value)
         if self.edges is not None:
-            return self._names[bisect.bisect_right(self.edges, number)]
+            edges = self._decimal_edges if isinstance(number, Decimal) else self.edges
+            return self._names[bisect.bisect_right(edges, number)]
         width = self.width
         assert width is not None  # noqa: S101  # set by __attrs_post_init__
-        if isinstance(number, Decimal):
-            number = float(number)
         if isinstance(number, float) and not math.isfinite(number):
             raise self._error(code="not_a_number", message="the value is not a finite number")
-        if isinstance(number, int) and isinstance(width, int) and isinstance(self.origin, int):
-            low: int | float = self.origin + (number - self.origin) // width * width
-        else:
-            low = self.origin + math.floor((number - self.origin) / width) * width
-        return f"[{_fmt(low)}, {_fmt(low + width)})"
+        return band(number, width, origin=self.origin)
 
     def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
         """
@@ -458,26 +490,97 @@ class Bucket(_NumberInput):
         return _as_array(pa.array(self._names, pa.string()).take(index))
 
 
+class _Coding(_NumberInput):
+    """Top- and bottom-coding: outputs have their input's type (`SameAsInput`)."""
+
+    __slots__ = ()
+
+    _top: ClassVar[bool]
+    threshold: int | float
+    _whole_limit: int
+    _decimal_limit: Decimal
+
+    def __attrs_post_init__(self) -> None:
+        # Over the integers, top-coding at 10.5 is top-coding at 10: an int stays an int.
+        whole_limit = math.floor(self.threshold) if self._top else math.ceil(self.threshold)
+        object.__setattr__(self, "_whole_limit", whole_limit)
+        object.__setattr__(self, "_decimal_limit", Decimal(format_number(self.threshold)))
+
+    def _beyond(self, number: object, limit: object) -> bool:
+        return bool(number > limit if self._top else number < limit)  # type: ignore[operator]  # numbers
+
+    def _one(self, value: object) -> object:
+        number = self._number(value)
+        if isinstance(number, int):
+            limit: int | float | Decimal = self._whole_limit
+        elif isinstance(number, float):
+            limit = float(self.threshold)
+        else:
+            limit = self._decimal_limit
+        return limit if self._beyond(number, limit) else number
+
+    def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
+        """
+        Code a pyarrow integer or float64 array with pyarrow.compute, keeping its type.
+
+        Other arrays go through `apply_many` on their distinct values, and get
+        the type pyarrow infers from the results.
+
+        Args:
+            array: A pyarrow array.
+
+        Returns:
+            The coded values, nulls kept; equal to `apply_many`.
+
+        Raises:
+            MissingDependencyError: If pyarrow is not installed.
+            TransformError: If a value is NaN.
+        """
+        pa = _pyarrow()
+        pc = _pc()
+
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        kind = array.type
+        if pa.types.is_integer(kind):
+            try:
+                limit = pa.scalar(self._whole_limit, kind)
+            except (pa.ArrowInvalid, OverflowError):  # no value of the type reaches the limit
+                return super().apply_arrow(array)
+        elif pa.types.is_float64(kind):
+            if pc.any(pc.is_nan(array)).as_py():
+                raise self._error(code="not_a_number", message="the value is NaN")
+            limit = pa.scalar(float(self.threshold), kind)
+        else:
+            return super().apply_arrow(array)
+        beyond = pc.greater(array, limit) if self._top else pc.less(array, limit)
+        return _as_array(pc.if_else(beyond, limit, array))
+
+
 @attrs.frozen(kw_only=True)
-class TopCode(_NumberInput):
+class TopCode(_Coding):
     """
     Replace numbers above a threshold by the threshold (top-coding).
 
     Example:
-        >>> TopCode(threshold=90)(97)
-        90
-        >>> TopCode(threshold=90)(42)
-        42
+        >>> TopCode(threshold=90).apply_many([97, 42, 97.5])
+        [90, 42, 90.0]
+        >>> TopCode(threshold=89.5)(97)
+        89
 
     **Guarantees**: not reversible, deterministic, not keyed, not
-    format-preserving (an int may become the float threshold); the output may
-    still be personal data.
+    format-preserving; the output may still be personal data.
 
     **Does not protect against**: the values below the threshold, which are
     kept exactly, and the fact that someone is at the threshold.
 
-    **Algorithm**: ``threshold if value > threshold else value``; NaN raises
-    ``TransformError`` (code ``not_a_number``).
+    **Algorithm**: ``threshold if value > threshold else value``, the result of
+    the value's own type (``output_type`` is `SameAsInput`): for an int, the
+    threshold rounded down (over the integers, top-coding at 89.5 is top-coding
+    at 89); for a float, ``float(threshold)``; for a `Decimal`,
+    ``Decimal(format_number(threshold))`` (a float threshold as Python prints
+    it: ``0.1`` is ``Decimal("0.1")``), compared exactly. NaN raises
+    ``TransformError`` (code ``not_a_number``); booleans, code ``wrong_type``.
 
     Args:
         threshold: A finite int or float.
@@ -488,22 +591,23 @@ class TopCode(_NumberInput):
 
     name: ClassVar[str] = "top_code"
     guarantees: ClassVar[Guarantees] = _GENERALISING
-    output_type: ClassVar[type] = float
+    output_type: ClassVar[type] = SameAsInput
+    _top: ClassVar[bool] = True
 
     threshold: int | float = attrs.field(validator=finite_number)
-
-    def _one(self, value: object) -> object:
-        number = self._number(value)
-        return self.threshold if number > self.threshold else number
+    _whole_limit: int = attrs.field(init=False, repr=False, eq=False)
+    _decimal_limit: Decimal = attrs.field(init=False, repr=False, eq=False)
 
 
 @attrs.frozen(kw_only=True)
-class BottomCode(_NumberInput):
+class BottomCode(_Coding):
     """
     Replace numbers below a threshold by the threshold (bottom-coding).
 
     Example:
-        >>> BottomCode(threshold=18)(16)
+        >>> BottomCode(threshold=18).apply_many([16, 40, 16.5])
+        [18, 40, 18.0]
+        >>> BottomCode(threshold=17.5)(3)
         18
 
     **Guarantees**: not reversible, deterministic, not keyed, not
@@ -512,8 +616,11 @@ class BottomCode(_NumberInput):
     **Does not protect against**: the values above the threshold, which are
     kept exactly, and the fact that someone is at the threshold.
 
-    **Algorithm**: ``threshold if value < threshold else value``; NaN raises
-    ``TransformError`` (code ``not_a_number``).
+    **Algorithm**: ``threshold if value < threshold else value``, the result of
+    the value's own type (``output_type`` is `SameAsInput`): for an int, the
+    threshold rounded up; for a float, ``float(threshold)``; for a `Decimal`,
+    ``Decimal(format_number(threshold))``, compared exactly. NaN raises
+    ``TransformError`` (code ``not_a_number``); booleans, code ``wrong_type``.
 
     Args:
         threshold: A finite int or float.
@@ -524,10 +631,9 @@ class BottomCode(_NumberInput):
 
     name: ClassVar[str] = "bottom_code"
     guarantees: ClassVar[Guarantees] = _GENERALISING
-    output_type: ClassVar[type] = float
+    output_type: ClassVar[type] = SameAsInput
+    _top: ClassVar[bool] = False
 
     threshold: int | float = attrs.field(validator=finite_number)
-
-    def _one(self, value: object) -> object:
-        number = self._number(value)
-        return self.threshold if number < self.threshold else number
+    _whole_limit: int = attrs.field(init=False, repr=False, eq=False)
+    _decimal_limit: Decimal = attrs.field(init=False, repr=False, eq=False)

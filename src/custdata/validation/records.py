@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
 import attrs
 
@@ -44,42 +44,46 @@ __all__ = ["normalise", "validate", "validate_many"]
 R = TypeVar("R")
 
 _MISS: Final = object()
-# One copier per record class: a process-wide cache, safe under threads without a
-# lock. A copier depends only on its class and keeps no state; threads that miss at
-# once build equivalent copiers and the last write wins, which changes nothing.
-_COPIERS: dict[type, Callable[[Any, dict[str, object]], Any]] = {}
 
 
-def _copier(cls: type) -> Callable[[Any, dict[str, object]], Any]:
-    """
-    Build the function that copies a record of ``cls`` with some fields replaced.
-
-    The replaced values are canonical forms of values of the same types, so the
-    converters and validators that ``__init__`` would run again have nothing to
-    do: setting the slots directly, in code generated once per class as attrs
-    itself does, copies a record three times faster than ``attrs.evolve``. A
-    class with an ``__attrs_post_init__`` goes through ``attrs.evolve``.
-    """
-    if hasattr(cls, "__attrs_post_init__"):
-        return lambda record, changes: attrs.evolve(record, **changes)
-    names = [field.name for field in attrs.fields(cls)]
-    lines = ["def copy(record, changes):", "    new = _new(_cls)"]
-    lines += [f"    _set(new, {name!r}, record.{name})" for name in names]
-    lines += ["    for name, value in changes.items():", "        _set(new, name, value)"]
-    lines += ["    return new"]
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_set": object.__setattr__}
-    exec("\n".join(lines), namespace)  # noqa: S102  # attrs field names are identifiers
-    copy: Callable[[Any, dict[str, object]], Any] = namespace["copy"]
-    return copy
+# The built-in records whose fields normalise replaces. Those fields have no
+# converter and no validator, and the values copied as they are already went
+# through the constructor, so setting the slots directly gives the record
+# attrs.evolve gives: tests/validation/test_records.py (TestCopies) checks it
+# on every copy. It is about twice as fast as evolve, and validate_many needs
+# that for its goal in docs/performance.md. Any other class, a host's subclass
+# of these included, goes through its constructor.
+_SLOTS: Final[dict[type, tuple[str, ...]]] = {
+    cls: tuple(field.name for field in attrs.fields(cls))
+    for cls in (Address, Consent, Contact, LineItem, Money, Purchase)
+}
+_new = object.__new__
+_set = object.__setattr__
 
 
 def _evolve(record: R, changes: dict[str, object]) -> R:
-    """Return a copy of a record with the fields in ``changes`` replaced."""
-    cls = type(record)
-    copy = _COPIERS.get(cls)
-    if copy is None:
-        copy = _COPIERS[cls] = _copier(cls)
-    new: R = copy(record, changes)
+    """
+    Return a copy of a record with the fields in ``changes`` replaced.
+
+    A built-in record is copied slot by slot (see ``_SLOTS``), which equals
+    `attrs.evolve`. Any other record goes through `attrs.evolve`, so that its
+    class's converters and validators run (a host's subclass may add its own);
+    a record they refuse, because a value was put past its constructor or the
+    class refuses a canonical form, is returned as it is: neither `validate`
+    nor `normalise` raises on a record.
+    """
+    names = _SLOTS.get(type(record))
+    if names is None:
+        try:
+            evolved: R = attrs.evolve(cast("Any", record), **changes)  # an attrs record
+        except (TypeError, ValueError):
+            return record
+        return evolved
+    new: R = _new(type(record))
+    for name in names:
+        _set(new, name, getattr(record, name))
+    for name, value in changes.items():
+        _set(new, name, value)
     return new
 
 
@@ -620,7 +624,7 @@ def validate(record: object, *, region: str = "FR", today: dt.date | None = None
     return _report(issues)
 
 
-def normalise(record: R, region: str = "FR", *, lowercase_local_part: bool = True) -> R:
+def normalise(record: R, *, region: str = "FR", lowercase_local_part: bool = True) -> R:
     """
     Return the record with canonical values; invalid values are left as they are.
 
@@ -630,7 +634,11 @@ def normalise(record: R, region: str = "FR", *, lowercase_local_part: bool = Tru
     postal codes in their national form, country and currency codes upper-cased.
     Blank optional texts become ``None``. A value that `validate` reports as
     invalid is not guessed at: it is kept as written.
-    Normalising twice gives the same record as normalising once.
+    Normalising twice gives the same record as normalising once. A record of a
+    host's subclass is copied through its constructor (`attrs.evolve`), so that
+    its converters and validators run; one they refuse (a value smuggled past
+    the constructor, or a canonical form the subclass refuses) is returned as
+    it is.
 
     Example:
         >>> from custdata import Contact, normalise
@@ -641,7 +649,8 @@ def normalise(record: R, region: str = "FR", *, lowercase_local_part: bool = Tru
 
     Args:
         record: A custdata record (see `validate`).
-        region: The country assumed when the record does not say (see `validate`).
+        region: The country assumed when the record does not say (see `validate`);
+            keyword-only, as in `validate`.
         lowercase_local_part: Lower-case the part of emails before the ``@``; pass
             ``False`` to keep its case.
 
