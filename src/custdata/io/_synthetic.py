@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import IO, Final, TypeVar
 
 from custdata.io._atomic import AtomicFile
-from custdata.io._writers import Writer, open_writer
+from custdata.io._base import Writer
+from custdata.io._formats import open_writer
 from custdata.synthetic import Manifest
 from custdata.synthetic._engine import BATCH_SIZE, Engine, Row
 from custdata.synthetic._generate import (
