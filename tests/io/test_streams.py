@@ -195,14 +195,15 @@ class TestStandardOutput:
         assert CONTACT_IDS == _contact_ids(path)
 
     def test_standard_output_stays_open(self) -> None:
-        """Closing a writer on standard output leaves it open for what follows."""
+        """Standard output keeps the order of what was printed, and stays open after the writer."""
         code = (
             "from custdata.io import open_writer\n"
+            "print('before')\n"
             "with open_writer('-', format='jsonl') as writer:\n"
             "    writer.write_rows([{'a': 1}])\n"
             "print('after')\n"
         )
-        assert b'{"a": 1}\nafter\n' == _python(code)
+        assert b'before\n{"a": 1}\nafter\n' == _python(code)
 
     def test_no_part_file(self, tmp_path: Path) -> None:
         """Standard output is written as it goes: no temporary file in the working directory."""
@@ -216,6 +217,12 @@ class TestStandardOutput:
         )
         assert b"a\r\nx\r\n" == result.stdout
         assert [] == list(tmp_path.iterdir())
+
+    def test_text_only_standard_output(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A standard output without bytes underneath (a notebook) is a usage error."""
+        monkeypatch.setattr(sys, "stdout", io.StringIO())
+        with pytest.raises(UsageError, match="not a byte stream"):
+            open_writer("-", format="jsonl")
 
     def test_dash_needs_the_format(self) -> None:
         """Standard output has no suffix: without a format, a usage error names --output-format."""

@@ -125,7 +125,7 @@ def open_binary(path: Path) -> tuple[IO[bytes], Callable[[], None]]:
         InputError: If the file cannot be opened.
     """
     if is_stdio(path):
-        return sys.stdin.buffer, _nothing
+        return _standard_stream(sys.stdin, "input"), _nothing
     try:
         binary = path.open("rb")
     except FileNotFoundError:
@@ -139,6 +139,15 @@ def open_binary(path: Path) -> tuple[IO[bytes], Callable[[], None]]:
 
 def _nothing() -> None:
     return None
+
+
+def _standard_stream(stream: object, what: str) -> IO[bytes]:
+    """Return the bytes under standard input or output, or say why there are none."""
+    binary = getattr(stream, "buffer", None)
+    if binary is None:
+        # A notebook or a host that replaced sys.stdin or sys.stdout with text only.
+        raise UsageError(f"standard {what} is not a byte stream in this process: give a file")
+    return binary  # type: ignore[no-any-return]  # the buffer of a text stream
 
 
 class _Replay(io.RawIOBase):
@@ -271,7 +280,9 @@ class StdoutSink:
 
     def __init__(self) -> None:
         self.path = Path(STDIO)
-        self.file: IO[bytes] = _StdoutStream(sys.stdout.buffer)  # type: ignore[assignment]  # a RawIOBase is a binary stream
+        target = _standard_stream(sys.stdout, "output")
+        sys.stdout.flush()  # text printed before comes first
+        self.file: IO[bytes] = _StdoutStream(target)  # type: ignore[assignment]  # a RawIOBase is a binary stream
 
     def commit(self) -> None:
         """Flush standard output."""
