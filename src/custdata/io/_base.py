@@ -62,6 +62,7 @@ STDIO: Final = "-"
 """The path that means standard input (to read) or standard output (to write)."""
 
 _MAX_NAMES_SHOWN: Final = 10
+_MAX_CACHED_NAMES: Final = 1_024  # per prefix: JSONL keys are the file's to choose
 _COPY_CHUNK: Final = 1 << 20
 _REPLAY_BUFFER: Final = 1 << 16
 
@@ -333,6 +334,9 @@ class Shaper:
         self.known: frozenset[str] | None = None
         self.prefixes: frozenset[str] = frozenset()
         self.ignored: dict[str, None] = {}  # an ordered set
+        # Prefix -> key -> (dotted source, field): each row's dict shares the same
+        # name strings, as CSV rows do, instead of building them again per row.
+        self._names: dict[str, dict[str, tuple[str, str]]] = {}
         targets = list(self.mapping.values())
         doubled = sorted({target for target in targets if targets.count(target) > 1})
         if doubled:
@@ -456,9 +460,17 @@ class Shaper:
     ) -> None:
         known = self.known
         assert known is not None  # noqa: S101  # shape() checked it
+        names = self._names.get(prefix)
+        if names is None:
+            names = self._names[prefix] = {}
         for key, value in values.items():
-            source = f"{prefix}{key}"
-            name = self.mapping.get(source, source) if self.mapping else source
+            found = names.get(key)
+            if found is None:
+                source = f"{prefix}{key}"
+                found = (source, self.mapping.get(source, source))
+                if len(names) < _MAX_CACHED_NAMES:
+                    names[key] = found
+            source, name = found
             if name in known:
                 shaped[name] = dict(value) if isinstance(value, Mapping) else value
             elif isinstance(value, Mapping):

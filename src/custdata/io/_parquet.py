@@ -38,6 +38,9 @@ PARQUET_TYPES: Final = ("string", "int64", "bool")
 
 _KIND_TYPES: Final = {"int": "int64", "bool": "bool"}
 
+_READ_BUFFER: Final = 1 << 20
+"""Bytes of a column chunk read at a time: a big row group is not read whole first."""
+
 
 def _pyarrow() -> typing.Any:  # the module, typed at its use sites
     try:
@@ -115,7 +118,9 @@ def _read(options: ReadOptions, shaper: Shaper) -> Reader:
         binary, close_copy = seekable(stream)
         closers.append(close_copy)
         try:
-            parquet = pa.parquet.ParquetFile(binary)
+            # No pre-buffering and a bounded buffer: otherwise a whole row group's
+            # bytes (a single-group file: all of it) are read before the first batch.
+            parquet = pa.parquet.ParquetFile(binary, pre_buffer=False, buffer_size=_READ_BUFFER)
             names = _flat_names(parquet.schema_arrow)
             total = int(parquet.metadata.num_rows)
         except (pa.ArrowException, OSError, ValueError):
@@ -140,7 +145,9 @@ def _batches(
 ) -> Iterator[list[Row]]:
     pa = _pyarrow()
     number = 0
-    batches = parquet.iter_batches(batch_size=batch_size)
+    # One thread: the rows are made one batch at a time anyway, and Arrow's
+    # reading threads each keep buffers of their own (docs/performance.md).
+    batches = parquet.iter_batches(batch_size=batch_size, use_threads=False)
     while True:
         try:
             record_batch = next(batches, None)
@@ -149,11 +156,13 @@ def _batches(
             values = record_batch.to_pylist()
         except (pa.ArrowException, OSError, ValueError):
             raise _unreadable(path) from None
+        del record_batch  # its Arrow buffers go before the rows are used
         rows: list[Row] = []
         for data in values:
             number += 1
             shaped, issues = shaper.shape(data)
             rows.append(sized_row(number, shaped, issues))
+        del values
         yield rows
 
 
