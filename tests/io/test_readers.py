@@ -140,6 +140,14 @@ class TestIgnoredColumnNames:
         with open_reader(path, record_type=Contact) as reader:
             assert ["column 2", "column 3", "column 4"] == reader.ignored_columns
 
+    def test_a_csv_column_named_like_a_nested_record_is_ignored(self, tmp_path: Path) -> None:
+        """A CSV column 'address' (the fields are address.city...) is ignored and named."""
+        path = write(tmp_path / "in.csv", "contact_id,address\nC-1,12 rue X\n")
+        with open_reader(path, record_type=Contact) as reader:
+            (batch,) = list(reader)
+            assert ["address"] == reader.ignored_columns
+        assert {"contact_id": "C-1"} == batch[0].values
+
     def test_a_header_is_named(self, tmp_path: Path) -> None:
         """Ignored columns of a real header keep their names."""
         path = write(tmp_path / "in.csv", "contact_id,shoe_size,Code client\nC-1,43,x\n")

@@ -363,7 +363,7 @@ class Shaper:
         return self.mapping.get(name, name)
 
     def plan_header(
-        self, header: Sequence[str], *, delimiter: str | None = None
+        self, header: Sequence[str], *, delimiter: str | None = None, shaped: bool = False
     ) -> list[tuple[int, str]]:
         """
         Check a header and return the (index, dotted name) of the columns kept.
@@ -371,6 +371,9 @@ class Shaper:
         Args:
             header: The column names, in file order.
             delimiter: The CSV delimiter, for a hint when the header is one column.
+            shaped: Whether each row goes through `shape` (Parquet), which
+                checks the columns that belong to a field, such as a text
+                ``address``: those are then not ignored.
 
         Returns:
             The columns kept.
@@ -412,7 +415,7 @@ class Shaper:
         # values are named by their position, never shown.
         suspect = any(_looks_like_value(name) for name in header)
         for index, name in enumerate(names):
-            if name and not self._checked_per_row(name):
+            if name and name not in self.known and not (shaped and self._checked_per_row(name)):
                 shown = f"column {index + 1}" if suspect else name[:64]
                 self.ignored[shown] = None
         return kept

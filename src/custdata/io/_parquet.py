@@ -125,7 +125,7 @@ def _read(options: ReadOptions, shaper: Shaper) -> Reader:
             total = int(parquet.metadata.num_rows)
         except (pa.ArrowException, OSError, ValueError):
             raise _unreadable(path) from None
-        kept = shaper.plan_header(names)
+        kept = shaper.plan_header(names, shaped=True)
     except BaseException:
         close()
         raise
