@@ -38,8 +38,8 @@ PARQUET_TYPES: Final = ("string", "int64", "bool")
 
 _KIND_TYPES: Final = {"int": "int64", "bool": "bool"}
 
-_READ_BUFFER: Final = 1 << 20
-"""Bytes of a column chunk read at a time: a big row group is not read whole first."""
+_READ_BUFFER: Final = 1 << 16
+"""Bytes of a column chunk read at a time (per column): a big row group is not read whole first."""
 
 
 def _pyarrow() -> typing.Any:  # the module, typed at its use sites
