@@ -103,6 +103,58 @@ class TestCsvHeader:
             open_reader(write(tmp_path / "in.csv", "a\n1\n"), batch_size=0)
 
 
+class TestCsvLineEndings:
+    def test_bare_cr_in_a_cell(self, tmp_path: Path) -> None:
+        """A carriage return inside an unquoted cell is named as such, with its line."""
+        path = tmp_path / "in.csv"
+        path.write_bytes(b"contact_id,family_name\nC-1,Du\rrand\nC-2,Martin\n")
+        with open_reader(path, record_type=Contact) as reader, pytest.raises(InputError) as caught:
+            list(reader)
+        assert "line 2: a cell holds a carriage return (CR)" in str(caught.value)
+        assert "quoted" not in str(caught.value)
+        assert "rand" not in str(caught.value)
+
+    def test_cr_only_line_endings(self, tmp_path: Path) -> None:
+        """A file whose lines end with CR alone is named as such."""
+        path = tmp_path / "in.csv"
+        path.write_bytes(b"contact_id,family_name\rC-1,Durand\rC-2,Martin\r")
+        with pytest.raises(InputError, match=r"carriage return \(CR\) only"):
+            open_reader(path, record_type=Contact)
+
+    def test_quoted_cr_is_a_value(self, tmp_path: Path) -> None:
+        """A CR inside a quoted cell is part of the value."""
+        path = tmp_path / "in.csv"
+        path.write_bytes(b'contact_id,family_name\r\nC-1,"Du\rrand"\r\n')
+        with open_reader(path, record_type=Contact) as reader:
+            (batch,) = list(reader)
+        assert "Du\rrand" == batch[0].values["family_name"]
+
+
+class TestIgnoredColumnNames:
+    def test_a_first_line_of_data_is_named_by_position(self, tmp_path: Path) -> None:
+        """When the first line looks like data, ignored columns are named by position only."""
+        path = write(
+            tmp_path / "in.csv",
+            "contact_id,jean.dupont@example.org,Dupont,0612345678\nC-2,b@example.org,X,1\n",
+        )
+        with open_reader(path, record_type=Contact) as reader:
+            assert ["column 2", "column 3", "column 4"] == reader.ignored_columns
+
+    def test_a_csv_column_named_like_a_nested_record_is_ignored(self, tmp_path: Path) -> None:
+        """A CSV column 'address' (the fields are address.city...) is ignored and named."""
+        path = write(tmp_path / "in.csv", "contact_id,address\nC-1,12 rue X\n")
+        with open_reader(path, record_type=Contact) as reader:
+            (batch,) = list(reader)
+            assert ["address"] == reader.ignored_columns
+        assert {"contact_id": "C-1"} == batch[0].values
+
+    def test_a_header_is_named(self, tmp_path: Path) -> None:
+        """Ignored columns of a real header keep their names."""
+        path = write(tmp_path / "in.csv", "contact_id,shoe_size,Code client\nC-1,43,x\n")
+        with open_reader(path, record_type=Contact) as reader:
+            assert ["shoe_size", "Code client"] == reader.ignored_columns
+
+
 class TestJsonl:
     def test_nested_and_flat_objects_both_parse(self, tmp_path: Path) -> None:
         """JSONL rows may be nested like to_dict or flat with dotted keys."""
@@ -167,6 +219,41 @@ class TestJsonl:
         for reject in parsed.rejects:
             assert all(len(str(v)) < limit for v in reject.values.values())
 
+    @pytest.mark.parametrize(
+        ("line", "field"),
+        [
+            ({"contact_id": "C-3", "address": "12 rue X"}, "address"),
+            ({"contact_id": "C-3", "address": ["12 rue X"]}, "address"),
+            ({"contact_id": "C-3", "interests": {"main": "garden"}}, "interests"),
+            ({"contact_id": "C-3", "interests": {}}, "interests"),
+            ({"contact_id": "C-3", "given_name": {"first": "Jean"}}, "given_name"),
+            ({"contact_id": "C-3", "address": {"city": {"name": "Lyon"}}}, "address.city"),
+        ],
+        ids=[
+            "value-for-object",
+            "list-for-object",
+            "object-for-list",
+            "empty-object",
+            "object-for-text",
+            "nested",
+        ],
+    )
+    def test_wrong_shape_rejects_the_row(
+        self, tmp_path: Path, line: dict[str, object], field: str
+    ) -> None:
+        """A field of the wrong shape rejects its row as wrong_type on that field, never dropped."""
+        lines = [{"contact_id": "C-1"}, line, {"contact_id": "C-4"}]
+        path = write(tmp_path / "in.jsonl", "".join(json.dumps(one) + "\n" for one in lines))
+        with open_reader(path, record_type=Contact) as reader:
+            parsed = parse_batch([row for batch in reader for row in batch], Contact)
+            assert [] == reader.ignored_columns
+        assert (["C-1", "C-4"], [2]) == (
+            [c.contact_id for c in parsed.records],
+            [r.row for r in parsed.rejects],
+        )
+        assert [(field, "wrong_type")] == [(i.path, i.code) for i in parsed.rejects[0].issues]
+        assert all("rue" not in i.message for i in parsed.rejects[0].issues)
+
 
 class TestParquet:
     def test_value_over_the_cell_limit_rejects_the_row(self, tmp_path: Path) -> None:
@@ -211,6 +298,26 @@ class TestParquet:
         assert contact.address is not None
         assert contact.address.postal_code == "69001"
 
+    def test_wrong_shape_rejects_the_row(self, tmp_path: Path) -> None:
+        """A text column where the type has an object, or a struct for a list, is wrong_type."""
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        table = pa.table(
+            {
+                "contact_id": ["C-1", "C-2", "C-3"],
+                "address": ["12 rue X", None, ""],
+                "interests": [None, {"main": "garden"}, None],
+            }
+        )
+        pq.write_table(table, tmp_path / "in.parquet")
+        with open_reader(tmp_path / "in.parquet", record_type=Contact) as reader:
+            parsed = parse_batch([row for batch in reader for row in batch], Contact)
+            assert [] == reader.ignored_columns
+        assert ["C-3"] == [c.contact_id for c in parsed.records]
+        assert [(1, "address", "wrong_type"), (2, "interests", "wrong_type")] == [
+            (r.row, i.path, i.code) for r in parsed.rejects for i in r.issues
+        ]
+
 
 class TestImports:
     def test_import_custdata_loads_no_optional_dependency(self) -> None:
@@ -225,3 +332,30 @@ class TestImports:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert result.stdout.strip() == "[]"
+
+
+class TestWrongShapeEndToEnd:
+    def test_validate_rejects_and_reconciles(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """custdata validate rejects a JSONL row whose address is text, without a false warning."""
+        from custdata.cli import main
+
+        path = write(
+            tmp_path / "in.jsonl",
+            '{"contact_id":"C-1"}\n{"contact_id":"C-3","address":"12 rue X"}\n',
+        )
+        rejects = tmp_path / "rejects.jsonl"
+        code = main(
+            ["validate", str(path), "-o", str(tmp_path / "out.csv"), "--rejects", str(rejects)]
+        )
+        err = capsys.readouterr().err
+        assert 3 == code
+        assert "1 written" in err
+        assert "not fields" not in err
+        assert "12 rue" not in err
+        (reject,) = [json.loads(line) for line in rejects.read_text().splitlines()]
+        assert (2, ["address: expected an object [wrong_type]"]) == (
+            reject["row"],
+            reject["issues"],
+        )

@@ -531,10 +531,12 @@ def open_input(args: argparse.Namespace, record_type: type | None) -> Reader:
 
 
 def _check_paths(args: argparse.Namespace) -> None:
+    if str(args.output) == "-":  # standard output is never one of the files
+        return
     paths = {"INPUT": getattr(args, "input", None), "--rejects": getattr(args, "rejects", None)}
     output = Path(args.output).resolve()
     for name, path in paths.items():
-        if path is not None and Path(path).resolve() == output:
+        if path is not None and str(path) != "-" and Path(path).resolve() == output:
             raise UsageError(f"the output must not be the same file as {name}")
 
 
@@ -560,6 +562,7 @@ def open_output(
     _check_paths(args)
     return open_writer(
         args.output,
+        format=getattr(args, "output_format", None),  # required for -o - (standard output)
         record_type=record_type,
         columns=columns,
         delimiter=args.output_delimiter,
@@ -586,8 +589,11 @@ def open_rejects(args: argparse.Namespace, columns: Sequence[str]) -> RejectsWri
 
     if args.rejects is None:
         return None
-    if getattr(args, "input", None) is not None and (
-        Path(args.rejects).resolve() == Path(args.input).resolve()
+    source = getattr(args, "input", None)
+    if (
+        source is not None
+        and str(source) != "-"  # standard input is never the rejects file
+        and Path(args.rejects).resolve() == Path(source).resolve()
     ):
         msg = "--rejects must not be the same file as INPUT"
         raise UsageError(msg)

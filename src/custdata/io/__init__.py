@@ -7,6 +7,13 @@ stream (memory stays flat whatever the file size) and yield batches of `Row`;
 under a temporary name and rename on success, so a failed run leaves no file
 that looks complete.
 
+Inputs may be files, named pipes or ``-`` (`STDIO`) for standard input, and
+outputs ``-`` for standard output (streamed, without the rename): nothing
+seeks, and Parquet from a pipe is read from a private temporary copy.
+
+Each format is a module that defines its reader and writer; one table maps
+file suffixes to formats (see docs/architecture.md).
+
 CSV conventions (see docs/cli.md): dotted headers for nested fields
 (``address.postal_code``), list items joined with ``|``, the delimiter sniffed
 among ``,`` ``;`` tab and ``|``, encodings ``utf-8``, ``utf-8-sig`` and
@@ -27,10 +34,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Final
 
 from custdata._lazy import lazy_names as _lazy_names
+from custdata.errors import UsageError
 from custdata.io._atomic import AtomicFile
-from custdata.io._errors import UsageError
+from custdata.io._base import DEFAULT_BATCH_SIZE, STDIO, Reader, Writer
+from custdata.io._formats import FORMATS, infer_format, open_reader, open_writer
 from custdata.io._progress import progress
-from custdata.io._readers import DEFAULT_BATCH_SIZE, FORMATS, Reader, infer_format, open_reader
+from custdata.io._rejects import REJECT_COLUMNS, RejectsWriter, open_rejects_writer
 from custdata.io._rows import (
     ParsedBatch,
     Reject,
@@ -48,13 +57,6 @@ from custdata.io._text import (
     sniff_delimiter,
     unescape_formula,
 )
-from custdata.io._writers import (
-    REJECT_COLUMNS,
-    RejectsWriter,
-    Writer,
-    open_rejects_writer,
-    open_writer,
-)
 
 if TYPE_CHECKING:
     from custdata.io._synthetic import write_synthetic
@@ -66,6 +68,7 @@ __all__ = [
     "FORMATS",
     "MAX_LINE_BYTES",
     "REJECT_COLUMNS",
+    "STDIO",
     "AtomicFile",
     "ParsedBatch",
     "Reader",

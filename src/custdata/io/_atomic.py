@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-from custdata.io._errors import UsageError
+from custdata.errors import UsageError
 
 __all__ = ["AtomicFile"]
 

@@ -1,4 +1,7 @@
-"""Parquet reading and writing with pyarrow, row group by row group (imported lazily)."""
+"""Parquet reading and writing with pyarrow, row group by row group.
+
+The format's entry is `PARQUET`; pyarrow is imported on first use, not with this module.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +11,35 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
-from custdata.errors import InputError, MissingDependencyError
-from custdata.io._atomic import AtomicFile
-from custdata.io._errors import UsageError
+from custdata.errors import InputError, MissingDependencyError, UsageError
+from custdata.io._base import (
+    FileFormat,
+    Reader,
+    ReadOptions,
+    Shaper,
+    WriteOptions,
+    Writer,
+    open_binary,
+    open_sink,
+    seekable,
+    shown_name,
+)
 from custdata.io._rows import Row, sized_row
 from custdata.io._text import format_cell
-from custdata.io._writers import Writer
 from custdata.model import schema
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from custdata.io._readers import Reader, _Shaper
-
-__all__ = ["PARQUET_TYPES", "ParquetWriter", "column_types", "open_parquet"]
+__all__ = ["PARQUET", "PARQUET_TYPES", "ParquetWriter", "column_types"]
 
 PARQUET_TYPES: Final = ("string", "int64", "bool")
 """The Parquet column types custdata writes."""
 
 _KIND_TYPES: Final = {"int": "int64", "bool": "bool"}
+
+_READ_BUFFER: Final = 1 << 16
+"""Bytes of a column chunk read at a time (per column): a big row group is not read whole first."""
 
 
 def _pyarrow() -> typing.Any:  # the module, typed at its use sites
@@ -81,46 +94,46 @@ def _flat_names(fields: Iterable[typing.Any], prefix: str = "") -> list[str]:
 def _unreadable(path: Path) -> InputError:
     # pyarrow's own messages are about structure, but are not shown: they may quote bytes.
     return InputError(
-        f"not a readable Parquet file (truncated, damaged or another format): {path.name}"
+        f"not a readable Parquet file (truncated, damaged or another format): {shown_name(path)}"
     )
 
 
-def open_parquet(path: Path, *, shaper: _Shaper, batch_size: int) -> Reader:
+def _read(options: ReadOptions, shaper: Shaper) -> Reader:
     """
-    Open a Parquet file for `custdata.io.open_reader`.
+    Open a Parquet input (the `FileFormat.read` of `PARQUET`).
 
-    Args:
-        path: The file.
-        shaper: Applies the mapping and the record type's columns.
-        batch_size: Rows per batch.
-
-    Returns:
-        A `Reader` over its row groups.
-
-    Raises:
-        InputError: If the file is not a readable Parquet file or its columns do not fit.
-        MissingDependencyError: Without pyarrow.
+    A pipe or standard input is first copied to a private temporary file,
+    since Parquet keeps its index at the end; the copy goes when the reader closes.
     """
-    from custdata.io._readers import Reader, _open_binary
-
+    path = options.path
     pa = _pyarrow()
-    binary = _open_binary(path)
+    stream, close_stream = open_binary(path)
+    closers = [close_stream]
+
+    def close() -> None:
+        for closer in reversed(closers):
+            closer()
+
     try:
+        binary, close_copy = seekable(stream)
+        closers.append(close_copy)
         try:
-            parquet = pa.parquet.ParquetFile(binary)
+            # No pre-buffering and a bounded buffer: otherwise a whole row group's
+            # bytes (a single-group file: all of it) are read before the first batch.
+            parquet = pa.parquet.ParquetFile(binary, pre_buffer=False, buffer_size=_READ_BUFFER)
             names = _flat_names(parquet.schema_arrow)
             total = int(parquet.metadata.num_rows)
         except (pa.ArrowException, OSError, ValueError):
             raise _unreadable(path) from None
-        kept = shaper.plan_header(names)
+        kept = shaper.plan_header(names, shaped=True)
     except BaseException:
-        binary.close()
+        close()
         raise
     return Reader(
         path=path,
         format="parquet",
-        batches=_batches(path, parquet, shaper, batch_size),
-        close=binary.close,
+        batches=_batches(path, parquet, shaper, options.batch_size),
+        close=close,
         shaper=shaper,
         columns=tuple(name for _, name in kept),
         total_rows=total,
@@ -128,11 +141,13 @@ def open_parquet(path: Path, *, shaper: _Shaper, batch_size: int) -> Reader:
 
 
 def _batches(
-    path: Path, parquet: typing.Any, shaper: _Shaper, batch_size: int
+    path: Path, parquet: typing.Any, shaper: Shaper, batch_size: int
 ) -> Iterator[list[Row]]:
     pa = _pyarrow()
     number = 0
-    batches = parquet.iter_batches(batch_size=batch_size)
+    # One thread: the rows are made one batch at a time anyway, and Arrow's
+    # reading threads each keep buffers of their own (docs/performance.md).
+    batches = parquet.iter_batches(batch_size=batch_size, use_threads=False)
     while True:
         try:
             record_batch = next(batches, None)
@@ -141,10 +156,13 @@ def _batches(
             values = record_batch.to_pylist()
         except (pa.ArrowException, OSError, ValueError):
             raise _unreadable(path) from None
+        del record_batch  # its Arrow buffers go before the rows are used
         rows: list[Row] = []
         for data in values:
             number += 1
-            rows.append(sized_row(number, shaper.shape(data)))
+            shaped, issues = shaper.shape(data)
+            rows.append(sized_row(number, shaped, issues))
+        del values
         yield rows
 
 
@@ -153,7 +171,7 @@ class ParquetWriter(Writer):
     A Parquet output, written one row group at a time.
 
     Args:
-        path: The final path.
+        path: The final path, or ``-`` for standard output.
         columns: The dotted columns, in order.
         record_type: Gives the column types (see `column_types`).
         row_group_size: Rows per row group.
@@ -195,12 +213,12 @@ class ParquetWriter(Writer):
         self._row_group_size = max(1, row_group_size)
         self._buffer: list[list[object]] = [[] for _ in self.columns]
         self._buffered = 0
-        self._atomic = AtomicFile(path)
-        self._file: IO[bytes] = self._atomic.file
+        self._sink = open_sink(path)
+        self._file: IO[bytes] = self._sink.file
         try:
             self._writer = self._pa.parquet.ParquetWriter(self._file, self._schema)
         except BaseException:
-            self._atomic.abort()
+            self._sink.abort()
             raise
 
     def write_rows(self, rows: Iterable[Mapping[str, object]]) -> None:
@@ -234,10 +252,25 @@ class ParquetWriter(Writer):
         except BaseException:
             self.abort()
             raise
-        self._atomic.commit()
+        self._sink.commit()
 
     def abort(self) -> None:  # documented on Writer
         # Close pyarrow's writer first: its finaliser would otherwise write to a closed file.
         with contextlib.suppress(Exception):
             self._writer.close()
-        self._atomic.abort()
+        self._sink.abort()
+
+
+def _write(options: WriteOptions) -> ParquetWriter:
+    """Open a Parquet output (the `FileFormat.write` of `PARQUET`)."""
+    return ParquetWriter(
+        options.path,
+        options.columns,
+        record_type=options.record_type,
+        row_group_size=options.row_group_size,
+        column_types=options.column_types,
+    )
+
+
+PARQUET: Final = FileFormat(name="parquet", read=_read, write=_write)
+"""Apache Parquet, with pyarrow (the extra ``arrow``)."""

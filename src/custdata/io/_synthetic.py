@@ -29,7 +29,8 @@ from typing import IO, Final
 
 from custdata import _workers
 from custdata.io._atomic import AtomicFile
-from custdata.io._writers import Writer, open_writer
+from custdata.io._base import Writer
+from custdata.io._formats import open_writer
 from custdata.synthetic import Manifest
 from custdata.synthetic._engine import BATCH_SIZE, Engine, Row
 from custdata.synthetic._generate import (

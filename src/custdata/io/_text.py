@@ -12,11 +12,11 @@ from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import IO, Final
 
-from custdata.errors import InputError
-from custdata.io._errors import UsageError
+from custdata.errors import InputError, UsageError
 from custdata.model import LIST_SEPARATOR
 
 __all__ = [
+    "CR_ENDINGS",
     "DELIMITERS",
     "ENCODINGS",
     "ESCAPE_STARTS",
@@ -51,6 +51,12 @@ FORMULA_TRIGGERS: Final = frozenset("=+-@\t\r")
 
 ESCAPE_STARTS: Final = FORMULA_TRIGGERS | {"'"}
 """First characters of the cells `escape_formula` may change; it returns any other cell as it is."""
+
+CR_ENDINGS: Final = (
+    "the lines seem to end with a carriage return (CR) only; "
+    "convert the line endings to LF or CRLF first"
+)
+"""What a reader says of a file whose lines end with CR alone (old Mac files)."""
 
 _PLAIN_NUMBER: Final = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _BOM: Final = codecs.BOM_UTF8
@@ -277,6 +283,7 @@ class LineSource:
 
     Attributes:
         line: The number of the last line read (1-based).
+        text: The last line read, for the reader to explain a parse error.
     """
 
     def __init__(self, binary: IO[bytes], encoding: str) -> None:
@@ -284,6 +291,7 @@ class LineSource:
         self._encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self._shown = encoding
         self.line = 0
+        self.text = ""
 
     def __iter__(self) -> Iterator[str]:
         return self
@@ -294,14 +302,16 @@ class LineSource:
             raise StopIteration
         self.line += 1
         if len(raw) > MAX_LINE_BYTES:
-            raise InputError(f"line {self.line}: longer than {MAX_LINE_BYTES} bytes")
+            hint = f": {CR_ENDINGS}" if b"\r" in raw and b"\n" not in raw else ""
+            raise InputError(f"line {self.line}: longer than {MAX_LINE_BYTES} bytes{hint}")
         if self.line == 1 and raw.startswith(_BOM) and self._encoding == "utf-8":
             raw = raw[len(_BOM) :]
         try:
-            return raw.decode(self._encoding)
+            self.text = raw.decode(self._encoding)
         except UnicodeDecodeError as error:
             other = "utf-8" if self._encoding == "cp1252" else "cp1252"
             raise InputError(
                 f"line {self.line}: not valid {self._shown} text (byte {error.start + 1} "
                 f"of the line); try --encoding {other}"
             ) from None
+        return self.text
