@@ -130,11 +130,14 @@ def _run_console(block: Block, path: Path, workdir: Path) -> None:
 
 def _run_python(block: Block, path: Path, namespace: dict[str, object], workdir: Path) -> None:
     code = compile(block.text, f"{path.name}:{block.line}", "exec")
-    printed = io.StringIO()
+    # A byte stream underneath, as a real standard output has: `open_writer("-")` uses it.
+    raw = io.BytesIO()
+    printed = io.TextIOWrapper(raw, encoding="utf-8", write_through=True)
     with contextlib.redirect_stdout(printed):
         exec(code, namespace)  # noqa: S102  # running our own documentation is the point
     if block.output is not None:
-        assert _mask(block.output, workdir) == _mask(printed.getvalue(), workdir), (
+        shown = raw.getvalue().decode("utf-8")
+        assert _mask(block.output, workdir) == _mask(shown, workdir), (
             f"{path.name}:{block.line}: printed output differs"
         )
 
