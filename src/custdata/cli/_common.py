@@ -376,7 +376,12 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, record_type: bool = 
         parser: The sub-command's parser.
         record_type: Whether to add ``--type``.
     """
-    parser.add_argument("input", type=Path, metavar="INPUT", help="CSV, JSONL or Parquet file")
+    parser.add_argument(
+        "input",
+        type=Path,
+        metavar="INPUT",
+        help="CSV, JSONL or Parquet file, or - for standard input (then give --format)",
+    )
     group = parser.add_argument_group("input")
     group.add_argument(
         "--format",
@@ -436,7 +441,15 @@ def add_output_arguments(parser: argparse.ArgumentParser, *, rejects: bool = Tru
         type=Path,
         required=True,
         metavar="OUTPUT",
-        help="output file: .csv, .tsv, .jsonl, .ndjson or .parquet (written atomically)",
+        help="output file: .csv, .tsv, .jsonl, .ndjson or .parquet (written atomically), "
+        "or - for standard output (then give --output-format)",
+    )
+    group.add_argument(
+        "--output-format",
+        choices=("csv", "jsonl", "parquet"),
+        default=None,
+        help="output format; needed with '-o -' (standard output) "
+        "(default: from the output's suffix)",
     )
     group.add_argument(
         "--output-delimiter",
