@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from custdata._workers import signals_deferred
 from custdata.errors import (
     CustDataError,
     InputError,
@@ -69,6 +70,7 @@ __all__ = [
     "mapping_from",
     "open_input",
     "open_output",
+    "open_outputs",
     "open_rejects",
     "record_type_from",
     "run_command",
@@ -582,6 +584,34 @@ def open_output(
         encoding=args.output_encoding,
         row_group_size=getattr(args, "batch_size", DEFAULT_BATCH_SIZE),
     )
+
+
+def open_outputs(
+    stack: contextlib.ExitStack, args: argparse.Namespace, record_type: type, reader: Reader
+) -> tuple[Writer, RejectsWriter | None]:
+    """
+    Open the output and the ``--rejects`` file, each closed (committed or removed) by ``stack``.
+
+    Signals are held back while they open: an interruption lands once each
+    temporary file is recorded for removal, never between its creation and that.
+
+    Args:
+        stack: The command's exit stack.
+        args: The parsed arguments.
+        record_type: The record class written.
+        reader: The open input (its columns are the rejects' columns).
+
+    Returns:
+        The writer, and the rejects writer or ``None`` without ``--rejects``.
+    """
+    from custdata.model import flat_columns
+
+    with signals_deferred():
+        writer = stack.enter_context(open_output(args, record_type))
+        rejects = open_rejects(args, reader.columns or flat_columns(record_type))
+        if rejects is not None:
+            stack.enter_context(rejects)
+    return writer, rejects
 
 
 def open_rejects(args: argparse.Namespace, columns: Sequence[str]) -> RejectsWriter | None:

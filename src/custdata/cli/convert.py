@@ -21,8 +21,7 @@ from custdata.cli._common import (
     add_output_arguments,
     finish,
     open_input,
-    open_output,
-    open_rejects,
+    open_outputs,
     record_type_from,
     warn_ignored_columns,
 )
@@ -52,7 +51,6 @@ def run(args: argparse.Namespace) -> int:
         0, or 3 if rows were rejected.
     """
     from custdata.io import parse_batch, progress
-    from custdata.model import flat_columns
 
     record_type = record_type_from(args)
     counts = Counts()
@@ -61,10 +59,7 @@ def run(args: argparse.Namespace) -> int:
         # Opening the input first: a bad header fails before any output exists.
         reader = stack.enter_context(open_input(args, record_type))
         warn_ignored_columns(reader, warned)
-        writer = stack.enter_context(open_output(args, record_type))
-        rejects = open_rejects(args, reader.columns or flat_columns(record_type))
-        if rejects is not None:
-            stack.enter_context(rejects)
+        writer, rejects = open_outputs(stack, args, record_type, reader)
         batches = progress(reader, total=reader.total_rows, desc="convert", weight=len)
         for batch in batches:
             parsed = parse_batch(batch, record_type)

@@ -32,8 +32,7 @@ from custdata.cli._common import (
     add_output_arguments,
     finish,
     open_input,
-    open_output,
-    open_rejects,
+    open_outputs,
     record_type_from,
     warn_ignored_columns,
 )
@@ -138,7 +137,6 @@ def run(args: argparse.Namespace) -> int:
         UsageError: For an unknown ``--region``.
     """
     from custdata.io import Reject, parse_batch, progress
-    from custdata.model import flat_columns
     from custdata.validation import validate_many
     from custdata.validation.phone import check_region
 
@@ -156,10 +154,7 @@ def run(args: argparse.Namespace) -> int:
         # Opening the input first: a bad header fails before any output exists.
         reader: Reader = stack.enter_context(open_input(args, record_type))
         warn_ignored_columns(reader, warned)
-        writer = stack.enter_context(open_output(args, record_type))
-        rejects = open_rejects(args, reader.columns or flat_columns(record_type))
-        if rejects is not None:
-            stack.enter_context(rejects)
+        writer, rejects = open_outputs(stack, args, record_type, reader)
         clean: list[object] = []
         refused: list[Reject] = []  # shape rejects join content rejects until the next flush
         # Row number and values of each record handed to validate_many, in order.
