@@ -276,3 +276,49 @@ class TestBrokenFiles:
         clean(err)
         assert "given_name: holds unpaired surrogates" in rejects.read_text(encoding="utf-8")
         assert "\U0001f600 Zoé" in out.read_text(encoding="utf-8")
+
+
+class TestTimezone:
+    _CSV = (
+        "purchase_id;contact_id;purchased_at;total.amount;total.currency\n"
+        "P-1;C-1;29/11/2024 18:05;10,00;EUR\n"
+        "P-2;C-1;31/03/2024 02:30;10,00;EUR\n"
+        "P-3;C-1;27/10/2024 02:30:00;10,00;EUR\n"
+    )
+
+    def test_french_date_times_read_in_the_zone(self, tmp_path: Path) -> None:
+        """--timezone reads date-times without an offset; DST gaps and overlaps are rejected."""
+        source = tmp_path / "achats.csv"
+        source.write_text(self._CSV, encoding="utf-8")
+        out, rejects = tmp_path / "out.jsonl", tmp_path / "rejects.jsonl"
+        zone = ["--timezone", "Europe/Paris"]
+        outputs = ["-o", str(out), "--rejects", str(rejects)]
+        code = main(["convert", str(source), "--type", "purchase", *zone, *outputs])
+        written = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        refused = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+        assert 3 == code
+        assert ["2024-11-29T18:05:00+01:00"] == [row["purchased_at"] for row in written]
+        assert [("[nonexistent_time]",), ("[ambiguous_time]",)] == [
+            tuple(issue.rpartition(" ")[2] for issue in row["issues"]) for row in refused
+        ]
+
+    def test_without_timezone_names_the_option(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Without --timezone such date-times are naive_datetime, and the message names it."""
+        source = tmp_path / "achats.csv"
+        source.write_text(self._CSV, encoding="utf-8")
+        main(["convert", str(source), "--type", "purchase", "-o", str(tmp_path / "o.jsonl")])
+        err = capsys.readouterr().err
+        assert "[naive_datetime]" in err
+        assert "--timezone" in err
+
+    def test_unknown_zone_is_usage_error(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A zone that is not an IANA name is exit 2, naming the option."""
+        source = tmp_path / "achats.csv"
+        source.write_text(self._CSV, encoding="utf-8")
+        code = main(["convert", str(source), "--timezone", "Paris", "-o", str(tmp_path / "o")])
+        assert 2 == code
+        assert "--timezone" in capsys.readouterr().err

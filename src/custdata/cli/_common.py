@@ -356,6 +356,17 @@ def _encoding(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exception)) from None
 
 
+def _timezone(text: str) -> str:
+    from custdata.model import check_tz
+
+    try:
+        check_tz(text)
+    except ValueError:
+        msg = "expected an IANA time zone name, such as Europe/Paris"
+        raise argparse.ArgumentTypeError(msg) from None
+    return text
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -416,6 +427,15 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, record_type: bool = 
             default="contact",
             help="record type of the rows (default: contact)",
         )
+    group.add_argument(
+        "--timezone",
+        type=_timezone,
+        default=None,
+        metavar="ZONE",
+        help="time zone of date-times written without an offset, such as '29/11/2024 18:05' "
+        "in French exports: an IANA name such as Europe/Paris (default: none, and such "
+        "date-times are rejected as naive_datetime)",
+    )
     group.add_argument(
         "--batch-size",
         type=_positive_int,

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         writer, rejects = open_outputs(stack, args, record_type, reader)
         batches = progress(reader, total=reader.total_rows, desc="convert", weight=len)
         for batch in batches:
-            parsed = parse_batch(batch, record_type)
+            parsed = parse_batch(batch, record_type, tz=args.timezone)
             writer.write_records(parsed.records)
             if rejects is not None:
                 rejects.write(parsed.rejects)

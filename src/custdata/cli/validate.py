@@ -162,11 +162,13 @@ def run(args: argparse.Namespace) -> int:
 
         def parsed_records() -> Iterator[object]:
             for batch in progress(reader, total=reader.total_rows, desc="validate", weight=len):
-                parsed = parse_batch(batch, record_type)
+                parsed = parse_batch(batch, record_type, tz=args.timezone)
                 values = {row.number: row.values for row in batch}
                 pending.extend((number, values[number]) for number in parsed.row_numbers)
                 for reject in parsed.rejects:
-                    full = _with_content_issues(reject, record_type, region=region, today=today)
+                    full = _with_content_issues(
+                        reject, record_type, region=region, today=today, tz=args.timezone
+                    )
                     summary.add(full.issues)
                     refused.append(full)
                 counts.add(read=len(batch), written=0, rejects=())
@@ -196,7 +198,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _with_content_issues(
-    reject: Reject, record_type: type, *, region: str, today: dt.date
+    reject: Reject, record_type: type, *, region: str, today: dt.date, tz: str | None
 ) -> Reject:
     """
     Add to a row that does not fit the record type the content issues of its other fields.
@@ -218,7 +220,7 @@ def _with_content_issues(
         if _column_root(column) not in bad and column.partition(".")[0] not in bad
     }
     try:
-        record: object = from_flat(record_type, kept)
+        record: object = from_flat(record_type, kept, tz=tz)
     except ValidationError:
         return reject
     more = tuple(

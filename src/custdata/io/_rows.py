@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Iterable, Mapping
 from typing import Final, Generic, TypeVar
 
 import attrs
 
 from custdata.errors import Issue, ValidationError
-from custdata.model import LIST_SEPARATOR, flat_columns, from_flat, schema
+from custdata.model import LIST_SEPARATOR, TimeZone, check_tz, flat_columns, from_flat, schema
 
 __all__ = [
     "ParsedBatch",
@@ -101,7 +102,9 @@ class ParsedBatch(Generic[R]):
     rejects: list[Reject]
 
 
-def parse_batch(rows: Iterable[Row], record_type: type[R]) -> ParsedBatch[R]:
+def parse_batch(
+    rows: Iterable[Row], record_type: type[R], *, tz: TimeZone | None = None
+) -> ParsedBatch[R]:
     """
     Turn rows into records of one type, rejecting the rows that do not fit.
 
@@ -111,10 +114,19 @@ def parse_batch(rows: Iterable[Row], record_type: type[R]) -> ParsedBatch[R]:
     Args:
         rows: Rows from a `custdata.io.Reader`.
         record_type: A record class, such as `custdata.Contact`.
+        tz: The time zone of date-times written without an offset, as French
+            exports write them (``29/11/2024 18:05``); see `custdata.from_dict`.
+            Without it such a date-time is an issue ``naive_datetime``.
 
     Returns:
         The records and the rejects.
+
+    Raises:
+        ValueError: If ``tz`` is not a time zone name (see `custdata.from_dict`).
+        TypeError: If ``tz`` is another kind of object.
     """
+    # Checked once here, not once per row: a ZoneInfo or a fixed offset from now on.
+    zone = typing.cast("TimeZone | None", check_tz(tz))
     records: list[R] = []
     numbers: list[int] = []
     rejects: list[Reject] = []
@@ -123,7 +135,7 @@ def parse_batch(rows: Iterable[Row], record_type: type[R]) -> ParsedBatch[R]:
             rejects.append(Reject(row=row.number, values=row.values, issues=row.issues))
             continue
         try:
-            record = from_flat(record_type, row.values)
+            record = from_flat(record_type, row.values, tz=zone)
         except ValidationError as error:
             rejects.append(Reject(row=row.number, values=row.values, issues=error.issues))
         else:

@@ -20,6 +20,7 @@ from custdata.model._codec import (
     to_flat,
 )
 from custdata.model._record import Record
+from custdata.model._time import TimeZone, check_tz
 from custdata.model.categories import Category, categories
 from custdata.model.consent import Consent
 from custdata.model.contact import Address, Contact
@@ -53,7 +54,9 @@ __all__ = [
     "Purchase",
     "PurchaseStatus",
     "Record",
+    "TimeZone",
     "categories",
+    "check_tz",
     "flat_columns",
     "from_dict",
     "from_flat",
