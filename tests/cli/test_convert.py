@@ -110,7 +110,11 @@ class TestConvert:
         path = tmp_path / "in.csv"
         path.write_text("contact_id,shoe_size\nC-1,43\n", encoding="utf-8")
         assert main(["convert", str(path), "-o", str(tmp_path / "o.csv")]) == EXIT_OK
-        assert "warning: ignoring columns" in capsys.readouterr().err
+        expected = (
+            "custdata convert: warning: 1 column that is not a field of Contact is dropped "
+            "(shoe_size): --keep-extra keeps it\n"
+        )
+        assert expected in capsys.readouterr().err
 
     @pytest.mark.parametrize(
         "extra",

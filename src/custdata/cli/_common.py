@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import contextvars
+import itertools
 import os
 import re
 import signal
@@ -34,6 +35,7 @@ from custdata._workers import signals_deferred
 from custdata.errors import (
     CustDataError,
     InputError,
+    Issue,
     KeyRingError,
     MissingDependencyError,
     PolicyError,
@@ -49,7 +51,7 @@ from custdata.io import (
 from custdata.model import RECORD_TYPES, Record
 
 if TYPE_CHECKING:
-    from custdata.io import Reader, RejectsWriter, Writer
+    from custdata.io import Reader, RejectsWriter, Row, Writer
 
 __all__ = [
     "EXIT_BUG",
@@ -62,7 +64,9 @@ __all__ = [
     "MaxRejects",
     "UsageError",
     "add_input_arguments",
+    "add_keep_extra_argument",
     "add_output_arguments",
+    "admit_extra",
     "error",
     "exit_code_for",
     "finish",
@@ -72,11 +76,12 @@ __all__ = [
     "open_output",
     "open_outputs",
     "open_rejects",
+    "peek_extra_columns",
     "record_type_from",
     "run_command",
     "set_command",
     "warn",
-    "warn_ignored_columns",
+    "warn_dropped_columns",
 ]
 
 EXIT_OK: Final = 0
@@ -445,6 +450,21 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, record_type: bool = 
     )
 
 
+def add_keep_extra_argument(parser: argparse.ArgumentParser) -> None:
+    """
+    Add ``--keep-extra`` to a command that reads rows and writes them back.
+
+    Args:
+        parser: The sub-command's parser.
+    """
+    parser.add_argument(
+        "--keep-extra",
+        action="store_true",
+        help="keep the columns that are not fields of the record type, after the record's "
+        "columns, cells as read (default: dropped, with a warning naming them)",
+    )
+
+
 def add_output_arguments(parser: argparse.ArgumentParser, *, rejects: bool = True) -> None:
     """
     Add the output arguments every writing command shares.
@@ -562,6 +582,7 @@ def open_input(args: argparse.Namespace, record_type: type | None) -> Reader:
         mapping=mapping_from(args),
         record_type=record_type,
         batch_size=args.batch_size,
+        keep_extra=getattr(args, "keep_extra", False),
     )
 
 
@@ -576,7 +597,11 @@ def _check_paths(args: argparse.Namespace) -> None:
 
 
 def open_output(
-    args: argparse.Namespace, record_type: type | None, *, columns: Sequence[str] | None = None
+    args: argparse.Namespace,
+    record_type: type | None,
+    *,
+    columns: Sequence[str] | None = None,
+    column_types: dict[str, str] | None = None,
 ) -> Writer:
     """
     Open the output named by the arguments of `add_output_arguments`.
@@ -584,7 +609,9 @@ def open_output(
     Args:
         args: The parsed arguments.
         record_type: The record class written, if records are written.
-        columns: The columns, when dicts are written without a record type.
+        columns: The columns, when dicts are written without a record type,
+            or the record's columns followed by extra ones.
+        column_types: Parquet types of columns the record type does not give.
 
     Returns:
         An open `custdata.io.Writer`, to use as a context manager.
@@ -603,6 +630,7 @@ def open_output(
         delimiter=args.output_delimiter,
         encoding=args.output_encoding,
         row_group_size=getattr(args, "batch_size", DEFAULT_BATCH_SIZE),
+        column_types=column_types,
     )
 
 
@@ -614,6 +642,8 @@ def open_outputs(
 
     Signals are held back while they open: an interruption lands once each
     temporary file is recorded for removal, never between its creation and that.
+    With ``--keep-extra``, the input's extra columns known so far
+    (`custdata.io.Reader.extra_columns`) follow the record's columns in both.
 
     Args:
         stack: The command's exit stack.
@@ -626,9 +656,14 @@ def open_outputs(
     """
     from custdata.model import flat_columns
 
+    extra = reader.extra_columns
+    columns = [*flat_columns(record_type), *extra] if extra else None
+    types = dict(reader.extra_types) if extra else None
     with signals_deferred():
-        writer = stack.enter_context(open_output(args, record_type))
-        rejects = open_rejects(args, reader.columns or flat_columns(record_type))
+        writer = stack.enter_context(
+            open_output(args, record_type, columns=columns, column_types=types)
+        )
+        rejects = open_rejects(args, [*(reader.columns or flat_columns(record_type)), *extra])
         if rejects is not None:
             stack.enter_context(rejects)
     return writer, rejects
@@ -663,20 +698,108 @@ def open_rejects(args: argparse.Namespace, columns: Sequence[str]) -> RejectsWri
     return open_rejects_writer(args.rejects, columns=columns)
 
 
-def warn_ignored_columns(reader: Reader, already: set[str]) -> None:
+def warn_dropped_columns(reader: Reader, record_type: type, *, final: bool) -> None:
     """
-    Warn once about the input columns that are not fields of the record type.
+    Warn once about the input columns that are not fields of the record type, and dropped.
+
+    The columns of a header (CSV, Parquet) are known when the input opens: the
+    warning is given then. JSONL keys are only known once read: the warning is
+    given at the end (``final``), for every key met. Columns are named as
+    `custdata.io.Reader.ignored_columns` names them (by position when the first
+    line of a CSV file looks like data).
 
     Args:
         reader: The open reader.
-        already: Names already warned about; updated.
+        record_type: The record class rows are read as.
+        final: Whether the whole input has been read.
     """
-    new = [name for name in reader.ignored_columns if name not in already]
-    if new:
-        already.update(new)
-        shown = ", ".join(repr(name) for name in new[:10])
-        more = f" and {len(new) - 10} more" if len(new) > 10 else ""
-        warn(f"ignoring columns that are not fields of the record type: {shown}{more}")
+    if final == (reader.columns is not None):
+        return  # a header's columns are warned about at the start, JSONL keys at the end
+    dropped = reader.ignored_columns
+    if not dropped:
+        return
+    count = len(dropped)
+    shown = ", ".join(name for name in dropped[:10])
+    more = f" and {count - 10} more" if count > 10 else ""
+    what = record_type.__name__
+    if count == 1:
+        warn(f"1 column that is not a field of {what} is dropped ({shown}): --keep-extra keeps it")
+    else:
+        warn(
+            f"{count} columns that are not fields of {what} are dropped ({shown}{more}): "
+            "--keep-extra keeps them"
+        )
+
+
+def peek_extra_columns(
+    args: argparse.Namespace, reader: Reader, batches: Iterator[list[Row]]
+) -> tuple[Iterator[list[Row]], frozenset[str] | None]:
+    """
+    Learn a JSONL input's extra columns from its first batch, for outputs that need columns.
+
+    CSV and Parquet outputs, and CSV rejects files, write their header first.
+    A CSV or Parquet input gives its extra columns in its header; a JSONL
+    input's are the keys met in its first batch (``--batch-size`` rows), read
+    here before the outputs open.
+
+    Args:
+        args: The parsed arguments (``--keep-extra``, the output and rejects paths).
+        reader: The open input.
+        batches: The input's batches, not started.
+
+    Returns:
+        The batches (the first one included again), and the extra columns the
+        outputs can hold, or ``None`` when they can hold any (see `admit_extra`).
+    """
+    from custdata.io import infer_format
+
+    if not getattr(args, "keep_extra", False) or reader.columns is not None:
+        return batches, None
+    needs = infer_format(args.output, getattr(args, "output_format", None)) != "jsonl"
+    rejects = getattr(args, "rejects", None)
+    if not needs and (rejects is None or infer_format(rejects) != "csv"):
+        return batches, None
+    first = next(batches, None)
+    allowed = frozenset(reader.extra_columns)
+    if first is None:
+        return batches, allowed
+    return itertools.chain([first], batches), allowed
+
+
+def admit_extra(batch: list[Row], allowed: frozenset[str] | None) -> list[Row]:
+    """
+    Reject the rows with an extra column the outputs were not opened with (JSONL input).
+
+    Such a row gets the issue ``unknown_extra_column`` on that column; it is
+    rejected, with its values and extra columns kept for the rejects file
+    (whose CSV form has no column for it).
+
+    Args:
+        batch: A batch of rows.
+        allowed: The extra columns of the outputs, or ``None`` for any.
+
+    Returns:
+        The batch, with such rows given their issue.
+    """
+    if allowed is None:
+        return batch
+    admitted: list[Row] = []
+    for row in batch:
+        unknown = [name for name in row.extra if name not in allowed]
+        if unknown:
+            issues = tuple(
+                Issue(
+                    path=name[:64],
+                    code="unknown_extra_column",
+                    message="not a field, and not among the extra columns of the output "
+                    "(those of the first batch of rows)",
+                )
+                for name in unknown
+            )
+            admitted.append(attrs.evolve(row, issues=row.issues + issues))
+        else:
+            admitted.append(row)
+    return admitted
 
 
 @attrs.define

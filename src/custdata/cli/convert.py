@@ -18,12 +18,15 @@ import contextlib
 from custdata.cli._common import (
     Counts,
     add_input_arguments,
+    add_keep_extra_argument,
     add_output_arguments,
+    admit_extra,
     finish,
     open_input,
     open_outputs,
+    peek_extra_columns,
     record_type_from,
-    warn_ignored_columns,
+    warn_dropped_columns,
 )
 
 HELP = "convert CSV, JSONL and Parquet files, rejecting rows that do not fit the record type"
@@ -37,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser: The sub-command's parser.
     """
     add_input_arguments(parser)
+    add_keep_extra_argument(parser)
     add_output_arguments(parser)
 
 
@@ -54,19 +58,20 @@ def run(args: argparse.Namespace) -> int:
 
     record_type = record_type_from(args)
     counts = Counts()
-    warned: set[str] = set()
     with contextlib.ExitStack() as stack:
         # Opening the input first: a bad header fails before any output exists.
         reader = stack.enter_context(open_input(args, record_type))
-        warn_ignored_columns(reader, warned)
-        writer, rejects = open_outputs(stack, args, record_type, reader)
+        warn_dropped_columns(reader, record_type, final=False)
         batches = progress(reader, total=reader.total_rows, desc="convert", weight=len)
+        batches, allowed = peek_extra_columns(args, reader, batches)
+        writer, rejects = open_outputs(stack, args, record_type, reader)
+        extras = args.keep_extra
         for batch in batches:
-            parsed = parse_batch(batch, record_type, tz=args.timezone)
-            writer.write_records(parsed.records)
+            parsed = parse_batch(admit_extra(batch, allowed), record_type, tz=args.timezone)
+            writer.write_records(parsed.records, parsed.extras if extras else None)
             if rejects is not None:
                 rejects.write(parsed.rejects)
             counts.add(read=len(batch), written=len(parsed.records), rejects=parsed.rejects)
-        warn_ignored_columns(reader, warned)
+        warn_dropped_columns(reader, record_type, final=True)
         counts.check()
     return finish("convert", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)

@@ -22,19 +22,22 @@ import collections
 import contextlib
 import datetime as dt
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from custdata.cli._common import (
     Counts,
     UsageError,
     add_input_arguments,
+    add_keep_extra_argument,
     add_output_arguments,
+    admit_extra,
     finish,
     open_input,
     open_outputs,
+    peek_extra_columns,
     record_type_from,
-    warn_ignored_columns,
+    warn_dropped_columns,
 )
 
 if TYPE_CHECKING:
@@ -62,6 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         parser: The sub-command's parser.
     """
     add_input_arguments(parser)
+    add_keep_extra_argument(parser)
     add_output_arguments(parser)
     group = parser.add_argument_group("validation")
     group.add_argument(
@@ -149,22 +153,27 @@ def run(args: argparse.Namespace) -> int:
     record_type = record_type_from(args)
     counts = Counts()
     summary = _Summary()
-    warned: set[str] = set()
     with contextlib.ExitStack() as stack:
         # Opening the input first: a bad header fails before any output exists.
         reader: Reader = stack.enter_context(open_input(args, record_type))
-        warn_ignored_columns(reader, warned)
+        warn_dropped_columns(reader, record_type, final=False)
+        batches = progress(reader, total=reader.total_rows, desc="validate", weight=len)
+        batches, allowed = peek_extra_columns(args, reader, batches)
         writer, rejects = open_outputs(stack, args, record_type, reader)
         clean: list[object] = []
+        clean_extras: list[Mapping[str, object]] = []  # parallel to clean
         refused: list[Reject] = []  # shape rejects join content rejects until the next flush
-        # Row number and values of each record handed to validate_many, in order.
-        pending: collections.deque[tuple[int, object]] = collections.deque()
+        # Row number, values and extra columns of each record handed to validate_many.
+        pending: collections.deque[tuple[int, object, Mapping[str, object]]] = collections.deque()
 
         def parsed_records() -> Iterator[object]:
-            for batch in progress(reader, total=reader.total_rows, desc="validate", weight=len):
-                parsed = parse_batch(batch, record_type, tz=args.timezone)
+            for batch in batches:
+                parsed = parse_batch(admit_extra(batch, allowed), record_type, tz=args.timezone)
                 values = {row.number: row.values for row in batch}
-                pending.extend((number, values[number]) for number in parsed.row_numbers)
+                pending.extend(
+                    (number, values[number], extra)
+                    for number, extra in zip(parsed.row_numbers, parsed.extras, strict=True)
+                )
                 for reject in parsed.rejects:
                     full = _with_content_issues(
                         reject, record_type, region=region, today=today, tz=args.timezone
@@ -181,17 +190,21 @@ def run(args: argparse.Namespace) -> int:
             today=today,
             lowercase_local_part=not args.keep_email_case,
         )
+        keep = args.keep_extra
         for record, report in results:
-            number, row_values = pending.popleft()
+            number, row_values, extra = pending.popleft()
             summary.add(report.issues)
             if report.ok:
                 clean.append(record)
+                clean_extras.append(extra)
             else:
-                refused.append(Reject(row=number, values=row_values, issues=report.issues))  # type: ignore[arg-type]  # a row's mapping
+                refused.append(
+                    Reject(row=number, values=row_values, issues=report.issues, extra=extra)  # type: ignore[arg-type]  # a row's mapping
+                )
             if len(clean) + len(refused) >= args.batch_size:
-                _flush(clean, refused, writer, rejects, counts)
-        _flush(clean, refused, writer, rejects, counts)
-        warn_ignored_columns(reader, warned)
+                _flush(clean, refused, writer, rejects, counts, extras=clean_extras, keep=keep)
+        _flush(clean, refused, writer, rejects, counts, extras=clean_extras, keep=keep)
+        warn_dropped_columns(reader, record_type, final=True)
         counts.check()
     summary.print()
     return finish("validate", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
@@ -230,7 +243,9 @@ def _with_content_issues(
     )
     if not more:
         return reject
-    return Reject(row=reject.row, values=reject.values, issues=reject.issues + more)
+    return Reject(
+        row=reject.row, values=reject.values, issues=reject.issues + more, extra=reject.extra
+    )
 
 
 def _column_root(path: str) -> str:
@@ -244,11 +259,15 @@ def _flush(
     writer: object,
     rejects: RejectsWriter | None,
     counts: Counts,
+    *,
+    extras: list[Mapping[str, object]],
+    keep: bool,
 ) -> None:
-    writer.write_records(clean)  # type: ignore[attr-defined]  # a custdata.io.Writer
+    writer.write_records(clean, extras if keep else None)  # type: ignore[attr-defined]  # a custdata.io.Writer
     refused.sort(key=lambda reject: reject.row)  # shape and content rejects, in input order
     if rejects is not None and refused:
         rejects.write(refused)
     counts.add(read=0, written=len(clean), rejects=refused)
     clean.clear()
     refused.clear()
+    extras.clear()

@@ -320,20 +320,33 @@ class Shaper:
     """
     Applies ``--map``, keeps the columns of the record type and notes the others.
 
+    The others are dropped (and named in `ignored`), or, with ``keep_extra``,
+    kept apart as each row's extra columns (and named in `extra_names`).
+
     Args:
         record_type: The record class rows are meant for, if any.
         mapping: Source column -> dotted field.
+        keep_extra: Keep the columns that are not fields of the record type.
 
     Raises:
         UsageError: If the mapping gives two columns one field or names an unknown field.
     """
 
-    def __init__(self, record_type: type | None, mapping: Mapping[str, str] | None) -> None:
+    def __init__(
+        self,
+        record_type: type | None,
+        mapping: Mapping[str, str] | None,
+        *,
+        keep_extra: bool = False,
+    ) -> None:
         self.record_type = record_type
         self.mapping = dict(mapping or {})
+        self.keep_extra = keep_extra and record_type is not None
         self.known: frozenset[str] | None = None
         self.prefixes: frozenset[str] = frozenset()
         self.ignored: dict[str, None] = {}  # an ordered set
+        self.extra_names: dict[str, None] = {}  # an ordered set: the extra columns met
+        self.extra_plan: list[tuple[int, str]] = []  # (index, name) of a header's extra columns
         # Prefix -> key -> (dotted source, field): each row's dict shares the same
         # name strings, as CSV rows do, instead of building them again per row.
         self._names: dict[str, dict[str, tuple[str, str]]] = {}
@@ -416,8 +429,13 @@ class Shaper:
         suspect = any(_looks_like_value(name) for name in header)
         for index, name in enumerate(names):
             if name and name not in self.known and not (shaped and self._checked_per_row(name)):
-                shown = f"column {index + 1}" if suspect else name[:64]
-                self.ignored[shown] = None
+                if self.keep_extra:
+                    # Kept as written in the header: the output repeats the header it came with.
+                    self.extra_plan.append((index, name))
+                    self.extra_names[name] = None
+                else:
+                    shown = f"column {index + 1}" if suspect else name[:64]
+                    self.ignored[shown] = None
         return kept
 
     def _checked_per_row(self, name: str) -> bool:
@@ -444,15 +462,32 @@ class Shaper:
         Returns:
             The row's values by dotted column name, and its issues.
         """
+        shaped, issues, _extra = self.split(values)
+        return shaped, issues
+
+    def split(
+        self, values: Mapping[str, object]
+    ) -> tuple[dict[str, object], list[Issue], dict[str, object] | None]:
+        """
+        Shape a row (see `shape`) and set apart its extra columns.
+
+        Args:
+            values: One row, nested objects included (JSONL, Parquet).
+
+        Returns:
+            The row's values by dotted column name, its issues, and its extra
+            columns by dotted name when ``keep_extra`` (else ``None``).
+        """
         if self.known is None:
             flat = flatten(values)
             if self.mapping:
                 flat = {self.rename(name): value for name, value in flat.items()}
-            return flat, []
+            return flat, [], None
         shaped: dict[str, object] = {}
         issues: list[Issue] = []
-        self._shape_into(values, "", shaped, issues)
-        return shaped, issues
+        extra: dict[str, object] | None = {} if self.keep_extra else None
+        self._shape_into(values, "", shaped, issues, extra)
+        return shaped, issues, extra
 
     def _shape_into(
         self,
@@ -460,6 +495,7 @@ class Shaper:
         prefix: str,
         shaped: dict[str, object],
         issues: list[Issue],
+        extra: dict[str, object] | None = None,
     ) -> None:
         known = self.known
         assert known is not None  # noqa: S101  # shape() checked it
@@ -477,11 +513,15 @@ class Shaper:
             if name in known:
                 shaped[name] = dict(value) if isinstance(value, Mapping) else value
             elif isinstance(value, Mapping):
-                self._shape_into(value, f"{source}.", shaped, issues)
+                self._shape_into(value, f"{source}.", shaped, issues, extra)
             elif name in self.prefixes:
                 if value is not None and value != "":
                     shaped[name] = value  # kept for the rejects file
                     issues.append(Issue(path=name, code="wrong_type", message="expected an object"))
+            elif extra is not None:
+                extra[source] = value
+                if source not in self.extra_names:
+                    self.extra_names[source] = None
             else:
                 self.ignored[name[:64]] = None
 
@@ -564,6 +604,8 @@ class Reader:
             ``None`` for JSONL, which has no header.
         total_rows: The number of rows when the format tells it up front (Parquet).
         rows_read: Rows yielded so far.
+        extra_types: The Parquet type (``"int64"``, ``"bool"``) of the extra
+            columns whose input gives one (Parquet); the others are strings.
     """
 
     def __init__(
@@ -577,8 +619,10 @@ class Reader:
         columns: tuple[str, ...] | None = None,
         delimiter: str | None = None,
         total_rows: int | None = None,
+        extra_types: Mapping[str, str] | None = None,
     ) -> None:
         self.path = path
+        self.extra_types: Mapping[str, str] = dict(extra_types or {})
         self.format = format
         self.columns = columns
         self.delimiter = delimiter
@@ -601,6 +645,19 @@ class Reader:
             The names, in the order first met.
         """
         return list(self._shaper.ignored)
+
+    @property
+    def extra_columns(self) -> list[str]:
+        """
+        The columns kept that are not fields of the record type (``keep_extra=True``).
+
+        For CSV and Parquet they come from the header, in file order; for
+        JSONL, they are the dotted names met so far, in the order first met.
+
+        Returns:
+            The names, as in the file; empty without ``keep_extra``.
+        """
+        return list(self._shaper.extra_names)
 
     def __iter__(self) -> Iterator[list[Row]]:
         for batch in self._batches:
@@ -661,14 +718,27 @@ class Writer(abc.ABC):
             ValueError: If a row has a column that is not in `columns` (CSV, Parquet).
         """
 
-    def write_records(self, records: Iterable[object]) -> None:
+    def write_records(
+        self,
+        records: Iterable[object],
+        extras: Iterable[Mapping[str, object]] | None = None,
+    ) -> None:
         """
         Write records: their flat form (`custdata.model.to_flat`) to CSV and Parquet.
 
         Args:
             records: custdata records of the type the writer was opened for.
+            extras: Each record's extra columns (`custdata.io.Row.extra`),
+                written after the record's columns, unchanged; they must be
+                among the writer's columns (CSV, Parquet).
         """
-        self.write_rows(to_flat(record) for record in records)
+        if extras is None:
+            self.write_rows(to_flat(record) for record in records)
+            return
+        self.write_rows(
+            {**to_flat(record), **extra} if extra else to_flat(record)
+            for record, extra in zip(records, extras, strict=True)
+        )
 
     @abc.abstractmethod
     def commit(self) -> None:

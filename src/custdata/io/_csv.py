@@ -105,6 +105,7 @@ def _reader(
             cells,
             lines=lines,
             kept=kept,
+            extra=shaper.extra_plan,
             width=len(header),
             batch_size=options.batch_size,
             unescape=unescape,
@@ -142,6 +143,7 @@ def _csv_batches(
     *,
     lines: LineSource,
     kept: list[tuple[int, str]],
+    extra: list[tuple[int, str]],
     width: int,
     batch_size: int,
     unescape: bool,
@@ -160,7 +162,12 @@ def _csv_batches(
             continue  # a blank line
         number += 1
         if len(row) == width:
-            batch.append(Row(number=number, values={name: clean(row[i]) for i, name in kept}))
+            values = {name: clean(row[i]) for i, name in kept}
+            if extra:
+                kept_extra = {name: clean(row[i]) for i, name in extra}
+                batch.append(Row(number=number, values=values, extra=kept_extra))
+            else:
+                batch.append(Row(number=number, values=values))
         else:
             issue = Issue(
                 path="",
@@ -168,7 +175,8 @@ def _csv_batches(
                 message=f"expected {width} cells, found {len(row)} (line {lines.line})",
             )
             values = {name: clean(row[i]) for i, name in kept if i < len(row)}
-            batch.append(Row(number=number, values=values, issues=(issue,)))
+            kept_extra = {name: clean(row[i]) for i, name in extra if i < len(row)}
+            batch.append(Row(number=number, values=values, issues=(issue,), extra=kept_extra))
         if len(batch) >= batch_size:
             yield batch
             batch = []

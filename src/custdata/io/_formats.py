@@ -123,13 +123,16 @@ def open_reader(
     record_type: type | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
     unescape_formulas: bool = True,
+    keep_extra: bool = False,
 ) -> Reader:
     """
     Open a CSV, JSONL or Parquet input for reading in batches.
 
     With a ``record_type``, the header is checked at once: missing required
     columns and repeated columns raise `custdata.InputError`, and columns that
-    are not fields of the type are dropped (see `Reader.ignored_columns`).
+    are not fields of the type are dropped (see `Reader.ignored_columns`), or
+    with ``keep_extra`` kept apart on each row (`Row.extra`, never among the
+    values a record is built from; see `Reader.extra_columns`).
 
     The input may be a file, a named pipe (FIFO), ``/dev/stdin`` or ``-`` for
     standard input: nothing seeks. Parquet from a pipe is first copied to a
@@ -149,6 +152,8 @@ def open_reader(
         batch_size: Rows per batch.
         unescape_formulas: Undo the formula escaping of `custdata.io.escape_formula`
             in CSV cells (the default, so that round trips are exact).
+        keep_extra: Keep the columns that are not fields of ``record_type``
+            as each row's `Row.extra`, cells as read (default: dropped).
 
     Returns:
         An open `Reader`.
@@ -166,7 +171,7 @@ def open_reader(
         raise UsageError(msg)
     if delimiter is not None:
         check_delimiter(delimiter)
-    shaper = Shaper(record_type, mapping)
+    shaper = Shaper(record_type, mapping, keep_extra=keep_extra)
     options = ReadOptions(
         path=Path(path),
         delimiter=delimiter,

@@ -78,10 +78,12 @@ def _jsonl_batches(
         except (ValueError, RecursionError):
             data = _NOT_JSON
         if isinstance(data, dict):
-            values, issues = shaper.shape(data)
+            values, issues, extra = shaper.split(data)
             if _SURROGATE_ESCAPE.search(line):
                 issues.extend(_surrogate_issues(values))
-            batch.append(sized_row(number, values, issues))
+                if extra:
+                    issues.extend(_surrogate_issues(extra))
+            batch.append(sized_row(number, values, issues, extra))
         else:
             message = "not valid JSON" if data is _NOT_JSON else "not a JSON object"
             issue = Issue(path="", code="invalid_json", message=message)
@@ -141,14 +143,46 @@ class JsonlWriter(TextWriter):
             self._text.write("\n")
             self.rows_written += 1
 
-    def write_records(self, records: Iterable[object]) -> None:
+    def write_records(
+        self,
+        records: Iterable[object],
+        extras: Iterable[Mapping[str, object]] | None = None,
+    ) -> None:
         """
         Write records in their JSON form (`custdata.model.to_dict`), one per line.
 
+        Extra columns follow the record's keys, their dotted names nested
+        again (``meta.tier`` in ``meta``), as JSONL inputs give them.
+
         Args:
             records: custdata records.
+            extras: Each record's extra columns (`custdata.io.Row.extra`).
         """
-        self.write_rows(to_dict(record) for record in records)
+        if extras is None:
+            self.write_rows(to_dict(record) for record in records)
+            return
+        self.write_rows(
+            _with_extra(to_dict(record), extra)
+            for record, extra in zip(records, extras, strict=True)
+        )
+
+
+def _with_extra(data: dict[str, object], extra: Mapping[str, object]) -> dict[str, object]:
+    """Add extra columns to a record's JSON form, nesting dotted names where that is free."""
+    for name, value in extra.items():
+        target = data
+        *parents, last = name.split(".")
+        for parent in parents:
+            inner = target.get(parent)
+            if inner is None and parent not in target:
+                inner = target[parent] = {}
+            if not isinstance(inner, dict):
+                target = data
+                last = name  # a value holds the name: the dotted name is kept whole
+                break
+            target = inner
+        target[last] = value
+    return data
 
 
 def _write(options: WriteOptions) -> JsonlWriter:

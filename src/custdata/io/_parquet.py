@@ -91,6 +91,21 @@ def _flat_names(fields: Iterable[typing.Any], prefix: str = "") -> list[str]:
     return names
 
 
+def _flat_types(fields: Iterable[typing.Any], prefix: str = "") -> dict[str, str]:
+    """Return the custdata Parquet type of each integer or boolean column, by dotted name."""
+    pa = _pyarrow()
+    types: dict[str, str] = {}
+    for field in fields:
+        name = f"{prefix}{field.name}"
+        if pa.types.is_struct(field.type):
+            types.update(_flat_types(field.type, f"{name}."))
+        elif pa.types.is_integer(field.type):
+            types[name] = "int64"
+        elif pa.types.is_boolean(field.type):
+            types[name] = "bool"
+    return types
+
+
 def _unreadable(path: Path) -> InputError:
     # pyarrow's own messages are about structure, but are not shown: they may quote bytes.
     return InputError(
@@ -122,6 +137,7 @@ def _read(options: ReadOptions, shaper: Shaper) -> Reader:
             # bytes (a single-group file: all of it) are read before the first batch.
             parquet = pa.parquet.ParquetFile(binary, pre_buffer=False, buffer_size=_READ_BUFFER)
             names = _flat_names(parquet.schema_arrow)
+            types = _flat_types(parquet.schema_arrow) if shaper.keep_extra else {}
             total = int(parquet.metadata.num_rows)
         except (pa.ArrowException, OSError, ValueError):
             raise _unreadable(path) from None
@@ -137,6 +153,7 @@ def _read(options: ReadOptions, shaper: Shaper) -> Reader:
         shaper=shaper,
         columns=tuple(name for _, name in kept),
         total_rows=total,
+        extra_types={name: types[name] for name in shaper.extra_names if name in types},
     )
 
 
@@ -160,8 +177,8 @@ def _batches(
         rows: list[Row] = []
         for data in values:
             number += 1
-            shaped, issues = shaper.shape(data)
-            rows.append(sized_row(number, shaped, issues))
+            shaped, issues, extra = shaper.split(data)
+            rows.append(sized_row(number, shaped, issues, extra))
         del values
         yield rows
 

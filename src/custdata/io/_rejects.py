@@ -59,8 +59,10 @@ class RejectsWriter:
             rejects: From `custdata.io.parse_batch` or a later step.
         """
         for reject in rejects:
+            # Extra columns (kept with keep_extra) follow the row's other values.
+            values = {**reject.values, **reject.extra} if reject.extra else reject.values
             if self._format == "csv":
-                cells = [format_cell(reject.values.get(column)) for column in self._columns]
+                cells = [format_cell(values.get(column)) for column in self._columns]
                 self._csv.writerow(
                     [
                         str(reject.row),
@@ -72,7 +74,7 @@ class RejectsWriter:
                 line = {
                     "row": reject.row,
                     "issues": [str(issue) for issue in reject.issues],
-                    "values": dict(reject.values),
+                    "values": dict(values),
                 }
                 self._text.write(json.dumps(line, ensure_ascii=False, default=json_default))
                 self._text.write("\n")

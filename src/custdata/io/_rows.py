@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Final, Generic, TypeVar
 
 import attrs
@@ -12,6 +13,7 @@ from custdata.errors import Issue, ValidationError
 from custdata.model import LIST_SEPARATOR, TimeZone, check_tz, flat_columns, from_flat, schema
 
 __all__ = [
+    "NO_EXTRA",
     "ParsedBatch",
     "Reject",
     "Row",
@@ -36,6 +38,9 @@ custdata never writes a CSV file it would then refuse to read.
 
 _MAX_VALUE_CHARS: Final = MAX_CELL_CHARS - 1
 
+NO_EXTRA: Final[Mapping[str, object]] = MappingProxyType({})
+"""The extra columns of a row that has none (shared: rows are many)."""
+
 
 @attrs.frozen(kw_only=True)
 class Row:
@@ -50,11 +55,15 @@ class Row:
             their JSON or Arrow types, nested objects flattened to dotted names.
         issues: Problems found while reading (such as ``wrong_column_count``);
             a row with issues always becomes a `Reject`.
+        extra: The columns that are not fields of the record type, as read and
+            in file order, when the reader keeps them (``keep_extra=True``);
+            empty otherwise. Never part of ``values``: records are not built from them.
     """
 
     number: int
     values: Mapping[str, object]
     issues: tuple[Issue, ...] = ()
+    extra: Mapping[str, object] = NO_EXTRA
 
 
 @attrs.frozen(kw_only=True)
@@ -67,11 +76,13 @@ class Reject:
         values: The row's values as read. They are customer data: rejects files
             are for internal use.
         issues: Every problem found; their messages never contain a value.
+        extra: The row's extra columns as read (see `Row.extra`).
     """
 
     row: int
     values: Mapping[str, object]
     issues: tuple[Issue, ...]
+    extra: Mapping[str, object] = NO_EXTRA
 
     @property
     def issues_text(self) -> str:
@@ -95,11 +106,14 @@ class ParsedBatch(Generic[R]):
         records: The records built, in input order.
         row_numbers: The row number of each record, parallel to ``records``.
         rejects: The rows that could not be parsed, in input order.
+        extras: The extra columns of each record's row, parallel to ``records``
+            (see `Row.extra`; empty mappings unless the reader keeps them).
     """
 
     records: list[R]
     row_numbers: list[int]
     rejects: list[Reject]
+    extras: list[Mapping[str, object]] = attrs.field(factory=list)
 
 
 def parse_batch(
@@ -130,18 +144,24 @@ def parse_batch(
     records: list[R] = []
     numbers: list[int] = []
     rejects: list[Reject] = []
+    extras: list[Mapping[str, object]] = []
     for row in rows:
         if row.issues:
-            rejects.append(Reject(row=row.number, values=row.values, issues=row.issues))
+            rejects.append(
+                Reject(row=row.number, values=row.values, issues=row.issues, extra=row.extra)
+            )
             continue
         try:
             record = from_flat(record_type, row.values, tz=zone)
         except ValidationError as error:
-            rejects.append(Reject(row=row.number, values=row.values, issues=error.issues))
+            rejects.append(
+                Reject(row=row.number, values=row.values, issues=error.issues, extra=row.extra)
+            )
         else:
             records.append(record)
             numbers.append(row.number)
-    return ParsedBatch(records=records, row_numbers=numbers, rejects=rejects)
+            extras.append(row.extra)
+    return ParsedBatch(records=records, row_numbers=numbers, rejects=rejects, extras=extras)
 
 
 def required_columns(record_type: type) -> list[str]:
@@ -206,7 +226,12 @@ def flatten(data: Mapping[str, object], prefix: str = "") -> dict[str, object]:
     return flat
 
 
-def sized_row(number: int, values: dict[str, object], issues: Iterable[Issue] = ()) -> Row:
+def sized_row(
+    number: int,
+    values: dict[str, object],
+    issues: Iterable[Issue] = (),
+    extra: dict[str, object] | None = None,
+) -> Row:
     """
     Make a `Row`, rejecting it when a text value would not fit a CSV cell.
 
@@ -217,11 +242,21 @@ def sized_row(number: int, values: dict[str, object], issues: Iterable[Issue] = 
         number: The row's number.
         values: Its values by dotted column name (cut in place when too long).
         issues: Problems already found in the row.
+        extra: Its extra columns, if kept (checked and cut the same way).
 
     Returns:
         The row, with a ``field_too_long`` issue per oversize value.
     """
     found = list(issues)
+    _check_sizes(values, found)
+    if extra:
+        _check_sizes(extra, found)
+        return Row(number=number, values=values, issues=tuple(found), extra=extra)
+    return Row(number=number, values=values, issues=tuple(found))
+
+
+def _check_sizes(values: dict[str, object], found: list[Issue]) -> None:
+    """Add a ``field_too_long`` issue per oversize value, cutting it in place."""
     for name, value in values.items():
         if isinstance(value, str):
             if len(value) > _MAX_VALUE_CHARS:
@@ -233,7 +268,6 @@ def sized_row(number: int, values: dict[str, object], issues: Iterable[Issue] = 
         ):
             found.append(_too_long(name))
             values[name] = LIST_SEPARATOR.join(str(item) for item in value)[:_MAX_VALUE_CHARS]
-    return Row(number=number, values=values, issues=tuple(found))
 
 
 def _too_long(name: str) -> Issue:
