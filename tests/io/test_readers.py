@@ -319,6 +319,25 @@ class TestParquet:
         ]
 
 
+class TestSharedNames:
+    @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+    def test_rows_share_their_column_names(self, tmp_path: Path, suffix: str) -> None:
+        """Shaped rows reuse one string per column name instead of building one per row."""
+        if suffix == ".parquet":
+            pytest.importorskip("pyarrow")
+        from custdata.io import open_writer
+
+        path = tmp_path / f"in{suffix}"
+        with open_writer(path, columns=["contact_id", "address.city"]) as writer:
+            writer.write_rows(
+                [{"contact_id": f"C-{n}", "address": {"city": "Lyon"}} for n in range(3)]
+            )
+        with open_reader(path, record_type=Contact) as reader:
+            rows = [row for batch in reader for row in batch]
+        names = [next(name for name in row.values if name == "address.city") for row in rows]
+        assert all(name is names[0] for name in names)
+
+
 class TestImports:
     def test_import_custdata_loads_no_optional_dependency(self) -> None:
         """Importing custdata and custdata.io loads neither tqdm nor pyarrow."""
