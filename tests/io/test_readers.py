@@ -148,6 +148,17 @@ class TestIgnoredColumnNames:
             assert ["address"] == reader.ignored_columns
         assert {"contact_id": "C-1"} == batch[0].values
 
+    def test_a_jsonl_key_that_looks_like_data_is_not_shown(self, tmp_path: Path) -> None:
+        """A JSONL key holding an email is ignored without being named."""
+        path = write(
+            tmp_path / "in.jsonl",
+            '{"contact_id": "C-1", "jean.dupont@example.org": 1, "tier": "gold"}\n',
+        )
+        with open_reader(path, record_type=Contact) as reader:
+            list(reader)
+            ignored = reader.ignored_columns
+        assert ["(keys that look like data, not shown)", "tier"] == ignored
+
     def test_a_header_is_named(self, tmp_path: Path) -> None:
         """Ignored columns of a real header keep their names."""
         path = write(tmp_path / "in.csv", "contact_id,shoe_size,Code client\nC-1,43,x\n")

@@ -483,7 +483,12 @@ class Shaper:
                     shaped[name] = value  # kept for the rejects file
                     issues.append(Issue(path=name, code="wrong_type", message="expected an object"))
             else:
-                self.ignored[name[:64]] = None
+                # A key may be data (a JSONL object keyed by email): never shown then.
+                shown = _DATA_KEY if _looks_like_value(name) else name[:64]
+                self.ignored[shown] = None
+
+
+_DATA_KEY: Final = "(keys that look like data, not shown)"
 
 
 def _looks_like_value(cell: str) -> bool:
