@@ -148,6 +148,17 @@ class TestIgnoredColumnNames:
             assert ["address"] == reader.ignored_columns
         assert {"contact_id": "C-1"} == batch[0].values
 
+    def test_a_jsonl_key_that_looks_like_data_is_not_shown(self, tmp_path: Path) -> None:
+        """A JSONL key holding an email is ignored without being named."""
+        path = write(
+            tmp_path / "in.jsonl",
+            '{"contact_id": "C-1", "jean.dupont@example.org": 1, "tier": "gold"}\n',
+        )
+        with open_reader(path, record_type=Contact) as reader:
+            list(reader)
+            ignored = reader.ignored_columns
+        assert ["(keys that look like data, not shown)", "tier"] == ignored
+
     def test_a_header_is_named(self, tmp_path: Path) -> None:
         """Ignored columns of a real header keep their names."""
         path = write(tmp_path / "in.csv", "contact_id,shoe_size,Code client\nC-1,43,x\n")
@@ -317,6 +328,25 @@ class TestParquet:
         assert [(1, "address", "wrong_type"), (2, "interests", "wrong_type")] == [
             (r.row, i.path, i.code) for r in parsed.rejects for i in r.issues
         ]
+
+
+class TestSharedNames:
+    @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+    def test_rows_share_their_column_names(self, tmp_path: Path, suffix: str) -> None:
+        """Shaped rows reuse one string per column name instead of building one per row."""
+        if suffix == ".parquet":
+            pytest.importorskip("pyarrow")
+        from custdata.io import open_writer
+
+        path = tmp_path / f"in{suffix}"
+        with open_writer(path, columns=["contact_id", "address.city"]) as writer:
+            writer.write_rows(
+                [{"contact_id": f"C-{n}", "address": {"city": "Lyon"}} for n in range(3)]
+            )
+        with open_reader(path, record_type=Contact) as reader:
+            rows = [row for batch in reader for row in batch]
+        names = [next(name for name in row.values if name == "address.city") for row in rows]
+        assert all(name is names[0] for name in names)
 
 
 class TestImports:

@@ -523,7 +523,12 @@ class Shaper:
                 if source not in self.extra_names:
                     self.extra_names[source] = None
             else:
-                self.ignored[name[:64]] = None
+                # A key may be data (a JSONL object keyed by email): never shown then.
+                shown = _DATA_KEY if _looks_like_value(name) else name[:64]
+                self.ignored[shown] = None
+
+
+_DATA_KEY: Final = "(keys that look like data, not shown)"
 
 
 def _looks_like_value(cell: str) -> bool:
