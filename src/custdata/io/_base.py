@@ -685,7 +685,44 @@ class Reader:
         self.close()
 
 
-class Writer(abc.ABC):
+class Committing(abc.ABC):
+    """
+    An output that is kept on success and dropped on failure, as a context manager.
+
+    A normal exit calls `commit`; an exception (KeyboardInterrupt and the
+    command line's signals included) calls `abort`. `Writer` and
+    `custdata.io.RejectsWriter` share it.
+    """
+
+    @abc.abstractmethod
+    def commit(self) -> None:
+        """
+        Finish the file and give it its final name.
+
+        Raises:
+            OSError: If the file cannot be written; nothing is left behind.
+        """
+
+    @abc.abstractmethod
+    def abort(self) -> None:
+        """Drop the file: the final path is left as it was."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if exc_type is None:
+            self.commit()
+        else:
+            self.abort()
+
+
+class Writer(Committing):
     """
     An output file being written under a temporary name.
 
@@ -745,19 +782,6 @@ class Writer(abc.ABC):
             for record, extra in zip(records, extras, strict=True)
         )
 
-    @abc.abstractmethod
-    def commit(self) -> None:
-        """
-        Finish the file and give it its final name.
-
-        Raises:
-            OSError: If the file cannot be written; nothing is left behind.
-        """
-
-    @abc.abstractmethod
-    def abort(self) -> None:
-        """Drop the file: the final path is left as it was."""
-
     def _flat(self, row: Mapping[str, object]) -> Mapping[str, object]:
         if any(isinstance(value, Mapping) for value in row.values()):
             row = flatten(row)
@@ -766,20 +790,6 @@ class Writer(abc.ABC):
             msg = f"row has columns that are not in the output's columns: {extra}"
             raise ValueError(msg)
         return row
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.abort()
 
 
 class TextWriter(Writer):

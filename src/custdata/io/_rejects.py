@@ -8,11 +8,10 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Final, Self
+from typing import Final
 
 from custdata.errors import UsageError
-from custdata.io._base import open_sink
+from custdata.io._base import Committing, open_sink
 from custdata.io._formats import file_format
 from custdata.io._rows import Reject
 from custdata.io._text import escape_formula, format_cell, json_default
@@ -23,7 +22,7 @@ REJECT_COLUMNS: Final = ("_row", "_issues")
 """The first two columns of a CSV rejects file: the row number and the issues."""
 
 
-class RejectsWriter:
+class RejectsWriter(Committing):
     """
     The rejects file: each rejected row with its number, its issues and its values.
 
@@ -97,20 +96,6 @@ class RejectsWriter:
     def abort(self) -> None:
         """Drop the file."""
         self._sink.abort()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        if exc_type is None:
-            self.commit()
-        else:
-            self.abort()
 
 
 def open_rejects_writer(
