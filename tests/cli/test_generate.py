@@ -68,3 +68,21 @@ class TestGenerate:
         target = tmp_path / "file.txt"
         target.write_text("x", encoding="utf-8")
         assert main(["generate", "--rows", "5", "-o", str(target)]) == EXIT_USAGE
+
+
+class TestGenerateHelp:
+    def test_defaults_shown_are_the_library_defaults(self) -> None:
+        """The help's default seed and day are those of custdata.synthetic."""
+        import argparse
+
+        from custdata.cli import build_parser
+        from custdata.synthetic import DEFAULT_SEED, DEFAULT_TODAY
+
+        commands = next(
+            action
+            for action in build_parser()._actions
+            if isinstance(action, argparse._SubParsersAction)
+        )
+        helps = {action.dest: str(action.help) for action in commands.choices["generate"]._actions}
+        assert f"(default: {DEFAULT_SEED})" in helps["seed"]
+        assert f"(default: {DEFAULT_TODAY.isoformat()}," in helps["today"]

@@ -87,7 +87,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="names, addresses, phones, currency (default: fr_FR)",
     )
     parser.add_argument(
-        "--seed", type=int, default=None, help="the seed (default: custdata.synthetic's)"
+        "--seed",
+        type=int,
+        default=None,
+        help="the seed: the same seed gives the same dataset (default: 2024)",
     )
     parser.add_argument(
         "-o", "--output", type=Path, required=True, help="the directory to write (created)"
@@ -102,7 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--today",
         type=_day,
         default=None,
-        help="the day the data is 'as of', YYYY-MM-DD (default: a fixed day, for reproducibility)",
+        help="the day the data is 'as of', YYYY-MM-DD (default: 2025-01-01, for reproducibility)",
     )
     parser.add_argument(
         "--dirty",
