@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from tests.transforms.arrow_checks import same_as_apply_many
 
 from custdata import (
     AgeBand,
@@ -454,20 +455,6 @@ class TestTopBottomCode:
             TopCode(threshold=math.inf)
 
 
-def _same(t: Any, array: Any) -> None:
-    """apply_arrow equals apply_many, or both raise the same code."""
-    values = array.to_pylist()
-    try:
-        expected: object = t.apply_many(values)
-    except TransformError as error:
-        expected = error.code
-    try:
-        actual: object = t.apply_arrow(array).to_pylist()
-    except TransformError as error:
-        actual = error.code
-    assert expected == actual
-
-
 class TestArrow:
     """apply_arrow gives the labels and values of apply_many."""
 
@@ -475,7 +462,7 @@ class TestArrow:
     def test_truncate_date_day(self, values: list[date | None]) -> None:
         """The day kernel, on date32."""
         pa = pytest.importorskip("pyarrow")
-        _same(TruncateDate(unit="day"), pa.array(values, pa.date32()))
+        same_as_apply_many(TruncateDate(unit="day"), pa.array(values, pa.date32()))
 
     def test_truncate_date_day_timestamps(self) -> None:
         """The day kernel on aware timestamps uses their own calendar date."""
@@ -483,7 +470,7 @@ class TestArrow:
         values = [datetime(2024, 3, 31, 23, 30, tzinfo=UTC), None]
         for zone in ("Europe/Paris", "UTC", "America/New_York"):
             array = pa.array(values, pa.timestamp("us", tz=zone))
-            _same(TruncateDate(unit="day"), array)
+            same_as_apply_many(TruncateDate(unit="day"), array)
         paris = pa.array(values, pa.timestamp("us", tz="Europe/Paris"))
         assert ["2024-04-01", None] == TruncateDate(unit="day").apply_arrow(paris).to_pylist()
 
@@ -498,8 +485,8 @@ class TestArrow:
         pa = pytest.importorskip("pyarrow")
         bucket = Bucket(**params)
         as_ints, as_floats = pa.array(values, pa.int64()), pa.array(values, pa.float64())
-        _same(bucket, as_ints)
-        _same(bucket, as_floats)
+        same_as_apply_many(bucket, as_ints)
+        same_as_apply_many(bucket, as_floats)
         assert bucket.apply_arrow(as_ints).to_pylist() == bucket.apply_arrow(as_floats).to_pylist()
 
     @given(values=st.lists(st.integers(0, 120) | st.none(), max_size=8))
@@ -507,14 +494,16 @@ class TestArrow:
         """AgeBand(source="age") on int and float ages: the labels of apply_many."""
         pa = pytest.importorskip("pyarrow")
         t = AgeBand(source="age", width=5, top=90)
-        _same(t, pa.array(values, pa.int16()))
-        _same(t, pa.array(values, pa.float64()))
+        same_as_apply_many(t, pa.array(values, pa.int16()))
+        same_as_apply_many(t, pa.array(values, pa.float64()))
 
     @given(values=st.lists(st.dates(max_value=REFERENCE) | st.none(), max_size=8))
     def test_age_band_from_birth_dates(self, values: list[date | None]) -> None:
         """AgeBand on a date32 array of birth dates: the labels of apply_many."""
         pa = pytest.importorskip("pyarrow")
-        _same(AgeBand(reference=REFERENCE, width=20, top=100), pa.array(values, pa.date32()))
+        same_as_apply_many(
+            AgeBand(reference=REFERENCE, width=20, top=100), pa.array(values, pa.date32())
+        )
 
     @given(
         values=st.lists(st.integers(-(2**31), 2**31 - 1) | st.none(), max_size=8),
@@ -528,7 +517,7 @@ class TestArrow:
         low, high = info.get(kind, (-(2**63), 2**63 - 1))
         array = pa.array([v if v is None else min(max(v, low), high) for v in values], kind)
         for t in (TopCode(threshold=threshold), BottomCode(threshold=threshold)):
-            _same(t, array)
+            same_as_apply_many(t, array)
 
     @given(
         values=st.lists(st.floats() | st.none(), max_size=8),
@@ -538,7 +527,7 @@ class TestArrow:
         """TopCode and BottomCode on float64 arrays: the values of apply_many (NaN refused)."""
         pa = pytest.importorskip("pyarrow")
         for t in (TopCode(threshold=threshold), BottomCode(threshold=threshold)):
-            _same(t, pa.array(values, pa.float64()))
+            same_as_apply_many(t, pa.array(values, pa.float64()))
 
     def test_coding_keeps_arrow_type(self) -> None:
         """The integer and float64 kernels keep the array's type."""
