@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.fork_checks import recorded_forks
 
 from custdata import _workers
 
@@ -19,19 +20,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 @pytest.fixture
 def pids(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     """Record every forked child; after the test, check each was waited for."""
-    forked: list[int] = []
-    fork = _workers._fork
-
-    def recording(*args: object) -> object:
-        child = fork(*args)  # type: ignore[arg-type]
-        forked.append(child.pid)
-        return child
-
-    monkeypatch.setattr(_workers, "_fork", recording)
-    yield forked
-    for pid in forked:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+    yield from recorded_forks(monkeypatch)
 
 
 def _square(job: int) -> bytes:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.fork_checks import recorded_forks
 
 from custdata import _workers
 from custdata.io import _synthetic, open_writer, write_synthetic
@@ -118,19 +119,7 @@ def forks(monkeypatch: pytest.MonkeyPatch, small_batches: None) -> Iterator[list
     if not hasattr(os, "fork"):
         pytest.skip("worker processes need os.fork")
     monkeypatch.setattr(_workers, "can_fork", lambda: True)  # threads other tests left
-    pids: list[int] = []
-    fork = _workers._fork
-
-    def recording(*args: Any) -> Any:
-        child = fork(*args)
-        pids.append(child.pid)
-        return child
-
-    monkeypatch.setattr(_workers, "_fork", recording)
-    yield pids
-    for pid in pids:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+    yield from recorded_forks(monkeypatch)
 
 
 def _same_files(one: Path, two: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.fork_checks import recorded_forks
 
 from custdata import KeyRing, PolicyError, Pseudonymise, TransformError, _workers
 from custdata._crypto import MacState
@@ -23,19 +24,7 @@ MARKER = "zq9MarkerValue@example.fr"
 
 def _record_forks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
     monkeypatch.setattr(base, "_MIN_PARALLEL", 8)
-    pids: list[int] = []
-    fork = _workers._fork
-
-    def recording(*args: Any) -> Any:
-        child = fork(*args)
-        pids.append(child.pid)
-        return child
-
-    monkeypatch.setattr(_workers, "_fork", recording)
-    yield pids
-    for pid in pids:  # every child was waited for: none is left as a zombie
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+    yield from recorded_forks(monkeypatch)
 
 
 @pytest.fixture
