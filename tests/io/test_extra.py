@@ -11,8 +11,8 @@ import pytest
 
 from custdata.io import open_reader, open_writer, parse_batch
 from custdata.io._rejects import open_rejects_writer
-from custdata.io._rows import MAX_CELL_CHARS, sized_row
 from custdata.model import Contact, flat_columns
+from custdata.model._rows import MAX_CELL_CHARS, sized_row
 
 CSV_TEXT = (
     "contact_id,loyalty_tier,given_name,Code interne,email\n"

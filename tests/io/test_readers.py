@@ -10,8 +10,8 @@ import pytest
 
 from custdata.errors import InputError, MissingDependencyError
 from custdata.io import UsageError, infer_format, open_reader, parse_batch
-from custdata.io._rows import MAX_CELL_CHARS
 from custdata.model import Contact, Purchase
+from custdata.model._rows import MAX_CELL_CHARS
 
 
 def write(path: Path, text: str) -> Path:

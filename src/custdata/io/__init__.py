@@ -40,14 +40,6 @@ from custdata.io._base import DEFAULT_BATCH_SIZE, STDIO, Reader, Writer
 from custdata.io._formats import FORMATS, infer_format, open_reader, open_writer
 from custdata.io._progress import progress
 from custdata.io._rejects import REJECT_COLUMNS, RejectsWriter, open_rejects_writer
-from custdata.io._rows import (
-    ParsedBatch,
-    Reject,
-    Row,
-    flatten,
-    parse_batch,
-    required_columns,
-)
 from custdata.io._text import (
     DELIMITERS,
     ENCODINGS,
@@ -56,6 +48,14 @@ from custdata.io._text import (
     normalise_encoding,
     sniff_delimiter,
     unescape_formula,
+)
+from custdata.model._rows import (
+    ParsedBatch,
+    Reject,
+    Row,
+    flatten,
+    parse_batch,
+    required_columns,
 )
 
 if TYPE_CHECKING:

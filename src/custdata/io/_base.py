@@ -29,9 +29,9 @@ import attrs
 
 from custdata.errors import InputError, Issue, UsageError
 from custdata.io._atomic import AtomicFile
-from custdata.io._rows import Row, flatten, record_prefixes, required_columns
 from custdata.io._text import single_column_hint
 from custdata.model import flat_columns, to_flat
+from custdata.model._rows import Row, flatten, record_prefixes, required_columns
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer, WriteableBuffer

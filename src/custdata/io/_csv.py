@@ -20,7 +20,6 @@ from custdata.io._base import (
     replayable,
     shown_name,
 )
-from custdata.io._rows import Row
 from custdata.io._text import (
     CR_ENDINGS,
     ESCAPE_STARTS,
@@ -33,6 +32,7 @@ from custdata.io._text import (
     sniff_delimiter,
     unescape_formula,
 )
+from custdata.model._rows import Row
 
 __all__ = ["CSV"]
 

@@ -21,9 +21,9 @@ from custdata.io._base import (
     replayable,
     shown_name,
 )
-from custdata.io._rows import Row, sized_row
 from custdata.io._text import SNIFF_BYTES, LineSource, json_default
 from custdata.model import to_dict
+from custdata.model._rows import Row, sized_row
 
 __all__ = ["JSONL", "RAW_LINE"]
 

@@ -24,9 +24,9 @@ from custdata.io._base import (
     seekable,
     shown_name,
 )
-from custdata.io._rows import Row, sized_row
 from custdata.io._text import format_cell
 from custdata.model import schema
+from custdata.model._rows import Row, sized_row
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -13,8 +13,8 @@ from typing import Final
 from custdata.errors import UsageError
 from custdata.io._base import Committing, open_sink
 from custdata.io._formats import file_format
-from custdata.io._rows import Reject
 from custdata.io._text import escape_formula, format_cell, json_default
+from custdata.model._rows import Reject
 
 __all__ = ["REJECT_COLUMNS", "RejectsWriter", "open_rejects_writer"]
 

@@ -1,4 +1,10 @@
-"""Rows as read from a file, rejects, and turning rows into records."""
+"""
+Rows as read from a file, rejects, and turning rows into records (private).
+
+They sit in the model layer, below policies and files, which share them: a
+`Reject` is the library's one reject type, whether a file reader, a policy or
+a command found the problem. Import them from `custdata.io`.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,8 @@ from typing import Final, Generic, TypeVar
 import attrs
 
 from custdata.errors import Issue, ValidationError
-from custdata.model import LIST_SEPARATOR, TimeZone, check_tz, flat_columns, from_flat, schema
+from custdata.model._codec import LIST_SEPARATOR, flat_columns, from_flat, schema
+from custdata.model._time import TimeZone, check_tz
 
 __all__ = [
     "NO_EXTRA",
