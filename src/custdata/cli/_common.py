@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import contextvars
+import datetime as dt
 import itertools
 import os
 import re
@@ -52,6 +53,7 @@ from custdata.model import RECORD_TYPES, Record
 
 if TYPE_CHECKING:
     from custdata.io import Reader, RejectsWriter, Row, Writer
+    from custdata.keys import KeyRing
 
 __all__ = [
     "EXIT_BUG",
@@ -60,17 +62,22 @@ __all__ = [
     "EXIT_PRIVACY",
     "EXIT_REJECTS",
     "EXIT_USAGE",
+    "KEYS_VARIABLE",
     "Counts",
     "MaxRejects",
     "UsageError",
+    "add_date_arguments",
     "add_input_arguments",
     "add_keep_extra_argument",
+    "add_key_arguments",
     "add_output_arguments",
     "admit_extra",
+    "at_from",
     "error",
     "exit_code_for",
     "finish",
     "format_help",
+    "keys_from",
     "mapping_from",
     "open_input",
     "open_output",
@@ -80,6 +87,8 @@ __all__ = [
     "record_type_from",
     "run_command",
     "set_command",
+    "started_at",
+    "today_from",
     "warn",
     "warn_dropped_columns",
 ]
@@ -97,6 +106,9 @@ EXIT_INPUT: Final = 4
 EXIT_PRIVACY: Final = 5
 """A privacy requirement could not be met; nothing released."""
 
+KEYS_VARIABLE: Final = "CUSTDATA_KEYS"
+"""The environment variable that may hold the key file's JSON document (see `keys_from`)."""
+
 DEBUG_VARIABLE: Final = "CUSTDATA_DEBUG"
 """Set to ``1`` to see tracebacks of unexpected errors (they may hold customer values)."""
 
@@ -109,6 +121,33 @@ _PREVIEW_REJECTS: Final = 5
 _COMMAND: Final[contextvars.ContextVar[str | None]] = contextvars.ContextVar(
     "custdata_command", default=None
 )
+
+
+# When the command started, read once from the clock by `run_command`: the command
+# line may read the clock, the library never does. ``--today`` and ``--at`` default to
+# it, and audits record it.
+_STARTED: Final[contextvars.ContextVar[dt.datetime | None]] = contextvars.ContextVar(
+    "custdata_started", default=None
+)
+
+
+def started_at() -> dt.datetime:
+    """
+    Return when the running command started: an aware datetime in the local time zone.
+
+    `run_command` reads the clock once as the command starts; outside it
+    (a host calling a command's ``run``), this reads the clock now.
+
+    Returns:
+        The start time, with the local UTC offset.
+    """
+    started = _STARTED.get()
+    return started if started is not None else _now()
+
+
+def _now() -> dt.datetime:
+    # Aware, in the local time zone: the user's day, not UTC's.
+    return dt.datetime.now(dt.UTC).astimezone()
 
 
 def _prefix() -> str:
@@ -190,6 +229,7 @@ def run_command(  # noqa: PLR0911  # one return per kind of ending, each its own
     Returns:
         The exit code.
     """
+    token = _STARTED.set(_now())
     try:
         with _stop_on_signals():
             return run(args)
@@ -220,6 +260,8 @@ def run_command(  # noqa: PLR0911  # one return per kind of ending, each its own
         error(f"unexpected {type(exception).__name__}")
         _report_bug()
         return EXIT_BUG
+    finally:
+        _STARTED.reset(token)
 
 
 class _Stopped(BaseException):
@@ -521,6 +563,161 @@ def add_output_arguments(parser: argparse.ArgumentParser, *, rejects: bool = Tru
             help="exit 0 instead of 3 when at most N rows, or P%% of the rows read, were "
             "rejected, such as 10 or 0.5%% (default: any rejected row exits 3)",
         )
+
+
+def add_key_arguments(parser: argparse.ArgumentParser) -> None:
+    """
+    Add ``--keys FILE``: where a command that pseudonymises or tokenises finds its keys.
+
+    Keys never come from a command-line value (it would sit in the shell's
+    history and the process list): ``--keys`` names a key file, or
+    `KEYS_VARIABLE` holds the key file's JSON document. Read them with `keys_from`.
+
+    Args:
+        parser: The sub-command's parser.
+    """
+    group = parser.add_argument_group("keys")
+    group.add_argument(
+        "--keys",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"the key file (made with 'custdata keys new'); without it, the {KEYS_VARIABLE} "
+        "environment variable holding the key file's JSON. Never a key on the command line",
+    )
+
+
+def keys_from(args: argparse.Namespace, *, required: bool) -> KeyRing | None:
+    """
+    Return the key ring of ``--keys FILE``, or else of the `KEYS_VARIABLE` environment variable.
+
+    ``--keys`` wins over the variable; an empty variable counts as unset.
+
+    Args:
+        args: Parsed arguments from `add_key_arguments`.
+        required: Whether the command needs keys; if not, ``None`` is returned
+            when neither is given.
+
+    Returns:
+        The key ring, or ``None`` when none is given and none is required.
+
+    Raises:
+        KeyRingError: If the key file or the variable cannot be read or is
+            malformed, naming the file or the variable (never a key), or if keys
+            are required and neither is given (exit code 2).
+    """
+    from custdata.keys import KeyRing
+
+    path: Path | None = getattr(args, "keys", None)
+    if path is not None:
+        try:
+            return KeyRing.load(path)
+        except KeyRingError as exception:
+            message = str(exception)
+            if str(path) not in message:  # a malformed file: say which
+                message = f"key file {str(path)!r}: {message}"
+            raise KeyRingError(message) from None
+    if os.environ.get(KEYS_VARIABLE):
+        try:
+            return KeyRing.from_env(KEYS_VARIABLE)
+        except KeyRingError as exception:
+            msg = f"the environment variable {KEYS_VARIABLE}: {exception}"
+            raise KeyRingError(msg) from None
+    if not required:
+        return None
+    msg = (
+        f"this command needs keys: give --keys FILE (made with 'custdata keys new') or set "
+        f"the environment variable {KEYS_VARIABLE} to the key file's JSON; custdata has no "
+        "default key"
+    )
+    raise KeyRingError(msg)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        msg = "expected a date as YYYY-MM-DD"
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _datetime(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        msg = "expected an ISO 8601 date and time, such as 2026-01-31T18:00:00+01:00"
+        raise argparse.ArgumentTypeError(msg) from None
+    # A naive date-time is read in the local time zone, as the clock's default is.
+    return moment if moment.tzinfo is not None else moment.astimezone()
+
+
+def add_date_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    today: bool = True,
+    at: bool = False,
+    today_help: str = "the day the command works as of",
+    at_help: str = "the moment the command works as of",
+) -> None:
+    """
+    Add ``--today YYYY-MM-DD`` and/or ``--at ISO-DATETIME``: the dates a command works as of.
+
+    The library never reads the clock; the command line may, and by default
+    takes the command's start (`started_at`). Read them with `today_from` and `at_from`.
+
+    Args:
+        parser: The sub-command's parser.
+        today: Whether to add ``--today``.
+        at: Whether to add ``--at``.
+        today_help: What the day is used for, at the start of ``--today``'s help.
+        at_help: What the moment is used for, at the start of ``--at``'s help.
+    """
+    group = parser.add_argument_group("dates")
+    if today:
+        group.add_argument(
+            "--today",
+            type=_date,
+            default=None,
+            metavar="YYYY-MM-DD",
+            help=f"{today_help} (default: the date the command starts, in the local time zone)",
+        )
+    if at:
+        group.add_argument(
+            "--at",
+            type=_datetime,
+            default=None,
+            metavar="ISO-DATETIME",
+            help=f"{at_help}, such as 2026-01-31T18:00:00+01:00; one without an offset is "
+            "read in the local time zone (default: the moment the command starts)",
+        )
+
+
+def today_from(args: argparse.Namespace) -> dt.date:
+    """
+    Return ``--today``, or the date the command started in the local time zone.
+
+    Args:
+        args: Parsed arguments from `add_date_arguments`.
+
+    Returns:
+        The day.
+    """
+    today: dt.date | None = getattr(args, "today", None)
+    return today if today is not None else started_at().date()
+
+
+def at_from(args: argparse.Namespace) -> dt.datetime:
+    """
+    Return ``--at``, or the moment the command started; aware in both cases.
+
+    Args:
+        args: Parsed arguments from `add_date_arguments`.
+
+    Returns:
+        An aware datetime.
+    """
+    at: dt.datetime | None = getattr(args, "at", None)
+    return at if at is not None else started_at()
 
 
 def mapping_from(args: argparse.Namespace) -> dict[str, str]:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Final
 from custdata.cli._common import (
     Counts,
     UsageError,
+    add_date_arguments,
     add_input_arguments,
     add_keep_extra_argument,
     add_output_arguments,
@@ -37,6 +38,7 @@ from custdata.cli._common import (
     open_outputs,
     peek_extra_columns,
     record_type_from,
+    today_from,
     warn_dropped_columns,
 )
 
@@ -48,14 +50,6 @@ HELP = "validate and normalise a file: canonical values out, rows with errors to
 
 _SUMMARY_LINES: Final = 40
 _CACHE_SIZE: Final = 20_000  # distinct values per kind kept across batches by validate_many
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        msg = "expected a date as YYYY-MM-DD"
-        raise argparse.ArgumentTypeError(msg) from None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,17 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "are read in it, postal codes checked against it (default: FR)",
     )
     group.add_argument(
-        "--today",
-        type=_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the date birth dates are checked against (default: the current date)",
-    )
-    group.add_argument(
         "--keep-email-case",
         action="store_true",
         help="keep the case of the part of emails before the @ (default: lower-cased)",
     )
+    add_date_arguments(parser, today_help="the date birth dates are checked against")
 
 
 class _Summary:
@@ -149,8 +137,7 @@ def run(args: argparse.Namespace) -> int:
         region = check_region(args.region)
     except ValueError as exception:
         raise UsageError(f"--region: {exception}") from None
-    # The command line may read the clock; the library never does.
-    today = args.today or dt.datetime.now(dt.UTC).astimezone().date()
+    today = today_from(args)
     record_type = record_type_from(args)
     counts = Counts()
     summary = _Summary()
