@@ -52,8 +52,9 @@ from custdata.io import (
 from custdata.model import RECORD_TYPES, Record
 
 if TYPE_CHECKING:
-    from custdata.io import Reader, RejectsWriter, Row, Writer
+    from custdata.io import AtomicFile, Reader, RejectsWriter, Row, Writer
     from custdata.keys import KeyRing
+    from custdata.policy import Policy
 
 __all__ = [
     "EXIT_BUG",
@@ -66,6 +67,7 @@ __all__ = [
     "Counts",
     "MaxRejects",
     "UsageError",
+    "add_audit_argument",
     "add_date_arguments",
     "add_input_arguments",
     "add_keep_extra_argument",
@@ -79,11 +81,14 @@ __all__ = [
     "format_help",
     "keys_from",
     "mapping_from",
+    "open_audit",
     "open_input",
     "open_output",
     "open_outputs",
     "open_rejects",
+    "open_row_outputs",
     "peek_extra_columns",
+    "policy_from",
     "record_type_from",
     "run_command",
     "set_command",
@@ -425,7 +430,12 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def add_input_arguments(parser: argparse.ArgumentParser, *, record_type: bool = True) -> None:
+def add_input_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    record_type: bool = True,
+    type_default: str | None = "contact",
+) -> None:
     """
     Add the input arguments every reading command shares.
 
@@ -435,6 +445,9 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, record_type: bool = 
     Args:
         parser: The sub-command's parser.
         record_type: Whether to add ``--type``.
+        type_default: The default of ``--type``; ``None`` for a command whose
+            record type comes from elsewhere (a policy), where ``--type`` only
+            confirms it.
     """
     parser.add_argument(
         "input",
@@ -471,8 +484,11 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, record_type: bool = 
         group.add_argument(
             "--type",
             choices=sorted(RECORD_TYPES),
-            default="contact",
-            help="record type of the rows (default: contact)",
+            default=type_default,
+            help=f"record type of the rows (default: {type_default})"
+            if type_default is not None
+            else "record type of the rows, to confirm the policy's: one that differs is "
+            "an error (default: the policy's)",
         )
     group.add_argument(
         "--timezone",
@@ -507,16 +523,23 @@ def add_keep_extra_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_output_arguments(parser: argparse.ArgumentParser, *, rejects: bool = True) -> None:
+def add_output_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    rejects: bool = True,
+    rejects_help: str = "write rejected rows, with their issues and values, to FILE "
+    "(.csv or .jsonl)",
+) -> None:
     """
     Add the output arguments every writing command shares.
 
     ``-o/--output`` (required; format from the suffix), ``--output-delimiter``,
-    ``--output-encoding`` and, when ``rejects``, ``--rejects FILE``.
+    ``--output-encoding`` and, when ``rejects``, ``--rejects FILE`` and ``--max-rejects``.
 
     Args:
         parser: The sub-command's parser.
         rejects: Whether to add ``--rejects``.
+        rejects_help: The help of ``--rejects``: what the rejects file holds.
     """
     group = parser.add_argument_group("output")
     group.add_argument(
@@ -553,7 +576,7 @@ def add_output_arguments(parser: argparse.ArgumentParser, *, rejects: bool = Tru
             "--rejects",
             type=Path,
             metavar="FILE",
-            help="write rejected rows, with their issues and values, to FILE (.csv or .jsonl)",
+            help=rejects_help,
         )
         group.add_argument(
             "--max-rejects",
@@ -786,7 +809,11 @@ def open_input(args: argparse.Namespace, record_type: type | None) -> Reader:
 def _check_paths(args: argparse.Namespace) -> None:
     if str(args.output) == "-":  # standard output is never one of the files
         return
-    paths = {"INPUT": getattr(args, "input", None), "--rejects": getattr(args, "rejects", None)}
+    paths = {
+        "INPUT": getattr(args, "input", None),
+        "--rejects": getattr(args, "rejects", None),
+        "--audit": getattr(args, "audit", None),
+    }
     output = Path(args.output).resolve()
     for name, path in paths.items():
         if path is not None and str(path) != "-" and Path(path).resolve() == output:
@@ -893,6 +920,142 @@ def open_rejects(args: argparse.Namespace, columns: Sequence[str]) -> RejectsWri
         msg = "--rejects must not be the same file as INPUT"
         raise UsageError(msg)
     return open_rejects_writer(args.rejects, columns=columns)
+
+
+def open_row_outputs(
+    stack: contextlib.ExitStack,
+    args: argparse.Namespace,
+    *,
+    columns: Sequence[str],
+    column_types: dict[str, str] | None,
+    rejects_columns: Sequence[str],
+) -> tuple[Writer, RejectsWriter | None]:
+    """
+    Open an output of dict rows with given columns, and the ``--rejects`` file.
+
+    The variant of `open_outputs` for commands that write rows rather than
+    records (``custdata apply`` writes protected rows). Each file is closed
+    (committed or removed) by ``stack``, and signals are held back while they
+    open, so that an interruption never leaves a temporary file behind.
+
+    Args:
+        stack: The command's exit stack.
+        args: The parsed arguments.
+        columns: The output's dotted columns, in order.
+        column_types: Parquet type per column (``"int64"``, ``"bool"``; others are strings).
+        rejects_columns: The value columns of a CSV rejects file (none for rejects
+            without values).
+
+    Returns:
+        The writer, and the rejects writer or ``None`` without ``--rejects``.
+    """
+    with signals_deferred():
+        writer = stack.enter_context(
+            open_output(args, None, columns=columns, column_types=column_types)
+        )
+        rejects = open_rejects(args, rejects_columns)
+        if rejects is not None:
+            stack.enter_context(rejects)
+    return writer, rejects
+
+
+def add_audit_argument(parser: argparse.ArgumentParser, *, what: str) -> None:
+    """
+    Add ``--audit FILE``: a JSON account of the run, written atomically with the outputs.
+
+    Args:
+        parser: The sub-command's parser.
+        what: What the audit records, for the help.
+    """
+    parser.add_argument(
+        "--audit",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help=f"write the run's audit to FILE as JSON: {what}; it holds no customer value "
+        "and no key (written atomically, with the output)",
+    )
+
+
+def open_audit(stack: contextlib.ExitStack, args: argparse.Namespace) -> AtomicFile | None:
+    """
+    Open the ``--audit`` file under a temporary name; it is renamed when ``stack`` closes.
+
+    Open it before the outputs: the stack commits it after them, and an output
+    that fails to commit removes it too. Write the audit into its ``file``
+    before the stack closes.
+
+    Args:
+        stack: The command's exit stack.
+        args: The parsed arguments.
+
+    Returns:
+        The open `custdata.io.AtomicFile`, or ``None`` without ``--audit``.
+
+    Raises:
+        UsageError: For ``-``, or an audit file that is also the input or the rejects file.
+    """
+    path: Path | None = getattr(args, "audit", None)
+    if path is None:
+        return None
+    if str(path) == "-":
+        msg = "--audit needs a file name (standard output carries the output)"
+        raise UsageError(msg)
+    target = path.resolve()
+    for name in ("input", "rejects"):
+        other = getattr(args, name, None)
+        if other is not None and str(other) != "-" and Path(other).resolve() == target:
+            flag = "INPUT" if name == "input" else "--rejects"
+            raise UsageError(f"--audit must not be the same file as {flag}")
+    with signals_deferred():
+        return stack.enter_context(_committed(path))
+
+
+@contextlib.contextmanager
+def _committed(path: Path) -> Iterator[AtomicFile]:
+    """An `AtomicFile` renamed on a normal exit, removed on an exception."""
+    from custdata.io import AtomicFile
+
+    file = AtomicFile(path)
+    try:
+        yield file
+    except BaseException:
+        file.abort()
+        raise
+    file.commit()
+
+
+def policy_from(text: str) -> Policy:
+    """
+    Load the policy ``--policy`` names: a TOML file, or the name of a built-in policy.
+
+    A bare name without a suffix or a directory (``partner-share``) is a built-in
+    policy; anything else is a file (``./partner-share`` for a file of that name).
+
+    Args:
+        text: The option's value.
+
+    Returns:
+        The policy, checked.
+
+    Raises:
+        PolicyError: If the file cannot be read or has a problem (naming the
+            file and the field), or no built-in policy has that name.
+    """
+    from custdata.policy import Policy
+
+    path = Path(text)
+    names = Policy.builtin_names()
+    if not path.suffix and len(path.parts) == 1:
+        if text in names:
+            return Policy.builtin(text)
+        if not path.is_file():
+            msg = (
+                f"no built-in policy is named {text[:64]!r} (built-in: {', '.join(names)}), "
+                "and no file has that name"
+            )
+            raise PolicyError(msg)
+    return Policy.load(path)
 
 
 def warn_dropped_columns(reader: Reader, record_type: type, *, final: bool) -> None:

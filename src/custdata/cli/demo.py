@@ -4,8 +4,12 @@ Show what custdata does, on a generated dataset and a few hand-made records.
 Every value shown is fake: the dataset is generated (reserved email domains,
 fiction phone ranges) and the hand-made records use example.com and example.org.
 
-example:
+With -o DIR, the outputs of the policies section (CSV) and their audits (JSON)
+are also written to DIR.
+
+examples:
   custdata demo --rows 1000
+  custdata demo -o demo-out/
 """
 
 # The demo is a list of sections (SECTIONS); each part of custdata adds its own.
@@ -20,6 +24,7 @@ import sys
 import textwrap
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import attrs
@@ -28,6 +33,7 @@ from custdata.errors import MissingDependencyError, UsageError
 
 if TYPE_CHECKING:
     from custdata.model import Contact
+    from custdata.policy import BoundPolicy, PolicyRun
     from custdata.synthetic import SyntheticDataset
 
 HELP = "show what custdata does, on generated fake customers and a few hand-made records"
@@ -100,6 +106,7 @@ class _State:
     before: Contact | None = None
     after: Contact | None = None
     sections_shown: int = 0
+    output: Path | None = None
 
 
 def _write(text: str = "") -> None:
@@ -337,6 +344,87 @@ def _to_dict(state: _State) -> None:
     _write(f"from_dict(Purchase, to_dict(p)) == p: {from_dict(Purchase, data) == purchase}")
 
 
+_DEMO_POLICIES: Final = ("partner-share", "analytics")
+
+
+def _policies(state: _State) -> None:
+    from custdata.keys import KeyRing
+    from custdata.policy import Policy
+
+    _section(state, "Policies: one declaration per use, applied to every contact")
+    dataset = state.dataset
+    if dataset is None:
+        _write("Skipped: it needs the synthetic dataset above.")
+        return
+    keys = KeyRing.generate()
+    _write(f"A throwaway key ring made for this demo only (key id {keys.active}): its pseudonyms")
+    _write("link nothing outside this run. Real runs take --keys FILE or CUSTDATA_KEYS.")
+    contact = state.before or dataset.contacts[0]
+    shown: dict[str, dict[str, object]] = {}
+    for name in _DEMO_POLICIES:
+        policy = Policy.builtin(name)
+        bound = policy.bind(keys=keys, today=state.today)
+        run = bound.apply_many(dataset.contacts)
+        _consume(state, name, bound, run)
+        _write(
+            f"{name} (version {policy.version}, {policy.fingerprint[:19]}...): "
+            f"{run.read} contacts read, {run.written} written, {run.rejected} rejected"
+        )
+        shown[name] = bound.apply(contact)
+    _write()
+    _write(f"One contact ({contact.contact_id}) before, and after each policy:")
+    _show_policies(contact, shown)
+    _write("Dropped fields are not in the output at all; pseudonyms are still personal data.")
+    if state.output is not None:
+        _write(f"Outputs (CSV) and audits (JSON) written to {state.output}/.")
+
+
+def _consume(state: _State, name: str, bound: BoundPolicy, run: PolicyRun) -> None:
+    """Exhaust a policy run; with -o DIR, write its output and its audit there."""
+    from custdata.io import AtomicFile, Reject, open_writer
+
+    if state.output is None:
+        for _ in run:
+            pass
+        return
+    started = dt.datetime.now(dt.UTC).astimezone()
+    columns = bound.output_columns
+    with open_writer(state.output / f"{name}.csv", columns=columns) as writer:
+        writer.write_rows(row for row in run if not isinstance(row, Reject))
+    audit = run.audit.with_times(started_at=started, ended_at=dt.datetime.now(dt.UTC).astimezone())
+    file = AtomicFile(state.output / f"{name}.audit.json")
+    try:
+        file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
+    except BaseException:
+        file.abort()
+        raise
+    file.commit()
+
+
+def _show_policies(contact: Contact, shown: dict[str, dict[str, object]]) -> None:
+    from custdata.io import flatten
+
+    before = {path: value for path, value in flatten(contact.to_dict()).items() if value}
+    rows = [("field", "before", *shown)]
+    for path, value in before.items():
+        after = [_cell(protected.get(path, "(dropped)")) for protected in shown.values()]
+        rows.append((path, _cell(value), *after))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [f"{cell:<{width}}" for cell, width in zip(row, widths, strict=False)]
+        _write("  " + "  ".join([*cells, row[-1]]))
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "|".join(str(item) for item in value)
+    return str(value)
+
+
 def _files(state: _State) -> None:
     _section(state, "Files, from the command line")
     _write("The same steps on files; every command reconciles rows in = rows out + rejects:")
@@ -344,6 +432,11 @@ def _files(state: _State) -> None:
     _write("  custdata validate data/contacts.csv -o normalised.csv --rejects rejects.csv")
     _write("  custdata convert clients.csv --delimiter ';' -o clients.parquet --rejects rej.csv")
     _write("  custdata keys new -o keys.json")
+    _write("  custdata policy show partner-share")
+    _write(
+        "  custdata apply --policy partner-share --keys keys.json normalised.csv -o partner.csv "
+        "--audit audit.json"
+    )
 
 
 SECTIONS: Final[list[Callable[[_State], None]]] = [
@@ -353,6 +446,7 @@ SECTIONS: Final[list[Callable[[_State], None]]] = [
     _validation_error,
     _categories,
     _transforms,
+    _policies,
     _to_dict,
     _files,
 ]
@@ -374,6 +468,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=None, help="generator seed (fixed by default)")
     parser.add_argument("--locale", default="fr_FR", help="locale of the data (default fr_FR)")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write the outputs of the policies section (CSV) and their audits (JSON) "
+        "to DIR (created if needed)",
+    )
 
 
 def _positive(text: str) -> int:
@@ -407,11 +510,18 @@ def run(args: argparse.Namespace) -> int:
     if args.locale not in LOCALES:
         msg = f"--locale: unknown locale; choose among {', '.join(LOCALES)}"
         raise UsageError(msg)
+    output: Path | None = args.output
+    if output is not None:
+        if output.exists() and not output.is_dir():
+            msg = f"-o: {output} exists and is not a directory"
+            raise UsageError(msg)
+        output.mkdir(parents=True, exist_ok=True)
     state = _State(
         rows=args.rows,
         seed=DEFAULT_SEED if args.seed is None else args.seed,
         locale=args.locale,
         today=DEFAULT_TODAY,
+        output=output,
     )
     _write(f"custdata {__version__}: customer data governance under the GDPR (RGPD)")
     _write("Every record below is made up.")

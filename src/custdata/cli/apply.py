@@ -1,0 +1,282 @@
+"""
+Apply a policy to a customer file: each field protected as the policy says, every row accounted for.
+
+The policy is a TOML file or the name of a built-in policy (partner-share,
+analytics, support-view); it gives the record type and, field by field, the
+transform that protects it. Rows are normalised first, then protected, batch by
+batch. Columns that are not fields of the record type are never passed through
+(the audit counts them). A row that cannot be protected is rejected; the counts
+reconcile: rows read = rows written + rows rejected, and the exit code is 3
+when rows were rejected.
+
+The output is meant to leave the organisation, and its rejects sit next to it:
+the rejects file holds each row's number and issues, and no value unless
+--rejects-with-values is given. The audit (--audit) records the policy and its
+fingerprint, the key ids and the day used, and the counts by field, transform
+and code; never a value or a key.
+
+Keys come from --keys FILE or the CUSTDATA_KEYS environment variable, never
+from the command line.
+
+example:
+  custdata apply --policy partner-share --keys keys.json contacts.csv -o partner.csv \\
+      --rejects rejects.csv --audit audit.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import itertools
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Final
+
+from custdata.cli._common import (
+    Counts,
+    UsageError,
+    add_audit_argument,
+    add_date_arguments,
+    add_input_arguments,
+    add_key_arguments,
+    add_output_arguments,
+    finish,
+    keys_from,
+    open_audit,
+    open_input,
+    open_row_outputs,
+    policy_from,
+    started_at,
+    today_from,
+    warn,
+)
+from custdata.errors import PolicyError
+
+if TYPE_CHECKING:
+    from custdata.io import Reader, Reject, RejectsWriter, Row, Writer
+    from custdata.policy import BoundPolicy, Policy
+
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "protect a file with a policy: each field transformed as it says, with rejects and an audit"
+
+_PARQUET_TYPES: Final[Mapping[type, str]] = {bool: "bool", int: "int64"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """
+    Add the arguments of ``custdata apply``.
+
+    Args:
+        parser: The sub-command's parser.
+    """
+    parser.add_argument(
+        "--policy",
+        required=True,
+        metavar="POLICY",
+        help="the policy: a TOML file, or the name of a built-in policy "
+        "(partner-share, analytics, support-view)",
+    )
+    add_input_arguments(parser, type_default=None)
+    add_output_arguments(
+        parser,
+        rejects_help="write rejected rows to FILE (.csv or .jsonl): their numbers and issues, "
+        "and no value unless --rejects-with-values",
+    )
+    group = parser.add_argument_group("protection")
+    group.add_argument(
+        "--rejects-with-values",
+        action="store_true",
+        help="also write each rejected row's values to the rejects file: customer data, "
+        "which then must not leave with the output",
+    )
+    group.add_argument(
+        "--reject-invalid",
+        action="store_true",
+        help="reject a row with a value that fails validation, such as an impossible phone "
+        "(default: such a value is protected as given, and counted in the audit)",
+    )
+    group.add_argument(
+        "--region",
+        default="FR",
+        metavar="CC",
+        help="country assumed when a row has no address country, for normalising phones "
+        "and postal codes (default: FR)",
+    )
+    add_audit_argument(
+        parser,
+        what="the policy, its fingerprint, the key ids and the day used, counts by field, "
+        "transform and code, and the start and end times",
+    )
+    add_key_arguments(parser)
+    add_date_arguments(
+        parser,
+        today_help="the day the policy's rules work as of (age bands, date truncation), "
+        "unless the policy gives its reference date; recorded in the audit",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """
+    Run ``custdata apply``.
+
+    Args:
+        args: The parsed arguments.
+
+    Returns:
+        0, or 3 if rows were rejected beyond ``--max-rejects``.
+
+    Raises:
+        PolicyError: For a policy that cannot be loaded or bound (exit code 2).
+        KeyRingError: For keys that cannot be read (exit code 2).
+        UsageError: For a ``--type`` or ``--region`` that does not fit (exit code 2).
+    """
+    from custdata.io import progress
+
+    # Everything that can be refused is checked before the input is read.
+    policy = policy_from(args.policy)
+    record_type = policy.record_class
+    _check_type(args, policy)
+    bound = _bind(args, policy)
+    types = {
+        column: _PARQUET_TYPES.get(kind, "string") for column, kind in bound.output_types.items()
+    }
+    with_values: bool = args.rejects_with_values
+    if with_values and args.rejects is not None:
+        warn(
+            f"the rejects file {args.rejects} holds customer values (--rejects-with-values): "
+            "keep it inside the organisation"
+        )
+    counts = Counts()
+    with contextlib.ExitStack() as stack:
+        # The input opens first (a bad header fails before any output exists), and the
+        # audit before the outputs, so that it is committed after them, or not at all.
+        reader: Reader = stack.enter_context(open_input(_with_extra(args), record_type))
+        audit_file = open_audit(stack, args)
+        writer, rejects = open_row_outputs(
+            stack,
+            args,
+            columns=bound.output_columns,
+            column_types=types,
+            rejects_columns=_rejects_columns(reader, record_type) if with_values else (),
+        )
+        batches = progress(reader, total=reader.total_rows, desc="apply", weight=len)
+
+        def rows() -> Iterator[Row]:
+            for batch in batches:
+                counts.add(read=len(batch), written=0, rejects=())
+                yield from batch
+
+        protected = bound.apply_many(rows(), batch_size=args.batch_size, reject_values=with_values)
+        items = iter(protected)
+        while chunk := list(itertools.islice(items, args.batch_size)):
+            _write(chunk, writer, rejects, counts, with_values=with_values)
+        counts.check()
+        if (protected.read, protected.written, protected.rejected) != (
+            counts.read,
+            counts.written,
+            counts.rejected,
+        ):
+            msg = "the policy's counts and the command's do not reconcile"
+            raise RuntimeError(msg)
+        if audit_file is not None:
+            audit = protected.audit.with_times(
+                started_at=started_at(), ended_at=dt.datetime.now(dt.UTC).astimezone()
+            )
+            audit_file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
+    _warn_not_passed(reader, record_type)
+    return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
+
+
+def _check_type(args: argparse.Namespace, policy: Policy) -> None:
+    """``--type`` only confirms the policy's record type: one that differs is a usage error."""
+    from custdata.model import RECORD_TYPES
+
+    given = args.type
+    if given is not None and RECORD_TYPES[given] is not policy.record_class:
+        msg = (
+            f"--type {given} disagrees with the policy {policy.name!r}, which protects "
+            f"{policy.record_type} records: leave --type out, or choose another policy"
+        )
+        raise UsageError(msg)
+
+
+def _bind(args: argparse.Namespace, policy: Policy) -> BoundPolicy:
+    """Bind the policy with the keys, the day and the options; refusals are exit code 2."""
+    from custdata.validation.phone import check_region
+
+    try:
+        region = check_region(args.region)
+    except ValueError as exception:
+        raise UsageError(f"--region: {exception}") from None
+    keys = keys_from(args, required=False)
+    try:
+        return policy.bind(
+            keys=keys, today=today_from(args), region=region, reject_invalid=args.reject_invalid
+        )
+    except PolicyError as exception:
+        if keys is None:  # most likely a keyed rule: say where keys come from
+            msg = (
+                f"{exception.problem} (give --keys FILE, or set the environment variable "
+                "CUSTDATA_KEYS to the key file's JSON)"
+            )
+            raise PolicyError(msg, source=exception.source, field=exception.field) from None
+        raise
+
+
+def _with_extra(args: argparse.Namespace) -> argparse.Namespace:
+    """
+    The arguments with ``keep_extra`` on, so that columns that are not fields reach the policy.
+
+    The policy counts them in the audit and never passes them through.
+    """
+    return argparse.Namespace(**{**vars(args), "keep_extra": True})
+
+
+def _rejects_columns(reader: Reader, record_type: type) -> list[str]:
+    """The value columns of a CSV rejects file with values: the input's, then its extra ones."""
+    from custdata.model import flat_columns
+
+    return [*(reader.columns or flat_columns(record_type)), *reader.extra_columns]
+
+
+def _write(
+    chunk: list[dict[str, object] | Reject],
+    writer: Writer,
+    rejects: RejectsWriter | None,
+    counts: Counts,
+    *,
+    with_values: bool,
+) -> None:
+    from custdata.io import Reject
+    from custdata.model._rows import NO_EXTRA
+
+    rows: list[dict[str, object]] = []
+    refused: list[Reject] = []
+    for item in chunk:
+        if isinstance(item, Reject):
+            # The library keeps no values unless asked; never write one that slipped through.
+            refused.append(
+                item
+                if with_values
+                else Reject(row=item.row, values=NO_EXTRA, issues=item.issues, extra=NO_EXTRA)
+            )
+        else:
+            rows.append(item)
+    writer.write_rows(rows)
+    if rejects is not None and refused:
+        rejects.write(refused)
+    counts.add(read=0, written=len(rows), rejects=refused)
+
+
+def _warn_not_passed(reader: Reader, record_type: type) -> None:
+    """Name the input columns that are not fields: the policy never passes them through."""
+    names = reader.extra_columns
+    if not names:
+        return
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    what = record_type.__name__
+    if len(names) == 1:
+        warn(f"1 column that is not a field of {what} is not passed through ({shown})")
+    else:
+        warn(f"{len(names)} columns that are not fields of {what} are not passed through ({shown})")
