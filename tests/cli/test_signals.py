@@ -69,3 +69,28 @@ class TestStopSignals:
         assert not (tmp_path / "rejects.csv").exists()
         assert b"nothing written" in err
         assert b"Traceback" not in err
+
+    @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+    def test_apply_leaves_no_temporary_file(
+        self, big_csv: Path, tmp_path: Path, signum: signal.Signals
+    ) -> None:
+        """apply stopped mid-run leaves no output, rejects or audit, temporary or final."""
+        from custdata.keys import KeyRing
+
+        KeyRing.generate().dump(tmp_path / "keys.json")
+        arguments = ["apply", "--policy", "partner-share", "--keys", "keys.json", str(big_csv)]
+        arguments += ["-o", "out.csv", "--rejects", "rejects.csv", "--audit", "audit.json"]
+        process = _start(arguments, tmp_path)
+        deadline = time.monotonic() + _WAIT
+        while not _part_files(tmp_path) and process.poll() is None:
+            if time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("no temporary output appeared")
+            time.sleep(0.01)
+        assert process.poll() is None, "the run ended before it could be interrupted"
+        process.send_signal(signum)
+        _, err = process.communicate(timeout=_WAIT)
+        assert 128 + signum == process.returncode
+        assert ["keys.json"] == sorted(path.name for path in tmp_path.iterdir())
+        assert b"nothing written" in err
+        assert b"Traceback" not in err
