@@ -29,6 +29,7 @@ import argparse
 import contextlib
 import datetime as dt
 import itertools
+import sys
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
@@ -167,7 +168,9 @@ def run(args: argparse.Namespace) -> int:
                 counts.add(read=len(batch), written=0, rejects=())
                 yield from batch
 
-        protected = bound.apply_many(rows(), batch_size=args.batch_size, reject_values=with_values)
+        protected = bound.apply_many(
+            rows(), batch_size=args.batch_size, reject_values=with_values, tz=args.timezone
+        )
         items = iter(protected)
         while chunk := list(itertools.islice(items, args.batch_size)):
             _write(chunk, writer, rejects, counts, with_values=with_values)
@@ -179,12 +182,17 @@ def run(args: argparse.Namespace) -> int:
         ):
             msg = "the policy's counts and the command's do not reconcile"
             raise RuntimeError(msg)
+        audit = protected.audit.with_times(
+            started_at=started_at(), ended_at=dt.datetime.now(dt.UTC).astimezone()
+        )
         if audit_file is not None:
-            audit = protected.audit.with_times(
-                started_at=started_at(), ended_at=dt.datetime.now(dt.UTC).astimezone()
-            )
             audit_file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
     _warn_not_passed(reader, record_type)
+    day = audit.today.isoformat() if audit.today is not None else "none"
+    sys.stderr.write(
+        f"custdata apply: policy {audit.policy!r} version {audit.version} "
+        f"({audit.fingerprint[:19]}...), today {day}, keys {', '.join(audit.key_ids) or 'none'}\n"
+    )
     return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
 
 

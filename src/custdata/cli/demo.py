@@ -374,7 +374,8 @@ def _policies(state: _State) -> None:
     _write()
     _write(f"One contact ({contact.contact_id}) before, and after each policy:")
     _show_policies(contact, shown)
-    _write("Dropped fields are not in the output at all; pseudonyms are still personal data.")
+    _write("Long values are cut to fit. Dropped fields are not in the output at all;")
+    _write("pseudonyms are still personal data: whoever holds the keys links them back.")
     if state.output is not None:
         _write(f"Outputs (CSV) and audits (JSON) written to {state.output}/.")
 
@@ -415,14 +416,20 @@ def _show_policies(contact: Contact, shown: dict[str, dict[str, object]]) -> Non
         _write("  " + "  ".join([*cells, row[-1]]))
 
 
+_CELL_WIDTH: Final = 26
+
+
 def _cell(value: object) -> str:
+    """A value as the demo's table shows it: CSV-like text, long ones cut to fit a terminal."""
     if value is None:
-        return "-"
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return "|".join(str(item) for item in value)
-    return str(value)
+        text = "-"
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    elif isinstance(value, list | tuple):
+        text = "|".join(str(item) for item in value)
+    else:
+        text = str(value)
+    return text if len(text) <= _CELL_WIDTH else text[: _CELL_WIDTH - 3] + "..."
 
 
 def _files(state: _State) -> None:
