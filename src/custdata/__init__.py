@@ -51,6 +51,7 @@ from custdata.model import (
 
 if TYPE_CHECKING:
     from custdata.keys import Key, KeyProvider, KeyRing
+    from custdata.policy import Policy
     from custdata.transforms.fpe import FormatPreserving
     from custdata.transforms.generalise import (
         AgeBand,
@@ -96,6 +97,7 @@ __all__ = [
     "MissingDependencyError",
     "Money",
     "PaymentMethod",
+    "Policy",
     "PolicyError",
     "PrivacyRequirementError",
     "Pseudonymise",
@@ -137,6 +139,7 @@ _LAZY: Final[dict[str, str]] = {
     "Mask": "custdata.transforms.masking",
     "MaskEmail": "custdata.transforms.masking",
     "MaskPhone": "custdata.transforms.masking",
+    "Policy": "custdata.policy",
     "Pseudonymise": "custdata.transforms.pseudonymise",
     "Redact": "custdata.transforms.masking",
     "Report": "custdata.validation.report",

@@ -141,9 +141,44 @@ def _rebuild_validation_error(
 
 
 class PolicyError(CustDataError, ValueError):
-    """A policy is malformed, names an unknown transform or gives bad parameters."""
+    """
+    A policy is malformed, names an unknown transform or gives bad parameters.
+
+    The message names the file and the field when they are known
+    (``"partner.toml: field email: pseudonymise: unknown parameter 'domian'"``),
+    never a value.
+
+    Attributes:
+        source: The policy file (or the name of a built-in policy) the problem
+            is in, or ``None`` for a policy built in Python or a bare transform.
+        field: The dotted path of the field whose rule has the problem, or
+            ``None`` for a problem of the policy as a whole.
+        problem: The message without its file and field.
+    """
 
     code: ClassVar[str] = "policy_error"
+
+    def __init__(
+        self, problem: str, *, source: str | None = None, field: str | None = None
+    ) -> None:
+        self.problem = problem
+        self.source = source
+        self.field = field
+        where = "".join(
+            part
+            for part in (
+                f"{source}: " if source is not None else "",
+                f"field {field}: " if field is not None else "",
+            )
+        )
+        super().__init__(f"{where}{problem}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild_policy_error, (self.problem, self.source, self.field))
+
+
+def _rebuild_policy_error(problem: str, source: str | None, field: str | None) -> PolicyError:
+    return PolicyError(problem, source=source, field=field)
 
 
 class TransformError(CustDataError, ValueError):

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
 __all__ = [
+    "READS",
     "BaseTransform",
     "Guarantees",
     "RowTransform",
@@ -52,6 +53,7 @@ __all__ = [
     "get",
     "names",
     "register",
+    "row_reads",
     "unregister",
 ]
 
@@ -128,6 +130,14 @@ class RowTransform(Protocol):
         requires: The names of the other fields it reads, per instance (a
             `ShiftDate` reads the subject field it was given): an attrs field
             or a read-only property.
+        reads: Which row a policy hands it (class data, optional):
+            ``"input"`` (the default when absent), the row as it came in, or
+            ``"protected"``, the row with the other fields' rules applied, so
+            that its required fields are read as they are released (a
+            `ShiftDate` keyed on the contact id reads its pseudonym: whoever
+            holds the released row and the key can shift its dates back). A
+            policy applies the rules a ``"protected"`` row transform reads
+            before it, and refuses a cycle. See `READS`.
     """
 
     name: ClassVar[str]
@@ -141,6 +151,31 @@ class RowTransform(Protocol):
     def apply_row(self, row: Mapping[str, object]) -> object:
         """Transform the field's value using the row it belongs to."""
         ...
+
+
+READS: Final = ("input", "protected")
+"""The values of `RowTransform.reads`: the row a row transform reads, before or after protection."""
+
+
+def row_reads(transform: object) -> str:
+    """
+    Which row a row transform reads: its ``reads`` class attribute, ``"input"`` by default.
+
+    Args:
+        transform: A `RowTransform` or its class.
+
+    Returns:
+        ``"input"`` or ``"protected"``.
+
+    Raises:
+        TypeError: If ``reads`` is set to another value (a programming mistake).
+    """
+    reads = getattr(transform, "reads", "input")
+    if reads not in READS:
+        owner = transform if isinstance(transform, type) else type(transform)
+        msg = f"{owner.__qualname__}.reads must be 'input' or 'protected'"
+        raise TypeError(msg)
+    return str(reads)
 
 
 # Types for which equal values are indistinguishable, so that computing each

@@ -62,7 +62,9 @@ class ShiftDate(Keyed[_crypto.MacState]):
     the field it is given), `apply_rows` does so for many rows, and `reverse`
     takes a row whose field was shifted and returns a copy with the original
     date. A date alone carries no subject: `shift` and `unshift` take the
-    subject as a second argument.
+    subject as a second argument. In a policy it reads the protected row
+    (``reads = "protected"``): the subject field's own rule is applied first,
+    and the offset comes from the released subject value.
 
     Example:
         >>> from datetime import date
@@ -127,6 +129,9 @@ class ShiftDate(Keyed[_crypto.MacState]):
         output_is_personal_data=True,
     )
     key_bytes: ClassVar[int] = _crypto.HMAC_KEY_BYTES
+    # A policy hands it the protected row: the subject as released (its pseudonym),
+    # so the released row and the key ring are all that reversing needs.
+    reads: ClassVar[str] = "protected"
 
     max_days: int = attrs.field(validator=whole(0, MAX_SHIFT_DAYS))
     subject_field: str = attrs.field(validator=_check_name)

@@ -39,7 +39,7 @@ from custdata.validation.postal import (
 from custdata.validation.report import Report
 from custdata.validation.scores import score_issues
 
-__all__ = ["normalise", "validate", "validate_many"]
+__all__ = ["BatchValidator", "normalise", "validate", "validate_many"]
 
 R = TypeVar("R")
 
@@ -710,15 +710,73 @@ def validate_many(
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         msg = "batch_size must be a positive integer"
         raise ValueError(msg)
-    ctx = _Context(region, today, lowercase_local_part)
-    handlers = _HANDLERS
+    validator = BatchValidator(
+        region=region,
+        today=today,
+        lowercase_local_part=lowercase_local_part,
+        cache_size=cache_size,
+    )
     iterator = iter(records)
     while True:
         batch = list(islice(iterator, batch_size))
         if not batch:
             return
+        yield from validator.run(batch)
+
+
+class BatchValidator:
+    """
+    Validate and normalise successive batches of records, sharing parsed values between them.
+
+    The engine of `validate_many`, for callers that hold their own batches (a
+    policy run): each distinct email and phone number is parsed once per
+    batch, and the results are kept for the next batches until more than
+    ``cache_size`` distinct values of a kind have been seen. Not thread-safe:
+    one per stream.
+
+    Args:
+        region: The country assumed when a record does not say (see `validate`).
+        today: The current date, for the birth date checks (see `validate`).
+        lowercase_local_part: Lower-case the part of emails before the ``@``.
+        cache_size: How many distinct values of a kind are kept across batches.
+
+    Raises:
+        ValueError: If ``region`` is unknown.
+        TypeError: If ``today`` is not a date.
+    """
+
+    __slots__ = ("_cache_size", "_ctx")
+
+    def __init__(
+        self,
+        *,
+        region: str = "FR",
+        today: dt.date | None = None,
+        lowercase_local_part: bool = True,
+        cache_size: int = 100_000,
+    ) -> None:
+        self._ctx = _Context(region, today, lowercase_local_part)
+        self._cache_size = cache_size
+
+    def run(self, batch: Iterable[R]) -> list[tuple[R, Report]]:
+        """
+        Validate and normalise one batch.
+
+        Args:
+            batch: custdata records.
+
+        Returns:
+            ``(normalise(record), validate(record))`` for each record, in order.
+
+        Raises:
+            TypeError: If an item is not a custdata record.
+        """
+        ctx = self._ctx
+        handlers = _HANDLERS
+        out: list[tuple[R, Report]] = []
         for record in batch:
             handler = handlers.get(type(record)) or _handler(record)
             canonical, issues = handler(record, ctx)
-            yield canonical, Report(issues=issues) if issues else _EMPTY_REPORT  # type: ignore[misc]  # handlers return their input type
-        ctx.trim(cache_size)
+            out.append((canonical, Report(issues=issues) if issues else _EMPTY_REPORT))  # type: ignore[arg-type]  # handlers return their input type
+        ctx.trim(self._cache_size)
+        return out
