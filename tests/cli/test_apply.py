@@ -345,9 +345,24 @@ class TestRefusals:
         )
         assert EXIT_USAGE == code
         err = capsys.readouterr().err
+        assert "the policy 'partner-share' needs keys for its keyed rules (contact_id" in err
         assert "--keys FILE" in err
         assert KEYS_VARIABLE in err
         assert ["contacts.csv"] == _files(tmp_path)
+
+    def test_keyless_policy_needs_no_keys(self, contacts: Path, tmp_path: Path) -> None:
+        """A policy without a keyed rule runs without --keys."""
+        policy = tmp_path / "masks.toml"
+        policy.write_text(
+            'name = "masks"\nrecord_type = "contact"\n'
+            '[fields.contact_id]\ntransform = "keep"\n'
+            '[fields.phone]\ntransform = "mask_phone"\n',
+            encoding="utf-8",
+        )
+        out = tmp_path / "out.csv"
+        code = main(["apply", "--policy", str(policy), str(contacts), "-o", str(out)])
+        assert EXIT_REJECTS == code
+        assert ["C-1", "C-2", "C-4", "C-5", "C-6"] == [row["contact_id"] for row in _read_csv(out)]
 
     def test_bad_key_file(
         self, contacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
