@@ -1,5 +1,5 @@
 """
-Apply a policy to a customer file: each field protected as the policy says, every row accounted for.
+Protect a customer file with a policy; every row is accounted for.
 
 The policy is a TOML file or the name of a built-in policy (partner-share,
 analytics, support-view); it gives the record type and, field by field, the
