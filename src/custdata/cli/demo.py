@@ -348,6 +348,7 @@ _DEMO_POLICIES: Final = ("partner-share", "analytics")
 
 
 def _policies(state: _State) -> None:
+    from custdata.errors import ValidationError
     from custdata.keys import KeyRing
     from custdata.policy import Policy
 
@@ -370,7 +371,10 @@ def _policies(state: _State) -> None:
             f"{name} (version {policy.version}, {policy.fingerprint[:19]}...): "
             f"{run.read} contacts read, {run.written} written, {run.rejected} rejected"
         )
-        shown[name] = bound.apply(contact)
+        try:
+            shown[name] = bound.apply(contact)
+        except ValidationError:  # a value the policy refuses: the row would be a reject
+            shown[name] = dict.fromkeys(bound.output_columns, "(rejected)")
     _write()
     _write(f"One contact ({contact.contact_id}) before, and after each policy:")
     _show_policies(contact, shown)
