@@ -267,6 +267,31 @@ class TestApply:
         assert 5 == len(rows)
         assert "email" in json.dumps(rows[0])
 
+    def test_jsonl_input_with_unknown_keys(self, keys: Path, tmp_path: Path) -> None:
+        """A JSONL key that is not a field is counted in the audit and never written."""
+        source = tmp_path / "in.jsonl"
+        rows = [
+            {"contact_id": "C-1", "email": "a@example.org", "note": "call back", "tier": "gold"},
+            {"contact_id": "C-2", "email": "b@example.org", "note": "VIP"},
+        ]
+        source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+        out, audit = tmp_path / "out.jsonl", tmp_path / "audit.json"
+        assert EXIT_OK == _apply(source, keys, out, "--audit", str(audit))
+        text = out.read_text(encoding="utf-8")
+        assert "call back" not in text
+        assert "gold" not in text
+        assert {"note": 2, "tier": 1} == json.loads(audit.read_text())["columns_not_passed"]
+
+    def test_standard_output(
+        self, contacts: Path, keys: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """-o - writes the protected rows to stdout, the summary to stderr."""
+        code = _apply(contacts, keys, Path("-"), "--output-format", "csv")
+        assert EXIT_REJECTS == code
+        captured = capsys.readouterr()
+        assert 6 == len(captured.out.splitlines())  # the header and 5 rows
+        assert "6 rows read, 5 written, 1 rejected" in captured.err
+
     def test_parquet_output_types(self, contacts: Path, keys: Path, tmp_path: Path) -> None:
         """A Parquet output types integer and boolean columns; the rest are strings."""
         pq = pytest.importorskip("pyarrow.parquet")
@@ -345,9 +370,24 @@ class TestRefusals:
         )
         assert EXIT_USAGE == code
         err = capsys.readouterr().err
+        assert "the policy 'partner-share' needs keys for its keyed rules (contact_id" in err
         assert "--keys FILE" in err
         assert KEYS_VARIABLE in err
         assert ["contacts.csv"] == _files(tmp_path)
+
+    def test_keyless_policy_needs_no_keys(self, contacts: Path, tmp_path: Path) -> None:
+        """A policy without a keyed rule runs without --keys."""
+        policy = tmp_path / "masks.toml"
+        policy.write_text(
+            'name = "masks"\nrecord_type = "contact"\n'
+            '[fields.contact_id]\ntransform = "keep"\n'
+            '[fields.phone]\ntransform = "mask_phone"\n',
+            encoding="utf-8",
+        )
+        out = tmp_path / "out.csv"
+        code = main(["apply", "--policy", str(policy), str(contacts), "-o", str(out)])
+        assert EXIT_REJECTS == code
+        assert ["C-1", "C-2", "C-4", "C-5", "C-6"] == [row["contact_id"] for row in _read_csv(out)]
 
     def test_bad_key_file(
         self, contacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]

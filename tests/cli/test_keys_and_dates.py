@@ -90,6 +90,12 @@ class TestKeysFrom:
         assert KEYS_VARIABLE in str(caught.value)
         assert EXIT_USAGE == exit_code_for(caught.value)
 
+    def test_reason_opens_the_error(self) -> None:
+        """The command's reason for needing keys opens the error."""
+        with pytest.raises(KeyRingError) as caught:
+            keys_from(_parser().parse_args([]), required=True, reason="policy 'p' needs keys")
+        assert str(caught.value).startswith("policy 'p' needs keys: give --keys FILE")
+
     def test_missing_file_is_named(self, tmp_path: Path) -> None:
         """A key file that does not exist is named in the error."""
         missing = tmp_path / "nope.json"

@@ -269,6 +269,28 @@ class TestKinds:
         with pytest.raises(TypeError, match="attrs field or a property"):
             register(Constant)
 
+    def test_reads(self) -> None:
+        """Row transforms read the input row unless they say so; ShiftDate reads the protected."""
+        assert "input" == base.row_reads(SubjectPrefix)
+        assert "protected" == base.row_reads(get("shift_date"))
+
+    def test_bad_reads_refused(self) -> None:
+        """reads other than input or protected is refused at registration."""
+
+        @attrs.frozen
+        class Output:
+            name: ClassVar[str] = "test_bad_reads"
+            guarantees: ClassVar[Guarantees] = G
+            reads: ClassVar[str] = "output"
+            requires: tuple[str, ...] = ("a",)
+
+            def apply_row(self, row: Mapping[str, object]) -> object:
+                return row.get("a")
+
+        with pytest.raises(TypeError, match="reads must be"):
+            register(Output)
+        assert "test_bad_reads" not in names()
+
     def test_both_kinds_refused(self) -> None:
         """A class with the methods of both kinds is refused."""
 

@@ -610,7 +610,9 @@ def add_key_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def keys_from(args: argparse.Namespace, *, required: bool) -> KeyRing | None:
+def keys_from(
+    args: argparse.Namespace, *, required: bool, reason: str = "this command needs keys"
+) -> KeyRing | None:
     """
     Return the key ring of ``--keys FILE``, or else of the `KEYS_VARIABLE` environment variable.
 
@@ -620,6 +622,7 @@ def keys_from(args: argparse.Namespace, *, required: bool) -> KeyRing | None:
         args: Parsed arguments from `add_key_arguments`.
         required: Whether the command needs keys; if not, ``None`` is returned
             when neither is given.
+        reason: Why keys are needed, at the start of the error when none are given.
 
     Returns:
         The key ring, or ``None`` when none is given and none is required.
@@ -649,9 +652,8 @@ def keys_from(args: argparse.Namespace, *, required: bool) -> KeyRing | None:
     if not required:
         return None
     msg = (
-        f"this command needs keys: give --keys FILE (made with 'custdata keys new') or set "
-        f"the environment variable {KEYS_VARIABLE} to the key file's JSON; custdata has no "
-        "default key"
+        f"{reason}: give --keys FILE (made with 'custdata keys new') or set the environment "
+        f"variable {KEYS_VARIABLE} to the key file's JSON; custdata has no default key"
     )
     raise KeyRingError(msg)
 

@@ -1,5 +1,5 @@
 """
-Apply a policy to a customer file: each field protected as the policy says, every row accounted for.
+Protect a customer file with a policy; every row is accounted for.
 
 The policy is a TOML file or the name of a built-in policy (partner-share,
 analytics, support-view); it gives the record type and, field by field, the
@@ -51,7 +51,6 @@ from custdata.cli._common import (
     today_from,
     warn,
 )
-from custdata.errors import PolicyError
 
 if TYPE_CHECKING:
     from custdata.io import Reader, Reject, RejectsWriter, Row, Writer
@@ -129,7 +128,8 @@ def run(args: argparse.Namespace) -> int:
 
     Raises:
         PolicyError: For a policy that cannot be loaded or bound (exit code 2).
-        KeyRingError: For keys that cannot be read (exit code 2).
+        KeyRingError: For keys that cannot be read, or none for a policy with
+            keyed rules (exit code 2).
         UsageError: For a ``--type`` or ``--region`` that does not fit (exit code 2).
     """
     from custdata.io import progress
@@ -211,25 +211,28 @@ def _check_type(args: argparse.Namespace, policy: Policy) -> None:
 
 def _bind(args: argparse.Namespace, policy: Policy) -> BoundPolicy:
     """Bind the policy with the keys, the day and the options; refusals are exit code 2."""
+    from custdata.policy import DROP
     from custdata.validation.phone import check_region
 
     try:
         region = check_region(args.region)
     except ValueError as exception:
         raise UsageError(f"--region: {exception}") from None
-    keys = keys_from(args, required=False)
-    try:
-        return policy.bind(
-            keys=keys, today=today_from(args), region=region, reject_invalid=args.reject_invalid
-        )
-    except PolicyError as exception:
-        if keys is None:  # most likely a keyed rule: say where keys come from
-            msg = (
-                f"{exception.problem} (give --keys FILE, or set the environment variable "
-                "CUSTDATA_KEYS to the key file's JSON)"
-            )
-            raise PolicyError(msg, source=exception.source, field=exception.field) from None
-        raise
+    # Keys are required exactly when a rule is keyed: the error then says where they come from.
+    keyed = [
+        path
+        for path, resolved in policy.resolved().items()
+        if resolved.keyed and resolved.rule.transform != DROP
+    ]
+    shown = ", ".join(keyed[:3]) + (", ..." if len(keyed) > 3 else "")
+    keys = keys_from(
+        args,
+        required=bool(keyed),
+        reason=f"the policy {policy.name!r} needs keys for its keyed rules ({shown})",
+    )
+    return policy.bind(
+        keys=keys, today=today_from(args), region=region, reject_invalid=args.reject_invalid
+    )
 
 
 def _with_extra(args: argparse.Namespace) -> argparse.Namespace:

@@ -348,6 +348,7 @@ _DEMO_POLICIES: Final = ("partner-share", "analytics")
 
 
 def _policies(state: _State) -> None:
+    from custdata.errors import ValidationError
     from custdata.keys import KeyRing
     from custdata.policy import Policy
 
@@ -370,11 +371,14 @@ def _policies(state: _State) -> None:
             f"{name} (version {policy.version}, {policy.fingerprint[:19]}...): "
             f"{run.read} contacts read, {run.written} written, {run.rejected} rejected"
         )
-        shown[name] = bound.apply(contact)
+        try:
+            shown[name] = bound.apply(contact)
+        except ValidationError:  # a value the policy refuses: the row would be a reject
+            shown[name] = dict.fromkeys(bound.output_columns, "(rejected)")
     _write()
     _write(f"One contact ({contact.contact_id}) before, and after each policy:")
     _show_policies(contact, shown)
-    _write("Long values are cut to fit. Dropped fields are not in the output at all;")
+    _write("Long pseudonyms are cut to fit. Dropped fields are not in the output at all;")
     _write("pseudonyms are still personal data: whoever holds the keys links them back.")
     if state.output is not None:
         _write(f"Outputs (CSV) and audits (JSON) written to {state.output}/.")
@@ -408,7 +412,8 @@ def _show_policies(contact: Contact, shown: dict[str, dict[str, object]]) -> Non
     before = {path: value for path, value in flatten(contact.to_dict()).items() if value}
     rows = [("field", "before", *shown)]
     for path, value in before.items():
-        after = [_cell(protected.get(path, "(dropped)")) for protected in shown.values()]
+        # Pseudonyms are long: they are cut to fit a terminal (the values before never are).
+        after = [_cell(out.get(path, "(dropped)"), cut=True) for out in shown.values()]
         rows.append((path, _cell(value), *after))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
     for row in rows:
@@ -419,8 +424,8 @@ def _show_policies(contact: Contact, shown: dict[str, dict[str, object]]) -> Non
 _CELL_WIDTH: Final = 26
 
 
-def _cell(value: object) -> str:
-    """A value as the demo's table shows it: CSV-like text, long ones cut to fit a terminal."""
+def _cell(value: object, *, cut: bool = False) -> str:
+    """A value as the demo's table shows it: CSV-like text; with ``cut``, long ones shortened."""
     if value is None:
         text = "-"
     elif isinstance(value, dt.date):
@@ -429,7 +434,7 @@ def _cell(value: object) -> str:
         text = "|".join(str(item) for item in value)
     else:
         text = str(value)
-    return text if len(text) <= _CELL_WIDTH else text[: _CELL_WIDTH - 3] + "..."
+    return text if not cut or len(text) <= _CELL_WIDTH else text[: _CELL_WIDTH - 3] + "..."
 
 
 def _files(state: _State) -> None:

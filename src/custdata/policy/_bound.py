@@ -20,7 +20,7 @@ from custdata.model._rows import NO_EXTRA, Reject, Row, flatten
 from custdata.policy._audit import Audit, FieldCount
 from custdata.policy._rules import DROP, KEEP, Resolved, build, rule_order
 from custdata.transforms.base import SameAsInput
-from custdata.validation.records import BatchValidator
+from custdata.validation import BatchValidator
 
 if TYPE_CHECKING:
     from custdata.model import Record, TimeZone

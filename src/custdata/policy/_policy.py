@@ -138,7 +138,7 @@ class _Checked:
 
     rules: Mapping[str, Resolved]
     fingerprint: str
-    canonical: Mapping[str, Any]
+    canonical: str  # the canonical JSON text the fingerprint hashes
 
 
 @attrs.frozen(kw_only=True)
@@ -326,7 +326,7 @@ class Policy:
         Returns:
             A JSON-safe dict (a copy).
         """
-        copied: dict[str, Any] = json.loads(json.dumps(self._checked.canonical))
+        copied: dict[str, Any] = json.loads(self._checked.canonical)
         return copied
 
     def effective_rules(self) -> dict[str, FieldRule | None]:
@@ -444,6 +444,8 @@ def _shown(value: object) -> str:
     if isinstance(value, FieldRule):
         inner = ", ".join(f"{k}={_shown(v)}" for k, v in value.params.items())
         return f"{value.transform}({inner})"
+    if isinstance(value, Mapping) and any(isinstance(v, FieldRule) for v in value.values()):
+        return "{" + ", ".join(f"{k}: {_shown(v)}" for k, v in value.items()) + "}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return json.dumps(canonical_value(value), ensure_ascii=False)
@@ -586,7 +588,7 @@ def _problems(  # noqa: PLR0911  # one return per kind of problem, each the firs
         _Checked(
             rules=MappingProxyType(resolved),
             fingerprint=fingerprint,
-            canonical=MappingProxyType(canonical),
+            canonical=text,
         ),
     )
     return []

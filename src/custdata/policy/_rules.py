@@ -5,7 +5,9 @@ A rule is the registry name of a transform and its parameters, or one of the
 two rules that are not transforms: ``keep`` (the value as it is, normalised)
 and ``drop`` (the field is not released). A parameter whose value is itself a
 rule (a table with a ``transform`` key in TOML) is a nested transform, built
-with the same keys.
+with the same keys; so is each value of a parameter that is a table of rules
+(``[fields.comment.replace.email]``: the transform of ``email`` in the
+``replace`` table of the ``comment`` rule).
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ class FieldRule:
             or ``"keep"`` or ``"drop"``.
         params: The transform's parameters, without ``keys`` (they come from
             `custdata.Policy.bind`). A parameter that is itself a transform is a
-            nested `FieldRule` (or a mapping with a ``transform`` key).
+            nested `FieldRule` (or a mapping with a ``transform`` key), and so is
+            each value of a parameter that is a mapping of names to rules.
     """
 
     transform: str
@@ -111,15 +114,21 @@ class FieldRule:
         return out
 
 
+def _is_spec(value: object) -> bool:
+    return isinstance(value, FieldRule) or (isinstance(value, Mapping) and "transform" in value)
+
+
 def _nested(value: object) -> object:
-    if isinstance(value, FieldRule):
+    if _is_spec(value):
         return FieldRule.from_spec(value)
-    if isinstance(value, Mapping) and "transform" in value:
-        return FieldRule.from_spec(value)
+    if isinstance(value, Mapping) and value and all(_is_spec(inner) for inner in value.values()):
+        return {str(name): FieldRule.from_spec(inner) for name, inner in value.items()}
     return value
 
 
 def _plain(value: object) -> object:
+    if isinstance(value, FieldRule):
+        return value.to_spec()
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
     if isinstance(value, list):
@@ -145,7 +154,8 @@ class Resolved:
             from the policy's ``reference`` or the ``today`` of bind).
         requires: The other fields a row transform reads.
         reads: ``"input"`` or ``"protected"`` for a row transform.
-        nested: The resolved nested rules, by parameter name.
+        nested: The resolved nested rules, by parameter name: one rule, or a
+            mapping of names to rules for a parameter that is a table of rules.
     """
 
     rule: FieldRule
@@ -155,14 +165,16 @@ class Resolved:
     dated: bool = False
     requires: tuple[str, ...] = ()
     reads: str = "input"
-    nested: Mapping[str, Resolved] = attrs.field(factory=lambda: MappingProxyType({}))
+    nested: Mapping[str, Resolved | Mapping[str, Resolved]] = attrs.field(
+        factory=lambda: MappingProxyType({})
+    )
 
 
 def _init_fields(cls: type) -> dict[str, attrs.Attribute[Any]]:
     return {field.alias: field for field in attrs.fields(cls) if field.init}
 
 
-def check_rule(  # noqa: PLR0912  # one branch per kind of parameter problem
+def check_rule(
     rule: FieldRule, path: str, *, placeholder_keys: KeyRing, placeholder_date: dt.date
 ) -> Resolved:
     """
@@ -218,26 +230,14 @@ def check_rule(  # noqa: PLR0912  # one branch per kind of parameter problem
     if missing:
         msg = f"{name}: missing parameter {missing[0]!r}"
         raise PolicyError(msg)
-    nested: dict[str, Resolved] = {}
-    for key, value in params.items():
-        if isinstance(value, FieldRule):
-            try:
-                nested[key] = check_rule(
-                    value,
-                    f"{path}.{key}",
-                    placeholder_keys=placeholder_keys,
-                    placeholder_date=placeholder_date,
-                )
-            except PolicyError as error:
-                raise PolicyError(f"{name}: {key}: {error.problem}") from None
-            if nested[key].cls is None:
-                msg = f"{name}: {key} must name a transform, not {value.transform}"
-                raise PolicyError(msg)
+    nested, inner_keyed = _resolve_nested(
+        name, params, path, placeholder_keys=placeholder_keys, placeholder_date=placeholder_date
+    )
     resolved = Resolved(
         rule=FieldRule(name, params),
         cls=cls,
         is_row=is_row,
-        keyed=keyed or any(inner.keyed for inner in nested.values()),
+        keyed=keyed or inner_keyed,
         nested=MappingProxyType(nested),
     )
     transform, dated = _build_checked(resolved, placeholder_keys, placeholder_date)
@@ -247,6 +247,48 @@ def check_rule(  # noqa: PLR0912  # one branch per kind of parameter problem
         requires = tuple(transform.requires)
         reads = base.row_reads(transform)
     return attrs.evolve(resolved, dated=dated, requires=requires, reads=reads)
+
+
+def _resolve_nested(
+    name: str,
+    params: Mapping[str, object],
+    path: str,
+    *,
+    placeholder_keys: KeyRing,
+    placeholder_date: dt.date,
+) -> tuple[dict[str, Resolved | Mapping[str, Resolved]], bool]:
+    """Check the parameters of a rule that are rules, or tables of rules; say if one is keyed."""
+    nested: dict[str, Resolved | Mapping[str, Resolved]] = {}
+    inner_keyed = False
+
+    def inner(rule: FieldRule, where: str) -> Resolved:
+        try:
+            done = check_rule(
+                rule,
+                f"{path}.{where}",
+                placeholder_keys=placeholder_keys,
+                placeholder_date=placeholder_date,
+            )
+        except PolicyError as error:
+            raise PolicyError(f"{name}: {where}: {error.problem}") from None
+        if done.cls is None or done.is_row:
+            msg = f"{name}: {where} must name a value transform, not {rule.transform}"
+            raise PolicyError(msg)
+        return done
+
+    for key, value in params.items():
+        if isinstance(value, FieldRule):
+            nested[key] = one = inner(value, key)
+            inner_keyed = inner_keyed or one.keyed
+        elif (
+            isinstance(value, Mapping)
+            and value
+            and all(isinstance(item, FieldRule) for item in value.values())
+        ):
+            table = {sub: inner(item, f"{key}.{sub}") for sub, item in value.items()}
+            nested[key] = MappingProxyType(table)
+            inner_keyed = inner_keyed or any(one.keyed for one in table.values())
+    return nested, inner_keyed
 
 
 def _build_checked(resolved: Resolved, keys: KeyRing, reference: dt.date) -> tuple[Any, bool]:
@@ -293,7 +335,14 @@ def build(resolved: Resolved, *, keys: KeyRing | None, reference: dt.date | None
     params: dict[str, object] = {}
     for key, value in resolved.rule.params.items():
         inner = resolved.nested.get(key)
-        params[key] = value if inner is None else build(inner, keys=keys, reference=reference)
+        if inner is None:
+            params[key] = value
+        elif isinstance(inner, Resolved):
+            params[key] = build(inner, keys=keys, reference=reference)
+        else:
+            params[key] = {
+                sub: build(one, keys=keys, reference=reference) for sub, one in inner.items()
+            }
     fields = _init_fields(cls)
     if _KEYS in fields:
         if keys is None:
@@ -360,8 +409,11 @@ def canonical_rule(resolved: Resolved) -> dict[str, object]:
     for alias, field in _init_fields(cls).items():
         if alias == _KEYS:
             continue
-        if alias in resolved.nested:
-            params[alias] = canonical_rule(resolved.nested[alias])
+        inner = resolved.nested.get(alias)
+        if isinstance(inner, Resolved):
+            params[alias] = canonical_rule(inner)
+        elif inner is not None:
+            params[alias] = {sub: canonical_rule(one) for sub, one in inner.items()}
         elif alias in resolved.rule.params:
             params[alias] = canonical_value(resolved.rule.params[alias])
         elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]  # attrs.Factory is a class at run time

@@ -589,6 +589,8 @@ def _check(cls: object) -> str:
             " RowTransform (apply_row, requires), not both"
         )
         raise TypeError(msg)
+    if is_row:
+        row_reads(cls)  # a reads other than "input" or "protected" is refused here
     if is_value and not isinstance(getattr(cls, "output_type", None), type):
         msg = f"{cls.__qualname__}.output_type must be a type (class data)"
         raise TypeError(msg)
@@ -609,7 +611,8 @@ def register(cls: T) -> T:
     Checked at once: an attrs class, a unique snake_case ``name``, a `Guarantees`
     in ``guarantees``, and exactly one of the two kinds: a `Transform`
     (``__call__``, ``apply_many`` and an ``output_type``) or a `RowTransform`
-    (``apply_row``, and ``requires`` as an attrs field or a property).
+    (``apply_row``, ``requires`` as an attrs field or a property, and ``reads``,
+    if set, ``"input"`` or ``"protected"``).
 
     Args:
         cls: The transform class.

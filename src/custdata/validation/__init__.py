@@ -25,7 +25,7 @@ from custdata.validation.postal import (
     normalise_country,
     normalise_postal_code,
 )
-from custdata.validation.records import normalise, validate, validate_many
+from custdata.validation.records import BatchValidator, normalise, validate, validate_many
 from custdata.validation.report import Issue, Report
 from custdata.validation.scores import NPS_RANGE, SATISFACTION_RANGE
 
@@ -36,6 +36,7 @@ __all__ = [
     "NPS_RANGE",
     "POSTAL_CODE_COUNTRIES",
     "SATISFACTION_RANGE",
+    "BatchValidator",
     "Issue",
     "PhoneResult",
     "PhoneType",
