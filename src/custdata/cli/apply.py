@@ -274,6 +274,10 @@ def _write(
             )
         else:
             rows.append(item)
+    if writer.format == "jsonl":  # JSON objects for nested fields, as records are written
+        from custdata.io._jsonl import nest_dotted
+
+        rows = [nest_dotted(row) for row in rows]
     writer.write_rows(rows)
     if rejects is not None and refused:
         rejects.write(refused)
