@@ -326,7 +326,7 @@ class Policy:
         Returns:
             A JSON-safe dict (a copy).
         """
-        copied: dict[str, Any] = json.loads(json.dumps(self._checked.canonical))
+        copied: dict[str, Any] = json.loads(json.dumps(dict(self._checked.canonical)))
         return copied
 
     def effective_rules(self) -> dict[str, FieldRule | None]:
