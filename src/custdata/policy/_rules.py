@@ -233,6 +233,13 @@ def check_rule(
     nested, inner_keyed = _resolve_nested(
         name, params, path, placeholder_keys=placeholder_keys, placeholder_date=placeholder_date
     )
+    # Nested rules keep what the policy filled in (a nested keyed transform's domain).
+    for key, inner in nested.items():
+        params[key] = (
+            inner.rule
+            if isinstance(inner, Resolved)
+            else {sub: one.rule for sub, one in inner.items()}
+        )
     resolved = Resolved(
         rule=FieldRule(name, params),
         cls=cls,
