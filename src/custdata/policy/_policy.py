@@ -326,7 +326,7 @@ class Policy:
         Returns:
             A JSON-safe dict (a copy).
         """
-        copied: dict[str, Any] = json.loads(json.dumps(self._checked.canonical))
+        copied: dict[str, Any] = json.loads(json.dumps(dict(self._checked.canonical)))
         return copied
 
     def effective_rules(self) -> dict[str, FieldRule | None]:
@@ -508,14 +508,27 @@ def _problems_of_arguments(arguments: Mapping[str, Any]) -> list[PolicyError]:
         return [error]
     problems: list[PolicyError] = []
     fields = arguments.get("fields") or {}
+    # Each rule is checked with the other fields it may read released as the
+    # policy says (kept, or dropped when the policy drops them), not dropped by default.
+    columns = set(flat_columns(policy.record_class))
+    others = {path: _placeholder(spec) for path, spec in fields.items() if path in columns}
     for path, spec in fields.items():
         try:
-            Policy(**{**shell, "fields": {path: spec}})
+            Policy(**{**shell, "fields": {**others, path: spec}})
         except PolicyError as error:
             problems.append(error)
     if not problems:  # each rule is fine alone: what fails is between rules (a cycle)
         problems = _problems(attrs.evolve(policy, fields={}, source=policy.source), fields)
     return problems
+
+
+def _placeholder(spec: object) -> FieldRule:
+    """What another field is while one rule is checked alone: dropped if the policy drops it."""
+    try:
+        dropped = FieldRule.from_spec(spec).transform == DROP
+    except PolicyError:
+        dropped = False
+    return FieldRule(DROP if dropped else KEEP)
 
 
 def _problems(  # noqa: PLR0911  # one return per kind of problem, each the first found

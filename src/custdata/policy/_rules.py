@@ -146,6 +146,9 @@ class Resolved:
         requires: The other fields a row transform reads.
         reads: ``"input"`` or ``"protected"`` for a row transform.
         nested: The resolved nested rules, by parameter name.
+        computed: The defaults computed from the other parameters (a
+            ``min_length`` that depends on the ``alphabet``), as the checked
+            build filled them in, by parameter name.
     """
 
     rule: FieldRule
@@ -156,6 +159,7 @@ class Resolved:
     requires: tuple[str, ...] = ()
     reads: str = "input"
     nested: Mapping[str, Resolved] = attrs.field(factory=lambda: MappingProxyType({}))
+    computed: Mapping[str, object] = attrs.field(factory=lambda: MappingProxyType({}))
 
 
 def _init_fields(cls: type) -> dict[str, attrs.Attribute[Any]]:
@@ -246,7 +250,19 @@ def check_rule(  # noqa: PLR0912  # one branch per kind of parameter problem
     if is_row:
         requires = tuple(transform.requires)
         reads = base.row_reads(transform)
-    return attrs.evolve(resolved, dated=dated, requires=requires, reads=reads)
+    computed = {
+        alias: getattr(transform, field.name)
+        for alias, field in fields.items()
+        if alias not in params
+        and getattr(field.default, "takes_self", False)  # an attrs.Factory(..., takes_self=True)
+    }
+    return attrs.evolve(
+        resolved,
+        dated=dated,
+        requires=requires,
+        reads=reads,
+        computed=MappingProxyType(computed),
+    )
 
 
 def _build_checked(resolved: Resolved, keys: KeyRing, reference: dt.date) -> tuple[Any, bool]:
@@ -364,6 +380,8 @@ def canonical_rule(resolved: Resolved) -> dict[str, object]:
             params[alias] = canonical_rule(resolved.nested[alias])
         elif alias in resolved.rule.params:
             params[alias] = canonical_value(resolved.rule.params[alias])
+        elif alias in resolved.computed:
+            params[alias] = canonical_value(resolved.computed[alias])
         elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]  # attrs.Factory is a class at run time
             factory: Any = field.default
             params[alias] = canonical_value(factory.factory())
