@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.policy.strategies import contact_policies
 from tests.policy.support import KEY_BYTES, KEYS, MARKER, OTHER_KEYS, TODAY
 
 from custdata import Contact, Policy, PolicyError, ValidationError
@@ -639,3 +640,18 @@ class TestMessyRowsProperty:
             if isinstance(row, dict):
                 for path, value in row.items():
                     assert value is None or isinstance(value, bound.output_types[path]), path
+
+    @given(policy=contact_policies(), rows=_MESSY_ROWS, normalise=st.booleans())
+    def test_any_policy_of_builtin_transforms(
+        self, policy: Policy, rows: list[object], normalise: bool
+    ) -> None:
+        """Any policy made of built-in transforms binds, never raises and reconciles."""
+        bound = policy.bind(keys=KEYS, today=TODAY, normalise=normalise)
+        run = bound.apply_many(rows, batch_size=4)
+        out, rejects = _split(run)
+        assert (len(rows), len(out), len(rejects)) == (run.read, run.written, run.rejected)
+        assert len(rows) == len(out) + len(rejects)
+        for row in out:
+            assert bound.output_columns == tuple(row)
+            for path, value in row.items():
+                assert value is None or isinstance(value, bound.output_types[path]), path
