@@ -418,6 +418,26 @@ class TestReverse:
         second = bound.apply({**base, "purchase_id": "P2", "purchased_at": "2025-03-15T10:00:00Z"})
         assert dt.timedelta(days=14) == second["purchased_at"] - first["purchased_at"]  # type: ignore[operator]
 
+    def test_shift_keyed_on_a_token(self) -> None:
+        """With a tokenised subject, reverse unshifts from the token, then restores the id."""
+        policy = Policy(
+            name="purchases",
+            record_type="purchase",
+            fields={
+                "contact_id": "tokenise",
+                "purchased_at": {
+                    "transform": "shift_date",
+                    "max_days": 60,
+                    "subject_field": "contact_id",
+                },
+            },
+        )
+        bound = policy.bind(keys=KEYS)
+        for purchase in generate(10, seed=6).purchases[:10]:
+            restored = bound.reverse(bound.apply(purchase))
+            expected = {"contact_id": purchase.contact_id, "purchased_at": purchase.purchased_at}
+            assert expected == restored
+
     def test_format_preserving(self) -> None:
         """A phone encrypted with format-preserving encryption comes back normalised."""
         policy = _policy({"phone": {"transform": "format_preserving", "keep_country_code": True}})
@@ -458,6 +478,49 @@ class TestReverse:
         with open_reader(path) as reader:
             back = [row.values for row in itertools.chain.from_iterable(reader)]
         assert [c.contact_id for c in contacts] == [bound.reverse(r)["contact_id"] for r in back]
+
+
+class TestRecordTypes:
+    """Every record type: kept and by-category policies over synthetic records."""
+
+    @pytest.mark.parametrize("record_type", ["contact", "purchase", "consent", "feedback"])
+    @pytest.mark.parametrize("default", ["keep", "by-category"])
+    def test_synthetic_records(self, record_type: str, default: str) -> None:
+        """Clean synthetic records are all written, each value of its column's type."""
+        dataset = generate(20, seed=12, dirty=0.0, duplicates=0.0, today=TODAY)
+        records = {
+            "contact": dataset.contacts,
+            "purchase": dataset.purchases,
+            "consent": dataset.consents,
+            "feedback": dataset.feedback,
+        }[record_type]
+        policy = Policy(name="all", record_type=record_type, default=default)
+        bound = policy.bind(keys=KEYS, today=TODAY)
+        run = bound.apply_many(records, batch_size=16)
+        out, rejects = _split(run)
+        assert ([], len(records)) == (rejects, len(out))
+        for row in out:
+            assert bound.output_columns == tuple(row)
+            for path, value in row.items():
+                assert value is None or isinstance(value, bound.output_types[path]), path
+
+    def test_same_type_as_input(self) -> None:
+        """A transform whose output has its input's type (top_code) keeps the field's type."""
+        policy = Policy(
+            name="f",
+            record_type="feedback",
+            fields={"satisfaction": {"transform": "top_code", "threshold": 4}},
+        )
+        bound = policy.bind()
+        assert {"satisfaction": int} == bound.output_types
+        row = {
+            "feedback_id": "F1",
+            "contact_id": "C1",
+            "received_at": "2025-01-01T10:00:00Z",
+            "kind": "survey",
+            "satisfaction": 5,
+        }
+        assert {"satisfaction": 4} == bound.apply(row)
 
 
 class TestAudit:
