@@ -87,7 +87,15 @@ class CopyProtected:
         return None if value is None else f"copy:{value}"
 
 
-TEST_TRANSFORMS: Final = (RefuseMarker, UpperOf, CopyProtected)
+@attrs.frozen(kw_only=True)
+class CopyInput(CopyProtected):
+    """The same, reading the input row (``reads = "input"``)."""
+
+    name: ClassVar[str] = "ptest_copy_input"
+    reads: ClassVar[str] = "input"
+
+
+TEST_TRANSFORMS: Final = (RefuseMarker, UpperOf, CopyProtected, CopyInput)
 
 
 def register_all() -> None:

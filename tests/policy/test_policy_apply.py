@@ -173,6 +173,23 @@ class TestReconciliation:
         assert str(out[2]["email"]).startswith("pse_test-1_")
         assert {"email": {"invalid_email": 1}} == run.audit.invalid
 
+    def test_invalid_dropped_value_is_not_counted(self) -> None:
+        """An invalid value of a field the policy drops neither rejects its row nor counts."""
+        bound = _policy({"contact_id": "keep"}).bind(today=TODAY, reject_invalid=True)
+        run = bound.apply_many([{"contact_id": "A", "email": "not-an-email"}])
+        assert [{"contact_id": "A"}] == list(run)
+        assert {} == run.audit.invalid
+
+    def test_streams_lazily(self) -> None:
+        """Rows are read a batch at a time: an endless input yields its first rows."""
+        endless = ({"contact_id": f"C{i}"} for i in itertools.count())
+        run = _bound().apply_many(endless, batch_size=10)
+        first = list(itertools.islice(run, 25))
+        assert 25 == len(first)
+        assert 30 == run.read
+        assert not run.done
+        assert 30 == run.audit.rows_read
+
     def test_strict_raises(self, broken_csv: Path) -> None:
         """strict=True raises ValidationError on the first reject."""
         run = _bound().apply_many(_rows(broken_csv), strict=True)
@@ -478,6 +495,41 @@ class TestReverse:
         with open_reader(path) as reader:
             back = [row.values for row in itertools.chain.from_iterable(reader)]
         assert [c.contact_id for c in contacts] == [bound.reverse(r)["contact_id"] for r in back]
+
+
+class TestRowTransforms:
+    """Row transforms read the input row or the protected row, as they declare."""
+
+    def test_protected_reader_runs_after_what_it_reads(self) -> None:
+        """A protected-reading row transform sees the released value, whatever the column order."""
+        policy = _policy(
+            {
+                "given_name": {"transform": "ptest_copy_protected", "source": "email"},
+                "email": {"transform": "pseudonymise", "domain": "e"},
+            }
+        )
+        bound = policy.bind(keys=KEYS, today=TODAY)
+        row = bound.apply({"contact_id": "A", "email": "A@Example.com"})
+        assert f"copy:{row['email']}" == row["given_name"]
+        assert ("given_name", "email") == bound.output_columns
+
+    def test_input_reader_reads_the_normalised_input(self) -> None:
+        """An input-reading row transform sees the normalised input value, dropped or not."""
+        policy = _policy({"given_name": {"transform": "ptest_copy_input", "source": "email"}})
+        row = policy.bind(today=TODAY).apply({"contact_id": "A", "email": "A@Example.com"})
+        assert {"given_name": "copy:a@example.com"} == row
+
+    def test_chain_of_protected_readers(self) -> None:
+        """A protected reader of a protected reader runs after it."""
+        policy = _policy(
+            {
+                "given_name": {"transform": "ptest_copy_protected", "source": "family_name"},
+                "family_name": {"transform": "ptest_copy_protected", "source": "email"},
+                "email": "mask_email",
+            }
+        )
+        row = policy.bind(today=TODAY).apply({"contact_id": "A", "email": "ann@example.com"})
+        assert "copy:copy:a***@e***.com" == row["given_name"]
 
 
 class TestRecordTypes:

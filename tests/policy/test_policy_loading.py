@@ -172,6 +172,26 @@ class TestLoaderErrors:
         assert "given_name" in error.problem
         assert "family_name" in error.problem
 
+    def test_row_transform_reading_itself(self) -> None:
+        """A protected-reading row transform reading its own field is a cycle."""
+        text = HEADER + (
+            '[fields.given_name]\ntransform = "ptest_copy_protected"\nsource = "given_name"\n'
+        )
+        error = _error(text)
+        assert "given_name" == error.field
+        assert "cycle (given_name -> given_name)" in error.problem
+
+    def test_input_reader_may_read_a_dropped_field(self) -> None:
+        """A row transform reading the input row may read a field the policy drops."""
+        text = HEADER + ('[fields.given_name]\ntransform = "ptest_copy_input"\nsource = "email"\n')
+        assert None is Policy.loads(text).effective_rules()["email"]
+
+    def test_unknown_nested_field(self) -> None:
+        """A misspelt dotted field is suggested its right spelling."""
+        error = _error(HEADER + '[fields."address.postcode"]\ntransform = "keep"\n')
+        assert "address.postcode" == error.field
+        assert "did you mean address.postal_code?" in error.problem
+
     def test_row_transform_field_must_be_its_own(self) -> None:
         """A row transform's field parameter is the rule's own field."""
         text = (
