@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -11,9 +12,9 @@ from custdata.model import flat_columns
 from custdata.policy import DEFAULTS
 
 _TEXT = st.text(
-    alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12
+    alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=12
 )
-_CHAR = st.characters(codec="utf-8", exclude_categories=("Cs", "Cc"))
+_CHAR = st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"])
 
 _ANY_FIELD_RULES = st.one_of(
     st.just("keep"),
@@ -77,7 +78,7 @@ _COLUMNS = flat_columns(Contact)
 def contact_policies(draw: st.DrawFn) -> Policy:
     """Contact policies: a random subset of fields, each with a rule that fits it."""
     chosen = draw(st.lists(st.sampled_from(_COLUMNS), unique=True, max_size=8))
-    fields: dict[str, object] = {}
+    fields: dict[str, Any] = {}
     for path in chosen:
         options = [_ANY_FIELD_RULES]
         if path in _SPECIFIC:

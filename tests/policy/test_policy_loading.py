@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -325,7 +326,7 @@ class TestCheckText:
         assert "cycle" in problems[0].problem
 
 
-PARTNER_SHARE_FIELDS = {
+PARTNER_SHARE_FIELDS: dict[str, Any] = {
     "contact_id": {"transform": "pseudonymise", "domain": "partner-share/contact_id"},
     "email": {"transform": "pseudonymise", "domain": "partner-share/email"},
     "phone": {"transform": "mask_phone", "keep_last": 2},
@@ -567,3 +568,42 @@ class TestNesting:
         described = dict(Policy.loads(self.TEXT).describe())
         assert described["email"].startswith("ptest_upper_of (inner=pseudonymise(")
         assert "dropped" == described["phone"]
+
+
+class TestTyping:
+    """The documented Python form of a policy type-checks."""
+
+    @pytest.mark.slow
+    def test_python_form_type_checks(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        """fields takes FieldRules, tables and names under mypy --strict; rules come back typed."""
+        api = pytest.importorskip("mypy.api")
+        import custdata
+
+        snippet = tmp_path / "snippet.py"
+        snippet.write_text(
+            "from custdata import Policy\n"
+            "from custdata.policy import FieldRule\n"
+            "policy = Policy(\n"
+            '    name="t",\n'
+            '    record_type="contact",\n'
+            "    fields={\n"
+            '        "email": {"transform": "pseudonymise", "domain": "email"},\n'
+            '        "phone": "mask_phone",\n'
+            '        "birth_date": FieldRule("age_band", {"width": 10}),\n'
+            "    },\n"
+            ")\n"
+            'rule: FieldRule = policy.fields["email"]\n',
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("MYPYPATH", str(Path(custdata.__file__).parents[1]))
+        out, err, status = api.run(
+            [
+                "--strict",
+                "--follow-imports=silent",
+                "--no-incremental",
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                str(snippet),
+            ]
+        )
+        assert (0, "") == (status, err), out

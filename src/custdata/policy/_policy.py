@@ -132,6 +132,15 @@ def _record_type_name(record_type: object, source: str | None) -> str:
     return next(name for name, known in RECORD_TYPES.items() if known is cls)
 
 
+RuleSpec = FieldRule | Mapping[str, object] | str
+"""A rule as a Python policy gives it: a `FieldRule`, a table with a ``transform`` key, a name."""
+
+
+def _rule_specs(fields: Mapping[str, RuleSpec]) -> Mapping[str, FieldRule]:
+    # Typing only: the rules are read and checked after init, so that errors name the field.
+    return cast("Mapping[str, FieldRule]", fields)
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class _Checked:
     """What loading found: the resolved rule of every flat column, dropped ones included."""
@@ -190,7 +199,7 @@ class Policy:
 
     name: str
     record_type: str
-    fields: Mapping[str, FieldRule] = attrs.field(factory=dict)
+    fields: Mapping[str, FieldRule] = attrs.field(factory=dict, converter=_rule_specs)
     version: int = 1
     default: str = "drop"
     reference: dt.date | None = None
