@@ -271,6 +271,18 @@ class TestLeak:
             leaked = sorted(secret for secret in secrets if secret in text)
             assert [] == leaked, name
 
+    def test_the_check_sees_a_leak(self, tmp_path: Path) -> None:
+        """Rejects written with their values (reject_values=True) do hold them: the check works."""
+        contacts = list(generate(20, seed=4, today=TODAY).contacts)
+        rows = [{**to_flat(contact), "birth_date": "31/02/1990"} for contact in contacts]
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        _, rejects = _split(bound.apply_many(rows, reject_values=True))
+        path = tmp_path / "rejects.csv"
+        with open_rejects_writer(path, columns=flat_columns(Contact)) as writer:
+            writer.write(rejects)
+        text = path.read_text(encoding="utf-8")
+        assert [] != [secret for secret in _secrets(contacts) if secret in text]
+
 
 class TestKeys:
     """Pseudonyms depend on the keys and only on them."""
