@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import pickle
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -452,6 +454,29 @@ class TestFingerprint:
         canonical = _contact({"email": "mask_email"}).canonical()
         assert "t" == canonical["name"]
         assert None is canonical["reference"]
+
+
+class TestCopies:
+    """A policy pickles and copies (worker processes get policies), checked again on the way."""
+
+    @pytest.mark.parametrize("name", ["partner-share", "analytics", "support-view"])
+    def test_pickle(self, name: str) -> None:
+        """A pickled policy comes back equal, with its fingerprint and source."""
+        policy = Policy.builtin(name)
+        again = pickle.loads(pickle.dumps(policy))  # noqa: S301  # pickled by the test itself
+        assert policy == again
+        assert (policy.fingerprint, policy.source) == (again.fingerprint, again.source)
+        assert policy.effective_rules() == again.effective_rules()
+
+    def test_nested_and_dated(self) -> None:
+        """Nested rules and the reference survive a deep copy."""
+        policy = _contact(
+            {"email": {"transform": "ptest_upper_of", "inner": FieldRule("mask_email")}},
+            reference=dt.date(2025, 1, 1),
+        )
+        again = copy.deepcopy(policy)
+        assert policy == again
+        assert policy.fingerprint == again.fingerprint
 
 
 class TestToToml:

@@ -386,6 +386,20 @@ class Policy:
         """The resolved rule of every flat column (for `BoundPolicy`)."""
         return self._checked.rules
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as its arguments (its checked state holds mapping proxies), checked again
+        # when unpickled: worker processes get the policy, never a key.
+        arguments = {
+            "name": self.name,
+            "record_type": self.record_type,
+            "fields": dict(self.fields),
+            "version": self.version,
+            "default": self.default,
+            "reference": self.reference,
+            "source": self.source,
+        }
+        return (_unpickle, (arguments,))
+
     # --- binding -------------------------------------------------------------------
 
     def bind(
@@ -433,6 +447,10 @@ class Policy:
             normalise=normalise,
             reject_invalid=reject_invalid,
         )
+
+
+def _unpickle(arguments: dict[str, Any]) -> Policy:
+    return Policy(**arguments)
 
 
 def _describe(resolved: Resolved, reference: dt.date | None) -> str:
