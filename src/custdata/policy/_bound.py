@@ -566,8 +566,8 @@ class PolicyRun:
             for issue in bad:
                 counts.invalid[_column(issue.path)][issue.code] += 1
             if bad and bound.reject_invalid:
+                # Rejected, but still protected: a value a transform refuses is an issue too.
                 entry.issues.extend(bad)
-                continue
             records.append(canonical if bound.normalise else entry.record)
             kept.append(entry)
         columns = self._protect(records, kept)

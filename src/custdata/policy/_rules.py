@@ -156,6 +156,9 @@ class Resolved:
         reads: ``"input"`` or ``"protected"`` for a row transform.
         nested: The resolved nested rules, by parameter name: one rule, or a
             mapping of names to rules for a parameter that is a table of rules.
+        computed: The defaults computed from the other parameters (a
+            ``min_length`` that depends on the ``alphabet``), as the checked
+            build filled them in, by parameter name.
     """
 
     rule: FieldRule
@@ -168,6 +171,7 @@ class Resolved:
     nested: Mapping[str, Resolved | Mapping[str, Resolved]] = attrs.field(
         factory=lambda: MappingProxyType({})
     )
+    computed: Mapping[str, object] = attrs.field(factory=lambda: MappingProxyType({}))
 
 
 def _init_fields(cls: type) -> dict[str, attrs.Attribute[Any]]:
@@ -253,7 +257,19 @@ def check_rule(
     if is_row:
         requires = tuple(transform.requires)
         reads = base.row_reads(transform)
-    return attrs.evolve(resolved, dated=dated, requires=requires, reads=reads)
+    computed = {
+        alias: getattr(transform, field.name)
+        for alias, field in fields.items()
+        if alias not in params
+        and getattr(field.default, "takes_self", False)  # an attrs.Factory(..., takes_self=True)
+    }
+    return attrs.evolve(
+        resolved,
+        dated=dated,
+        requires=requires,
+        reads=reads,
+        computed=MappingProxyType(computed),
+    )
 
 
 def _resolve_nested(
@@ -423,6 +439,8 @@ def canonical_rule(resolved: Resolved) -> dict[str, object]:
             params[alias] = {sub: canonical_rule(one) for sub, one in inner.items()}
         elif alias in resolved.rule.params:
             params[alias] = canonical_value(resolved.rule.params[alias])
+        elif alias in resolved.computed:
+            params[alias] = canonical_value(resolved.computed[alias])
         elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]  # attrs.Factory is a class at run time
             factory: Any = field.default
             params[alias] = canonical_value(factory.factory())
