@@ -478,6 +478,14 @@ class TestCopies:
         assert policy == again
         assert policy.fingerprint == again.fingerprint
 
+    def test_hash(self) -> None:
+        """Equal policies hash alike (by fingerprint): a policy may key a dict or sit in a set."""
+        policy = Policy.builtin("analytics")
+        again = Policy.loads(policy.to_toml(), source="copy.toml")
+        assert policy == again
+        assert 1 == len({policy, again, Policy.builtin("analytics")})
+        assert 2 == len({policy, Policy.builtin("partner-share")})
+
 
 class TestToToml:
     """to_toml writes a policy that loads back equal, with the same fingerprint."""

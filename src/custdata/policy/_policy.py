@@ -150,7 +150,7 @@ class _Checked:
     canonical: str  # the canonical JSON text the fingerprint hashes
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, hash=False)
 class Policy:
     """
     How each field of one record type is protected for one use, checked when built.
@@ -385,6 +385,10 @@ class Policy:
     def resolved(self) -> Mapping[str, Resolved]:
         """The resolved rule of every flat column (for `BoundPolicy`)."""
         return self._checked.rules
+
+    def __hash__(self) -> int:
+        # Equal policies have one fingerprint; the rules' parameter tables are not hashable.
+        return hash(self._checked.fingerprint)
 
     def __reduce__(self) -> tuple[object, ...]:
         # Pickled as its arguments (its checked state holds mapping proxies), checked again
