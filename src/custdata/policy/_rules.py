@@ -218,9 +218,13 @@ def check_rule(
         msg = f"{name}: unknown parameter {unknown[0][:64]!r} (its parameters: {known})"
         raise PolicyError(msg)
     keyed = _KEYS in fields
-    if keyed and "domain" in fields and "domain" not in params:
-        params["domain"] = path
     is_row = base._is_row_transform(cls)
+    # A keyed transform's domain defaults to the field's path; a keyed row transform's to
+    # the fields it reads (set once they are known, below), so that every date of one
+    # subject moves by one offset and intervals between a subject's fields survive.
+    default_domain = keyed and "domain" in fields and "domain" not in params
+    if default_domain:
+        params["domain"] = path
     if is_row and "field" in fields:
         given = params.setdefault("field", path)
         if given != path:
@@ -257,6 +261,10 @@ def check_rule(
     if is_row:
         requires = tuple(transform.requires)
         reads = base.row_reads(transform)
+        if default_domain and requires:
+            params["domain"] = ",".join(requires)
+            resolved = attrs.evolve(resolved, rule=FieldRule(name, params))
+            transform, dated = _build_checked(resolved, placeholder_keys, placeholder_date)
     computed = {
         alias: getattr(transform, field.name)
         for alias, field in fields.items()
