@@ -267,6 +267,21 @@ class TestApply:
         assert 5 == len(rows)
         assert "email" in json.dumps(rows[0])
 
+    def test_jsonl_output_nests_dotted_fields(
+        self, contacts: Path, keys: Path, tmp_path: Path
+    ) -> None:
+        """Nested fields are JSON objects, as records are written; they read back as dotted."""
+        from custdata.io import open_reader
+
+        out = tmp_path / "out.jsonl"
+        _apply(contacts, keys, out)
+        first = json.loads(out.read_text(encoding="utf-8").splitlines()[0])
+        assert "address.postal_code" not in first
+        assert set(first["address"]) == {"postal_code"}
+        with open_reader(out) as reader:
+            row = next(iter(reader))[0]
+        assert first["address"]["postal_code"] == row.values["address.postal_code"]
+
     def test_jsonl_input_with_unknown_keys(self, keys: Path, tmp_path: Path) -> None:
         """A JSONL key that is not a field is counted in the audit and never written."""
         source = tmp_path / "in.jsonl"

@@ -44,7 +44,8 @@ __all__ = ["build_parser", "main"]
 _DESCRIPTION = """\
 custdata: customer data governance under the GDPR (RGPD).
 Read customer files (CSV, JSONL, Parquet), check them against the record types,
-and write them back; every output is written atomically.
+protect them under a policy (pseudonyms, masks, generalisations, tokens) with an
+audit, and write them back; every output is written atomically.
 """
 
 _EPILOG = """\
@@ -59,6 +60,8 @@ exit codes:
 examples:
   custdata demo
   custdata validate contacts.csv -o normalised.csv --rejects rejects.csv
+  custdata keys new -o keys.json
+  custdata apply --policy partner-share --keys keys.json contacts.csv -o partner.csv
 
 Run 'custdata COMMAND --help' for the options and an example of each command.
 """

@@ -529,7 +529,7 @@ def add_output_arguments(
     rejects: bool = True,
     rejects_help: str = "write rejected rows, with their issues and values, to FILE "
     "(.csv or .jsonl)",
-) -> None:
+) -> argparse._ArgumentGroup:
     """
     Add the output arguments every writing command shares.
 
@@ -540,6 +540,9 @@ def add_output_arguments(
         parser: The sub-command's parser.
         rejects: Whether to add ``--rejects``.
         rejects_help: The help of ``--rejects``: what the rejects file holds.
+
+    Returns:
+        The "output" argument group, for a command's own output options.
     """
     group = parser.add_argument_group("output")
     group.add_argument(
@@ -586,6 +589,7 @@ def add_output_arguments(
             help="exit 0 instead of 3 when at most N rows, or P%% of the rows read, were "
             "rejected, such as 10 or 0.5%% (default: any rejected row exits 3)",
         )
+    return group
 
 
 def add_key_arguments(parser: argparse.ArgumentParser) -> None:
@@ -961,12 +965,14 @@ def open_row_outputs(
     return writer, rejects
 
 
-def add_audit_argument(parser: argparse.ArgumentParser, *, what: str) -> None:
+def add_audit_argument(
+    parser: argparse.ArgumentParser | argparse._ArgumentGroup, *, what: str
+) -> None:
     """
     Add ``--audit FILE``: a JSON account of the run, written atomically with the outputs.
 
     Args:
-        parser: The sub-command's parser.
+        parser: The sub-command's parser, or its "output" group (`add_output_arguments`).
         what: What the audit records, for the help.
     """
     parser.add_argument(

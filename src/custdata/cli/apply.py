@@ -78,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(partner-share, analytics, support-view)",
     )
     add_input_arguments(parser, type_default=None)
-    add_output_arguments(
+    output = add_output_arguments(
         parser,
         rejects_help="write rejected rows to FILE (.csv or .jsonl): their numbers and issues, "
         "and no value unless --rejects-with-values",
@@ -104,7 +104,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "and postal codes (default: FR)",
     )
     add_audit_argument(
-        parser,
+        output,
         what="the policy, its fingerprint, the key ids and the day used, counts by field, "
         "transform and code, and the start and end times",
     )
@@ -274,6 +274,10 @@ def _write(
             )
         else:
             rows.append(item)
+    if writer.format == "jsonl":  # JSON objects for nested fields, as records are written
+        from custdata.io._jsonl import nest_dotted
+
+        rows = [nest_dotted(row) for row in rows]
     writer.write_rows(rows)
     if rejects is not None and refused:
         rejects.write(refused)

@@ -25,7 +25,7 @@ from custdata.io._text import SNIFF_BYTES, LineSource, json_default
 from custdata.model import to_dict
 from custdata.model._rows import Row, sized_row
 
-__all__ = ["JSONL", "RAW_LINE"]
+__all__ = ["JSONL", "RAW_LINE", "nest_dotted"]
 
 RAW_LINE: Final = "_line"
 """The value name under which a JSONL line that is not a JSON object keeps its text."""
@@ -165,6 +165,22 @@ class JsonlWriter(TextWriter):
             _with_extra(to_dict(record), extra)
             for record, extra in zip(records, extras, strict=True)
         )
+
+
+def nest_dotted(row: Mapping[str, object]) -> dict[str, object]:
+    """
+    A flat row with dotted names as JSON objects: ``address.postal_code`` in ``address``.
+
+    The form JSONL outputs give records (`custdata.model.to_dict`), which JSONL
+    readers flatten back to dotted names. A name whose parent is a value is kept whole.
+
+    Args:
+        row: A flat row.
+
+    Returns:
+        A new dict.
+    """
+    return _with_extra({}, row)
 
 
 def _with_extra(data: dict[str, object], extra: Mapping[str, object]) -> dict[str, object]:

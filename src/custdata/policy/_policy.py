@@ -132,6 +132,15 @@ def _record_type_name(record_type: object, source: str | None) -> str:
     return next(name for name, known in RECORD_TYPES.items() if known is cls)
 
 
+RuleSpec = FieldRule | Mapping[str, object] | str
+"""A rule as a Python policy gives it: a `FieldRule`, a table with a ``transform`` key, a name."""
+
+
+def _rule_specs(fields: Mapping[str, RuleSpec]) -> Mapping[str, FieldRule]:
+    # Typing only: the rules are read and checked after init, so that errors name the field.
+    return cast("Mapping[str, FieldRule]", fields)
+
+
 @attrs.frozen(kw_only=True, eq=False)
 class _Checked:
     """What loading found: the resolved rule of every flat column, dropped ones included."""
@@ -141,7 +150,7 @@ class _Checked:
     canonical: str  # the canonical JSON text the fingerprint hashes
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, hash=False)
 class Policy:
     """
     How each field of one record type is protected for one use, checked when built.
@@ -190,7 +199,7 @@ class Policy:
 
     name: str
     record_type: str
-    fields: Mapping[str, FieldRule] = attrs.field(factory=dict)
+    fields: Mapping[str, FieldRule] = attrs.field(factory=dict, converter=_rule_specs)
     version: int = 1
     default: str = "drop"
     reference: dt.date | None = None
@@ -377,6 +386,24 @@ class Policy:
         """The resolved rule of every flat column (for `BoundPolicy`)."""
         return self._checked.rules
 
+    def __hash__(self) -> int:
+        # Equal policies have one fingerprint; the rules' parameter tables are not hashable.
+        return hash(self._checked.fingerprint)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled as its arguments (its checked state holds mapping proxies), checked again
+        # when unpickled: worker processes get the policy, never a key.
+        arguments = {
+            "name": self.name,
+            "record_type": self.record_type,
+            "fields": dict(self.fields),
+            "version": self.version,
+            "default": self.default,
+            "reference": self.reference,
+            "source": self.source,
+        }
+        return (_unpickle, (arguments,))
+
     # --- binding -------------------------------------------------------------------
 
     def bind(
@@ -424,6 +451,10 @@ class Policy:
             normalise=normalise,
             reject_invalid=reject_invalid,
         )
+
+
+def _unpickle(arguments: dict[str, Any]) -> Policy:
+    return Policy(**arguments)
 
 
 def _describe(resolved: Resolved, reference: dt.date | None) -> str:
@@ -510,14 +541,27 @@ def _problems_of_arguments(arguments: Mapping[str, Any]) -> list[PolicyError]:
         return [error]
     problems: list[PolicyError] = []
     fields = arguments.get("fields") or {}
+    # Each rule is checked with the other fields it may read released as the
+    # policy says (kept, or dropped when the policy drops them), not dropped by default.
+    columns = set(flat_columns(policy.record_class))
+    others = {path: _placeholder(spec) for path, spec in fields.items() if path in columns}
     for path, spec in fields.items():
         try:
-            Policy(**{**shell, "fields": {path: spec}})
+            Policy(**{**shell, "fields": {**others, path: spec}})
         except PolicyError as error:
             problems.append(error)
     if not problems:  # each rule is fine alone: what fails is between rules (a cycle)
         problems = _problems(attrs.evolve(policy, fields={}, source=policy.source), fields)
     return problems
+
+
+def _placeholder(spec: object) -> FieldRule:
+    """What another field is while one rule is checked alone: dropped if the policy drops it."""
+    try:
+        dropped = FieldRule.from_spec(spec).transform == DROP
+    except PolicyError:
+        dropped = False
+    return FieldRule(DROP if dropped else KEEP)
 
 
 def _problems(  # noqa: PLR0911  # one return per kind of problem, each the first found

@@ -156,6 +156,9 @@ class Resolved:
         reads: ``"input"`` or ``"protected"`` for a row transform.
         nested: The resolved nested rules, by parameter name: one rule, or a
             mapping of names to rules for a parameter that is a table of rules.
+        computed: The defaults computed from the other parameters (a
+            ``min_length`` that depends on the ``alphabet``), as the checked
+            build filled them in, by parameter name.
     """
 
     rule: FieldRule
@@ -168,6 +171,7 @@ class Resolved:
     nested: Mapping[str, Resolved | Mapping[str, Resolved]] = attrs.field(
         factory=lambda: MappingProxyType({})
     )
+    computed: Mapping[str, object] = attrs.field(factory=lambda: MappingProxyType({}))
 
 
 def _init_fields(cls: type) -> dict[str, attrs.Attribute[Any]]:
@@ -214,9 +218,13 @@ def check_rule(
         msg = f"{name}: unknown parameter {unknown[0][:64]!r} (its parameters: {known})"
         raise PolicyError(msg)
     keyed = _KEYS in fields
-    if keyed and "domain" in fields and "domain" not in params:
-        params["domain"] = path
     is_row = base._is_row_transform(cls)
+    # A keyed transform's domain defaults to the field's path; a keyed row transform's to
+    # the fields it reads (set once they are known, below), so that every date of one
+    # subject moves by one offset and intervals between a subject's fields survive.
+    default_domain = keyed and "domain" in fields and "domain" not in params
+    if default_domain:
+        params["domain"] = path
     if is_row and "field" in fields:
         given = params.setdefault("field", path)
         if given != path:
@@ -233,6 +241,13 @@ def check_rule(
     nested, inner_keyed = _resolve_nested(
         name, params, path, placeholder_keys=placeholder_keys, placeholder_date=placeholder_date
     )
+    # Nested rules keep what the policy filled in (a nested keyed transform's domain).
+    for key, inner in nested.items():
+        params[key] = (
+            inner.rule
+            if isinstance(inner, Resolved)
+            else {sub: one.rule for sub, one in inner.items()}
+        )
     resolved = Resolved(
         rule=FieldRule(name, params),
         cls=cls,
@@ -246,7 +261,23 @@ def check_rule(
     if is_row:
         requires = tuple(transform.requires)
         reads = base.row_reads(transform)
-    return attrs.evolve(resolved, dated=dated, requires=requires, reads=reads)
+        if default_domain and requires:
+            params["domain"] = ",".join(requires)
+            resolved = attrs.evolve(resolved, rule=FieldRule(name, params))
+            transform, dated = _build_checked(resolved, placeholder_keys, placeholder_date)
+    computed = {
+        alias: getattr(transform, field.name)
+        for alias, field in fields.items()
+        if alias not in params
+        and getattr(field.default, "takes_self", False)  # an attrs.Factory(..., takes_self=True)
+    }
+    return attrs.evolve(
+        resolved,
+        dated=dated,
+        requires=requires,
+        reads=reads,
+        computed=MappingProxyType(computed),
+    )
 
 
 def _resolve_nested(
@@ -416,6 +447,8 @@ def canonical_rule(resolved: Resolved) -> dict[str, object]:
             params[alias] = {sub: canonical_rule(one) for sub, one in inner.items()}
         elif alias in resolved.rule.params:
             params[alias] = canonical_value(resolved.rule.params[alias])
+        elif alias in resolved.computed:
+            params[alias] = canonical_value(resolved.computed[alias])
         elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]  # attrs.Factory is a class at run time
             factory: Any = field.default
             params[alias] = canonical_value(factory.factory())
