@@ -17,8 +17,8 @@ against the same rows through ``parse_batch`` and ``validate_many`` (what the
 
 Every measure runs in a child process of its own: its peak memory is that
 process's maximum resident set size (``os.wait4``), and its CPU time (user +
-system) is printed beside the elapsed time, which is the figure to compare when
-other jobs share the machine. The contacts are written once per size by
+system) is printed beside the elapsed time: when other jobs share the machine,
+the CPU time is the steadier figure. The contacts are written once per size by
 ``custdata.io.write_synthetic`` (seed 2024, ``fr_FR``, 5% dirty values, 3%
 near-duplicates), with a fresh key ring, in a temporary directory (or in
 ``--data DIR``, where they are kept and reused).
