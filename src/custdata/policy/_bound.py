@@ -5,6 +5,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 import itertools
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -57,29 +58,41 @@ def flat_specs(record_class: type) -> dict[str, FieldSpec]:
     return out
 
 
-def _getter(path: str) -> Callable[[object], object]:
+def _column_reader(path: str, spec: FieldSpec) -> Callable[[Sequence[object]], list[object]]:
+    """
+    How a batch of records becomes the column of one field, as plain Python values.
+
+    Enum members become their values, tuples lists, nested records dicts; a
+    column is one comprehension, with no Python function called per value.
+    """
     head, _, rest = path.partition(".")
-    if not rest:
-        return lambda record: getattr(record, head)
+    outer = operator.attrgetter(head)
+    if rest:
+        inner = operator.attrgetter(rest)
 
-    def get(record: object) -> object:
-        inner = getattr(record, head)
-        return None if inner is None else getattr(inner, rest)
+        def read(records: Sequence[object]) -> list[object]:
+            return [None if value is None else inner(value) for value in map(outer, records)]
 
-    return get
+    else:
 
+        def read(records: Sequence[object]) -> list[object]:
+            return list(map(outer, records))
 
-def _plain(spec: FieldSpec) -> Callable[[object], object] | None:
-    """How a field's value becomes a plain Python value (``None`` when it already is one)."""
     if spec.kind == "enum":
-        return lambda value: None if value is None else value.value  # type: ignore[attr-defined]  # an enum member
+        return lambda records: [None if v is None else v.value for v in read(records)]  # type: ignore[attr-defined]  # enum members
     if spec.kind != "list":
-        return None
+        return read
     if spec.item_kind == "record":
-        return lambda value: None if value is None else [to_dict(item) for item in value]  # type: ignore[attr-defined]  # a tuple of records
+        return lambda records: [
+            None if v is None else [to_dict(item) for item in v]  # type: ignore[attr-defined]  # tuples of records
+            for v in read(records)
+        ]
     if spec.item_kind == "enum":
-        return lambda value: None if value is None else [item.value for item in value]  # type: ignore[attr-defined]  # a tuple of enum members
-    return lambda value: None if value is None else list(value)  # type: ignore[call-overload]  # a tuple
+        return lambda records: [
+            None if v is None else [item.value for item in v]  # type: ignore[attr-defined]  # tuples of enum members
+            for v in read(records)
+        ]
+    return lambda records: [None if v is None else list(v) for v in read(records)]  # type: ignore[call-overload]  # tuples
 
 
 @attrs.frozen(kw_only=True)
@@ -92,13 +105,11 @@ class _Step:
     transform: Any
     reads: str
     requires: tuple[str, ...]
-    get: Callable[[object], object]
-    plain: Callable[[object], object] | None
     reversible: bool
     key_id: str | None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True)
 class _Entry:
     """One input row on its way: its number, its record (or issues), what a reject shows."""
 
@@ -161,6 +172,7 @@ class BoundPolicy:
         self.reference = policy.reference or today
         specs = flat_specs(policy.record_class)
         self._specs = specs
+        self._readers = {path: _column_reader(path, spec) for path, spec in specs.items()}
         steps: list[_Step] = []
         for path in rule_order(resolved):
             steps.append(self._step(path, resolved[path], specs[path]))
@@ -212,8 +224,6 @@ class BoundPolicy:
             transform=transform,
             reads=resolved.reads,
             requires=resolved.requires,
-            get=_getter(path),
-            plain=_plain(spec),
             reversible=bool(guarantees and guarantees.reversible)
             and callable(getattr(transform, "reverse", None)),
             key_id=key_id,
@@ -490,8 +500,11 @@ class PolicyRun:
             if not batch:
                 self._done = True
                 return
+            if not self._strict:
+                yield from self._batch(batch)
+                continue
             for out in self._batch(batch):
-                if self._strict and isinstance(out, Reject):
+                if isinstance(out, Reject):
                     raise ValidationError(
                         out.issues, record_type=self._bound.policy.record_class.__name__
                     )
@@ -557,6 +570,10 @@ class PolicyRun:
         records: list[object] = []
         kept: list[_Entry] = []
         for entry, (canonical, report) in zip(live, checked, strict=True):
+            if not report.issues:  # most rows: nothing to count or reject
+                records.append(canonical if bound.normalise else entry.record)
+                kept.append(entry)
+                continue
             bad = [
                 issue
                 for issue in report.issues
@@ -612,15 +629,12 @@ class PolicyRun:
         """Apply every step to the batch's records, column by column; note refused values."""
         inputs: dict[str, list[object]] = {}
         protected: dict[str, list[object]] = {}
+        readers = self._bound._readers
 
         def input_of(path: str) -> list[object]:
             column = inputs.get(path)
             if column is None:
-                step_get = _getter(path)
-                plain = _plain(self._bound._specs[path])
-                raw = [step_get(record) for record in records]
-                column = raw if plain is None else [plain(value) for value in raw]
-                inputs[path] = column
+                column = inputs[path] = readers[path](records)
             return column
 
         for step in self._bound._steps:
