@@ -158,6 +158,17 @@ class TestReconciliation:
         codes = {(issue.path, issue.code) for issue in reject.issues}
         assert {("email", "invalid_email"), ("given_name", "marker_refused")} <= codes
 
+    def test_refused_row_lists_its_invalid_values(self) -> None:
+        """A row rejected for a refused value lists its invalid values too; the audit counts why."""
+        row = {"contact_id": "A", "given_name": MARKER, "email": "not-an-email"}
+        run = _bound().apply_many([row])
+        (reject,) = run
+        assert isinstance(reject, Reject)
+        codes = [(issue.path, issue.code) for issue in reject.issues]
+        assert [("email", "invalid_email"), ("given_name", "marker_refused")] == codes
+        assert {"marker_refused": 1} == run.audit.rejects
+        assert {"email": {"invalid_email": 1}} == run.audit.invalid
+
     def test_reject_invalid(self, broken_csv: Path) -> None:
         """With reject_invalid, a row with an invalid value is rejected instead of protected."""
         run = _bound(reject_invalid=True).apply_many(_rows(broken_csv))
@@ -474,6 +485,36 @@ class TestReverse:
         row = bound.apply({"contact_id": "A", "phone": "06 12 34 56 78"})
         assert row["phone"] != "+33612345678"
         assert {"phone": "+33612345678"} == bound.reverse(row)
+
+    def test_after_rotation_with_key_id(self) -> None:
+        """After the ring rotates, key_id reverses shifted dates and FPE made with the old key."""
+        policy = Policy(
+            name="purchases",
+            record_type="purchase",
+            fields={
+                "contact_id": "pseudonymise",
+                "purchase_id": "format_preserving",
+                "purchased_at": {
+                    "transform": "shift_date",
+                    "max_days": 60,
+                    "subject_field": "contact_id",
+                },
+            },
+        )
+        purchase = {
+            "purchase_id": "4242424242",
+            "contact_id": "C1",
+            "purchased_at": "2025-03-01T10:00:00+00:00",
+            "total.amount": "1",
+            "total.currency": "EUR",
+        }
+        row = policy.bind(keys=KEYS).apply(purchase)
+        rotated = policy.bind(keys=KEYS.rotate(key_id="test-new"))
+        restored = rotated.reverse(row, key_id="test-1")
+        assert "4242424242" == restored["purchase_id"]
+        assert dt.datetime(2025, 3, 1, 10, tzinfo=dt.UTC) == restored["purchased_at"]
+        assert row["contact_id"] == restored["contact_id"]
+        assert restored != rotated.reverse(row)  # the new active key gives other values
 
     def test_pseudonyms_and_masks_stay(self) -> None:
         """partner-share has nothing reversible: reverse changes nothing."""

@@ -53,8 +53,9 @@ class Audit:
         dropped: The fields not released, in column order.
         invalid: Values that failed validation, by released field and code (they
             were protected as given, or rejected their row with ``reject_invalid``).
-        rejects: Issues of rejected rows, by code.
-        rejects_by_field: Issues of rejected rows, by field and code.
+        rejects: The issues that rejected rows, by code (a reject also lists the
+            validation errors of its released fields, counted in ``invalid``).
+        rejects_by_field: The issues that rejected rows, by field and code.
         columns_not_passed: Input columns that are not fields of the record type,
             and how many rows had them; none of them is released.
         started_at: When the run started, as the caller gave it (the command

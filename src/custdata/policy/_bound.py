@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+import inspect
 import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -106,7 +107,9 @@ class _Step:
     reads: str
     requires: tuple[str, ...]
     reversible: bool
+    reverse_takes_key_id: bool  # its output does not name its key (shifted dates, FPE)
     key_id: str | None
+    dated: bool
 
 
 @attrs.define(kw_only=True)
@@ -118,6 +121,9 @@ class _Entry:
     issues: list[Issue]
     values: Mapping[str, object]
     extra: Mapping[str, object]
+    # Validation errors of released fields that did not reject the row: listed in its
+    # reject if something else rejects it (every issue of the row).
+    invalid: list[Issue] = attrs.field(factory=list)
 
 
 class BoundPolicy:
@@ -217,6 +223,7 @@ class BoundPolicy:
         if resolved.keyed and self._keys is not None:
             key_id = getattr(transform, "key_id", None) or self._keys.active
         guarantees = getattr(transform, "guarantees", None)
+        reverse = getattr(transform, "reverse", None)
         return _Step(
             path=path,
             rule=name,
@@ -224,9 +231,11 @@ class BoundPolicy:
             transform=transform,
             reads=resolved.reads,
             requires=resolved.requires,
-            reversible=bool(guarantees and guarantees.reversible)
-            and callable(getattr(transform, "reverse", None)),
+            reversible=bool(guarantees and guarantees.reversible) and callable(reverse),
+            reverse_takes_key_id=callable(reverse)
+            and "key_id" in inspect.signature(reverse).parameters,
             key_id=key_id,
+            dated=resolved.dated,
         )
 
     # --- applying ------------------------------------------------------------------
@@ -301,7 +310,11 @@ class BoundPolicy:
     # --- reversing -----------------------------------------------------------------
 
     def reverse(
-        self, row: Mapping[str, object], *, tz: TimeZone | None = None
+        self,
+        row: Mapping[str, object],
+        *,
+        key_id: str | None = None,
+        tz: TimeZone | None = None,
     ) -> dict[str, object]:
         """
         Restore the fields whose rules are reversible; leave the others as they are.
@@ -314,6 +327,10 @@ class BoundPolicy:
         Args:
             row: A protected row (from `apply`, or read back from a file: dates
                 may be ISO strings).
+            key_id: The key the row was protected with (the audit's ``key_ids``),
+                for the rules whose outputs do not name their key (shifted dates,
+                format-preserving encryption) after the ring was rotated; the
+                active key by default. Tokens name their key.
             tz: The time zone of date-times written without an offset.
 
         Returns:
@@ -324,6 +341,7 @@ class BoundPolicy:
                 unknown key.
             custdata.TransformError: If a value cannot be reversed.
             custdata.ValidationError: If a date cannot be read.
+            custdata.KeyRingError: If ``key_id`` is not in the key ring.
         """
         out = dict(row)
         steps = [step for step in self._steps if step.reversible]
@@ -334,12 +352,13 @@ class BoundPolicy:
             value = out.get(step.path)
             if value is None:
                 continue
+            by_key = {"key_id": key_id} if step.reverse_takes_key_id and key_id else {}
             if step.kind == "value":
-                out[step.path] = step.transform.reverse(value)
+                out[step.path] = step.transform.reverse(value, **by_key)
                 continue
             view = {name: out.get(name) for name in step.requires}
             view[step.path] = self._typed(step.path, value, tz)
-            out[step.path] = step.transform.reverse(view)[step.path]
+            out[step.path] = step.transform.reverse(view, **by_key)[step.path]
         return out
 
     def _typed(self, path: str, value: object, tz: TimeZone | None) -> object:
@@ -373,7 +392,7 @@ class BoundPolicy:
             record_type=self.policy.record_type,
             key_ids=self._key_ids,
             today=self.today,
-            reference=self.reference if any(s.kind != "keep" for s in self._steps) else None,
+            reference=self.reference if any(step.dated for step in self._steps) else None,
             region=self.region,
             normalised=self.normalise,
             reject_invalid=self.reject_invalid,
@@ -585,6 +604,8 @@ class PolicyRun:
             if bad and bound.reject_invalid:
                 # Rejected, but still protected: a value a transform refuses is an issue too.
                 entry.issues.extend(bad)
+            elif bad:
+                entry.invalid = bad
             records.append(canonical if bound.normalise else entry.record)
             kept.append(entry)
         columns = self._protect(records, kept)
@@ -621,9 +642,8 @@ class PolicyRun:
         for issue in entry.issues:
             counts.reject_codes[issue.code] += 1
             counts.reject_fields[_column(issue.path)][issue.code] += 1
-        return Reject(
-            row=entry.number, values=entry.values, issues=tuple(entry.issues), extra=entry.extra
-        )
+        issues = (*entry.invalid, *entry.issues)
+        return Reject(row=entry.number, values=entry.values, issues=issues, extra=entry.extra)
 
     def _protect(self, records: list[object], entries: list[_Entry]) -> dict[str, list[object]]:
         """Apply every step to the batch's records, column by column; note refused values."""
