@@ -123,7 +123,7 @@ class _Entry:
     extra: Mapping[str, object]
     # Validation errors of released fields that did not reject the row: listed in its
     # reject if something else rejects it (every issue of the row).
-    invalid: list[Issue] = attrs.field(factory=list)
+    invalid: Sequence[Issue] = ()  # shared while empty: no list made per row
 
 
 class BoundPolicy:
