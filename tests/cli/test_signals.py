@@ -36,6 +36,20 @@ def _part_files(directory: Path) -> list[Path]:
     return sorted(directory.glob(".*.part"))
 
 
+def _interrupt(process: subprocess.Popen[bytes], folder: Path, signum: signal.Signals) -> bytes:
+    """Send ``signum`` once the run's first temporary output exists; return its stderr."""
+    deadline = time.monotonic() + _WAIT
+    while not _part_files(folder) and process.poll() is None:
+        if time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("no temporary output appeared")
+        time.sleep(0.01)
+    assert process.poll() is None, "the run ended before it could be interrupted"
+    process.send_signal(signum)
+    _, err = process.communicate(timeout=_WAIT)
+    return err
+
+
 def _start(arguments: list[str], cwd: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "custdata.cli", *arguments],
@@ -54,15 +68,7 @@ class TestStopSignals:
         process = _start(
             ["validate", str(big_csv), "-o", "out.csv", "--rejects", "rejects.csv"], tmp_path
         )
-        deadline = time.monotonic() + _WAIT
-        while not _part_files(tmp_path) and process.poll() is None:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("no temporary output appeared")
-            time.sleep(0.01)
-        assert process.poll() is None, "the run ended before it could be interrupted"
-        process.send_signal(signum)
-        _, err = process.communicate(timeout=_WAIT)
+        err = _interrupt(process, tmp_path, signum)
         assert 128 + signum == process.returncode
         assert [] == _part_files(tmp_path)
         assert not (tmp_path / "out.csv").exists()
@@ -81,15 +87,7 @@ class TestStopSignals:
         arguments = ["apply", "--policy", "partner-share", "--keys", "keys.json", str(big_csv)]
         arguments += ["-o", "out.csv", "--rejects", "rejects.csv", "--audit", "audit.json"]
         process = _start(arguments, tmp_path)
-        deadline = time.monotonic() + _WAIT
-        while not _part_files(tmp_path) and process.poll() is None:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("no temporary output appeared")
-            time.sleep(0.01)
-        assert process.poll() is None, "the run ended before it could be interrupted"
-        process.send_signal(signum)
-        _, err = process.communicate(timeout=_WAIT)
+        err = _interrupt(process, tmp_path, signum)
         assert 128 + signum == process.returncode
         assert ["keys.json"] == sorted(path.name for path in tmp_path.iterdir())
         assert b"nothing written" in err

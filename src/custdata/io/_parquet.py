@@ -25,7 +25,7 @@ from custdata.io._base import (
     shown_name,
 )
 from custdata.io._text import format_cell
-from custdata.model import schema
+from custdata.model._codec import flat_specs
 from custdata.model._rows import Row, sized_row
 
 if TYPE_CHECKING:
@@ -67,14 +67,9 @@ def column_types(record_type: type) -> dict[str, str]:
     Returns:
         Dotted column name -> ``"string"``, ``"int64"`` or ``"bool"``.
     """
-    types: dict[str, str] = {}
-    for spec in schema(record_type).fields:
-        if spec.kind == "record" and spec.record is not None:
-            for sub, kind in column_types(spec.record).items():
-                types[f"{spec.name}.{sub}"] = kind
-        else:
-            types[spec.name] = _KIND_TYPES.get(spec.kind, "string")
-    return types
+    return {
+        path: _KIND_TYPES.get(spec.kind, "string") for path, spec in flat_specs(record_type).items()
+    }
 
 
 _record_column_types: Final = column_types  # reachable where a parameter shadows the name

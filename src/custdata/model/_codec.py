@@ -32,6 +32,7 @@ __all__ = [
     "FieldSpec",
     "Schema",
     "flat_columns",
+    "flat_specs",
     "from_dict",
     "from_flat",
     "schema",
@@ -633,13 +634,30 @@ def flat_columns(record_type: type) -> list[str]:
     Returns:
         Column names such as ``["contact_id", ..., "address.postal_code", ...]``.
     """
-    columns: list[str] = []
+    return list(flat_specs(record_type))
+
+
+def flat_specs(record_type: type) -> dict[str, FieldSpec]:
+    """
+    Return the `FieldSpec` of each column of a record type's flat form, by dotted name.
+
+    Nested records are flattened (``address.postal_code``); a list of records
+    (a purchase's lines) is one column, with the spec of the list field.
+
+    Args:
+        record_type: A custdata record class.
+
+    Returns:
+        Column name -> spec, in field order.
+    """
+    specs: dict[str, FieldSpec] = {}
     for spec in schema(record_type).fields:
         if spec.kind == "record" and spec.record is not None:
-            columns.extend(f"{spec.name}.{sub}" for sub in flat_columns(spec.record))
+            for sub, inner in flat_specs(spec.record).items():
+                specs[f"{spec.name}.{sub}"] = inner
         else:
-            columns.append(spec.name)
-    return columns
+            specs[spec.name] = spec
+    return specs
 
 
 def to_flat(record: object) -> dict[str, object]:

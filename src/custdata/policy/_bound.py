@@ -15,8 +15,8 @@ import attrs
 
 from custdata.errors import Issue, PolicyError, Severity, TransformError, ValidationError
 from custdata.keys import KeyRing
-from custdata.model import from_flat, schema, to_dict, to_flat
-from custdata.model._codec import FieldSpec
+from custdata.model import from_flat, to_dict, to_flat
+from custdata.model._codec import FieldSpec, flat_specs
 from custdata.model._rows import NO_EXTRA, Reject, Row, flatten
 from custdata.policy._audit import Audit, FieldCount
 from custdata.policy._rules import DROP, KEEP, Resolved, build, rule_order
@@ -45,18 +45,6 @@ _TYPES: Final[dict[str, type]] = {
     "enum": str,
     "list": list,
 }
-
-
-def flat_specs(record_class: type) -> dict[str, FieldSpec]:
-    """The `FieldSpec` of each flat column of a record class, by dotted path."""
-    out: dict[str, FieldSpec] = {}
-    for spec in schema(record_class).fields:
-        if spec.kind == "record" and spec.record is not None:
-            for sub, inner in flat_specs(spec.record).items():
-                out[f"{spec.name}.{sub}"] = inner
-        else:
-            out[spec.name] = spec
-    return out
 
 
 def _column_reader(path: str, spec: FieldSpec) -> Callable[[Sequence[object]], list[object]]:

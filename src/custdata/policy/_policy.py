@@ -18,7 +18,8 @@ import attrs
 from custdata._text import has_surrogates
 from custdata.errors import PolicyError
 from custdata.keys import KeyRing
-from custdata.model import RECORD_TYPES, Category, flat_columns, schema
+from custdata.model import RECORD_TYPES, Category, flat_columns
+from custdata.model._codec import flat_specs
 from custdata.policy._rules import (
     DROP,
     KEEP,
@@ -105,14 +106,7 @@ def column_categories(record_class: type) -> dict[str, Category]:
     Returns:
         The category per column, in column order.
     """
-    out: dict[str, Category] = {}
-    for spec in schema(record_class).fields:
-        if spec.kind == "record" and spec.record is not None:
-            for sub, category in column_categories(spec.record).items():
-                out[f"{spec.name}.{sub}"] = category
-        else:
-            out[spec.name] = spec.category
-    return out
+    return {path: spec.category for path, spec in flat_specs(record_class).items()}
 
 
 def _record_class(record_type: object, *, source: str | None) -> type[Record]:
