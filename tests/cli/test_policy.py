@@ -105,6 +105,13 @@ class TestShow:
         assert EXIT_OK == main(["policy", "show", "partner-share"])
         assert "policy 'partner-share'" in capsys.readouterr().out
 
+    def test_reference_said_only_for_dated_rules(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The day dated rules use is said for a policy with one (an age band), not otherwise."""
+        assert EXIT_OK == main(["policy", "show", "partner-share"])
+        assert "dated rules use the day given to apply" in capsys.readouterr().out
+        assert EXIT_OK == main(["policy", "show", "support-view"])
+        assert "dated rules" not in capsys.readouterr().out
+
     def test_bad_policy(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """show of a policy with a problem is exit 2, naming the file."""
         path = tmp_path / "bad.toml"

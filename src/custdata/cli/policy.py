@@ -107,15 +107,17 @@ def _show(policy: Policy) -> None:
     """Print each field and what it becomes, then the fingerprint."""
     lines = policy.describe()
     unlisted = {"drop": "dropped", "keep": "kept", "by-category": "protected by category"}
-    reference = (
-        f"dated rules use {policy.reference.isoformat()}"
-        if policy.reference is not None
-        else "dated rules use the day given to apply (--today)"
-    )
+    dated = any(resolved.dated for resolved in policy.resolved().values())
+    if not dated:
+        reference = ""
+    elif policy.reference is not None:
+        reference = f"; dated rules use {policy.reference.isoformat()}"
+    else:
+        reference = "; dated rules use the day given to apply (--today)"
     out = sys.stdout
     out.write(f"policy {policy.name!r} version {policy.version}: {policy.record_type} records\n")
     out.write(
-        f"fields it does not list are {unlisted.get(policy.default, policy.default)}; {reference}\n"
+        f"fields it does not list are {unlisted.get(policy.default, policy.default)}{reference}\n"
     )
     width = max(len(field) for field, _ in lines)
     for field, becomes in lines:
