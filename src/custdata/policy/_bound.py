@@ -361,8 +361,7 @@ class BoundPolicy:
 
     # --- used by runs ----------------------------------------------------------------
 
-    def _audit(self, counts: _Counts, *, done: bool) -> Audit:
-        del done
+    def _audit(self, counts: _Counts) -> Audit:
         fields = {
             step.path: FieldCount(
                 rule=step.rule,
@@ -499,7 +498,7 @@ class PolicyRun:
 
         Start and end times are left empty: give them with `Audit.with_times`.
         """
-        return self._bound._audit(self._counts, done=self._done)
+        return self._bound._audit(self._counts)
 
     def _generate(self) -> Iterator[dict[str, object] | Reject]:
         while True:
