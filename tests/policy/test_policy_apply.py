@@ -169,6 +169,23 @@ class TestReconciliation:
         assert {"marker_refused": 1} == run.audit.rejects
         assert {"email": {"invalid_email": 1}} == run.audit.invalid
 
+    def test_shape_reject_lists_invalid_released_values(self) -> None:
+        """A row that cannot become a record lists its released fields' invalid values too."""
+        row = {
+            "contact_id": "A",
+            "birth_date": "not a date",
+            "email": "not-an-email",
+            "phone": "0612",  # invalid, but the policy drops it: not the release's concern
+        }
+        policy = _policy({"email": "pseudonymise", "birth_date": "keep"})
+        run = policy.bind(keys=KEYS, today=TODAY).apply_many([row])
+        (reject,) = run
+        assert isinstance(reject, Reject)
+        codes = [(issue.path, issue.code) for issue in reject.issues]
+        assert [("email", "invalid_email"), ("birth_date", "invalid_date")] == codes
+        assert {"invalid_date": 1} == run.audit.rejects
+        assert {"email": {"invalid_email": 1}} == run.audit.invalid
+
     def test_reject_invalid(self, broken_csv: Path) -> None:
         """With reject_invalid, a row with an invalid value is rejected instead of protected."""
         run = _bound(reject_invalid=True).apply_many(_rows(broken_csv))

@@ -677,3 +677,26 @@ class TestKeywordOnly:
         contact = Contact(contact_id="c1", phone="0470 12 34 56")
         assert "+32470123456" == normalise(contact, region="BE").phone
         assert validate(contact, region="BE").ok
+
+
+class TestContentIssues:
+    """content_issues: the content issues of a row's other fields when its shape is wrong."""
+
+    def test_other_fields_validated(self) -> None:
+        """A bad date and an invalid email: the email's issue is found, the date left out."""
+        from custdata.model import from_flat
+        from custdata.validation import content_issues
+
+        row = {"contact_id": "C1", "birth_date": "soon", "email": "nope"}
+        with pytest.raises(custdata.ValidationError) as caught:
+            from_flat(custdata.Contact, row)
+        more = content_issues(row, caught.value.issues, custdata.Contact)
+        assert [("email", "invalid_email")] == [(issue.path, issue.code) for issue in more]
+
+    def test_nothing_when_the_record_cannot_be_built(self) -> None:
+        """A missing required field leaves nothing to validate."""
+        from custdata.errors import Issue
+        from custdata.validation import content_issues
+
+        shape = [Issue(path="contact_id", code="missing", message="is required")]
+        assert () == content_issues({"email": "nope"}, shape, custdata.Contact)

@@ -204,44 +204,18 @@ def run(args: argparse.Namespace) -> int:
 def _with_content_issues(
     reject: Reject, record_type: type, *, region: str, today: dt.date, tz: str | None
 ) -> Reject:
-    """
-    Add to a row that does not fit the record type the content issues of its other fields.
-
-    A row with a date that cannot be read and an invalid email reports both: the
-    columns with shape issues are left out, the rest is built into a record and
-    validated. When even that cannot be built (a required field is the bad one),
-    the shape issues are all there is to report.
-    """
-    from custdata.errors import ValidationError
+    """Add to a row that does not fit the record type the content issues of its other fields."""
     from custdata.io import Reject
-    from custdata.model import from_flat
-    from custdata.validation import validate
+    from custdata.validation import content_issues
 
-    bad = {_column_root(issue.path) for issue in reject.issues}
-    kept = {
-        column: value
-        for column, value in reject.values.items()
-        if _column_root(column) not in bad and column.partition(".")[0] not in bad
-    }
-    try:
-        record: object = from_flat(record_type, kept, tz=tz)
-    except ValidationError:
-        return reject
-    more = tuple(
-        issue
-        for issue in validate(record, region=region, today=today).issues
-        if _column_root(issue.path) not in bad
+    more = content_issues(
+        reject.values, reject.issues, record_type, region=region, today=today, tz=tz
     )
     if not more:
         return reject
     return Reject(
         row=reject.row, values=reject.values, issues=reject.issues + more, extra=reject.extra
     )
-
-
-def _column_root(path: str) -> str:
-    """The column an issue path points into: ``lines[2].quantity`` -> ``lines``."""
-    return path.partition("[")[0]
 
 
 def _flush(

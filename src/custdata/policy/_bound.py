@@ -21,7 +21,7 @@ from custdata.model._rows import NO_EXTRA, Reject, Row, flatten
 from custdata.policy._audit import Audit, FieldCount
 from custdata.policy._rules import DROP, KEEP, Resolved, build, rule_order
 from custdata.transforms.base import SameAsInput
-from custdata.validation import BatchValidator
+from custdata.validation import BatchValidator, content_issues
 
 if TYPE_CHECKING:
     from custdata.model import Record, TimeZone
@@ -560,10 +560,40 @@ class PolicyRun:
         try:
             record = from_flat(self._bound._record_class, data, tz=self._tz)  # type: ignore[arg-type]  # a checked zone
         except ValidationError as error:
+            # Every issue of the row: the other fields' invalid values too.
+            bound = self._bound
+            invalid = self._invalid(
+                content_issues(
+                    data,
+                    error.issues,
+                    bound._record_class,
+                    region=bound.region,
+                    today=bound.today,
+                    tz=self._tz,  # type: ignore[arg-type]  # a checked zone
+                )
+            )
             return _Entry(
-                number=number, record=None, issues=list(error.issues), values=values, extra=extra
+                number=number,
+                record=None,
+                issues=list(error.issues),
+                values=values,
+                extra=extra,
+                invalid=invalid,
             )
         return _Entry(number=number, record=record, issues=[], values=values, extra=extra)
+
+    def _invalid(self, issues: Iterable[Issue]) -> list[Issue]:
+        """The validation errors of released fields (or the record), counted in the audit."""
+        released = self._bound._released
+        bad = [
+            issue
+            for issue in issues
+            if issue.severity is Severity.ERROR
+            and (_column(issue.path) in released or _column(issue.path) == _RECORD)
+        ]
+        for issue in bad:
+            self._counts.invalid[_column(issue.path)][issue.code] += 1
+        return bad
 
     def _batch(self, batch: list[object]) -> list[dict[str, object] | Reject]:
         bound = self._bound
@@ -572,7 +602,6 @@ class PolicyRun:
         counts.read += len(entries)
         live = [entry for entry in entries if entry.record is not None]
         checked = self._validator.run([entry.record for entry in live])
-        released = bound._released
         records: list[object] = []
         kept: list[_Entry] = []
         for entry, (canonical, report) in zip(live, checked, strict=True):
@@ -580,14 +609,7 @@ class PolicyRun:
                 records.append(canonical if bound.normalise else entry.record)
                 kept.append(entry)
                 continue
-            bad = [
-                issue
-                for issue in report.issues
-                if issue.severity is Severity.ERROR
-                and (_column(issue.path) in released or _column(issue.path) == _RECORD)
-            ]
-            for issue in bad:
-                counts.invalid[_column(issue.path)][issue.code] += 1
+            bad = self._invalid(report.issues)
             if bad and bound.reject_invalid:
                 # Rejected, but still protected: a value a transform refuses is an issue too.
                 entry.issues.extend(bad)

@@ -25,7 +25,13 @@ from custdata.validation.postal import (
     normalise_country,
     normalise_postal_code,
 )
-from custdata.validation.records import BatchValidator, normalise, validate, validate_many
+from custdata.validation.records import (
+    BatchValidator,
+    content_issues,
+    normalise,
+    validate,
+    validate_many,
+)
 from custdata.validation.report import Issue, Report
 from custdata.validation.scores import NPS_RANGE, SATISFACTION_RANGE
 
@@ -41,6 +47,7 @@ __all__ = [
     "PhoneResult",
     "PhoneType",
     "Report",
+    "content_issues",
     "french_department",
     "is_valid_email",
     "normalise",

@@ -9,14 +9,25 @@ three functions always agree: ``validate_many(records)`` yields exactly
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any, Final, TypeVar, cast
 
 import attrs
 
-from custdata.errors import Issue, Severity
-from custdata.model import Address, Channel, Consent, Contact, Feedback, LineItem, Money, Purchase
+from custdata.errors import Issue, Severity, ValidationError
+from custdata.model import (
+    Address,
+    Channel,
+    Consent,
+    Contact,
+    Feedback,
+    LineItem,
+    Money,
+    Purchase,
+    TimeZone,
+    from_flat,
+)
 from custdata.validation import phone as _phone
 from custdata.validation._common import (
     blank_identifier,
@@ -39,7 +50,7 @@ from custdata.validation.postal import (
 from custdata.validation.report import Report
 from custdata.validation.scores import score_issues
 
-__all__ = ["BatchValidator", "normalise", "validate", "validate_many"]
+__all__ = ["BatchValidator", "content_issues", "normalise", "validate", "validate_many"]
 
 R = TypeVar("R")
 
@@ -780,3 +791,53 @@ class BatchValidator:
             out.append((canonical, Report(issues=issues) if issues else _EMPTY_REPORT))  # type: ignore[arg-type]  # handlers return their input type
         ctx.trim(self._cache_size)
         return out
+
+
+def content_issues(
+    values: Mapping[str, object],
+    shape_issues: Iterable[Issue],
+    record_type: type,
+    *,
+    region: str = "FR",
+    today: dt.date | None = None,
+    tz: TimeZone | None = None,
+) -> tuple[Issue, ...]:
+    """
+    The content issues of the other fields of a row that does not fit its record type.
+
+    A row with a date that cannot be read and an invalid email reports both:
+    the columns with shape issues are left out, the rest is built into a
+    record and validated. When even that cannot be built (a required field is
+    the bad one), there is nothing more to report.
+
+    Args:
+        values: The row's values by dotted column (a flat row, as files give them).
+        shape_issues: The issues `custdata.model.from_flat` found in the row.
+        record_type: The record class the row was read as.
+        region: The country assumed when the row does not say (see `validate`).
+        today: The current date, for the birth date checks (see `validate`).
+        tz: The time zone of date-times written without an offset.
+
+    Returns:
+        The issues of the other fields, in `validate`'s order; empty if none.
+    """
+    bad = {_column_root(issue.path) for issue in shape_issues}
+    kept = {
+        column: value
+        for column, value in values.items()
+        if _column_root(column) not in bad and column.partition(".")[0] not in bad
+    }
+    try:
+        record: object = from_flat(record_type, kept, tz=tz)
+    except ValidationError:
+        return ()
+    return tuple(
+        issue
+        for issue in validate(record, region=region, today=today).issues
+        if _column_root(issue.path) not in bad
+    )
+
+
+def _column_root(path: str) -> str:
+    """The column an issue path points into: ``lines[2].quantity`` -> ``lines``."""
+    return path.partition("[")[0]
