@@ -1,0 +1,32 @@
+"""
+Customer records as tables: typed Arrow schemas, records to tables and back.
+
+`arrow_schema` gives the typed Arrow schema of a record type, `to_arrow` turns
+records into a table of that schema and `from_frame` reads a table back into
+records, keeping the rows that do not fit apart with their issues.
+
+Needs the ``arrow`` extra (pyarrow), imported on first use, never on import:
+``pip install 'custdata[arrow]'``.
+"""
+
+from __future__ import annotations
+
+from custdata.frames._arrow import (
+    AMOUNT_SCALE,
+    OFFSET_SUFFIX,
+    FrameIssue,
+    FrameRecords,
+    arrow_schema,
+    from_frame,
+    to_arrow,
+)
+
+__all__ = [
+    "AMOUNT_SCALE",
+    "OFFSET_SUFFIX",
+    "FrameIssue",
+    "FrameRecords",
+    "arrow_schema",
+    "from_frame",
+    "to_arrow",
+]

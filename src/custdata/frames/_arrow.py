@@ -1,0 +1,629 @@
+"""
+Records <-> Arrow tables, with one typed schema per record type.
+
+The schema is derived from the model (`custdata.model._codec.flat_specs`): each
+flat dotted column of the record type becomes one Arrow column of the type its
+field kind calls for, and a date-time column gets an ``int16`` column beside it
+holding the value's UTC offset in minutes, so that a value comes back in its own
+offset. pyarrow is imported inside the functions, never on import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import json
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
+
+import attrs
+
+from custdata.errors import Issue, MissingDependencyError, Severity, ValidationError
+from custdata.model import LIST_SEPARATOR, from_dict, schema
+from custdata.model._codec import FieldSpec
+from custdata.model._time import TimeZone, check_tz
+
+if TYPE_CHECKING:
+    import pyarrow
+
+__all__ = [
+    "AMOUNT_SCALE",
+    "OFFSET_SUFFIX",
+    "FrameIssue",
+    "FrameRecords",
+    "arrow_schema",
+    "from_frame",
+    "to_arrow",
+]
+
+R = TypeVar("R")
+
+OFFSET_SUFFIX: Final = ".offset_minutes"
+"""Suffix of the ``int16`` column that holds a date-time column's UTC offset in minutes."""
+
+AMOUNT_SCALE: Final = 4
+"""Decimal places of an amount column: ``decimal128(18, 4)``."""
+
+_AMOUNT_PRECISION: Final = 18
+_AMOUNT_LIMIT: Final = Decimal(10) ** (_AMOUNT_PRECISION - AMOUNT_SCALE)
+_QUANTUM: Final = Decimal(1).scaleb(-AMOUNT_SCALE)
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+_MAX_OFFSET_MINUTES: Final = 24 * 60 - 1
+_PANDAS_INDEX_PREFIX: Final = "__index_level_"
+
+
+def _pyarrow() -> Any:  # the module, typed at its use sites
+    try:
+        import pyarrow as pa
+    except ImportError:
+        package = "pyarrow"
+        raise MissingDependencyError(package, "arrow") from None
+    return pa
+
+
+# --- the schema ----------------------------------------------------------------------------
+
+
+def _scalar_type(pa: Any, kind: str) -> Any:  # noqa: PLR0911  # one return per kind
+    if kind == "str":
+        return pa.string()
+    if kind == "int":
+        return pa.int64()
+    if kind == "bool":
+        return pa.bool_()
+    if kind == "decimal":
+        return pa.decimal128(_AMOUNT_PRECISION, AMOUNT_SCALE)
+    if kind == "date":
+        return pa.date32()
+    if kind == "datetime":
+        return pa.timestamp("us", tz="UTC")
+    if kind == "enum":
+        return pa.dictionary(pa.int32(), pa.string())
+    msg = f"no Arrow type for field kind {kind!r}"
+    raise TypeError(msg)
+
+
+def _leaves(record_type: type, prefix: str = "", optional: bool = False) -> list[_Leaf]:
+    """The flat columns of a record type, each with whether it may be null."""
+    leaves: list[_Leaf] = []
+    for spec in schema(record_type).fields:
+        name = prefix + spec.name
+        may_be_null = optional or spec.nullable
+        if spec.kind == "record" and spec.record is not None:
+            leaves.extend(_leaves(spec.record, f"{name}.", may_be_null))
+        else:
+            leaves.append(_Leaf(name=name, spec=spec, nullable=may_be_null))
+    return leaves
+
+
+@attrs.frozen
+class _Leaf:
+    name: str
+    spec: FieldSpec
+    nullable: bool
+
+
+def _fields(pa: Any, record_type: type) -> list[Any]:
+    fields: list[Any] = []
+    for leaf in _leaves(record_type):
+        spec = leaf.spec
+        if spec.kind == "list":
+            if spec.item_kind == "record" and spec.item_record is not None:
+                item = pa.struct(_fields(pa, spec.item_record))
+            else:
+                item = pa.string()  # lists of strings and of enums alike
+            fields.append(pa.field(leaf.name, pa.list_(item), nullable=leaf.nullable))
+        else:
+            fields.append(pa.field(leaf.name, _scalar_type(pa, spec.kind), nullable=leaf.nullable))
+            if spec.kind == "datetime":
+                fields.append(
+                    pa.field(leaf.name + OFFSET_SUFFIX, pa.int16(), nullable=leaf.nullable)
+                )
+    return fields
+
+
+def arrow_schema(record_type: type) -> pyarrow.Schema:
+    """
+    Return the typed Arrow schema of a record type.
+
+    One column per flat dotted column of the record type (``address.postal_code``,
+    ``total.amount``, ``total.currency``), typed from the model:
+
+    - strings ``string``, integers ``int64``, booleans ``bool``;
+    - amounts ``decimal128(18, 4)`` (a `Money` is two columns, amount and currency);
+    - dates ``date32``;
+    - date-times ``timestamp[us, tz=UTC]``, each followed by an ``int16`` column
+      named ``<column>.offset_minutes`` holding the value's UTC offset in minutes;
+    - enums ``dictionary<int32, string>`` of their values;
+    - lists of strings and lists of enums ``list<string>``;
+    - lists of records (a purchase's lines) ``list<struct<...>>`` whose struct
+      fields are the item record's own flat columns, typed the same way.
+
+    A column is non-nullable when the model requires a value and no enclosing
+    record is optional.
+
+    Args:
+        record_type: A custdata record class, such as `custdata.Contact`.
+
+    Returns:
+        A `pyarrow.Schema`.
+
+    Raises:
+        MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
+        TypeError: If ``record_type`` is not a custdata record class.
+    """
+    pa = _pyarrow()
+    return typing.cast("pyarrow.Schema", pa.schema(_fields(pa, record_type)))
+
+
+# --- records -> table ----------------------------------------------------------------------
+
+
+def _issue(problems: list[Issue], row: int, path: str, code: str, message: str) -> None:
+    problems.append(Issue(path=f"[{row}].{path}", code=code, message=message))
+
+
+def _check_str(value: object) -> tuple[str, str] | None:
+    if not isinstance(value, str):
+        return "wrong_type", "expected a string"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "invalid_text", "is not valid Unicode text (a lone surrogate)"
+    return None
+
+
+def _check_int(value: object) -> tuple[str, str] | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "wrong_type", "expected an integer"
+    if not _INT64_MIN <= value <= _INT64_MAX:
+        return "out_of_range", "does not fit a 64-bit integer"
+    return None
+
+
+def _check_bool(value: object) -> tuple[str, str] | None:
+    return None if isinstance(value, bool) else ("wrong_type", "expected a boolean")
+
+
+def _check_decimal(value: object) -> tuple[str, str] | None:
+    if not isinstance(value, Decimal):
+        return "wrong_type", "expected a Decimal"
+    if not value.is_finite():
+        return "invalid_decimal", "expected a finite decimal number"
+    if abs(value) >= _AMOUNT_LIMIT:
+        return "amount_out_of_range", "has more than 14 digits before the decimal point"
+    try:
+        exact = value.quantize(_QUANTUM) == value
+    except InvalidOperation:
+        exact = False
+    if not exact:
+        return (
+            "too_many_decimals",
+            f"has more than {AMOUNT_SCALE} decimal places: round it first",
+        )
+    return None
+
+
+def _check_date(value: object) -> tuple[str, str] | None:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        return "wrong_type", "expected a date"
+    return None
+
+
+def _check_datetime(value: object) -> tuple[str, str] | None:
+    if not isinstance(value, dt.datetime):
+        return "wrong_type", "expected a date and time"
+    offset = value.utcoffset()
+    if offset is None:
+        return "naive_datetime", "has no time zone offset"
+    if offset % dt.timedelta(minutes=1):
+        return "offset_not_whole_minutes", "has a UTC offset that is not a whole number of minutes"
+    return None
+
+
+_CHECKS: Final[dict[str, Callable[[object], tuple[str, str] | None]]] = {
+    "str": _check_str,
+    "int": _check_int,
+    "bool": _check_bool,
+    "decimal": _check_decimal,
+    "date": _check_date,
+    "datetime": _check_datetime,
+}
+
+
+def _enum_check(enum_type: type[enum.Enum]) -> Callable[[object], tuple[str, str] | None]:
+    def check(value: object) -> tuple[str, str] | None:
+        if isinstance(value, enum_type):
+            return None
+        return "wrong_type", f"expected a member of {enum_type.__name__}"
+
+    return check
+
+
+def _get(value: object, names: Sequence[str]) -> object:
+    for name in names:
+        if value is None:
+            return None
+        value = getattr(value, name)
+    return value
+
+
+class _Builder:
+    """Builds the Arrow columns of a list of records (or of list items), noting problems."""
+
+    def __init__(self, pa: Any, problems: list[Issue]) -> None:
+        self.pa = pa
+        self.problems = problems
+
+    def columns(
+        self, record_type: type, records: Sequence[object], rows: Sequence[int], prefix: str
+    ) -> list[Any]:
+        """One array per field of ``_fields(record_type)``, in order."""
+        arrays: list[Any] = []
+        for leaf in _leaves(record_type):
+            values = [_get(record, leaf.name.split(".")) for record in records]
+            arrays.extend(self._leaf(leaf, values, rows, prefix + leaf.name))
+        return arrays
+
+    def _nulls(self, leaf: _Leaf, values: list[object], rows: Sequence[int], path: str) -> None:
+        if not leaf.nullable:
+            for row, value in zip(rows, values, strict=True):
+                if value is None:
+                    _issue(self.problems, row, path, "null", "must not be empty")
+
+    def _checked(
+        self,
+        check: Callable[[object], tuple[str, str] | None],
+        values: list[object],
+        rows: Sequence[int],
+        path: str,
+    ) -> list[object]:
+        """The values, with each one that fails its check noted and replaced by None."""
+        checked: list[object] = []
+        for row, value in zip(rows, values, strict=True):
+            problem = None if value is None else check(value)
+            if problem is None:
+                checked.append(value)
+            else:
+                _issue(self.problems, row, path, *problem)
+                checked.append(None)
+        return checked
+
+    def _leaf(self, leaf: _Leaf, values: list[object], rows: Sequence[int], path: str) -> list[Any]:
+        pa = self.pa
+        spec = leaf.spec
+        self._nulls(leaf, values, rows, path)
+        if spec.kind == "list":
+            return [self._list(spec, values, rows, path)]
+        if spec.kind == "enum":
+            enum_type = typing.cast("type[enum.Enum]", spec.enum_type)
+            checked = self._checked(_enum_check(enum_type), values, rows, path)
+            members = list(enum_type)
+            position: dict[object, int] = {member: index for index, member in enumerate(members)}
+            indices = pa.array(
+                [None if value is None else position[value] for value in checked], pa.int32()
+            )
+            dictionary = pa.array([str(member.value) for member in members], pa.string())
+            return [pa.DictionaryArray.from_arrays(indices, dictionary)]
+        checked = self._checked(_CHECKS[spec.kind], values, rows, path)
+        array = pa.array(checked, _scalar_type(pa, spec.kind))
+        if spec.kind != "datetime":
+            return [array]
+        offsets = [
+            None
+            if value is None
+            else typing.cast("dt.timedelta", typing.cast("dt.datetime", value).utcoffset())
+            // dt.timedelta(minutes=1)
+            for value in checked
+        ]
+        return [array, pa.array(offsets, pa.int16())]
+
+    def _list(self, spec: FieldSpec, values: list[object], rows: Sequence[int], path: str) -> Any:
+        pa = self.pa
+        offsets: list[int | None] = [0]
+        items: list[object] = []
+        item_rows: list[int] = []
+        for row, value in zip(rows, values, strict=True):
+            if value is None:
+                offsets.append(None)
+                continue
+            if not isinstance(value, tuple | list):
+                _issue(self.problems, row, path, "wrong_type", "expected a tuple")
+                offsets.append(None)
+                continue
+            items.extend(value)
+            item_rows.extend([row] * len(value))
+            offsets.append(len(items))
+        # A null list has no offset of its own: it repeats the previous end.
+        ends: list[int] = []
+        valid: list[bool] = []
+        last = 0
+        for offset in offsets[1:]:
+            valid.append(offset is not None)
+            last = last if offset is None else offset
+            ends.append(last)
+        mask = pa.array([not ok for ok in valid], pa.bool_())
+        offset_array = pa.array([0, *ends], pa.int32())
+        if spec.item_kind == "record" and spec.item_record is not None:
+            item_type = pa.struct(_fields(pa, spec.item_record))
+            children = self.columns(spec.item_record, items, item_rows, f"{path}[].")
+            flat = pa.StructArray.from_arrays(children, fields=list(item_type))
+        else:
+            if spec.item_kind == "enum":
+                enum_type = typing.cast("type[enum.Enum]", spec.enum_type)
+                checked = self._checked(_enum_check(enum_type), items, item_rows, f"{path}[]")
+                texts: list[object] = [
+                    None if item is None else str(typing.cast("enum.Enum", item).value)
+                    for item in checked
+                ]
+            else:
+                texts = self._checked(_check_str, items, item_rows, f"{path}[]")
+            flat = pa.array(texts, pa.string())
+        return pa.ListArray.from_arrays(offset_array, flat, mask=mask)
+
+
+def to_arrow(records: Iterable[object], record_type: type | None = None) -> pyarrow.Table:
+    """
+    Convert records to an Arrow table of the record type's typed schema (`arrow_schema`).
+
+    Example:
+        >>> table = to_arrow([Contact(contact_id="C-1")])  # doctest: +SKIP
+
+    `from_frame` reverses it exactly: amounts come back equal (``19.90`` as
+    ``19.9000``), date-times at the same instant in their own UTC offset (a fixed
+    `datetime.timezone`, not the zone they were built with).
+
+    Args:
+        records: Records of one type.
+        record_type: Their class; taken from the first record when ``None``.
+
+    Returns:
+        A `pyarrow.Table` with one row per record, in order.
+
+    Raises:
+        ValidationError: Listing every value the schema cannot hold without loss,
+            each at ``[row].column`` (``[3].total.amount``): an amount with more
+            than 4 decimal places or 15 digits before the point, a date-time whose
+            offset is not whole minutes, a value of the wrong type, an empty
+            required value. Nothing is rounded silently.
+        TypeError: If a record is not of ``record_type``, or there are no records
+            and no ``record_type``.
+        MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
+    """
+    rows = list(records)
+    if record_type is None:
+        if not rows:
+            msg = "to_arrow: no records and no record_type"
+            raise TypeError(msg)
+        record_type = type(rows[0])
+    for record in rows:
+        if type(record) is not record_type:
+            msg = f"to_arrow: expected {record_type.__name__} records, got {type(record).__name__}"
+            raise TypeError(msg)
+    pa = _pyarrow()
+    target = arrow_schema(record_type)
+    problems: list[Issue] = []
+    arrays = _Builder(pa, problems).columns(record_type, rows, range(len(rows)), "")
+    if problems:
+        raise ValidationError(problems, record_type=record_type.__name__)
+    return typing.cast("pyarrow.Table", pa.Table.from_arrays(arrays, schema=target))
+
+
+# --- table -> records ----------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FrameIssue:
+    """
+    A problem of one row of a frame: why it could not become a record.
+
+    Attributes:
+        index: The row's 0-based position in the frame.
+        path: The field, as in `custdata.Issue` (``"address.postal_code"``,
+            ``"lines[1].quantity"``); ``""`` for the row as a whole.
+        code: A stable snake_case code, such as ``"missing"`` or ``"invalid_date"``.
+        severity: `Severity.ERROR` or `Severity.WARNING`.
+        message: A human explanation that never contains the value.
+    """
+
+    index: int
+    path: str
+    code: str
+    severity: Severity = Severity.ERROR
+    message: str
+
+
+@attrs.frozen(kw_only=True)
+class FrameRecords(Generic[R]):
+    """
+    What `from_frame` read: the records, and the issues of the rows that did not fit.
+
+    Attributes:
+        records: One record per accepted row, in the frame's order.
+        indices: The 0-based row position of each record, parallel to ``records``.
+        issues: Every problem of the rejected rows, by row then column.
+        rows: The number of rows read.
+    """
+
+    records: tuple[R, ...]
+    indices: tuple[int, ...]
+    issues: tuple[FrameIssue, ...]
+    rows: int
+
+    @property
+    def rejected(self) -> int:
+        """The number of rows that did not become a record: ``rows - len(records)``."""
+        return self.rows - len(self.records)
+
+
+def _flat_table(pa: Any, frame: object) -> Any:
+    """The frame as an Arrow table without struct columns (``address`` -> ``address.city``)."""
+    if isinstance(frame, pa.RecordBatch):
+        frame = pa.Table.from_batches([frame])
+    if not isinstance(frame, pa.Table):
+        msg = f"from_frame: expected a pyarrow Table or RecordBatch, got {type(frame).__name__}"
+        raise TypeError(msg)
+    table = frame
+    while any(pa.types.is_struct(field.type) for field in table.schema):
+        table = table.flatten()
+    return table
+
+
+def _known_columns(record_type: type) -> dict[str, FieldSpec]:
+    known: dict[str, FieldSpec] = {}
+    for leaf in _leaves(record_type):
+        known[leaf.name] = leaf.spec
+        if leaf.spec.kind == "datetime":
+            known[leaf.name + OFFSET_SUFFIX] = leaf.spec
+    return known
+
+
+def _python_values(pa: Any, column: Any) -> list[object]:
+    """A column's values as Python objects; nanosecond timestamps as exact microseconds."""
+    if pa.types.is_timestamp(column.type) and column.type.unit == "ns":
+        column = column.cast(pa.timestamp("us", tz=column.type.tz), safe=False)
+    return typing.cast("list[object]", column.to_pylist())
+
+
+class _Offset:
+    """A date-time's offset column value that is out of range; reported by `_nest`."""
+
+
+def _with_offset(moment: object, minutes: object) -> object:
+    if minutes is None or not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+        return moment
+    if isinstance(minutes, bool) or not isinstance(minutes, int):
+        return _Offset()
+    if not -_MAX_OFFSET_MINUTES <= minutes <= _MAX_OFFSET_MINUTES:
+        return _Offset()
+    return moment.astimezone(dt.timezone(dt.timedelta(minutes=minutes)))
+
+
+def _nest(record_type: type, flat: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+    """Rebuild the nested mapping `from_dict` reads from one flat row; None means absent."""
+    data: dict[str, object] = {}
+    for spec in schema(record_type).fields:
+        key = prefix + spec.name
+        if spec.kind == "record" and spec.record is not None:
+            nested = _nest(spec.record, flat, key + ".")
+            if nested:
+                data[spec.name] = nested
+            continue
+        value = flat.get(key)
+        if value is None:
+            continue
+        if spec.kind == "datetime":
+            value = _with_offset(value, flat.get(key + OFFSET_SUFFIX))
+        elif spec.kind == "list":
+            value = _list_value(spec, value)
+        data[spec.name] = value
+    return data
+
+
+def _list_value(spec: FieldSpec, value: object) -> object:
+    if spec.item_kind == "record" and spec.item_record is not None:
+        if isinstance(value, str):  # the flat (CSV) form: a JSON array
+            try:
+                value = json.loads(value)
+            except ValueError:
+                return value  # read as wrong_type
+            return value
+        if isinstance(value, list):
+            item_record = spec.item_record
+            return [
+                _nest(item_record, item) if isinstance(item, Mapping) else item for item in value
+            ]
+        return value
+    if isinstance(value, str):  # the flat (CSV) form: items joined with |
+        return [item for item in value.split(LIST_SEPARATOR) if item.strip()]
+    return value
+
+
+def _offset_issues(nested: Mapping[str, object], prefix: str = "") -> list[Issue]:
+    return [
+        Issue(
+            path=prefix + key + OFFSET_SUFFIX,
+            code="invalid_offset",
+            message="expected a UTC offset in whole minutes, less than a day either way",
+        )
+        for key, value in nested.items()
+        if isinstance(value, _Offset)
+    ] + [
+        issue
+        for key, value in nested.items()
+        if isinstance(value, Mapping)
+        for issue in _offset_issues(value, f"{prefix}{key}.")
+    ]
+
+
+def from_frame(
+    frame: object, record_type: type[R], *, tz: TimeZone | None = None
+) -> FrameRecords[R]:
+    """
+    Read the rows of a frame as records, keeping the rows that do not fit apart.
+
+    Reads the typed tables `to_arrow` writes, and also frames whose columns are
+    all text in the flat (CSV) form: ``|``-joined lists, lines as a JSON array.
+    Struct columns are read as their dotted columns (``address`` holding
+    ``city`` is ``address.city``). A null is a missing value. Cells are read as
+    `custdata.from_dict` reads values.
+
+    Args:
+        frame: A `pyarrow.Table` or `pyarrow.RecordBatch`.
+        record_type: The record class of each row.
+        tz: The time zone of date-times without an offset (a timestamp column
+            without a time zone), as for `custdata.from_dict`.
+
+    Returns:
+        A `FrameRecords`: the records of the rows that fit, and the issues of the
+        others, each with its 0-based row ``index``; ``rows == len(records) + rejected``.
+
+    Raises:
+        ValidationError: If a column belongs to no field of the record type
+            (``unknown_field``, naming the column); no row is read.
+        TypeError: If ``frame`` is not an Arrow table or record batch.
+        MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
+    """
+    pa = _pyarrow()
+    check_tz(tz)  # a bad time zone fails before any row is read
+    table = _flat_table(pa, frame)
+    known = _known_columns(record_type)
+    names = [name for name in table.column_names if not name.startswith(_PANDAS_INDEX_PREFIX)]
+    unknown = [
+        Issue(path=name[:64], code="unknown_field", message="unknown column")
+        for name in names
+        if name not in known
+    ]
+    if unknown:
+        raise ValidationError(unknown, record_type=record_type.__name__)
+    columns = {name: _python_values(pa, table.column(name)) for name in names}
+    records: list[R] = []
+    indices: list[int] = []
+    issues: list[FrameIssue] = []
+    for index in range(table.num_rows):
+        nested = _nest(record_type, {name: values[index] for name, values in columns.items()})
+        problems = _offset_issues(nested)
+        if not problems:
+            try:
+                records.append(from_dict(record_type, nested, tz=tz))
+            except ValidationError as error:
+                problems = list(error.issues)
+            else:
+                indices.append(index)
+                continue
+        issues.extend(
+            FrameIssue(
+                index=index,
+                path=problem.path,
+                code=problem.code,
+                severity=problem.severity,
+                message=problem.message,
+            )
+            for problem in problems
+        )
+    return FrameRecords(
+        records=tuple(records), indices=tuple(indices), issues=tuple(issues), rows=table.num_rows
+    )
