@@ -202,13 +202,22 @@ class TestToArrowRefuses:
         assert ["amount_out_of_range"] == [issue.code for issue in caught.value.issues]
 
     def test_line_amount(self) -> None:
-        """An amount inside a line is reported under the lines column."""
+        """An amount inside a line is reported at its row, line and column."""
         line = LineItem(
             sku="S", quantity=1, unit_price=Money(amount=Decimal("0.00001"), currency="EUR")
         )
         with pytest.raises(ValidationError) as caught:
-            to_arrow([_purchase(lines=(line,))])
-        assert [("[0].lines[].unit_price.amount", "too_many_decimals")] == [
+            to_arrow([_purchase(lines=(*_purchase().lines, line))])
+        assert [("[0].lines[1].unit_price.amount", "too_many_decimals")] == [
+            (issue.path, issue.code) for issue in caught.value.issues
+        ]
+
+    def test_list_item(self) -> None:
+        """A list item of the wrong type is reported at its position in the list."""
+        bad = Contact(contact_id="C-1", interests=("golf", 3))  # type: ignore[arg-type]
+        with pytest.raises(ValidationError) as caught:
+            to_arrow([Contact(contact_id="C-0"), bad])
+        assert [("[1].interests[1]", "wrong_type")] == [
             (issue.path, issue.code) for issue in caught.value.issues
         ]
 
@@ -267,6 +276,32 @@ class TestFromFrame:
         assert ((0, 3), 4, 2) == (result.indices, result.rows, result.rejected)
         assert result.rows == len(result.records) + len({i.index for i in result.issues})
         assert dt.date(1980, 1, 2) == result.records[0].birth_date
+
+    @given(
+        st.lists(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    column: st.none() | st.text(max_size=12)
+                    for column in ("contact_id", "birth_date", "gender", "created_at", "interests")
+                },
+            ),
+            max_size=8,
+        )
+    )
+    def test_counts_reconcile(self, rows: list[dict[str, str | None]]) -> None:
+        """On any text frame: rows in = records + rejected rows, issues sorted by index."""
+        columns = ("contact_id", "birth_date", "gender", "created_at", "interests")
+        table = pa.table(
+            {column: pa.array([row.get(column) for row in rows], pa.string()) for column in columns}
+        )
+        result = from_frame(table, Contact)
+        rejected = {issue.index for issue in result.issues}
+        assert (len(rows), result.rows) == (result.rows, len(result.records) + len(rejected))
+        assert set(range(len(rows))) == rejected | set(result.indices)
+        assert sorted(issue.index for issue in result.issues) == [
+            issue.index for issue in result.issues
+        ]
 
     def test_issue_never_holds_value(self) -> None:
         """Issues name the column and code, never the cell."""

@@ -162,8 +162,9 @@ def arrow_schema(record_type: type) -> pyarrow.Schema:
 # --- records -> table ----------------------------------------------------------------------
 
 
-def _issue(problems: list[Issue], row: int, path: str, code: str, message: str) -> None:
-    problems.append(Issue(path=f"[{row}].{path}", code=code, message=message))
+def _issue(problems: list[Issue], where: str, path: str, code: str, message: str) -> None:
+    """Note a problem of the value at ``path`` of the record at ``where`` (``[3]``)."""
+    problems.append(Issue(path=f"{where}.{path}" if path else where, code=code, message=message))
 
 
 def _check_str(value: object) -> tuple[str, str] | None:
@@ -259,48 +260,50 @@ class _Builder:
         self.problems = problems
 
     def columns(
-        self, record_type: type, records: Sequence[object], rows: Sequence[int], prefix: str
+        self, record_type: type, records: Sequence[object], wheres: Sequence[str]
     ) -> list[Any]:
         """One array per field of ``_fields(record_type)``, in order."""
         arrays: list[Any] = []
         for leaf in _leaves(record_type):
             values = [_get(record, leaf.name.split(".")) for record in records]
-            arrays.extend(self._leaf(leaf, values, rows, prefix + leaf.name))
+            arrays.extend(self._leaf(leaf, values, wheres, leaf.name))
         return arrays
 
-    def _nulls(self, leaf: _Leaf, values: list[object], rows: Sequence[int], path: str) -> None:
+    def _nulls(self, leaf: _Leaf, values: list[object], wheres: Sequence[str], path: str) -> None:
         if not leaf.nullable:
-            for row, value in zip(rows, values, strict=True):
+            for where, value in zip(wheres, values, strict=True):
                 if value is None:
-                    _issue(self.problems, row, path, "null", "must not be empty")
+                    _issue(self.problems, where, path, "null", "must not be empty")
 
     def _checked(
         self,
         check: Callable[[object], tuple[str, str] | None],
         values: list[object],
-        rows: Sequence[int],
+        wheres: Sequence[str],
         path: str,
     ) -> list[object]:
         """The values, with each one that fails its check noted and replaced by None."""
         checked: list[object] = []
-        for row, value in zip(rows, values, strict=True):
+        for where, value in zip(wheres, values, strict=True):
             problem = None if value is None else check(value)
             if problem is None:
                 checked.append(value)
             else:
-                _issue(self.problems, row, path, *problem)
+                _issue(self.problems, where, path, *problem)
                 checked.append(None)
         return checked
 
-    def _leaf(self, leaf: _Leaf, values: list[object], rows: Sequence[int], path: str) -> list[Any]:
+    def _leaf(
+        self, leaf: _Leaf, values: list[object], wheres: Sequence[str], path: str
+    ) -> list[Any]:
         pa = self.pa
         spec = leaf.spec
-        self._nulls(leaf, values, rows, path)
+        self._nulls(leaf, values, wheres, path)
         if spec.kind == "list":
-            return [self._list(spec, values, rows, path)]
+            return [self._list(spec, values, wheres, path)]
         if spec.kind == "enum":
             enum_type = typing.cast("type[enum.Enum]", spec.enum_type)
-            checked = self._checked(_enum_check(enum_type), values, rows, path)
+            checked = self._checked(_enum_check(enum_type), values, wheres, path)
             members = list(enum_type)
             position: dict[object, int] = {member: index for index, member in enumerate(members)}
             indices = pa.array(
@@ -308,7 +311,7 @@ class _Builder:
             )
             dictionary = pa.array([str(member.value) for member in members], pa.string())
             return [pa.DictionaryArray.from_arrays(indices, dictionary)]
-        checked = self._checked(_CHECKS[spec.kind], values, rows, path)
+        checked = self._checked(_CHECKS[spec.kind], values, wheres, path)
         array = pa.array(checked, _scalar_type(pa, spec.kind))
         if spec.kind != "datetime":
             return [array]
@@ -321,21 +324,21 @@ class _Builder:
         ]
         return [array, pa.array(offsets, pa.int16())]
 
-    def _list(self, spec: FieldSpec, values: list[object], rows: Sequence[int], path: str) -> Any:
+    def _list(self, spec: FieldSpec, values: list[object], wheres: Sequence[str], path: str) -> Any:
         pa = self.pa
         offsets: list[int | None] = [0]
         items: list[object] = []
-        item_rows: list[int] = []
-        for row, value in zip(rows, values, strict=True):
+        item_wheres: list[str] = []
+        for where, value in zip(wheres, values, strict=True):
             if value is None:
                 offsets.append(None)
                 continue
             if not isinstance(value, tuple | list):
-                _issue(self.problems, row, path, "wrong_type", "expected a tuple")
+                _issue(self.problems, where, path, "wrong_type", "expected a tuple")
                 offsets.append(None)
                 continue
             items.extend(value)
-            item_rows.extend([row] * len(value))
+            item_wheres.extend(f"{where}.{path}[{index}]" for index in range(len(value)))
             offsets.append(len(items))
         # A null list has no offset of its own: it repeats the previous end.
         ends: list[int] = []
@@ -349,18 +352,18 @@ class _Builder:
         offset_array = pa.array([0, *ends], pa.int32())
         if spec.item_kind == "record" and spec.item_record is not None:
             item_type = pa.struct(_fields(pa, spec.item_record))
-            children = self.columns(spec.item_record, items, item_rows, f"{path}[].")
+            children = self.columns(spec.item_record, items, item_wheres)
             flat = pa.StructArray.from_arrays(children, fields=list(item_type))
         else:
             if spec.item_kind == "enum":
                 enum_type = typing.cast("type[enum.Enum]", spec.enum_type)
-                checked = self._checked(_enum_check(enum_type), items, item_rows, f"{path}[]")
+                checked = self._checked(_enum_check(enum_type), items, item_wheres, "")
                 texts: list[object] = [
                     None if item is None else str(typing.cast("enum.Enum", item).value)
                     for item in checked
                 ]
             else:
-                texts = self._checked(_check_str, items, item_rows, f"{path}[]")
+                texts = self._checked(_check_str, items, item_wheres, "")
             flat = pa.array(texts, pa.string())
         return pa.ListArray.from_arrays(offset_array, flat, mask=mask)
 
@@ -406,7 +409,9 @@ def to_arrow(records: Iterable[object], record_type: type | None = None) -> pyar
     pa = _pyarrow()
     target = arrow_schema(record_type)
     problems: list[Issue] = []
-    arrays = _Builder(pa, problems).columns(record_type, rows, range(len(rows)), "")
+    arrays = _Builder(pa, problems).columns(
+        record_type, rows, [f"[{row}]" for row in range(len(rows))]
+    )
     if problems:
         raise ValidationError(problems, record_type=record_type.__name__)
     return typing.cast("pyarrow.Table", pa.Table.from_arrays(arrays, schema=target))
