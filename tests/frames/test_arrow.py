@@ -221,6 +221,21 @@ class TestToArrowRefuses:
             (issue.path, issue.code) for issue in caught.value.issues
         ]
 
+    def test_not_records(self) -> None:
+        """A nested record or a line that is no record is one issue, not an exception."""
+        bad = Purchase(
+            purchase_id="P-2",
+            contact_id="C-1",
+            purchased_at=dt.datetime(2024, 3, 1, tzinfo=UTC),
+            total={"amount": "1", "currency": "EUR"},  # type: ignore[arg-type]
+            lines=({"sku": "S"},),  # type: ignore[arg-type]
+        )
+        with pytest.raises(ValidationError) as caught:
+            to_arrow([_purchase(), bad])
+        assert [("[1].total", "wrong_type"), ("[1].lines[0]", "wrong_type")] == [
+            (issue.path, issue.code) for issue in caught.value.issues
+        ]
+
     def test_offset_seconds(self) -> None:
         """A UTC offset with seconds cannot be held in minutes: an issue."""
         odd = dt.timezone(dt.timedelta(minutes=9, seconds=21))

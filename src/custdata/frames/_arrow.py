@@ -244,12 +244,15 @@ def _enum_check(enum_type: type[enum.Enum]) -> Callable[[object], tuple[str, str
     return check
 
 
-def _get(value: object, names: Sequence[str]) -> object:
-    for name in names:
+def _get(value: object, names: Sequence[str]) -> tuple[object, str | None]:
+    """The value at a dotted path, or ``(None, prefix)`` if a record on the way is not one."""
+    for depth, name in enumerate(names):
         if value is None:
-            return None
+            return None, None
+        if depth and not attrs.has(type(value)):
+            return None, ".".join(names[:depth])
         value = getattr(value, name)
-    return value
+    return value, None
 
 
 class _Builder:
@@ -258,6 +261,15 @@ class _Builder:
     def __init__(self, pa: Any, problems: list[Issue]) -> None:
         self.pa = pa
         self.problems = problems
+        self.blanked: set[str] = set()  # where records are not records: reported once
+
+    def _blank(self, where: str) -> None:
+        if where not in self.blanked:
+            self.blanked.add(where)
+            _issue(self.problems, where, "", "wrong_type", "expected a record")
+
+    def _is_blanked(self, where: str) -> bool:
+        return any(where.startswith(blanked + ".") for blanked in self.blanked)
 
     def columns(
         self, record_type: type, records: Sequence[object], wheres: Sequence[str]
@@ -265,14 +277,20 @@ class _Builder:
         """One array per field of ``_fields(record_type)``, in order."""
         arrays: list[Any] = []
         for leaf in _leaves(record_type):
-            values = [_get(record, leaf.name.split(".")) for record in records]
+            names = leaf.name.split(".")
+            values: list[object] = []
+            for record, where in zip(records, wheres, strict=True):
+                value, wrong = _get(record, names)
+                if wrong is not None:
+                    self._blank(f"{where}.{wrong}")
+                values.append(value)
             arrays.extend(self._leaf(leaf, values, wheres, leaf.name))
         return arrays
 
     def _nulls(self, leaf: _Leaf, values: list[object], wheres: Sequence[str], path: str) -> None:
         if not leaf.nullable:
             for where, value in zip(wheres, values, strict=True):
-                if value is None:
+                if value is None and not (self.blanked and self._is_blanked(f"{where}.{path}")):
                     _issue(self.problems, where, path, "null", "must not be empty")
 
     def _checked(
@@ -337,8 +355,14 @@ class _Builder:
                 _issue(self.problems, where, path, "wrong_type", "expected a tuple")
                 offsets.append(None)
                 continue
-            items.extend(value)
-            item_wheres.extend(f"{where}.{path}[{index}]" for index in range(len(value)))
+            for index, item in enumerate(value):
+                item_where = f"{where}.{path}[{index}]"
+                item_record = spec.item_record
+                if item_record is not None and not isinstance(item, item_record):
+                    self._blank(item_where)
+                    item = None  # noqa: PLW2901  # reported: its fields are not read
+                items.append(item)
+                item_wheres.append(item_where)
             offsets.append(len(items))
         # A null list has no offset of its own: it repeats the previous end.
         ends: list[int] = []
