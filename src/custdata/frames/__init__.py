@@ -5,7 +5,11 @@ Customer records as tables: typed Arrow schemas, records to tables and back.
 records into a table of that schema and `from_frame` reads a table back into
 records, keeping the rows that do not fit apart with their issues.
 
-Needs the ``arrow`` extra (pyarrow), imported on first use, never on import:
+`to_pandas` and `to_polars` give the same table as pandas and polars frames,
+and `from_frame` reads those too.
+
+Needs the ``arrow`` extra (pyarrow), and the ``pandas`` or ``polars`` extra for
+those libraries, imported on first use, never on import:
 ``pip install 'custdata[arrow]'``.
 """
 
@@ -20,6 +24,7 @@ from custdata.frames._arrow import (
     from_frame,
     to_arrow,
 )
+from custdata.frames._libraries import to_pandas, to_polars
 
 __all__ = [
     "AMOUNT_SCALE",
@@ -29,4 +34,6 @@ __all__ = [
     "arrow_schema",
     "from_frame",
     "to_arrow",
+    "to_pandas",
+    "to_polars",
 ]

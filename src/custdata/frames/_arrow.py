@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+import sys
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -24,6 +25,7 @@ from custdata.errors import Issue, MissingDependencyError, Severity, ValidationE
 from custdata.model import LIST_SEPARATOR, from_dict, schema
 from custdata.model._codec import FieldSpec
 from custdata.model._time import TimeZone, check_tz
+from custdata.validation.postal import POSTAL_CODE_COUNTRIES, canonical_postal_code
 
 if TYPE_CHECKING:
     import pyarrow
@@ -488,17 +490,68 @@ class FrameRecords(Generic[R]):
         return self.rows - len(self.records)
 
 
-def _flat_table(pa: Any, frame: object) -> Any:
-    """The frame as an Arrow table without struct columns (``address`` -> ``address.city``)."""
+def _loaded(module: str, name: str) -> type | None:
+    """A class of a frame library if the host imported it; never imports it."""
+    loaded = sys.modules.get(module)
+    found = getattr(loaded, name, None) if loaded is not None else None
+    return found if isinstance(found, type) else None
+
+
+def _read_columns(pa: Any, frame: object) -> tuple[dict[str, list[object]], int]:
+    """
+    The frame's columns as lists of Python values by dotted name, and its row count.
+
+    An Arrow table or record batch, a pandas or a polars DataFrame; struct
+    columns are read as their dotted columns (``address`` -> ``address.city``).
+    """
+    pandas_frame = _loaded("pandas", "DataFrame")
+    if pandas_frame is not None and isinstance(frame, pandas_frame):
+        return _pandas_columns(pa, frame)
+    polars_frame = _loaded("polars", "DataFrame")
+    if polars_frame is not None and isinstance(frame, polars_frame):
+        frame = typing.cast("Any", frame).to_arrow()
     if isinstance(frame, pa.RecordBatch):
         frame = pa.Table.from_batches([frame])
     if not isinstance(frame, pa.Table):
-        msg = f"from_frame: expected a pyarrow Table or RecordBatch, got {type(frame).__name__}"
+        msg = (
+            "from_frame: expected a pyarrow Table or RecordBatch, a pandas or a polars "
+            f"DataFrame, got {type(frame).__name__}"
+        )
         raise TypeError(msg)
     table = frame
     while any(pa.types.is_struct(field.type) for field in table.schema):
         table = table.flatten()
-    return table
+    columns = {name: _python_values(pa, table.column(name)) for name in table.column_names}
+    return columns, table.num_rows
+
+
+def _pandas_columns(pa: Any, frame: Any) -> tuple[dict[str, list[object]], int]:
+    """
+    A pandas frame's columns, through Arrow where a column converts (NaN, None, NA: null).
+
+    A column of mixed Python objects that Arrow cannot type (numbers and text
+    together) is read value by value, its missing values as None.
+    """
+    import pandas as pd  # loaded: the frame is one of its DataFrames
+
+    columns: dict[str, list[object]] = {}
+    for name in frame.columns:
+        series = frame[name]
+        try:
+            array = pa.Array.from_pandas(series)
+        except (pa.ArrowException, TypeError, ValueError):
+            columns[str(name)] = [
+                None if _is_scalar_missing(pd, value) else value for value in series.tolist()
+            ]
+        else:
+            columns[str(name)] = _python_values(pa, pa.chunked_array([array]))
+    return columns, len(frame)
+
+
+def _is_scalar_missing(pd: Any, value: object) -> bool:
+    if isinstance(value, list | tuple | dict) or hasattr(value, "__array__"):
+        return False
+    return bool(pd.isna(value))
 
 
 def _known_columns(record_type: type) -> dict[str, FieldSpec]:
@@ -511,10 +564,17 @@ def _known_columns(record_type: type) -> dict[str, FieldSpec]:
 
 
 def _python_values(pa: Any, column: Any) -> list[object]:
-    """A column's values as Python objects; nanosecond timestamps as exact microseconds."""
+    """
+    A column's values as Python objects, a float NaN as None (missing).
+
+    Nanosecond timestamps (pandas') are read to the microsecond, as Python holds them.
+    """
     if pa.types.is_timestamp(column.type) and column.type.unit == "ns":
         column = column.cast(pa.timestamp("us", tz=column.type.tz), safe=False)
-    return typing.cast("list[object]", column.to_pylist())
+    values = typing.cast("list[object]", column.to_pylist())
+    if pa.types.is_floating(column.type):
+        values = [None if value != value else value for value in values]  # noqa: PLR0124  # NaN
+    return values
 
 
 class _Offset:
@@ -524,6 +584,8 @@ class _Offset:
 def _with_offset(moment: object, minutes: object) -> object:
     if minutes is None or not isinstance(moment, dt.datetime) or moment.tzinfo is None:
         return moment
+    if isinstance(minutes, float) and minutes.is_integer():  # a nullable int read by pandas
+        minutes = int(minutes)
     if isinstance(minutes, bool) or not isinstance(minutes, int):
         return _Offset()
     if not -_MAX_OFFSET_MINUTES <= minutes <= _MAX_OFFSET_MINUTES:
@@ -546,10 +608,16 @@ def _nest(record_type: type, flat: Mapping[str, object], prefix: str = "") -> di
             continue
         if spec.kind == "datetime":
             value = _with_offset(value, flat.get(key + OFFSET_SUFFIX))
+        elif spec.kind == "date" and _is_midnight(value):  # a date read as a timestamp
+            value = typing.cast("dt.datetime", value).date()
         elif spec.kind == "list":
             value = _list_value(spec, value)
         data[spec.name] = value
     return data
+
+
+def _is_midnight(value: object) -> bool:
+    return isinstance(value, dt.datetime) and value.tzinfo is None and value.time() == dt.time()
 
 
 def _list_value(spec: FieldSpec, value: object) -> object:
@@ -569,6 +637,58 @@ def _list_value(spec: FieldSpec, value: object) -> object:
     if isinstance(value, str):  # the flat (CSV) form: items joined with |
         return [item for item in value.split(LIST_SEPARATOR) if item.strip()]
     return value
+
+
+_ZERO_SENSITIVE: Final = frozenset({"phone", "postal_code"})
+"""Text fields whose leading zeros (or +) a reader that took them for numbers may have lost."""
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _number_as_text(
+    name: str, value: float, flat: Mapping[str, object]
+) -> tuple[object, Issue | None]:
+    """
+    Read a number found in a text column (a reader took the column for numbers).
+
+    An integral number becomes its digits (``75011.0`` -> ``"75011"``); a phone
+    number, or a postal code that is too short for its country, is an issue,
+    since the leading zeros (or the ``+``) may have been lost.
+    """
+    if isinstance(value, float) and not value.is_integer():
+        return value, None  # read as wrong_type: expected a string
+    text = str(int(value))
+    field = name.rpartition(".")[2]
+    if field not in _ZERO_SENSITIVE:
+        return text, None
+    lost = Issue(
+        path=name,
+        code="leading_zeros_lost",
+        message=(
+            "was read as a number, so leading zeros (or a +) may have been lost: "
+            "read the column as text (pandas: dtype=str)"
+        ),
+    )
+    if field == "phone" or _postal_code_short(name, text, flat):
+        return None, lost
+    return text, None
+
+
+def _postal_code_short(name: str, text: str, flat: Mapping[str, object]) -> bool:
+    """Whether the digits of a postal code read as a number lack leading zeros."""
+    country = flat.get(name.rpartition(".")[0] + ".country" if "." in name else "country")
+    country = country.strip().upper() if isinstance(country, str) else None
+    if country in POSTAL_CODE_COUNTRIES:
+        if canonical_postal_code(text, country) is not None:
+            return False
+        return any(canonical_postal_code("0" * zeros + text, country) for zeros in (1, 2))
+    return len(text) < _SHORTEST_UNKNOWN_POSTAL_CODE
+
+
+_SHORTEST_UNKNOWN_POSTAL_CODE: Final = 5
+"""Shorter postal codes, read as numbers in an unknown country, may have lost zeros."""
 
 
 def _offset_issues(nested: Mapping[str, object], prefix: str = "") -> list[Issue]:
@@ -618,9 +738,9 @@ def from_frame(
     """
     pa = _pyarrow()
     check_tz(tz)  # a bad time zone fails before any row is read
-    table = _flat_table(pa, frame)
+    read, rows = _read_columns(pa, frame)
     known = _known_columns(record_type)
-    names = [name for name in table.column_names if not name.startswith(_PANDAS_INDEX_PREFIX)]
+    names = [name for name in read if not name.startswith(_PANDAS_INDEX_PREFIX)]
     unknown = [
         Issue(path=name[:64], code="unknown_field", message="unknown column")
         for name in names
@@ -628,13 +748,22 @@ def from_frame(
     ]
     if unknown:
         raise ValidationError(unknown, record_type=record_type.__name__)
-    columns = {name: _python_values(pa, table.column(name)) for name in names}
+    columns = {name: read[name] for name in names}
+    text_columns = [name for name in names if known[name].kind == "str"]
     records: list[R] = []
     indices: list[int] = []
     issues: list[FrameIssue] = []
-    for index in range(table.num_rows):
-        nested = _nest(record_type, {name: values[index] for name, values in columns.items()})
-        problems = _offset_issues(nested)
+    for index in range(rows):
+        flat = {name: values[index] for name, values in columns.items()}
+        problems: list[Issue] = []
+        for name in text_columns:
+            value = flat[name]
+            if _is_number(value):
+                flat[name], problem = _number_as_text(name, typing.cast("float", value), flat)
+                if problem is not None:
+                    problems.append(problem)
+        nested = _nest(record_type, flat)
+        problems.extend(_offset_issues(nested))
         if not problems:
             try:
                 records.append(from_dict(record_type, nested, tz=tz))
@@ -654,5 +783,5 @@ def from_frame(
             for problem in problems
         )
     return FrameRecords(
-        records=tuple(records), indices=tuple(indices), issues=tuple(issues), rows=table.num_rows
+        records=tuple(records), indices=tuple(indices), issues=tuple(issues), rows=rows
     )
