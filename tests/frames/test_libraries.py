@@ -101,6 +101,29 @@ class TestMissingValues:
             Contact(contact_id="C-3", birth_date=dt.date(1980, 1, 2)),
         ) == result.records
 
+    def test_pandas_nat_and_nullable_ints(self) -> None:
+        """NaT and a nullable integer NA are missing; an Int64 offset column is read."""
+        frame = pd.DataFrame(
+            {
+                "contact_id": ["C-1", "C-2"],
+                "created_at": pd.to_datetime(["2024-01-01T00:30:00+01:00", None], utc=True),
+                "created_at.offset_minutes": pd.array([60, pd.NA], dtype="Int64"),
+                "birth_date": pd.to_datetime(["1980-01-01", pd.NaT]),
+            }
+        )
+        paris = dt.timezone(dt.timedelta(hours=1))
+        expected = (
+            Contact(
+                contact_id="C-1",
+                created_at=dt.datetime(2024, 1, 1, 0, 30, tzinfo=paris),
+                birth_date=dt.date(1980, 1, 1),
+            ),
+            Contact(contact_id="C-2"),
+        )
+        result = from_frame(frame, Contact)
+        assert expected == result.records
+        assert dt.timedelta(hours=1) == result.records[0].created_at.utcoffset()  # type: ignore[union-attr]
+
     def test_pandas_mixed_column(self) -> None:
         """An object column of numbers and text is read value by value."""
         frame = pd.DataFrame(
