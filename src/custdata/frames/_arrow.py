@@ -714,14 +714,19 @@ def from_frame(
     """
     Read the rows of a frame as records, keeping the rows that do not fit apart.
 
-    Reads the typed tables `to_arrow` writes, and also frames whose columns are
-    all text in the flat (CSV) form: ``|``-joined lists, lines as a JSON array.
-    Struct columns are read as their dotted columns (``address`` holding
-    ``city`` is ``address.city``). A null is a missing value. Cells are read as
-    `custdata.from_dict` reads values.
+    Reads the typed tables `to_arrow`, `to_pandas` and `to_polars` give, and also
+    frames whose columns are all text in the flat (CSV) form: ``|``-joined lists,
+    lines as a JSON array. Struct columns are read as their dotted columns
+    (``address`` holding ``city`` is ``address.city``). A null, a pandas ``NaN``,
+    ``None``, ``NA`` or ``NaT``, and a float ``NaN`` are missing values. Cells are
+    read as `custdata.from_dict` reads values; a whole number in a text column as
+    its digits, unless it is a phone number or a postal code too short for its
+    country, whose leading zeros may have been lost (``leading_zeros_lost``).
+    Rows are counted by position: a pandas index is not read.
 
     Args:
-        frame: A `pyarrow.Table` or `pyarrow.RecordBatch`.
+        frame: A `pyarrow.Table` or `pyarrow.RecordBatch`, a pandas or a polars
+            ``DataFrame``.
         record_type: The record class of each row.
         tz: The time zone of date-times without an offset (a timestamp column
             without a time zone), as for `custdata.from_dict`.
@@ -733,7 +738,7 @@ def from_frame(
     Raises:
         ValidationError: If a column belongs to no field of the record type
             (``unknown_field``, naming the column); no row is read.
-        TypeError: If ``frame`` is not an Arrow table or record batch.
+        TypeError: If ``frame`` is none of the frames above.
         MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
     """
     pa = _pyarrow()
