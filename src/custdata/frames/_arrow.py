@@ -331,6 +331,12 @@ class _Builder:
             )
             dictionary = pa.array([str(member.value) for member in members], pa.string())
             return [pa.DictionaryArray.from_arrays(indices, dictionary)]
+        if spec.kind == "str" and all(type(value) is str or value is None for value in values):
+            # The common case, checked in one pass: only lone surrogates remain to find.
+            try:
+                return [pa.array(values, pa.string())]
+            except UnicodeEncodeError:
+                pass
         checked = self._checked(_CHECKS[spec.kind], values, wheres, path)
         array = pa.array(checked, _scalar_type(pa, spec.kind))
         if spec.kind != "datetime":
