@@ -166,6 +166,21 @@ class TestRoundTrip:
             back.purchased_at.date(),
         )
 
+    def test_local_day_from_columns(self) -> None:
+        """The UTC column plus its offset column gives the value's own day, as on the record."""
+        import pyarrow.compute as pc
+
+        moments = [
+            dt.datetime(2024, 3, 1, 0, 30, tzinfo=PARIS_WINTER),
+            dt.datetime(2024, 12, 31, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+        ]
+        table = to_arrow([_purchase(purchased_at=moment) for moment in moments])
+        offset = pc.multiply(table["purchased_at.offset_minutes"].cast(pa.int64()), 60_000_000)
+        local = pc.add(
+            table["purchased_at"].cast(pa.timestamp("us")), offset.cast(pa.duration("us"))
+        )
+        assert [moment.date() for moment in moments] == local.cast(pa.date32()).to_pylist()
+
     def test_zone_becomes_fixed_offset(self) -> None:
         """A date-time in a named zone comes back equal, in its fixed offset."""
         from zoneinfo import ZoneInfo
