@@ -402,6 +402,15 @@ class TestFromFrame:
             (issue.path, issue.code) for issue in caught.value.issues
         ]
 
+    def test_duplicate_column(self) -> None:
+        """A column given twice stops the read, naming it."""
+        table = pa.Table.from_arrays([pa.array(["C-1"]), pa.array(["C-2"])], ["contact_id"] * 2)
+        with pytest.raises(ValidationError) as caught:
+            from_frame(table, Contact)
+        assert [("contact_id", "duplicate_column")] == [
+            (issue.path, issue.code) for issue in caught.value.issues
+        ]
+
     def test_pandas_index_column_ignored(self) -> None:
         """A pandas index stored as a column is not a field and not an error."""
         table = pa.table({"contact_id": ["C-1"], "__index_level_0__": [7]})

@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from custdata import Address, Contact, Money, Purchase
-from custdata.errors import MissingDependencyError
+from custdata.errors import MissingDependencyError, ValidationError
 from custdata.frames import from_frame, to_pandas, to_polars
 from custdata.model import Channel, to_flat
 from custdata.testing import consents, contacts, feedback, purchases
@@ -153,6 +153,13 @@ class TestMissingValues:
             Contact(contact_id="C-2", address=Address(postal_code="75011", country="FR")),
         )
         assert expected == from_frame(frame, Contact).records
+
+    def test_pandas_duplicate_column(self) -> None:
+        """A pandas frame naming a column twice stops the read, naming it."""
+        frame = pd.DataFrame([["C-1", "C-2"]], columns=["contact_id", "contact_id"])
+        with pytest.raises(ValidationError) as caught:
+            from_frame(frame, Contact)
+        assert ["duplicate_column"] == [issue.code for issue in caught.value.issues]
 
     def test_pandas_index_ignored(self) -> None:
         """A filtered frame (its index no longer 0..n-1) reads by position, index ignored."""

@@ -560,6 +560,29 @@ def _is_scalar_missing(pd: Any, value: object) -> bool:
     return bool(pd.isna(value))
 
 
+def _check_unique_columns(pa: Any, frame: object, record_type: type) -> None:
+    """Refuse a frame that names a column twice: which of the two would be the field?"""
+    names: list[object] = []
+    if isinstance(frame, pa.Table | pa.RecordBatch):
+        names = list(frame.schema.names)
+    elif hasattr(frame, "columns"):  # pandas and polars frames
+        names = list(typing.cast("Any", frame).columns)
+    seen: set[str] = set()
+    twice: list[str] = []
+    for name in (str(name) for name in names):
+        if name in seen and name not in twice:
+            twice.append(name)
+        seen.add(name)
+    if twice:
+        raise ValidationError(
+            [
+                Issue(path=name[:64], code="duplicate_column", message="column given twice")
+                for name in twice
+            ],
+            record_type=record_type.__name__,
+        )
+
+
 def _known_columns(record_type: type) -> dict[str, FieldSpec]:
     known: dict[str, FieldSpec] = {}
     for leaf in _leaves(record_type):
@@ -743,12 +766,14 @@ def from_frame(
 
     Raises:
         ValidationError: If a column belongs to no field of the record type
-            (``unknown_field``, naming the column); no row is read.
+            (``unknown_field``) or is given twice (``duplicate_column``), naming
+            the column; no row is read.
         TypeError: If ``frame`` is none of the frames above.
         MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
     """
     pa = _pyarrow()
     check_tz(tz)  # a bad time zone fails before any row is read
+    _check_unique_columns(pa, frame, record_type)
     read, rows = _read_columns(pa, frame)
     known = _known_columns(record_type)
     names = [name for name in read if not name.startswith(_PANDAS_INDEX_PREFIX)]
