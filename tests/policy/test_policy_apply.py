@@ -840,3 +840,26 @@ class TestMessyRowsProperty:
             assert bound.output_columns == tuple(row)
             for path, value in row.items():
                 assert value is None or isinstance(value, bound.output_types[path]), path
+
+
+class TestRefusedFallback:
+    """After a refusal, values go one at a time, merged only where equal means identical."""
+
+    def test_equal_decimals_keep_their_own_form(self) -> None:
+        """1.0 and 1.00 are equal, not the same: each keeps its own result, as in apply_many."""
+        from decimal import Decimal
+
+        from custdata.policy._bound import _apply_values
+        from custdata.transforms import TopCode
+
+        top = TopCode(threshold=10)
+        values: list[object] = [Decimal("1.0"), "not a number", Decimal("1.00"), Decimal("12")]
+        results, errors = _apply_values(top, values)
+        assert [1] == list(errors)
+        assert "wrong_type" == errors[1].code
+        clean = [values[0], values[2], values[3]]
+        assert [str(v) for v in top.apply_many(clean)] == [
+            str(results[0]),
+            str(results[2]),
+            str(results[3]),
+        ]

@@ -20,7 +20,7 @@ from custdata.model._codec import FieldSpec, flat_specs
 from custdata.model._rows import NO_EXTRA, Reject, Row, flatten
 from custdata.policy._audit import Audit, FieldCount
 from custdata.policy._rules import DROP, KEEP, Resolved, build, rule_order
-from custdata.transforms.base import SameAsInput
+from custdata.transforms.base import _DEDUP_SAFE, SameAsInput
 from custdata.validation import BatchValidator, content_issues
 
 if TYPE_CHECKING:
@@ -169,15 +169,15 @@ class BoundPolicy:
         self._readers = {path: _column_reader(path, spec) for path, spec in specs.items()}
         steps: list[_Step] = []
         for path in rule_order(resolved):
-            steps.append(self._step(path, resolved[path], specs[path]))
+            steps.append(self._step(path, resolved[path]))
         self._steps = tuple(steps)
         columns = [path for path in resolved if resolved[path].rule.transform != DROP]
         self.output_columns: tuple[str, ...] = tuple(columns)
         self._released = frozenset(columns)
         self._dropped = tuple(path for path in resolved if path not in self._released)
-        by_path = {step.path: step for step in steps}
+        self._by_path = {step.path: step for step in steps}
         self.output_types: dict[str, type] = {
-            path: _output_type(by_path[path], specs[path]) for path in columns
+            path: _output_type(self._by_path[path], specs[path]) for path in columns
         }
         self._key_ids = tuple(sorted({step.key_id for step in steps if step.key_id is not None}))
         self._record_class: type[Record] = policy.record_class
@@ -189,7 +189,7 @@ class BoundPolicy:
             f"record_type={self.policy.record_type!r}, key_ids={list(self._key_ids)!r})"
         )
 
-    def _step(self, path: str, resolved: Resolved, spec: FieldSpec) -> _Step:
+    def _step(self, path: str, resolved: Resolved) -> _Step:
         name = resolved.rule.transform
         transform: Any = None
         if name != KEEP:
@@ -363,14 +363,12 @@ class BoundPolicy:
 
     def _audit(self, counts: _Counts) -> Audit:
         fields = {
-            step.path: FieldCount(
-                rule=step.rule,
-                values=counts.values[step.path],
-                empty=counts.empty[step.path],
+            path: FieldCount(
+                rule=self._by_path[path].rule,
+                values=counts.values[path],
+                empty=counts.empty[path],
             )
             for path in self.output_columns
-            for step in self._steps
-            if step.path == path
         }
         return Audit(
             policy=self.policy.name,
@@ -704,25 +702,22 @@ def _apply_values(
         return transform.apply_many(values), {}
     except TransformError:
         pass
-    # A value was refused: transform one value at a time to find which rows to reject.
+    # A value was refused: transform one value at a time to find which rows to reject,
+    # each distinct value once where equality means identity (as apply_many merges).
     results: list[object] = []
     errors: dict[int, TransformError] = {}
-    memo: dict[tuple[type, object], object] = {}
+    memo: dict[object, object] = {}
     for i, value in enumerate(values):
-        try:
-            key: tuple[type, object] | None = (type(value), value)
-            hash(key)
-        except TypeError:
-            key = None
-        if key is not None and key in memo:
-            done = memo[key]
+        merge = type(value) in _DEDUP_SAFE
+        if merge and value in memo:
+            done = memo[value]
         else:
             try:
                 done = transform(value)
             except TransformError as error:
                 done = error
-            if key is not None:
-                memo[key] = done
+            if merge:
+                memo[value] = done
         if isinstance(done, TransformError):
             errors[i] = done
             results.append(None)

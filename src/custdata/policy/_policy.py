@@ -201,9 +201,9 @@ class Policy:
     _checked: _Checked = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        problems = _problems(self)
-        if problems:
-            raise problems[0]
+        problem = _problem(self)
+        if problem is not None:
+            raise problem
 
     # --- loading -------------------------------------------------------------------
 
@@ -293,11 +293,10 @@ class Policy:
             return [error]
         try:
             cls(**arguments)
-        except PolicyError:
-            pass
-        else:
-            return []
-        return _problems_of_arguments(arguments)
+        except PolicyError as whole:
+            # Each rule alone is fine when what fails is between rules (a cycle).
+            return _problems_of_arguments(arguments) or [whole]
+        return []
 
     # --- what it says --------------------------------------------------------------
 
@@ -544,8 +543,6 @@ def _problems_of_arguments(arguments: Mapping[str, Any]) -> list[PolicyError]:
             Policy(**{**shell, "fields": {**others, path: spec}})
         except PolicyError as error:
             problems.append(error)
-    if not problems:  # each rule is fine alone: what fails is between rules (a cycle)
-        problems = _problems(attrs.evolve(policy, fields={}, source=policy.source), fields)
     return problems
 
 
@@ -558,30 +555,28 @@ def _placeholder(spec: object) -> FieldRule:
     return FieldRule(DROP if dropped else KEEP)
 
 
-def _problems(  # noqa: PLR0911  # one return per kind of problem, each the first found
-    policy: Policy, fields: Mapping[str, object] | None = None
-) -> list[PolicyError]:
-    """Check a policy; on success set its resolved rules and fingerprint and return []."""
+def _problem(policy: Policy) -> PolicyError | None:  # noqa: PLR0911  # one return per kind of problem
+    """Check a policy: its first problem, or ``None`` once its rules and fingerprint are set."""
     source = policy.source
     try:
         _check_header(policy)
     except PolicyError as error:
-        return [error]
+        return error
     record_type = _record_type_name(policy.record_type, source)
     object.__setattr__(policy, "record_type", record_type)
     columns = flat_columns(RECORD_TYPES[record_type])
-    given = policy.fields if fields is None else fields
+    given = policy.fields
     if not isinstance(cast(object, given), Mapping):
         msg = "fields must be a mapping of dotted field to rule"
-        return [PolicyError(msg, source=source)]
+        return PolicyError(msg, source=source)
     rules: dict[str, FieldRule] = {}
     for path, spec in given.items():
         if not isinstance(path, str) or path not in columns:
-            return [_unknown_field(path, record_type, columns, source)]
+            return _unknown_field(path, record_type, columns, source)
         try:
             rules[path] = FieldRule.from_spec(spec)
         except PolicyError as error:
-            return [PolicyError(error.problem, source=source, field=path)]
+            return PolicyError(error.problem, source=source, field=path)
     object.__setattr__(policy, "fields", MappingProxyType(rules))
     defaults = by_category(record_type) if policy.default == "by-category" else {}
     placeholder = KeyRing.generate(key_id="check")
@@ -596,11 +591,11 @@ def _problems(  # noqa: PLR0911  # one return per kind of problem, each the firs
                 rule, path, placeholder_keys=placeholder, placeholder_date=reference
             )
         except PolicyError as error:
-            return [PolicyError(error.problem, source=source, field=path)]
+            return PolicyError(error.problem, source=source, field=path)
     problem = _check_row_transforms(resolved, columns)
     if problem is not None:
         path, message = problem
-        return [PolicyError(message, source=source, field=path)]
+        return PolicyError(message, source=source, field=path)
     # Rules keep the parameters the policy filled in (domains, fields).
     object.__setattr__(
         policy,
@@ -618,7 +613,7 @@ def _problems(  # noqa: PLR0911  # one return per kind of problem, each the firs
     try:
         text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (TypeError, ValueError):  # pragma: no cover  # canonical_value made it JSON-safe
-        return [PolicyError("the policy cannot be written as JSON", source=source)]
+        return PolicyError("the policy cannot be written as JSON", source=source)
     fingerprint = "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
     object.__setattr__(
         policy,
@@ -629,7 +624,7 @@ def _problems(  # noqa: PLR0911  # one return per kind of problem, each the firs
             canonical=text,
         ),
     )
-    return []
+    return None
 
 
 def _check_header(policy: Policy) -> None:
