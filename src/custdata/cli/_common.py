@@ -1086,17 +1086,37 @@ def warn_dropped_columns(reader: Reader, record_type: type, *, final: bool) -> N
     dropped = reader.ignored_columns
     if not dropped:
         return
-    count = len(dropped)
-    shown = ", ".join(name for name in dropped[:10])
-    more = f" and {count - 10} more" if count > 10 else ""
+    warn_columns(
+        dropped, record_type, "dropped", hint=("--keep-extra keeps it", "--keep-extra keeps them")
+    )
+
+
+def warn_columns(
+    names: Sequence[str],
+    record_type: type,
+    fate: str,
+    *,
+    hint: tuple[str, str] | None = None,
+) -> None:
+    """
+    Warn that input columns that are not fields of the record type are left out.
+
+    Args:
+        names: The columns (at least one), as the reader names them.
+        record_type: The record class rows are read as.
+        fate: What happens to them, such as ``"dropped"``.
+        hint: What to do about it, for one column and for several.
+    """
+    count = len(names)
+    shown = ", ".join(names[:10]) + (f" and {count - 10} more" if count > 10 else "")
     what = record_type.__name__
     if count == 1:
-        warn(f"1 column that is not a field of {what} is dropped ({shown}): --keep-extra keeps it")
+        text = f"1 column that is not a field of {what} is {fate} ({shown})"
     else:
-        warn(
-            f"{count} columns that are not fields of {what} are dropped ({shown}{more}): "
-            "--keep-extra keeps them"
-        )
+        text = f"{count} columns that are not fields of {what} are {fate} ({shown})"
+    if hint is not None:
+        text += f": {hint[count != 1]}"
+    warn(text)
 
 
 def peek_extra_columns(

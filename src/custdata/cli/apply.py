@@ -50,6 +50,7 @@ from custdata.cli._common import (
     started_at,
     today_from,
     warn,
+    warn_columns,
 )
 
 if TYPE_CHECKING:
@@ -286,12 +287,5 @@ def _write(
 
 def _warn_not_passed(reader: Reader, record_type: type) -> None:
     """Name the input columns that are not fields: the policy never passes them through."""
-    names = reader.extra_columns
-    if not names:
-        return
-    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-    what = record_type.__name__
-    if len(names) == 1:
-        warn(f"1 column that is not a field of {what} is not passed through ({shown})")
-    else:
-        warn(f"{len(names)} columns that are not fields of {what} are not passed through ({shown})")
+    if reader.extra_columns:
+        warn_columns(reader.extra_columns, record_type, "not passed through")
