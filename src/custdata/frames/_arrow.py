@@ -23,7 +23,7 @@ import attrs
 
 from custdata.errors import Issue, MissingDependencyError, Severity, ValidationError
 from custdata.model import LIST_SEPARATOR, from_dict, schema
-from custdata.model._codec import FieldSpec
+from custdata.model._codec import ABSENT, FieldSpec, nest_flat
 from custdata.model._time import TimeZone, check_tz
 from custdata.validation.postal import POSTAL_CODE_COUNTRIES, canonical_postal_code
 
@@ -622,27 +622,23 @@ def _with_offset(moment: object, minutes: object) -> object:
     return moment.astimezone(dt.timezone(dt.timedelta(minutes=minutes)))
 
 
-def _nest(record_type: type, flat: Mapping[str, object], prefix: str = "") -> dict[str, object]:
+def _nest(record_type: type, flat: Mapping[str, object]) -> dict[str, object]:
     """Rebuild the nested mapping `from_dict` reads from one flat row; None means absent."""
-    data: dict[str, object] = {}
-    for spec in schema(record_type).fields:
-        key = prefix + spec.name
-        if spec.kind == "record" and spec.record is not None:
-            nested = _nest(spec.record, flat, key + ".")
-            if nested:
-                data[spec.name] = nested
-            continue
-        value = flat.get(key)
-        if value is None:
-            continue
-        if spec.kind == "datetime":
-            value = _with_offset(value, flat.get(key + OFFSET_SUFFIX))
-        elif spec.kind == "date" and _is_midnight(value):  # a date read as a timestamp
-            value = typing.cast("dt.datetime", value).date()
-        elif spec.kind == "list":
-            value = _list_value(spec, value)
-        data[spec.name] = value
-    return data
+    return nest_flat(record_type, flat, _frame_cell)
+
+
+def _frame_cell(spec: FieldSpec, key: str, flat: Mapping[str, object]) -> object:
+    """A field's value as a frame gives it: None is absent, an empty string is a value."""
+    value = flat.get(key)
+    if value is None:
+        return ABSENT
+    if spec.kind == "datetime":
+        return _with_offset(value, flat.get(key + OFFSET_SUFFIX))
+    if spec.kind == "date" and _is_midnight(value):  # a date read as a timestamp
+        return typing.cast("dt.datetime", value).date()
+    if spec.kind == "list":
+        return _list_value(spec, value)
+    return value
 
 
 def _is_midnight(value: object) -> bool:

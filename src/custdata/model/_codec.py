@@ -28,13 +28,16 @@ from custdata.model._category import CATEGORY_KEY, Category
 from custdata.model._time import LocalTimeError, TimeZone, check_tz, localise
 
 __all__ = [
+    "ABSENT",
     "LIST_SEPARATOR",
+    "Cell",
     "FieldSpec",
     "Schema",
     "flat_columns",
     "flat_specs",
     "from_dict",
     "from_flat",
+    "nest_flat",
     "schema",
     "to_dict",
     "to_flat",
@@ -699,28 +702,59 @@ def _flatten_into(row: dict[str, object], record: object, prefix: str) -> None:
             row[key] = spec.dump(value)
 
 
-def _unflatten(record_type: type, row: Mapping[str, object], prefix: str) -> dict[str, object]:
+ABSENT: Final = object()
+"""What a `Cell` returns for a column that gives its field no value."""
+
+Cell = Callable[[FieldSpec, str, Mapping[str, object]], object]
+"""Reads one field's value from a flat row: ``(spec, dotted column, row) -> value or ABSENT``."""
+
+
+def nest_flat(
+    record_type: type, row: Mapping[str, object], cell: Cell, prefix: str = ""
+) -> dict[str, object]:
+    """
+    Rebuild the nested mapping `from_dict` reads from one flat row, one field at a time.
+
+    Nested records are walked to their dotted columns; a nested record none of
+    whose fields has a value is absent. The shared walk of `from_flat` (file
+    cells) and of frames (Arrow values).
+
+    Args:
+        record_type: The record class.
+        row: The flat row, by dotted column.
+        cell: Reads a field's value from the row, or returns `ABSENT`.
+        prefix: The dotted path of the enclosing record (``""`` at the top).
+
+    Returns:
+        The nested mapping.
+    """
     data: dict[str, object] = {}
     for spec in schema(record_type).fields:
         key = prefix + spec.name
         if spec.kind == "record" and spec.record is not None:
-            nested = _unflatten(spec.record, row, key + ".")
+            nested = nest_flat(spec.record, row, cell, key + ".")
             if nested:
                 data[spec.name] = nested
             continue
-        value = row.get(key, _MISSING)
-        if value is _MISSING or value is None or value == "":
-            continue
-        if spec.kind == "list" and isinstance(value, str):
-            if spec.item_kind == "record":
-                try:
-                    value = json.loads(value)
-                except ValueError:
-                    value = _BadJson()
-            else:
-                value = [item for item in value.split(LIST_SEPARATOR) if item.strip()]
-        data[spec.name] = value
+        value = cell(spec, key, row)
+        if value is not ABSENT:
+            data[spec.name] = value
     return data
+
+
+def _file_cell(spec: FieldSpec, key: str, row: Mapping[str, object]) -> object:
+    """A field's value as files give it: empty is absent, lists joined with ``|`` or JSON."""
+    value = row.get(key)
+    if value is None or value == "":
+        return ABSENT
+    if spec.kind == "list" and isinstance(value, str):
+        if spec.item_kind == "record":
+            try:
+                return json.loads(value)
+            except ValueError:
+                return _BadJson()
+        return [item for item in value.split(LIST_SEPARATOR) if item.strip()]
+    return value
 
 
 class _BadJson:
@@ -755,7 +789,7 @@ def from_flat(record_type: type[R], row: Mapping[str, object], *, tz: TimeZone |
         for column in row
         if column not in known
     ]
-    data = _unflatten(record_type, row, "")
+    data = nest_flat(record_type, row, _file_cell)
     record, issues = _parse_record(record_type, data, "", zone)
     issues = unknown + issues
     if issues:
