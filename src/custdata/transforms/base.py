@@ -419,10 +419,7 @@ class BaseTransform:
             TransformError: If a value cannot be transformed.
         """
         pa = _pyarrow()
-        arr: Any = array
-        if isinstance(arr, pa.ChunkedArray):
-            arr = arr.combine_chunks()
-        encoded = arr.dictionary_encode()
+        encoded = whole_array(array).dictionary_encode()
         dictionary = encoded.dictionary.to_pylist()
         outputs = self.apply_many(dictionary)
         out_dictionary = pa.array(outputs, type=_arrow_type(pa, self.output_type, outputs))
@@ -436,6 +433,12 @@ def _pyarrow() -> Any:  # the module, typed loosely on purpose
         package = "pyarrow"
         raise MissingDependencyError(package, "arrow") from None
     return pa
+
+
+def whole_array(array: object) -> Any:  # a pyarrow array, typed loosely on purpose
+    """One contiguous array: a chunked array's chunks combined, any other array as it is."""
+    pa = _pyarrow()
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 def _as_array(array: object) -> pa.Array[Any]:

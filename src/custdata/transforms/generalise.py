@@ -37,6 +37,7 @@ from custdata.transforms.base import (
     _as_array,
     _pc,
     _pyarrow,
+    whole_array,
 )
 from custdata.transforms.labels import (
     DATE_UNITS,
@@ -250,8 +251,7 @@ class TruncateDate(_DateInput):
         pa = _pyarrow()
         pc = _pc()
 
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
+        array = whole_array(array)
         if not (pa.types.is_date(array.type) or pa.types.is_timestamp(array.type)):
             return super().apply_arrow(array)
         year = pc.utf8_lpad(pc.cast(pc.year(array), pa.string()), 4, "0")
@@ -334,8 +334,7 @@ class TruncatePostcode(BaseTransform):
         pa = _pyarrow()
         pc = _pc()
 
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
+        array = whole_array(array)
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             return super().apply_arrow(array)
         text = pc.utf8_trim(array, _ASCII_SPACE)
@@ -477,8 +476,7 @@ class Bucket(_NumberInput):
         pa = _pyarrow()
         pc = _pc()
 
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
+        array = whole_array(array)
         numeric = pa.types.is_integer(array.type) or pa.types.is_floating(array.type)
         if self.edges is None or not numeric:
             return super().apply_arrow(array)
@@ -539,8 +537,7 @@ class _Coding(_NumberInput):
         pa = _pyarrow()
         pc = _pc()
 
-        if isinstance(array, pa.ChunkedArray):
-            array = array.combine_chunks()
+        array = whole_array(array)
         kind = array.type
         if pa.types.is_integer(kind):
             try:

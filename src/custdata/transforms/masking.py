@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from custdata.transforms._checks import boolean, check_text, one_char, text_field, whole
-from custdata.transforms.base import BaseTransform, Guarantees, _as_array, _pc, _pyarrow
+from custdata.transforms.base import (
+    BaseTransform,
+    Guarantees,
+    _as_array,
+    _pc,
+    _pyarrow,
+    whole_array,
+)
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -29,10 +36,6 @@ _MASKING: Final = Guarantees(
     format_preserving=False,
     output_is_personal_data=True,
 )
-
-
-def _chunked(pa: Any, array: Any) -> Any:
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 @attrs.frozen(kw_only=True)
@@ -121,7 +124,7 @@ class MaskEmail(BaseTransform):
         pa = _pyarrow()
         pc = _pc()
 
-        array = _chunked(pa, array)
+        array = whole_array(array)
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             return super().apply_arrow(array)
         parts = pc.split_pattern(array, "@", max_splits=1, reverse=True)
@@ -320,7 +323,7 @@ class Mask(BaseTransform):
         pa = _pyarrow()
         pc = _pc()
 
-        array = _chunked(pa, array)
+        array = whole_array(array)
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             return super().apply_arrow(array)
         size = pc.utf8_length(array)
@@ -401,7 +404,7 @@ class Redact(BaseTransform):
         pa = _pyarrow()
         pc = _pc()
 
-        array = _chunked(pa, array)
+        array = whole_array(array)
         return _as_array(
             pc.if_else(
                 pc.is_valid(array), pa.scalar(self.replacement), pa.scalar(None, pa.string())
