@@ -8,6 +8,11 @@ records, keeping the rows that do not fit apart with their issues.
 `to_pandas` and `to_polars` give the same table as pandas and polars frames,
 and `from_frame` reads those too.
 
+`validate_frame` validates every row of a frame and `apply_frame` protects it
+with a bound policy, with the results `validate_many` and `apply_many` give;
+`validate_frames` and `apply_frames` do so for a stream of record batches,
+Parquet row groups or pandas chunks.
+
 Needs the ``arrow`` extra (pyarrow), and the ``pandas`` or ``polars`` extra for
 those libraries, imported on first use, never on import:
 ``pip install 'custdata[arrow]'``.
@@ -15,6 +20,15 @@ those libraries, imported on first use, never on import:
 
 from __future__ import annotations
 
+from custdata.frames._apply import (
+    FrameResult,
+    FrameRun,
+    FrameValidation,
+    apply_frame,
+    apply_frames,
+    validate_frame,
+    validate_frames,
+)
 from custdata.frames._arrow import (
     AMOUNT_SCALE,
     OFFSET_SUFFIX,
@@ -31,9 +45,16 @@ __all__ = [
     "OFFSET_SUFFIX",
     "FrameIssue",
     "FrameRecords",
+    "FrameResult",
+    "FrameRun",
+    "FrameValidation",
+    "apply_frame",
+    "apply_frames",
     "arrow_schema",
     "from_frame",
     "to_arrow",
     "to_pandas",
     "to_polars",
+    "validate_frame",
+    "validate_frames",
 ]

@@ -400,6 +400,65 @@ class _Builder:
         return pa.ListArray.from_arrays(offset_array, flat, mask=mask)
 
 
+def _position(problem: Issue) -> int:
+    """The row of a problem noted at ``[i].path`` by a `_Builder`."""
+    return int(problem.path[1 : problem.path.index("]")])
+
+
+def leaf_arrays(
+    record_type: type, name: str, records: Sequence[object]
+) -> tuple[list[Any], dict[int, list[Issue]]]:
+    """
+    The typed arrays of one flat column of some records (private to custdata.frames).
+
+    One array, or two for a date-time (its offsets beside it), as `to_arrow`
+    builds them; with the problems of the values the schema cannot hold, by
+    position (the value is null in the array).
+    """
+    pa = _pyarrow()
+    leaf = next(leaf for leaf in _leaves(record_type) if leaf.name == name)
+    problems: list[Issue] = []
+    builder = _Builder(pa, problems)
+    names = name.split(".")
+    wheres = [f"[{row}]" for row in range(len(records))]
+    values = [_get(record, names)[0] for record in records]
+    arrays = builder._leaf(leaf, values, wheres, name)  # the same module
+    return arrays, _by_position(problems)
+
+
+def value_arrays(
+    spec: FieldSpec, kind: str, values: Sequence[object]
+) -> tuple[list[Any], dict[int, list[Issue]]]:
+    """
+    Plain Python values of one kind (``str``, ``date``, ``decimal``...) as typed arrays.
+
+    As `leaf_arrays`, for values that are not in records (a transform's
+    outputs): a nullable column of ``kind``, its problems by position.
+    """
+    pa = _pyarrow()
+    problems: list[Issue] = []
+    builder = _Builder(pa, problems)
+    leaf = _Leaf(name=spec.name, spec=attrs.evolve(spec, kind=kind), nullable=True)
+    wheres = [f"[{row}]" for row in range(len(values))]
+    arrays = builder._leaf(leaf, list(values), wheres, spec.name)  # the same module
+    return arrays, _by_position(problems)
+
+
+def _by_position(problems: Sequence[Issue]) -> dict[int, list[Issue]]:
+    found: dict[int, list[Issue]] = {}
+    for problem in problems:
+        path = problem.path.partition(".")[2]
+        found.setdefault(_position(problem), []).append(
+            Issue(path=path, code=problem.code, severity=problem.severity, message=problem.message)
+        )
+    return found
+
+
+def column_type(kind: str) -> Any:
+    """The Arrow type of a scalar kind (private to custdata.frames)."""
+    return _scalar_type(_pyarrow(), kind)
+
+
 def to_arrow(records: Iterable[object], record_type: type | None = None) -> pyarrow.Table:
     """
     Convert records to an Arrow table of the record type's typed schema (`arrow_schema`).
@@ -767,10 +826,61 @@ def from_frame(
         TypeError: If ``frame`` is none of the frames above.
         MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
     """
+    records: list[R] = []
+    indices: list[int] = []
+    issues: list[FrameIssue] = []
+    read = read_rows(frame, record_type, tz=tz)
+    for index, record, problems, _ in read.rows:
+        if record is not None:
+            records.append(record)
+            indices.append(index)
+        else:
+            issues.extend(frame_issues(index, problems))
+    return FrameRecords(
+        records=tuple(records), indices=tuple(indices), issues=tuple(issues), rows=read.count
+    )
+
+
+def frame_issues(index: int, problems: Iterable[Issue]) -> list[FrameIssue]:
+    """The issues of one row as `FrameIssue` objects at its 0-based ``index``."""
+    return [
+        FrameIssue(
+            index=index,
+            path=problem.path,
+            code=problem.code,
+            severity=problem.severity,
+            message=problem.message,
+        )
+        for problem in problems
+    ]
+
+
+@attrs.frozen
+class ReadRows(Generic[R]):
+    """
+    Every row of a frame as `read_rows` read it (private to custdata.frames).
+
+    ``rows`` holds ``(index, record, issues, flat)`` per row: the record, or
+    ``None`` and the issues that kept the row from being one, with its flat
+    cells (for `content_issues`); ``count`` is the number of rows.
+    """
+
+    rows: list[tuple[int, R | None, list[Issue], dict[str, object]]]
+    count: int
+
+
+def read_rows(
+    frame: object, record_type: type[R], *, tz: TimeZone | None = None, start: int = 0
+) -> ReadRows[R]:
+    """
+    Read every row of a frame, as `from_frame` documents; rows are numbered from ``start``.
+
+    Raises as `from_frame` does, before any row is read.
+    """
     pa = _pyarrow()
     check_tz(tz)  # a bad time zone fails before any row is read
     _check_unique_columns(pa, frame, record_type)
-    read, rows = _read_columns(pa, frame)
+    read, count = _read_columns(pa, frame)
     known = _known_columns(record_type)
     names = [name for name in read if not name.startswith(_PANDAS_INDEX_PREFIX)]
     unknown = [
@@ -782,11 +892,11 @@ def from_frame(
         raise ValidationError(unknown, record_type=record_type.__name__)
     columns = {name: read[name] for name in names}
     text_columns = [name for name in names if known[name].kind == "str"]
-    records: list[R] = []
-    indices: list[int] = []
-    issues: list[FrameIssue] = []
-    for index in range(rows):
-        flat = {name: values[index] for name, values in columns.items()}
+    rows: list[tuple[int, R | None, list[Issue], dict[str, object]]] = []
+    no_problems: list[Issue] = []
+    no_cells: dict[str, object] = {}
+    for position in range(count):
+        flat = {name: values[position] for name, values in columns.items()}
         problems: list[Issue] = []
         for name in text_columns:
             value = flat[name]
@@ -798,22 +908,23 @@ def from_frame(
         problems.extend(_offset_issues(nested))
         if not problems:
             try:
-                records.append(from_dict(record_type, nested, tz=tz))
+                record = from_dict(record_type, nested, tz=tz)
             except ValidationError as error:
                 problems = list(error.issues)
             else:
-                indices.append(index)
+                rows.append((start + position, record, no_problems, no_cells))
                 continue
-        issues.extend(
-            FrameIssue(
-                index=index,
-                path=problem.path,
-                code=problem.code,
-                severity=problem.severity,
-                message=problem.message,
-            )
-            for problem in problems
-        )
-    return FrameRecords(
-        records=tuple(records), indices=tuple(indices), issues=tuple(issues), rows=rows
-    )
+        rows.append((start + position, None, problems, flat))
+    return ReadRows(rows=rows, count=count)
+
+
+def record_from_cells(
+    record_type: type[R], flat: Mapping[str, object], *, tz: TimeZone | None = None
+) -> R:
+    """
+    Build a record from a frame row's flat cells, as `read_rows` does (private helper).
+
+    Raises:
+        ValidationError: If the cells do not fit the record type.
+    """
+    return from_dict(record_type, _nest(record_type, flat), tz=tz)

@@ -597,24 +597,7 @@ class PolicyRun:
         bound = self._bound
         counts = self._counts
         entries = [self._entry(item) for item in batch]
-        counts.read += len(entries)
-        live = [entry for entry in entries if entry.record is not None]
-        checked = self._validator.run([entry.record for entry in live])
-        records: list[object] = []
-        kept: list[_Entry] = []
-        for entry, (canonical, report) in zip(live, checked, strict=True):
-            if not report.issues:  # most rows: nothing to count or reject
-                records.append(canonical if bound.normalise else entry.record)
-                kept.append(entry)
-                continue
-            bad = self._invalid(report.issues)
-            if bad and bound.reject_invalid:
-                # Rejected, but still protected: a value a transform refuses is an issue too.
-                entry.issues.extend(bad)
-            elif bad:
-                entry.invalid = bad
-            records.append(canonical if bound.normalise else entry.record)
-            kept.append(entry)
+        records, kept = self._admit(entries)
         columns = self._protect(records, kept)
         out: list[dict[str, object] | Reject] = []
         order = bound.output_columns
@@ -642,6 +625,46 @@ class PolicyRun:
                 counts.empty[path] += empty
                 counts.values[path] += len(written) - empty
         return out
+
+    def _admit(self, entries: list[_Entry]) -> tuple[list[object], list[_Entry]]:
+        """
+        Count the entries read; validate those with a record, noting invalid values.
+
+        Returns the records to protect (canonical when normalising) and their
+        entries, in order; an entry's issues gain its invalid values when
+        ``reject_invalid`` rejects them.
+        """
+        bound = self._bound
+        self._counts.read += len(entries)
+        live = [entry for entry in entries if entry.record is not None]
+        checked = self._validator.run([entry.record for entry in live])
+        records: list[object] = []
+        kept: list[_Entry] = []
+        for entry, (canonical, report) in zip(live, checked, strict=True):
+            if report.issues:  # most rows have none: nothing to count or reject
+                bad = self._invalid(report.issues)
+                if bad and bound.reject_invalid:
+                    # Rejected, but still protected: a value a transform refuses is an issue too.
+                    entry.issues.extend(bad)
+                elif bad:
+                    entry.invalid = bad
+            records.append(canonical if bound.normalise else entry.record)
+            kept.append(entry)
+        return records, kept
+
+    def _refused(
+        self, entries: list[_Entry], path: str, errors: Mapping[int, TransformError]
+    ) -> None:
+        """Note each value a transform refused as an issue of its row."""
+        for i, error in errors.items():
+            entries[i].issues.append(
+                Issue(
+                    path=path,
+                    code=error.code,
+                    severity=Severity.ERROR,
+                    message=f"{error.transform}: {error.message}",
+                )
+            )
 
     def _reject(self, entry: _Entry) -> Reject:
         counts = self._counts
@@ -682,15 +705,7 @@ class PolicyRun:
                     for i in range(len(values))
                 ]
                 results, errors = _apply_rows(step.transform, views)
-            for i, error in errors.items():
-                entries[i].issues.append(
-                    Issue(
-                        path=step.path,
-                        code=error.code,
-                        severity=Severity.ERROR,
-                        message=f"{error.transform}: {error.message}",
-                    )
-                )
+            self._refused(entries, step.path, errors)
             protected[step.path] = results
         return protected
 

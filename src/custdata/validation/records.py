@@ -801,6 +801,7 @@ def content_issues(
     region: str = "FR",
     today: dt.date | None = None,
     tz: TimeZone | None = None,
+    build: Callable[[Mapping[str, object]], object] | None = None,
 ) -> tuple[Issue, ...]:
     """
     The content issues of the other fields of a row that does not fit its record type.
@@ -817,6 +818,9 @@ def content_issues(
         region: The country assumed when the row does not say (see `validate`).
         today: The current date, for the birth date checks (see `validate`).
         tz: The time zone of date-times written without an offset.
+        build: How the other cells become a record, raising `ValidationError`
+            if they cannot: `custdata.model.from_flat` (file cells) by default;
+            frames read typed cells their own way.
 
     Returns:
         The issues of the other fields, in `validate`'s order; empty if none.
@@ -828,7 +832,9 @@ def content_issues(
         if _column_root(column) not in bad and column.partition(".")[0] not in bad
     }
     try:
-        record: object = from_flat(record_type, kept, tz=tz)
+        record: object = (
+            from_flat(record_type, kept, tz=tz) if build is None else build(kept)
+        )
     except ValidationError:
         return ()
     return tuple(

@@ -1,0 +1,714 @@
+"""
+Validating and protecting whole frames: `validate_frame`, `apply_frame` and their streams.
+
+A frame is read in slices of ``batch_size`` rows. Each slice is read into
+records (`read_rows`, as `from_frame` reads), validated by the same
+`custdata.validation.BatchValidator` as `validate_many` and `apply_many`, and,
+for a policy, protected column by column on Arrow arrays: each value rule
+through its transform's `apply_arrow` (a compute kernel where the transform has
+one, else each distinct value once), each row rule through its optional
+``apply_arrow_rows``. Values whose Arrow form would not be the Python value a
+transform sees elsewhere (date-times in their own offset, exact decimals, lists)
+go through the transform's `apply_many` instead, so that every path gives the
+same results. pyarrow is imported inside the functions, never on import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from custdata.errors import TransformError
+from custdata.frames._arrow import (
+    OFFSET_SUFFIX,
+    FrameIssue,
+    ReadRows,
+    _loaded,
+    _pyarrow,
+    column_type,
+    frame_issues,
+    leaf_arrays,
+    read_rows,
+    record_from_cells,
+    to_arrow,
+    value_arrays,
+)
+from custdata.model._codec import FieldSpec, flat_specs
+from custdata.model._rows import NO_EXTRA
+from custdata.policy._bound import BoundPolicy, PolicyRun, _apply_rows, _apply_values, _Entry
+from custdata.validation import BatchValidator, content_issues
+
+if TYPE_CHECKING:
+    from custdata.model import TimeZone
+    from custdata.policy import Audit
+
+__all__ = [
+    "FrameResult",
+    "FrameRun",
+    "FrameValidation",
+    "apply_frame",
+    "apply_frames",
+    "validate_frame",
+    "validate_frames",
+]
+
+DEFAULT_BATCH_SIZE: Final = 20_000
+"""Rows read into records at a time: memory stays flat, Arrow kernels get long arrays."""
+
+_ARROW_KINDS: Final = frozenset({"str", "enum", "int", "bool", "date"})
+"""Field kinds whose Arrow values are exactly the Python values transforms see elsewhere."""
+
+_OUTPUT_KINDS: Final[dict[type, str]] = {
+    str: "str",
+    int: "int",
+    bool: "bool",
+    dt.date: "date",
+    dt.datetime: "datetime",
+}
+
+_ISSUE_COLUMNS: Final = ("index", "path", "code", "severity", "message")
+
+
+# --- frame kinds -----------------------------------------------------------------------------
+
+
+class _Kind:
+    """Which library a frame came from, to give results back in the same kind."""
+
+    TABLE: Final = "arrow table"
+    BATCH: Final = "arrow record batch"
+    PANDAS: Final = "pandas"
+    POLARS: Final = "polars"
+
+
+def _kind(pa: Any, frame: object) -> str:
+    if isinstance(frame, pa.Table):
+        return _Kind.TABLE
+    if isinstance(frame, pa.RecordBatch):
+        return _Kind.BATCH
+    pandas_frame = _loaded("pandas", "DataFrame")
+    if pandas_frame is not None and isinstance(frame, pandas_frame):
+        return _Kind.PANDAS
+    polars_frame = _loaded("polars", "DataFrame")
+    if polars_frame is not None and isinstance(frame, polars_frame):
+        return _Kind.POLARS
+    msg = (
+        "expected a pyarrow Table or RecordBatch, a pandas or a polars DataFrame, "
+        f"got {type(frame).__name__}"
+    )
+    raise TypeError(msg)
+
+
+def _length(kind: str, frame: Any) -> int:
+    if kind in {_Kind.TABLE, _Kind.BATCH}:
+        return int(frame.num_rows)
+    if kind == _Kind.POLARS:
+        return int(frame.height)
+    return len(frame)
+
+
+def _slices(kind: str, frame: Any, size: int) -> Iterator[Any]:
+    """The frame in slices of ``size`` rows (a frame that fits is given as it is)."""
+    rows = _length(kind, frame)
+    if rows <= size:
+        yield frame
+        return
+    for start in range(0, rows, size):
+        if kind == _Kind.PANDAS:
+            yield frame.iloc[start : start + size]
+        else:
+            yield frame.slice(start, size)
+
+
+def _as_kind(pa: Any, kind: str, table: Any, source: Any = None, positions: Any = None) -> Any:
+    """
+    An Arrow table as a frame of ``kind``.
+
+    A pandas result keeps the labels of its rows in ``source`` (the input
+    frame's index at ``positions``), its columns backed by Arrow.
+    """
+    if kind == _Kind.TABLE:
+        return table
+    if kind == _Kind.BATCH:
+        return (
+            table.combine_chunks().to_batches()[0]
+            if table.num_rows
+            else pa.RecordBatch.from_pylist([], schema=table.schema)
+        )
+    if kind == _Kind.POLARS:
+        import polars as pl  # loaded: the input was one of its frames
+
+        return pl.from_arrow(table)
+    import pandas as pd  # loaded: the input was one of its frames
+
+    out = table.to_pandas(types_mapper=pd.ArrowDtype)
+    if source is not None and positions is not None:
+        out.index = source.index[positions]
+    return out
+
+
+def _issues_table(pa: Any, issues: Sequence[FrameIssue]) -> Any:
+    return pa.table(
+        {
+            "index": pa.array([issue.index for issue in issues], pa.int64()),
+            "path": pa.array([issue.path for issue in issues], pa.string()),
+            "code": pa.array([issue.code for issue in issues], pa.string()),
+            "severity": pa.array([issue.severity.value for issue in issues], pa.string()),
+            "message": pa.array([issue.message for issue in issues], pa.string()),
+        }
+    )
+
+
+def _issues_as_kind(pa: Any, kind: str, issues: Sequence[FrameIssue]) -> Any:
+    table = _issues_table(pa, issues)
+    if kind == _Kind.PANDAS:
+        return table.to_pandas()
+    return _as_kind(pa, kind, table)
+
+
+def _concat(pa: Any, kind: str, parts: Sequence[Any]) -> Any:
+    if len(parts) == 1:
+        return parts[0]
+    if kind == _Kind.TABLE:
+        return pa.concat_tables(parts)
+    if kind == _Kind.BATCH:
+        return _as_kind(pa, kind, pa.Table.from_batches(parts))
+    if kind == _Kind.POLARS:
+        import polars as pl  # loaded: the input was one of its frames
+
+        return pl.concat(parts)
+    import pandas as pd  # loaded: the input was one of its frames
+
+    return pd.concat(parts)
+
+
+# --- validating ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FrameValidation:
+    """
+    What `validate_frame` found in a frame (or one batch of a stream).
+
+    Attributes:
+        frame: The rows without errors, normalised (when asked), in the typed
+            schema (`arrow_schema`), as a frame of the input's kind: an Arrow
+            table (a record batch for a batch), a pandas frame (Arrow-backed
+            columns, the input's row labels) or a polars frame.
+        issues: One row per issue, errors and warnings of every row, with the
+            columns ``index`` (the row's 0-based position in the input, counted
+            across a stream's batches), ``path``, ``code``, ``severity``
+            (``"error"``, ``"warning"``) and ``message``; never a value. A frame
+            of the input's kind.
+        indices: The input position of each row of ``frame``.
+        rows: Rows read.
+        valid: Rows in ``frame``.
+        rejected: Rows with an error: ``rows == valid + rejected``.
+    """
+
+    frame: Any
+    issues: Any
+    indices: tuple[int, ...]
+    rows: int
+    valid: int
+    rejected: int
+
+
+def validate_frame(  # the options of validate_many, and a frame's own
+    frame: object,
+    record_type: type,
+    *,
+    region: str = "FR",
+    today: dt.date | None = None,
+    normalise: bool = True,
+    tz: TimeZone | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> FrameValidation:
+    """
+    Validate every row of a frame: the rows without errors, and every issue of every row.
+
+    Rows are read as `from_frame` reads them and validated as
+    `custdata.validate_many` validates records, so a row has the same issues on
+    every path. A row that cannot become a record lists its shape issues and
+    the content issues of its other fields, as files' rejects do.
+
+    Example:
+        >>> checked = validate_frame(frame, Contact)  # doctest: +SKIP
+        >>> checked.rows == checked.valid + checked.rejected  # doctest: +SKIP
+        True
+
+    Args:
+        frame: A `pyarrow.Table` or `pyarrow.RecordBatch`, a pandas or a polars
+            ``DataFrame``, typed (`to_arrow`) or with text columns.
+        record_type: The record class of each row.
+        region: The country assumed when a row does not say (see `custdata.validate`).
+        today: The current date, for the birth date checks (see `custdata.validate`).
+        normalise: Give the rows normalised (`custdata.normalise`), else as read.
+        tz: The time zone of date-times without an offset.
+        batch_size: Rows read into records at a time.
+
+    Returns:
+        A `FrameValidation` whose ``frame`` and ``issues`` are of the input's kind.
+
+    Raises:
+        ValidationError: If a column belongs to no field, or is given twice.
+        TypeError: If ``frame`` is none of the frames above.
+        ValueError: If ``region`` is unknown or ``batch_size`` is not positive.
+        MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
+    """
+    pa = _pyarrow()
+    kind = _kind(pa, frame)
+    parts = list(
+        validate_frames(
+            _slices(kind, frame, _checked_size(batch_size)),
+            record_type,
+            region=region,
+            today=today,
+            normalise=normalise,
+            tz=tz,
+        )
+    )
+    return FrameValidation(
+        frame=_concat(pa, kind, [part.frame for part in parts]),
+        issues=_concat(pa, kind, [part.issues for part in parts]),
+        indices=tuple(index for part in parts for index in part.indices),
+        rows=sum(part.rows for part in parts),
+        valid=sum(part.valid for part in parts),
+        rejected=sum(part.rejected for part in parts),
+    )
+
+
+def validate_frames(  # as validate_frame
+    frames: Iterable[object],
+    record_type: type,
+    *,
+    region: str = "FR",
+    today: dt.date | None = None,
+    normalise: bool = True,
+    tz: TimeZone | None = None,
+    cache_size: int = 20_000,
+) -> Iterator[FrameValidation]:
+    """
+    Validate a stream of frames (record batches, Parquet row groups, pandas chunks), lazily.
+
+    As `validate_frame`, one result per frame; row indices count on across the
+    frames, so that ``index`` is the row's position in the whole stream.
+    Parsed emails and phone numbers are shared between batches, up to
+    ``cache_size`` distinct values of a kind.
+
+    Example:
+        >>> import pyarrow.parquet as pq  # doctest: +SKIP
+        >>> batches = pq.ParquetFile("contacts.parquet").iter_batches(50_000)  # doctest: +SKIP
+        >>> for part in validate_frames(batches, Contact): ...  # doctest: +SKIP
+
+    Raises:
+        As `validate_frame`, when the frame concerned is reached.
+    """
+    pa = _pyarrow()
+    validator = BatchValidator(region=region, today=today, cache_size=cache_size)
+    start = 0
+    for frame in frames:
+        kind = _kind(pa, frame)
+        read: ReadRows[object] = read_rows(frame, record_type, tz=tz, start=start)
+        start += read.count
+        live = [(index, record) for index, record, _, _ in read.rows if record is not None]
+        checked = iter(validator.run([record for _, record in live]))
+        issues: list[FrameIssue] = []
+        good: list[object] = []
+        indices: list[int] = []
+        for index, record, problems, flat in read.rows:
+            if record is None:
+                content = content_issues(
+                    flat,
+                    problems,
+                    record_type,
+                    region=region,
+                    today=today,
+                    tz=tz,
+                    build=_builder(record_type, tz),
+                )
+                issues.extend(frame_issues(index, (*content, *problems)))
+                continue
+            canonical, report = next(checked)
+            issues.extend(frame_issues(index, report.issues))
+            if report.ok:
+                good.append(canonical if normalise else record)
+                indices.append(index)
+        table = to_arrow(good, record_type)
+        positions = [index - (start - read.count) for index in indices]
+        yield FrameValidation(
+            frame=_as_kind(pa, kind, table, frame if kind == _Kind.PANDAS else None, positions),
+            issues=_issues_as_kind(pa, kind, issues),
+            indices=tuple(indices),
+            rows=read.count,
+            valid=len(good),
+            rejected=read.count - len(good),
+        )
+
+
+def _builder(record_type: type, tz: TimeZone | None) -> Callable[[Mapping[str, object]], object]:
+    return lambda cells: record_from_cells(record_type, cells, tz=tz)
+
+
+def _checked_size(batch_size: int) -> int:
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        msg = "batch_size must be a positive integer"
+        raise ValueError(msg)
+    return batch_size
+
+
+# --- protecting ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FrameResult:
+    """
+    What `apply_frame` gave for a frame (or `apply_frames` for one batch of a stream).
+
+    Attributes:
+        frame: The protected rows, in input order, as a frame of the input's
+            kind: the policy's output columns (`BoundPolicy.output_columns`),
+            each typed from its rule's output type (a kept field keeps its
+            typed-schema type; a date-time column has its ``.offset_minutes``
+            column beside it). A pandas result keeps the input's row labels.
+        rejects: One row per issue of each rejected row, with the columns
+            ``index`` (the row's 0-based position in the input, counted across
+            a stream's batches), ``path``, ``code``, ``severity`` and
+            ``message``, as `validate_frame` gives them; never a value.
+        indices: The input position of each row of ``frame``.
+        rows: Rows read.
+        written: Rows in ``frame``.
+        rejected: Rows rejected: ``rows == written + rejected``.
+        audit: The run's `custdata.policy.Audit` (for a stream's batch: the
+            counts of the run so far).
+    """
+
+    frame: Any
+    rejects: Any
+    indices: tuple[int, ...]
+    rows: int
+    written: int
+    rejected: int
+    audit: Audit
+
+
+def apply_frame(
+    bound: BoundPolicy,
+    frame: object,
+    *,
+    tz: TimeZone | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> FrameResult:
+    """
+    Protect every row of a frame with a bound policy: the same results as `apply_many`.
+
+    The rows are read as `from_frame` reads them, validated (and normalised)
+    as `BoundPolicy.apply_many` does, and protected column by column on Arrow
+    arrays. A protected value, a reject and the audit are those
+    `BoundPolicy.apply_many` gives for the same rows; a rejected row lists
+    every issue, as there.
+
+    Example:
+        >>> bound = Policy.builtin("partner-share").bind(keys=keys)  # doctest: +SKIP
+        >>> result = apply_frame(bound, frame)  # doctest: +SKIP
+        >>> result.rows == result.written + result.rejected  # doctest: +SKIP
+        True
+
+    Args:
+        bound: A policy bound with its keys (`custdata.Policy.bind`).
+        frame: A `pyarrow.Table` or `pyarrow.RecordBatch`, a pandas or a
+            polars ``DataFrame`` of the policy's record type, typed
+            (`to_arrow`) or with text columns.
+        tz: The time zone of date-times without an offset.
+        batch_size: Rows read into records at a time.
+
+    Returns:
+        A `FrameResult` whose ``frame`` and ``rejects`` are of the input's kind.
+
+    Raises:
+        ValidationError: If a column belongs to no field, or is given twice.
+        TypeError: If ``frame`` is none of the frames above, or ``bound`` is not a `BoundPolicy`.
+        ValueError: If ``batch_size`` is not positive.
+        MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
+    """
+    pa = _pyarrow()
+    kind = _kind(pa, frame)
+    run = apply_frames(bound, _slices(kind, frame, _checked_size(batch_size)), tz=tz)
+    parts = list(run)  # at least one: an empty frame is one empty slice
+    return FrameResult(
+        frame=_concat(pa, kind, [part.frame for part in parts]),
+        rejects=_concat(pa, kind, [part.rejects for part in parts]),
+        indices=tuple(index for part in parts for index in part.indices),
+        rows=sum(part.rows for part in parts),
+        written=sum(part.written for part in parts),
+        rejected=sum(part.rejected for part in parts),
+        audit=run.audit,
+    )
+
+
+def apply_frames(
+    bound: BoundPolicy, frames: Iterable[object], *, tz: TimeZone | None = None
+) -> FrameRun:
+    """
+    Protect a stream of frames (record batches, Parquet row groups, pandas chunks), lazily.
+
+    As `apply_frame`, one `FrameResult` per frame, row indices counting on
+    across the frames; the run's `FrameRun.audit` is complete once it is
+    exhausted.
+
+    Example:
+        >>> import pyarrow.parquet as pq  # doctest: +SKIP
+        >>> batches = pq.ParquetFile("contacts.parquet").iter_batches(50_000)  # doctest: +SKIP
+        >>> run = apply_frames(bound, batches)  # doctest: +SKIP
+        >>> for part in run: ...  # doctest: +SKIP
+        >>> run.audit.rows_read  # doctest: +SKIP
+
+    Raises:
+        TypeError: If ``bound`` is not a `BoundPolicy`.
+    """
+    if not isinstance(typing.cast("object", bound), BoundPolicy):
+        msg = f"expected a BoundPolicy (from Policy.bind), got {type(bound).__name__}"
+        raise TypeError(msg)
+    return FrameRun(bound, frames, tz=tz)
+
+
+class FrameRun:
+    """
+    A run of a bound policy over a stream of frames: iterate it for `FrameResult` parts.
+
+    Built by `apply_frames`. `audit` counts every part so far, and is complete
+    once the run is exhausted.
+    """
+
+    def __init__(
+        self, bound: BoundPolicy, frames: Iterable[object], *, tz: TimeZone | None
+    ) -> None:
+        self._run = _ArrowRun(bound, tz)
+        self._frames = iter(frames)
+        self._start = 0
+        self._pa = _pyarrow()
+
+    def __iter__(self) -> Iterator[FrameResult]:
+        return self
+
+    def __next__(self) -> FrameResult:
+        frame = next(self._frames)
+        result = self._run.frame(self._pa, frame, self._start)
+        self._start += result.rows
+        return result
+
+    @property
+    def audit(self) -> Audit:
+        """The run's audit: complete once the run is exhausted, counts so far before."""
+        return self._run.audit
+
+
+class _ArrowRun(PolicyRun):
+    """A policy run whose batches are frames, protected on Arrow arrays."""
+
+    def __init__(self, bound: BoundPolicy, tz: TimeZone | None) -> None:
+        super().__init__(bound, (), batch_size=1, strict=False, reject_values=False, tz=tz)
+        self._zone = tz  # checked by PolicyRun
+        self._record_specs: dict[str, FieldSpec] = flat_specs(bound.policy.record_class)
+
+    def frame(self, pa: Any, frame: object, start: int) -> FrameResult:
+        bound = self._bound
+        kind = _kind(pa, frame)
+        record_type = bound.policy.record_class
+        read = read_rows(frame, record_type, tz=self._zone, start=start)
+        entries: list[_Entry] = []
+        for index, record, problems, flat in read.rows:
+            if record is not None:
+                entries.append(
+                    _Entry(
+                        number=index + 1, record=record, issues=[], values=NO_EXTRA, extra=NO_EXTRA
+                    )
+                )
+                continue
+            content = content_issues(
+                flat,
+                problems,
+                record_type,
+                region=bound.region,
+                today=bound.today,
+                tz=self._zone,
+                build=_builder(record_type, self._zone),
+            )
+            entries.append(
+                _Entry(
+                    number=index + 1,
+                    record=None,
+                    issues=list(problems),
+                    values=NO_EXTRA,
+                    extra=NO_EXTRA,
+                    invalid=self._invalid(content),
+                )
+            )
+        records, kept = self._admit(entries)
+        arrays = self._protect_arrow(pa, records, kept)
+        keep_rows = [not entry.issues for entry in kept]
+        table = pa.table(arrays) if arrays else pa.table({"_": pa.nulls(len(kept))}).drop(["_"])
+        if not all(keep_rows):
+            table = table.filter(pa.array(keep_rows, pa.bool_()))
+        rejects: list[FrameIssue] = []
+        indices: list[int] = []
+        for entry in entries:
+            if entry.issues:
+                reject = self._reject(entry)
+                rejects.extend(frame_issues(reject.row - 1, reject.issues))
+            else:
+                indices.append(entry.number - 1)
+        counts = self._counts
+        counts.written += table.num_rows
+        for path in bound.output_columns:
+            column = table.column(path)
+            counts.empty[path] += column.null_count
+            counts.values[path] += table.num_rows - column.null_count
+        positions = [index - start for index in indices]
+        return FrameResult(
+            frame=_as_kind(pa, kind, table, frame if kind == _Kind.PANDAS else None, positions),
+            rejects=_issues_as_kind(pa, kind, rejects),
+            indices=tuple(indices),
+            rows=read.count,
+            written=len(indices),
+            rejected=read.count - len(indices),
+            audit=self.audit,
+        )
+
+    def _protect_arrow(
+        self, pa: Any, records: list[object], entries: list[_Entry]
+    ) -> dict[str, Any]:
+        """
+        Apply every step to the batch's records as Arrow columns; note refused values.
+
+        Returns the output columns by name, a date-time's offsets beside it.
+        """
+        bound = self._bound
+        batch = _ArrowBatch(pa, bound, self._record_specs, records, entries)
+        for step in bound._steps:
+            if step.kind == "keep":
+                batch.keep(step.path)
+                continue
+            errors = batch.value(step) if step.kind == "value" else batch.row(step)
+            self._refused(entries, step.path, errors)
+        columns: dict[str, Any] = {}
+        for path in bound.output_columns:
+            arrays = batch.protected[path]
+            columns[path] = arrays[0]
+            if len(arrays) > 1:
+                columns[path + OFFSET_SUFFIX] = arrays[1]
+        return columns
+
+
+class _ArrowBatch:
+    """The columns of one batch on their way through a policy's steps, as Arrow arrays."""
+
+    def __init__(
+        self,
+        pa: Any,
+        bound: BoundPolicy,
+        specs: Mapping[str, FieldSpec],
+        records: list[object],
+        entries: list[_Entry],
+    ) -> None:
+        self.pa = pa
+        self.bound = bound
+        self.specs = specs
+        self.records = records
+        self.entries = entries
+        self.python: dict[str, list[object]] = {}  # input values as apply_many sees them
+        self.inputs: dict[str, Any] = {}  # input columns of _ARROW_KINDS as Arrow arrays
+        self.protected: dict[str, list[Any]] = {}  # output arrays, offsets beside date-times
+        self.protected_python: dict[str, list[object]] = {}
+
+    def input_python(self, path: str) -> list[object]:
+        column = self.python.get(path)
+        if column is None:
+            column = self.python[path] = self.bound._readers[path](self.records)
+        return column
+
+    def input_arrow(self, path: str) -> Any:
+        array = self.inputs.get(path)
+        if array is None:
+            kind = self.specs[path].kind
+            arrow_type = self.pa.string() if kind == "enum" else column_type(kind)
+            array = self.inputs[path] = self.pa.array(self.input_python(path), arrow_type)
+        return array
+
+    def _typed(self, path: str, results: list[object]) -> None:
+        """Keep a step's Python results, and their arrays typed from its output type."""
+        kind = _OUTPUT_KINDS.get(self.bound.output_types[path])
+        if kind is None:  # decimals, lists...: the field's own kind
+            kind = self.specs[path].kind
+        arrays, problems = value_arrays(
+            self.specs[path], "str" if kind == "enum" else kind, results
+        )
+        for position, issues in problems.items():
+            self.entries[position].issues.extend(attrs.evolve(issue, path=path) for issue in issues)
+        self.protected[path] = arrays
+        self.protected_python[path] = results
+
+    def keep(self, path: str) -> None:
+        arrays, problems = leaf_arrays(self.bound.policy.record_class, path, self.records)
+        for position, issues in problems.items():
+            self.entries[position].issues.extend(issues)
+        self.protected[path] = arrays
+
+    def value(self, step: Any) -> Mapping[int, TransformError]:
+        path = step.path
+        if self.specs[path].kind in _ARROW_KINDS:
+            try:
+                self.protected[path] = [step.transform.apply_arrow(self.input_arrow(path))]
+            except TransformError:
+                pass  # found value by value below, as apply_many does
+            else:
+                return {}
+        results, errors = _apply_values(step.transform, self.input_python(path))
+        self._typed(path, results)
+        return errors
+
+    def _from_output(self, step: Any, name: str) -> bool:
+        """Whether a row step reads ``name`` as released (its rule already applied)."""
+        return step.reads == "protected" and name != step.path and name in self.protected
+
+    def _python_of(self, step: Any, name: str) -> list[object]:
+        if not self._from_output(step, name) or self.bound._by_path[name].kind == "keep":
+            return self.input_python(name)  # a kept value is its input value
+        done = self.protected_python.get(name)
+        if done is None:  # an Arrow kernel's output, of a plain kind
+            done = self.protected_python[name] = self.protected[name][0].to_pylist()
+        return done
+
+    def _arrow_of(self, step: Any, name: str) -> Any | None:
+        """The exact Arrow array of what a row step reads as ``name``, or None."""
+        if not self._from_output(step, name):
+            return self.input_arrow(name) if self.specs[name].kind in _ARROW_KINDS else None
+        arrays = self.protected[name]
+        plain = self.bound._by_path[name].kind != "keep" or self.specs[name].kind in _ARROW_KINDS
+        return arrays[0] if plain and len(arrays) == 1 else None
+
+    def row(self, step: Any) -> Mapping[int, TransformError]:
+        path = step.path
+        columnar = getattr(step.transform, "apply_arrow_rows", None)
+        if callable(columnar):
+            columns = {name: self._arrow_of(step, name) for name in (path, *step.requires)}
+            if all(array is not None for array in columns.values()):
+                try:
+                    self.protected[path] = [columnar(columns)]
+                except TransformError:
+                    pass  # found row by row below, as apply_many does
+                else:
+                    return {}
+        values = self.input_python(path)
+        needed = {name: self._python_of(step, name) for name in step.requires}
+        views = [
+            {path: values[i], **{name: needed[name][i] for name in needed}}
+            for i in range(len(values))
+        ]
+        results, errors = _apply_rows(step.transform, views)
+        self._typed(path, results)
+        return errors
