@@ -672,13 +672,18 @@ class _Offset:
 def _with_offset(moment: object, minutes: object) -> object:
     if minutes is None or not isinstance(moment, dt.datetime) or moment.tzinfo is None:
         return moment
+    if not _is_minutes(minutes):
+        return _Offset()
+    return moment.astimezone(dt.timezone(dt.timedelta(minutes=int(typing.cast("float", minutes)))))
+
+
+def _is_minutes(minutes: object) -> bool:
+    """Whether an offset column's value is whole minutes, less than a day either way."""
     if isinstance(minutes, float) and minutes.is_integer():  # a nullable int read by pandas
         minutes = int(minutes)
     if isinstance(minutes, bool) or not isinstance(minutes, int):
-        return _Offset()
-    if not -_MAX_OFFSET_MINUTES <= minutes <= _MAX_OFFSET_MINUTES:
-        return _Offset()
-    return moment.astimezone(dt.timezone(dt.timedelta(minutes=minutes)))
+        return False
+    return -_MAX_OFFSET_MINUTES <= minutes <= _MAX_OFFSET_MINUTES
 
 
 def _nest(record_type: type, flat: Mapping[str, object]) -> dict[str, object]:
@@ -891,7 +896,18 @@ def read_rows(
     if unknown:
         raise ValidationError(unknown, record_type=record_type.__name__)
     columns = {name: read[name] for name in names}
-    text_columns = [name for name in names if known[name].kind == "str"]
+    # Only text columns holding numbers (read as numbers by a reader) are looked at
+    # row by row, and only rows with an offset out of range are searched for it.
+    text_columns = [
+        name for name in names if known[name].kind == "str" and any(map(_is_number, columns[name]))
+    ]
+    bad_offsets = {
+        position
+        for name in names
+        if name.endswith(OFFSET_SUFFIX)
+        for position, minutes in enumerate(columns[name])
+        if minutes is not None and not _is_minutes(minutes)
+    }
     rows: list[tuple[int, R | None, list[Issue], dict[str, object]]] = []
     no_problems: list[Issue] = []
     no_cells: dict[str, object] = {}
@@ -905,7 +921,8 @@ def read_rows(
                 if problem is not None:
                     problems.append(problem)
         nested = _nest(record_type, flat)
-        problems.extend(_offset_issues(nested))
+        if position in bad_offsets:
+            problems.extend(_offset_issues(nested))
         if not problems:
             try:
                 record = from_dict(record_type, nested, tz=tz)

@@ -1,0 +1,348 @@
+"""custdata.frames: apply_frame and apply_frames give exactly what apply_many gives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, Final
+
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+
+from custdata import Contact, LineItem, Money, Policy, Purchase
+from custdata.errors import ValidationError
+from custdata.frames import (
+    OFFSET_SUFFIX,
+    FrameResult,
+    apply_frame,
+    apply_frames,
+    to_arrow,
+    to_pandas,
+    to_polars,
+)
+from custdata.io import Reject
+from custdata.keys import KeyRing
+from custdata.model import to_flat
+from custdata.policy import BoundPolicy
+from custdata.synthetic import generate
+
+KEYS: Final = KeyRing.from_mapping({"test-1": bytes(range(32))}, active="test-1")
+TODAY: Final = dt.date(2026, 1, 15)
+PARIS_WINTER: Final = dt.timezone(dt.timedelta(hours=1))
+
+DATASET: Final = generate(400, seed=11, dirty=0.3, duplicates=0.05)
+
+SHIFTED: Final = """
+name = "shifted"
+version = 1
+record_type = "contact"
+default = "keep"
+
+[fields.contact_id]
+transform = "pseudonymise"
+domain = "shifted/contact_id"
+
+[fields.birth_date]
+transform = "shift_date"
+subject_field = "contact_id"
+max_days = 30
+
+[fields.created_at]
+transform = "truncate_date"
+unit = "day"
+
+[fields.phone]
+transform = "mask_phone"
+"""
+
+PURCHASES: Final = """
+name = "purchases"
+version = 1
+record_type = "purchase"
+default = "keep"
+
+[fields.contact_id]
+transform = "pseudonymise"
+domain = "purchases/contact_id"
+
+[fields.purchased_at]
+transform = "truncate_date"
+unit = "month"
+"""
+
+
+def _policies() -> list[Policy]:
+    return [
+        *(Policy.builtin(name) for name in Policy.builtin_names()),
+        Policy.loads(SHIFTED),
+    ]
+
+
+def _as_table(frame: Any) -> pa.Table:
+    if isinstance(frame, pa.Table):
+        return frame
+    if isinstance(frame, pa.RecordBatch):
+        return pa.Table.from_batches([frame])
+    if isinstance(frame, pd.DataFrame):
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    return frame.to_arrow()
+
+
+def _rows(result: FrameResult) -> list[dict[str, object]]:
+    """The protected rows, date-times in their own offset (as apply_many gives them)."""
+    rows = _as_table(result.frame).to_pylist()
+    for row in rows:
+        for name in [name for name in row if name.endswith(OFFSET_SUFFIX)]:
+            minutes = row.pop(name)
+            column = name.removesuffix(OFFSET_SUFFIX)
+            if row[column] is not None:
+                zone = dt.timezone(dt.timedelta(minutes=minutes))
+                row[column] = row[column].astimezone(zone)
+    return rows
+
+
+def _rejects(result: FrameResult) -> list[tuple[int, str, str, str, str]]:
+    table = _as_table(result.rejects)
+    return [
+        (row["index"], row["path"], row["code"], row["severity"], row["message"])
+        for row in table.to_pylist()
+    ]
+
+
+def _expected(
+    bound: BoundPolicy, rows: Sequence[object]
+) -> tuple[list[dict[str, object]], list[tuple[int, str, str, str, str]], Any]:
+    run = bound.apply_many(rows)
+    written: list[dict[str, object]] = []
+    rejects: list[tuple[int, str, str, str, str]] = []
+    for out in run:
+        if isinstance(out, Reject):
+            rejects.extend(
+                (out.row - 1, issue.path, issue.code, issue.severity.value, issue.message)
+                for issue in out.issues
+            )
+        else:
+            written.append(out)
+    return written, rejects, run.audit
+
+
+def _same_cells(expected: list[dict[str, object]], actual: list[dict[str, object]]) -> None:
+    assert len(expected) == len(actual)
+    for want, got in zip(expected, actual, strict=True):
+        assert list(want) == [name for name in got if not name.endswith(OFFSET_SUFFIX)]
+        for name, value in want.items():
+            assert (name, value) == (name, got[name])
+            if isinstance(value, dt.datetime):
+                assert value.utcoffset() == got[name].utcoffset()  # type: ignore[union-attr]
+
+
+class TestSameAsApplyMany:
+    """Every cell, reject and audit count of apply_frame equals apply_many's."""
+
+    @pytest.mark.parametrize("policy", _policies(), ids=lambda policy: policy.name)
+    @pytest.mark.parametrize("normalise", [False, True])
+    @pytest.mark.parametrize("reject_invalid", [False, True])
+    def test_every_cell_on_arrow(
+        self, policy: Policy, normalise: bool, reject_invalid: bool
+    ) -> None:
+        """Arrow tables: the same rows, rejects and audit as apply_many on the records."""
+        bound = policy.bind(
+            keys=KEYS, today=TODAY, normalise=normalise, reject_invalid=reject_invalid
+        )
+        records = DATASET.contacts
+        written, rejects, audit = _expected(bound, records)
+        result = apply_frame(bound, to_arrow(records), batch_size=150)
+        _same_cells(written, _rows(result))
+        assert rejects == _rejects(result)
+        assert audit == result.audit
+        assert (result.rows, result.written, result.rejected) == (
+            len(records),
+            len(written),
+            len(records) - len(written),
+        )
+
+    @pytest.mark.parametrize("convert", [to_pandas, to_polars], ids=["pandas", "polars"])
+    def test_pandas_and_polars(self, convert: Any) -> None:
+        """pandas and polars frames give the cells of the Arrow path, in their own kind."""
+        bound = Policy.loads(SHIFTED).bind(keys=KEYS, today=TODAY)
+        records = DATASET.contacts
+        written, rejects, audit = _expected(bound, records)
+        frame = convert(records)
+        result = apply_frame(bound, frame)
+        assert type(frame) is type(result.frame)
+        assert type(frame) is type(result.rejects)
+        _same_cells(written, _rows(result))
+        assert rejects == _rejects(result)
+        assert audit == result.audit
+
+    def test_refused_values_reject_their_rows(self) -> None:
+        """A value a transform refuses (a phone that is not one) rejects its row, as apply_many."""
+        bound = Policy.loads(SHIFTED).bind(keys=KEYS, today=TODAY, normalise=False)
+        records = [
+            Contact(contact_id="C-1", phone="+33 6 12 34 56 78"),
+            Contact(contact_id="C-2", phone="not a phone"),
+            Contact(contact_id="C-3"),
+        ]
+        written, rejects, audit = _expected(bound, records)
+        result = apply_frame(bound, to_arrow(records))
+        assert 1 == result.rejected
+        assert (0, 2) == result.indices
+        assert {1} == {reject[0] for reject in _rejects(result)}
+        _same_cells(written, _rows(result))
+        assert rejects == _rejects(result)
+        assert audit == result.audit
+
+    def test_text_columns_with_unreadable_cells(self) -> None:
+        """A frame of text cells: unreadable cells reject their rows with every issue, as files."""
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        flat = [
+            {"contact_id": "C-1", "email": "a@example.com", "birth_date": "1980-02-03"},
+            {"contact_id": "C-2", "email": "not an email", "birth_date": "31/02/1980"},
+            {"contact_id": "C-3", "email": None, "birth_date": None},
+        ]
+        written, rejects, audit = _expected(bound, flat)
+        table = pa.Table.from_pylist(flat)
+        result = apply_frame(bound, table)
+        _same_cells(written, _rows(result))
+        assert rejects == _rejects(result)
+        assert {"birth_date", "email"} == {reject[1] for reject in _rejects(result)}
+        assert audit == result.audit
+
+    def test_purchases_with_lines_and_amounts(self) -> None:
+        """Kept amounts, lines and date-times come out typed, equal to apply_many's values."""
+        bound = Policy.loads(PURCHASES).bind(keys=KEYS, today=TODAY)
+        records = DATASET.purchases[:300]
+        written, rejects, audit = _expected(bound, records)
+        result = apply_frame(bound, to_arrow(records))
+        schema = _as_table(result.frame).schema
+        assert pa.decimal128(18, 4) == schema.field("total.amount").type
+        assert pa.types.is_list(schema.field("lines").type)
+        rows = _rows(result)
+        for row in rows:  # lines are structs: compare them as records
+            row["lines"] = [
+                LineItem(
+                    sku=line["sku"],
+                    quantity=line["quantity"],
+                    unit_price=Money(
+                        amount=line["unit_price.amount"], currency=line["unit_price.currency"]
+                    ),
+                    name=line["name"],
+                    category=line["category"],
+                )
+                for line in row["lines"]  # type: ignore[attr-defined]
+            ]
+        for row in written:
+            row["lines"] = [
+                LineItem(
+                    sku=line["sku"],
+                    quantity=line["quantity"],
+                    unit_price=Money(
+                        amount=Decimal(line["unit_price"]["amount"]),
+                        currency=line["unit_price"]["currency"],
+                    ),
+                    name=line.get("name"),
+                    category=line.get("category"),
+                )
+                for line in row["lines"]  # type: ignore[attr-defined]
+            ]
+        _same_cells(written, rows)
+        assert rejects == _rejects(result)
+        assert audit == result.audit
+
+
+class TestDatesInTheirOwnOffset:
+    """Truncating a date-time gives the day of its own offset, on every path."""
+
+    def test_just_after_midnight_in_paris(self) -> None:
+        """00:30 at +01:00 is still that day (23:30 the day before in UTC)."""
+        bound = Policy.loads(SHIFTED).bind(keys=KEYS, today=TODAY)
+        record = Contact(
+            contact_id="C-1", created_at=dt.datetime(2024, 3, 1, 0, 30, tzinfo=PARIS_WINTER)
+        )
+        result = apply_frame(bound, to_arrow([record]))
+        row = _rows(result)[0]
+        assert "2024-03-01" == row["created_at"]
+        assert bound.apply(record)["created_at"] == row["created_at"]
+
+
+class TestStreams:
+    """apply_frames: record batches stream through, indices count across them."""
+
+    def test_batches_give_what_the_whole_frame_gives(self) -> None:
+        """The parts of a stream, put together, are the whole frame's result."""
+        bound = Policy.builtin("support-view").bind(keys=KEYS, today=TODAY, reject_invalid=True)
+        table = to_arrow(DATASET.contacts)
+        whole = apply_frame(bound, table)
+        run = apply_frames(bound, table.to_batches(max_chunksize=70))
+        parts = list(run)
+        assert 1 < len(parts)
+        assert all(isinstance(part.frame, pa.RecordBatch) for part in parts)
+        assert whole.indices == tuple(index for part in parts for index in part.indices)
+        assert _rejects(whole) == [reject for part in parts for reject in _rejects(part)]
+        assert _rows(whole) == [row for part in parts for row in _rows(part)]
+        assert whole.audit == run.audit
+        assert whole.rejected > 0
+
+    def test_pandas_row_labels_are_kept(self) -> None:
+        """A pandas result keeps the labels of its input rows, rejected ones left out."""
+        bound = Policy.loads(SHIFTED).bind(keys=KEYS, today=TODAY, normalise=False)
+        records = [Contact(contact_id=f"C-{i}", phone="bad" if i == 1 else None) for i in range(3)]
+        frame = to_pandas(records)
+        frame.index = pd.Index(["a", "b", "c"])
+        result = apply_frame(bound, frame)
+        assert ["a", "c"] == list(result.frame.index)
+        assert {1} == set(result.rejects["index"])
+
+    def test_counts_reconcile_on_an_empty_frame(self) -> None:
+        """An empty frame gives an empty result, with the output columns."""
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        result = apply_frame(bound, to_arrow([], Contact))
+        assert (0, 0, 0) == (result.rows, result.written, result.rejected)
+        assert list(bound.output_columns) == _as_table(result.frame).column_names
+        assert 0 == result.audit.rows_read
+
+
+class TestBadInput:
+    """Bad arguments fail before any row is read, with clear errors."""
+
+    def test_not_a_frame(self) -> None:
+        """A list of rows is not a frame."""
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        with pytest.raises(TypeError, match="expected a pyarrow Table"):
+            apply_frame(bound, [to_flat(Contact(contact_id="C-1"))])
+
+    def test_not_a_bound_policy(self) -> None:
+        """A policy must be bound with its keys first."""
+        with pytest.raises(TypeError, match="BoundPolicy"):
+            apply_frame(Policy.builtin("partner-share"), to_arrow([], Contact))  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("size", [0, -1, True, 1.5])
+    def test_batch_size(self, size: object) -> None:
+        """batch_size is a positive whole number."""
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        with pytest.raises(ValueError, match="batch_size"):
+            apply_frame(bound, to_arrow([], Contact), batch_size=size)  # type: ignore[arg-type]
+
+    def test_unknown_column_is_named(self) -> None:
+        """A column of no field is named, and no row is read."""
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        table = pa.table({"contact_id": ["C-1"], "shoe_size": ["42"]})
+        with pytest.raises(ValidationError, match="shoe_size"):
+            apply_frame(bound, table)
+
+    def test_wrong_record_type(self) -> None:
+        """A purchases frame through a contacts policy: unknown columns, named."""
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        with pytest.raises(ValidationError, match="unknown_field"):
+            apply_frame(bound, to_arrow(DATASET.purchases[:2], Purchase))
+
+
+def test_polars_frame_in_polars_out() -> None:
+    """A polars frame gives a polars frame whose columns are the policy's."""
+    bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+    result = apply_frame(bound, to_polars(DATASET.contacts[:20]))
+    assert isinstance(result.frame, pl.DataFrame)
+    assert list(bound.output_columns) == result.frame.columns
