@@ -326,18 +326,23 @@ class TestBadInput:
         with pytest.raises(ValueError, match="batch_size"):
             apply_frame(bound, to_arrow([], Contact), batch_size=size)  # type: ignore[arg-type]
 
-    def test_unknown_column_is_named(self) -> None:
-        """A column of no field is named, and no row is read."""
+    def test_unknown_columns_are_counted_not_passed(self) -> None:
+        """A column of no field is never released, and counted in the audit, as apply_many does."""
         bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
-        table = pa.table({"contact_id": ["C-1"], "shoe_size": ["42"]})
-        with pytest.raises(ValidationError, match="shoe_size"):
-            apply_frame(bound, table)
+        flat = [{"contact_id": "C-1", "shoe_size": "42"}, {"contact_id": "C-2", "shoe_size": None}]
+        written, rejects, audit = _expected(bound, flat)
+        result = apply_frame(bound, pa.Table.from_pylist(flat))
+        assert "shoe_size" not in _as_table(result.frame).column_names
+        assert {"shoe_size": 2} == dict(result.audit.columns_not_passed)
+        _same_cells(written, _rows(result))
+        assert audit == result.audit
 
-    def test_wrong_record_type(self) -> None:
-        """A purchases frame through a contacts policy: unknown columns, named."""
+    def test_duplicate_column_is_named(self) -> None:
+        """A column given twice is refused before any row is read."""
         bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
-        with pytest.raises(ValidationError, match="unknown_field"):
-            apply_frame(bound, to_arrow(DATASET.purchases[:2], Purchase))
+        table = pa.Table.from_arrays([pa.array(["C-1"]), pa.array(["C-2"])], ["contact_id"] * 2)
+        with pytest.raises(ValidationError, match="duplicate_column"):
+            apply_frame(bound, table)
 
 
 def test_polars_frame_in_polars_out() -> None:
@@ -346,3 +351,105 @@ def test_polars_frame_in_polars_out() -> None:
     result = apply_frame(bound, to_polars(DATASET.contacts[:20]))
     assert isinstance(result.frame, pl.DataFrame)
     assert list(bound.output_columns) == result.frame.columns
+
+
+class TestWithoutValidation:
+    """validate=False: typed frames are protected from their columns, with apply_many's results."""
+
+    @staticmethod
+    def _bound(policy: Policy) -> BoundPolicy:
+        return policy.bind(keys=KEYS, today=TODAY, normalise=False, validate=False)
+
+    @pytest.mark.parametrize("policy", _policies(), ids=lambda policy: policy.name)
+    @pytest.mark.parametrize("convert", [to_arrow, to_pandas, to_polars])
+    def test_every_cell(self, policy: Policy, convert: Any) -> None:
+        """Every built-in policy, on Arrow, pandas and polars: the cells, rejects and audit."""
+        bound = self._bound(policy)
+        records = DATASET.contacts
+        written, rejects, audit = _expected(bound, records)
+        result = apply_frame(bound, convert(records), batch_size=150)
+        _same_cells(written, _rows(result))
+        assert rejects == _rejects(result)
+        assert audit == result.audit
+        assert not audit.validated
+        assert {} == dict(audit.invalid)
+
+    def test_no_record_is_built_for_rows_that_fit(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Rows of a typed frame that fit are not read into records; the others are."""
+        import custdata.frames._apply as module
+
+        read: list[int] = []
+        original = module.read_rows
+
+        def counting(frame: Any, *args: Any, **kwargs: Any) -> Any:
+            out = original(frame, *args, **kwargs)
+            read.append(out.count)
+            return out
+
+        monkeypatch.setattr(module, "read_rows", counting)
+        bound = self._bound(Policy.loads(SHIFTED))
+        table = to_arrow(DATASET.contacts)
+        apply_frame(bound, table)
+        assert [] == read
+        messy = table.set_column(
+            table.schema.get_field_index("contact_id"),
+            "contact_id",
+            pa.array([None, *table.column("contact_id").to_pylist()[1:]], pa.string()),
+        )
+        result = apply_frame(bound, messy)
+        assert [1] == read
+        assert [0] == sorted({reject[0] for reject in _rejects(result)})
+
+    def test_messy_typed_values(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Enum spellings, bad enum values, nulls where required, half addresses, null items."""
+        import custdata.frames._apply as module
+
+        bound = self._bound(Policy.loads(SHIFTED))
+        schema = pa.schema(
+            [
+                pa.field("contact_id", pa.string()),
+                pa.field("gender", pa.string()),
+                pa.field("preferred_channels", pa.list_(pa.string())),
+                pa.field("interests", pa.list_(pa.string())),
+                pa.field("address.city", pa.string()),
+                pa.field("address.country", pa.string()),
+                pa.field("created_at", pa.timestamp("ns", tz="Europe/Paris")),
+                pa.field("created_at" + OFFSET_SUFFIX, pa.int32()),
+            ]
+        )
+        moment = dt.datetime(2024, 3, 1, 0, 30, tzinfo=PARIS_WINTER)
+        rows = [
+            ["C-1", " Female", ["Email", "sms"], ["golf"], "Lyon", None, moment, 60],
+            ["C-2", "robot", None, None, None, "FR", None, None],
+            [None, None, [None], [], None, None, moment, 2000],
+            ["C-4", None, ["fax machine"], ["a", None], None, None, moment, None],
+            ["C-5", "male", [], None, "Paris", "fr", moment, -300],
+        ]
+        table = pa.table(list(zip(*rows, strict=True)), schema=schema)
+        result = apply_frame(bound, table)
+        assert (0, 4) == result.indices
+        # The same rows through records (the path of frames that are not typed).
+        monkeypatch.setattr(module, "_typed", lambda *_: None)
+        via_records = apply_frame(bound, table)
+        assert _rows(via_records) == _rows(result)
+        assert _rejects(via_records) == _rejects(result)
+        assert via_records.audit == result.audit
+        # And apply_many on the same values, date-times in their own offset.
+        flat = table.to_pylist()
+        for row in flat:
+            minutes = row.pop("created_at" + OFFSET_SUFFIX)
+            if minutes is not None:
+                zone = dt.timezone(dt.timedelta(minutes=minutes if abs(minutes) < 1440 else 0))
+                row["created_at"] = row["created_at"].astimezone(zone)
+        written, rejects, _ = _expected(bound, flat)
+        _same_cells(written, _rows(result))
+        assert {0, 1, 2, 3, 4} - {reject[0] for reject in rejects} == set(result.indices)
+
+    def test_validate_false_needs_no_normalising(self) -> None:
+        """validate=False with normalise or reject_invalid is refused."""
+        with pytest.raises(ValueError, match="validate=False"):
+            Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY, validate=False)
+        with pytest.raises(ValueError, match="validate=False"):
+            Policy.builtin("partner-share").bind(
+                keys=KEYS, today=TODAY, normalise=False, reject_invalid=True, validate=False
+            )

@@ -22,13 +22,17 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from custdata.errors import TransformError
+from custdata.errors import Issue, TransformError
 from custdata.frames._arrow import (
+    _PANDAS_INDEX_PREFIX,
     OFFSET_SUFFIX,
     FrameIssue,
     ReadRows,
+    _check_unique_columns,
     _loaded,
     _pyarrow,
+    _with_offset,
+    arrow_schema,
     column_type,
     frame_issues,
     leaf_arrays,
@@ -37,6 +41,7 @@ from custdata.frames._arrow import (
     to_arrow,
     value_arrays,
 )
+from custdata.frames._columns import TypedColumns, typed_columns
 from custdata.model._codec import FieldSpec, flat_specs
 from custdata.model._rows import NO_EXTRA
 from custdata.policy._bound import BoundPolicy, PolicyRun, _apply_rows, _apply_values, _Entry
@@ -516,44 +521,28 @@ class _ArrowRun(PolicyRun):
         self._record_specs: dict[str, FieldSpec] = flat_specs(bound.policy.record_class)
 
     def frame(self, pa: Any, frame: object, start: int) -> FrameResult:
+        """Protect one frame whose first row is row ``start`` of the stream."""
         bound = self._bound
         kind = _kind(pa, frame)
         record_type = bound.policy.record_class
-        read = read_rows(frame, record_type, tz=self._zone, start=start)
-        entries: list[_Entry] = []
-        for index, record, problems, flat in read.rows:
-            if record is not None:
-                entries.append(
-                    _Entry(
-                        number=index + 1, record=record, issues=[], values=NO_EXTRA, extra=NO_EXTRA
-                    )
-                )
-                continue
-            content = content_issues(
-                flat,
-                problems,
-                record_type,
-                region=bound.region,
-                today=bound.today,
-                tz=self._zone,
-                build=_builder(record_type, self._zone),
-            )
-            entries.append(
-                _Entry(
-                    number=index + 1,
-                    record=None,
-                    issues=list(problems),
-                    values=NO_EXTRA,
-                    extra=NO_EXTRA,
-                    invalid=self._invalid(content),
-                )
-            )
-        records, kept = self._admit(entries)
-        arrays = self._protect_arrow(pa, records, kept)
-        keep_rows = [not entry.issues for entry in kept]
-        table = pa.table(arrays) if arrays else pa.table({"_": pa.nulls(len(kept))}).drop(["_"])
-        if not all(keep_rows):
-            table = table.filter(pa.array(keep_rows, pa.bool_()))
+        _check_unique_columns(pa, frame, record_type)
+        frame = self._known_only(pa, kind, frame)
+        rows = _length(kind, frame)
+        typed = None if bound.validate else _typed(pa, kind, frame, record_type)
+        parts: list[tuple[Any, list[_Entry]]] = []
+        if typed is None:
+            parts.append(self._records_part(pa, frame, start, None))
+        else:
+            import pyarrow.compute as pc
+
+            sure = pc.indices_nonzero(typed.sure)
+            if len(sure) < rows:
+                table = _arrow_table(pa, kind, frame)
+                unsure = pc.indices_nonzero(pc.invert(typed.sure))
+                parts.append(self._records_part(pa, table.take(unsure), start, unsure.to_pylist()))
+            if len(sure):
+                parts.append(self._columns_part(pa, typed, sure, start))
+        table, entries = _merge(pa, parts, self._output_schema(pa))
         rejects: list[FrameIssue] = []
         indices: list[int] = []
         for entry in entries:
@@ -563,32 +552,133 @@ class _ArrowRun(PolicyRun):
             else:
                 indices.append(entry.number - 1)
         counts = self._counts
-        counts.written += table.num_rows
+        counts.written += len(indices)
         for path in bound.output_columns:
             column = table.column(path)
             counts.empty[path] += column.null_count
-            counts.values[path] += table.num_rows - column.null_count
+            counts.values[path] += len(indices) - column.null_count
         positions = [index - start for index in indices]
         return FrameResult(
             frame=_as_kind(pa, kind, table, frame if kind == _Kind.PANDAS else None, positions),
             rejects=_issues_as_kind(pa, kind, rejects),
             indices=tuple(indices),
-            rows=read.count,
+            rows=rows,
             written=len(indices),
-            rejected=read.count - len(indices),
+            rejected=rows - len(indices),
             audit=self.audit,
         )
 
-    def _protect_arrow(
-        self, pa: Any, records: list[object], entries: list[_Entry]
-    ) -> dict[str, Any]:
+    def _known_only(self, pa: Any, kind: str, frame: Any) -> Any:
         """
-        Apply every step to the batch's records as Arrow columns; note refused values.
+        The frame without the columns that are not fields, counted as not passed.
+
+        As `BoundPolicy.apply_many` does for a mapping's other keys: they are
+        never released, and the audit says how many rows had them.
+        """
+        names = [str(name) for name in _column_names(pa, kind, frame)]
+        known = self._bound._known
+        offsets = {name + OFFSET_SUFFIX for name in known}
+        unknown = [
+            name
+            for name in names
+            if name not in known
+            and name not in offsets
+            and not name.startswith(_PANDAS_INDEX_PREFIX)
+        ]
+        if not unknown:
+            return frame
+        rows = _length(kind, frame)
+        for name in unknown:
+            self._counts.not_passed[name[:64]] += rows
+        wanted = [name for name in names if name not in unknown]
+        if kind == _Kind.PANDAS:
+            return frame[wanted]
+        return frame.select(wanted)
+
+    def _records_part(
+        self, pa: Any, frame: Any, start: int, positions: list[int] | None
+    ) -> tuple[Any, list[_Entry]]:
+        """
+        Rows read into records, validated and protected: the output table and each row's entry.
+
+        ``positions`` are the rows' places in the frame when they are some of its
+        rows (taken out of it), else the frame's rows are all its rows.
+        """
+        bound = self._bound
+        record_type = bound.policy.record_class
+        read = read_rows(frame, record_type, tz=self._zone, start=0)
+        entries: list[_Entry] = []
+        for position, record, problems, flat in read.rows:
+            number = start + (position if positions is None else positions[position]) + 1
+            if record is not None:
+                entries.append(
+                    _Entry(number=number, record=record, issues=[], values=NO_EXTRA, extra=NO_EXTRA)
+                )
+                continue
+            invalid: list[Issue] = []
+            if bound.validate:
+                invalid = self._invalid(
+                    content_issues(
+                        flat,
+                        problems,
+                        record_type,
+                        region=bound.region,
+                        today=bound.today,
+                        tz=self._zone,
+                        build=_builder(record_type, self._zone),
+                    )
+                )
+            entries.append(
+                _Entry(
+                    number=number,
+                    record=None,
+                    issues=list(problems),
+                    values=NO_EXTRA,
+                    extra=NO_EXTRA,
+                    invalid=invalid,
+                )
+            )
+        records, kept = self._admit(entries)
+        batch = _ArrowBatch(pa, bound, self._record_specs, records, kept)
+        return self._protected(pa, batch, kept), entries
+
+    def _columns_part(
+        self, pa: Any, typed: TypedColumns, sure: Any, start: int
+    ) -> tuple[Any, list[_Entry]]:
+        """The rows that certainly fit, protected from the frame's own columns, without records."""
+        numbers = [start + position + 1 for position in sure.to_pylist()]
+        entries = [
+            _Entry(number=number, record=None, issues=[], values=NO_EXTRA, extra=NO_EXTRA)
+            for number in numbers
+        ]
+        self._counts.read += len(entries)
+        columns = {name: column.take(sure) for name, column in typed.columns.items()}
+        batch = _ColumnBatch(pa, self._bound, self._record_specs, columns, entries)
+        return self._protected(pa, batch, entries), entries
+
+    def _protected(self, pa: Any, batch: _ArrowBatch, entries: list[_Entry]) -> Any:
+        """The batch through every step, as a table of the rows no step rejected."""
+        arrays = self._protect_arrow(batch, entries)
+        table = pa.table(arrays) if arrays else _no_columns(pa, len(entries))
+        keep_rows = [not entry.issues for entry in entries]
+        if not all(keep_rows):
+            table = table.filter(pa.array(keep_rows, pa.bool_()))
+        return table
+
+    def _output_schema(self, pa: Any) -> Any:
+        """The output columns' types, from each rule's output type (one schema for every part)."""
+        cached = getattr(self, "_schema", None)
+        if cached is None:
+            cached = self._schema = output_schema(pa, self._bound, self._record_specs)
+        return cached
+
+    def _protect_arrow(self, batch: _ArrowBatch, entries: list[_Entry]) -> dict[str, Any]:
+        """
+        Apply every step to the batch as Arrow columns; note refused values.
 
         Returns the output columns by name, a date-time's offsets beside it.
         """
         bound = self._bound
-        batch = _ArrowBatch(pa, bound, self._record_specs, records, entries)
         for step in bound._steps:
             if step.kind == "keep":
                 batch.keep(step.path)
@@ -712,3 +802,163 @@ class _ArrowBatch:
         results, errors = _apply_rows(step.transform, views)
         self._typed(path, results)
         return errors
+
+
+class _ColumnBatch(_ArrowBatch):
+    """
+    Rows that certainly fit their record type, protected from the frame's own typed columns.
+
+    A value is what the record path would read from its record: an enum value
+    its member's (``" Female"`` is ``"female"``), a date-time in its own
+    offset, a missing list empty.
+    """
+
+    def __init__(
+        self,
+        pa: Any,
+        bound: BoundPolicy,
+        specs: Mapping[str, FieldSpec],
+        columns: dict[str, Any],
+        entries: list[_Entry],
+    ) -> None:
+        super().__init__(pa, bound, specs, [], entries)
+        self.columns = columns
+
+    def input_python(self, path: str) -> list[object]:
+        column = self.python.get(path)
+        if column is None:
+            if self.specs[path].kind == "datetime":
+                moments = self.columns[path].to_pylist()
+                offsets = self.columns[path + OFFSET_SUFFIX].to_pylist()
+                column = [
+                    _with_offset(moment, minutes)
+                    for moment, minutes in zip(moments, offsets, strict=True)
+                ]
+            else:
+                column = self.input_arrow(path).to_pylist()
+            self.python[path] = column
+        return column
+
+    def input_arrow(self, path: str) -> Any:
+        array = self.inputs.get(path)
+        if array is None:
+            spec = self.specs[path]
+            array = self.columns[path]
+            if spec.kind == "enum":
+                array = self._members(spec, path, self.pa.compute.cast(array, self.pa.string()))
+            elif spec.kind == "list" and spec.item_kind == "enum":
+                items = self._members(spec, path, array.flatten())
+                array = self.pa.ListArray.from_arrays(
+                    array.offsets, items, mask=self.pa.compute.is_null(array)
+                )
+            self.inputs[path] = array
+        return array
+
+    def _members(self, spec: FieldSpec, path: str, texts: Any) -> Any:
+        """Each text as the value of the enum member the model reads it as."""
+        pa = self.pa
+        encoded = texts.dictionary_encode()
+        whole = spec.kind == "list"
+        values = []
+        for text in encoded.dictionary.to_pylist():
+            parsed, _ = spec.parse([text] if whole else text, path, None)
+            member = typing.cast("Any", parsed)[0] if whole else parsed
+            values.append(typing.cast("Any", member).value)
+        if values == encoded.dictionary.to_pylist():
+            return texts
+        return pa.DictionaryArray.from_arrays(encoded.indices, pa.array(values, pa.string())).cast(
+            pa.string()
+        )
+
+    def keep(self, path: str) -> None:
+        spec = self.specs[path]
+        if spec.kind == "datetime":
+            self.protected[path] = [self.columns[path], self.columns[path + OFFSET_SUFFIX]]
+        elif spec.kind == "enum":
+            self.protected[path] = [self.input_arrow(path).dictionary_encode()]
+        else:
+            self.protected[path] = [self.input_arrow(path)]
+
+
+def _typed(pa: Any, kind: str, frame: Any, record_type: type) -> TypedColumns | None:
+    """The frame's typed columns and sure rows, or None when it is not a typed frame."""
+    try:
+        table = _arrow_table(pa, kind, frame)
+    except (pa.ArrowException, TypeError, ValueError):
+        return None  # pandas columns of mixed objects: read row by row
+    return typed_columns(pa, table, record_type)
+
+
+def _arrow_table(pa: Any, kind: str, frame: Any) -> Any:
+    if kind == _Kind.TABLE:
+        return frame
+    if kind == _Kind.BATCH:
+        return pa.Table.from_batches([frame])
+    if kind == _Kind.POLARS:
+        return frame.to_arrow()
+    return pa.Table.from_pandas(frame, preserve_index=False)
+
+
+def _column_names(pa: Any, kind: str, frame: Any) -> list[object]:
+    if kind in {_Kind.TABLE, _Kind.BATCH}:
+        return list(frame.schema.names)
+    return list(frame.columns)
+
+
+def _no_columns(pa: Any, rows: int) -> Any:
+    """A table of ``rows`` rows and no column (a policy that releases nothing)."""
+    return pa.table({"_": pa.nulls(rows)}).drop_columns(["_"])
+
+
+def output_schema(pa: Any, bound: BoundPolicy, specs: Mapping[str, FieldSpec]) -> Any:
+    """
+    The Arrow schema of a bound policy's protected frames.
+
+    A kept field has its typed-schema type; a protected one the type of its
+    rule's output (`BoundPolicy.output_types`): ``string``, ``int64``,
+    ``date32``, ``decimal128(18, 4)``..., the field's own type when the output
+    has the input's type; a date-time its ``.offset_minutes`` column beside it.
+    """
+    typed = arrow_schema(bound.policy.record_class)
+    fields: list[Any] = []
+    for path in bound.output_columns:
+        spec = specs[path]
+        kind = spec.kind
+        if bound._by_path[path].kind != "keep":
+            kind = _OUTPUT_KINDS.get(bound.output_types[path]) or spec.kind
+            if kind == "enum":
+                kind = "str"
+        if bound._by_path[path].kind == "keep" or (kind == spec.kind and kind != "enum"):
+            fields.append(typed.field(path))
+        else:
+            fields.append(pa.field(path, column_type(kind)))
+        if kind == "datetime":
+            fields.append(typed.field(path + OFFSET_SUFFIX).with_nullable(True))
+    return pa.schema(fields)
+
+
+def _merge(pa: Any, parts: list[tuple[Any, list[_Entry]]], schema: Any) -> tuple[Any, list[_Entry]]:
+    """
+    The parts' tables as one table of ``schema``, rows in input order, and all their entries.
+    """
+    tables = [_conform(pa, table, schema) for table, _ in parts]
+    numbers = [entry.number for _, entries in parts for entry in entries if not entry.issues]
+    entries = [entry for _, part in parts for entry in part]
+    if not tables:
+        return schema.empty_table(), entries
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+    if len(parts) > 1:
+        order = sorted(range(len(numbers)), key=numbers.__getitem__)
+        table = table.take(pa.array(order, pa.int64()))
+        entries.sort(key=lambda entry: entry.number)
+    return table, entries
+
+
+def _conform(pa: Any, table: Any, schema: Any) -> Any:
+    if not len(schema):
+        return table
+    arrays = []
+    for field in schema:
+        column = table.column(field.name)
+        arrays.append(column if column.type == field.type else column.cast(field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)

@@ -46,6 +46,8 @@ class Audit:
         region: The region values were read in.
         normalised: Whether records were normalised before protection.
         reject_invalid: Whether rows with an invalid value were rejected.
+        validated: Whether records were validated; when not (``validate=False``
+            in `custdata.Policy.bind`), ``invalid`` counts nothing.
         rows_read: Rows given to the run.
         rows_written: Protected rows returned.
         rows_rejected: Rejects returned.
@@ -73,6 +75,7 @@ class Audit:
     region: str
     normalised: bool
     reject_invalid: bool
+    validated: bool
     rows_read: int
     rows_written: int
     rows_rejected: int
@@ -133,6 +136,7 @@ class Audit:
             "region": self.region,
             "normalised": self.normalised,
             "reject_invalid": self.reject_invalid,
+            "validated": self.validated,
             "rows": {
                 "read": self.rows_read,
                 "written": self.rows_written,

@@ -129,6 +129,7 @@ class BoundPolicy:
         region: The region values are read in.
         normalise: Whether records are normalised first.
         reject_invalid: Whether a value that fails validation rejects its row.
+        validate: Whether records are validated (their invalid values counted).
         output_columns: The dotted columns of a protected row, in column order.
         output_types: The Python type of each output column's values (`str`,
             `int`, `datetime.date`, `decimal.Decimal`, `list`...).
@@ -143,6 +144,7 @@ class BoundPolicy:
         region: str,
         normalise: bool,
         reject_invalid: bool,
+        validate: bool = True,
     ) -> None:
         if keys is not None and not isinstance(cast(object, keys), KeyRing):
             msg = "keys must be a custdata.KeyRing"
@@ -151,10 +153,20 @@ class BoundPolicy:
         if day is not None and (not isinstance(day, dt.date) or isinstance(day, dt.datetime)):
             msg = "today must be a datetime.date (not a datetime), or None"
             raise TypeError(msg)
-        for name, flag in (("normalise", normalise), ("reject_invalid", reject_invalid)):
+        for name, flag in (
+            ("normalise", normalise),
+            ("reject_invalid", reject_invalid),
+            ("validate", validate),
+        ):
             if not isinstance(cast(object, flag), bool):
                 msg = f"{name} must be True or False"
                 raise TypeError(msg)
+        if not validate and (normalise or reject_invalid):
+            msg = (
+                "validate=False needs normalise=False and reject_invalid=False: "
+                "normalising and rejecting invalid values validate each record"
+            )
+            raise ValueError(msg)
         BatchValidator(region=region, today=today)  # refuses an unknown region now
         self.policy = policy
         self._keys = keys
@@ -162,6 +174,7 @@ class BoundPolicy:
         self.region = region
         self.normalise = normalise
         self.reject_invalid = reject_invalid
+        self.validate = validate
         resolved = policy.resolved()
         self.reference = policy.reference or today
         specs = flat_specs(policy.record_class)
@@ -381,6 +394,7 @@ class BoundPolicy:
             region=self.region,
             normalised=self.normalise,
             reject_invalid=self.reject_invalid,
+            validated=self.validate,
             rows_read=counts.read,
             rows_written=counts.written,
             rows_rejected=counts.rejected,
@@ -560,6 +574,14 @@ class PolicyRun:
         except ValidationError as error:
             # Every issue of the row: the other fields' invalid values too.
             bound = self._bound
+            if not bound.validate:
+                return _Entry(
+                    number=number,
+                    record=None,
+                    issues=list(error.issues),
+                    values=values,
+                    extra=extra,
+                )
             invalid = self._invalid(
                 content_issues(
                     data,
@@ -637,6 +659,8 @@ class PolicyRun:
         bound = self._bound
         self._counts.read += len(entries)
         live = [entry for entry in entries if entry.record is not None]
+        if not bound.validate:
+            return [entry.record for entry in live], live
         checked = self._validator.run([entry.record for entry in live])
         records: list[object] = []
         kept: list[_Entry] = []

@@ -407,6 +407,7 @@ class Policy:
         region: str = "FR",
         normalise: bool = True,
         reject_invalid: bool = False,
+        validate: bool = True,
     ) -> BoundPolicy:
         """
         Build every transform with the real keys: a `BoundPolicy`, ready to apply.
@@ -424,6 +425,14 @@ class Policy:
                 as given.
             reject_invalid: Reject a row with a value that fails validation
                 instead of protecting it as given (it is counted either way).
+            validate: Validate each record, counting its invalid values in the
+                audit (and listing them in its reject, if it has one).
+                ``False`` skips validation altogether, for data validated
+                upstream: it needs ``normalise=False`` and
+                ``reject_invalid=False``, and the audit then says
+                ``validated: false`` and counts no invalid value. A typed frame
+                is then protected without building records
+                (`custdata.frames.apply_frame`).
 
         Returns:
             The bound policy: immutable, safe to share between threads.
@@ -433,6 +442,7 @@ class Policy:
                 rule has no date, or a parameter is refused.
             custdata.KeyRingError: If the key ring cannot derive a key.
             TypeError: If ``keys`` is not a `custdata.KeyRing` or ``today`` not a date.
+            ValueError: If ``validate`` is ``False`` with ``normalise`` or ``reject_invalid``.
         """
         from custdata.policy._bound import BoundPolicy
 
@@ -443,6 +453,7 @@ class Policy:
             region=region,
             normalise=normalise,
             reject_invalid=reject_invalid,
+            validate=validate,
         )
 
 

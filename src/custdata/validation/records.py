@@ -832,9 +832,7 @@ def content_issues(
         if _column_root(column) not in bad and column.partition(".")[0] not in bad
     }
     try:
-        record: object = (
-            from_flat(record_type, kept, tz=tz) if build is None else build(kept)
-        )
+        record: object = from_flat(record_type, kept, tz=tz) if build is None else build(kept)
     except ValidationError:
         return ()
     return tuple(
