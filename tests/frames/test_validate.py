@@ -113,7 +113,9 @@ class TestMissingAndNumbers:
 
     def test_polars_nulls(self) -> None:
         """polars nulls are missing values."""
-        frame = pl.DataFrame({"contact_id": ["C-1"], "email": [None]}, schema_overrides={"email": pl.Utf8})
+        frame = pl.DataFrame(
+            {"contact_id": ["C-1"], "email": [None]}, schema_overrides={"email": pl.Utf8}
+        )
         checked = validate_frame(frame, Contact)
         assert (1, 0) == (checked.valid, checked.rejected)
 
