@@ -529,7 +529,7 @@ class _ArrowRun(PolicyRun):
         frame = self._known_only(pa, kind, frame)
         rows = _length(kind, frame)
         typed = None if bound.validate else _typed(pa, kind, frame, record_type)
-        parts: list[tuple[Any, list[_Entry]]] = []
+        parts: list[_Part] = []
         if typed is None:
             parts.append(self._records_part(pa, frame, start, None))
         else:
@@ -542,15 +542,12 @@ class _ArrowRun(PolicyRun):
                 parts.append(self._records_part(pa, table.take(unsure), start, unsure.to_pylist()))
             if len(sure):
                 parts.append(self._columns_part(pa, typed, sure, start))
-        table, entries = _merge(pa, parts, self._output_schema(pa))
+        table, numbers, refused = _merge(pa, parts, self._output_schema(pa))
         rejects: list[FrameIssue] = []
-        indices: list[int] = []
-        for entry in entries:
-            if entry.issues:
-                reject = self._reject(entry)
-                rejects.extend(frame_issues(reject.row - 1, reject.issues))
-            else:
-                indices.append(entry.number - 1)
+        for entry in refused:
+            reject = self._reject(entry)
+            rejects.extend(frame_issues(reject.row - 1, reject.issues))
+        indices = [number - 1 for number in numbers]
         counts = self._counts
         counts.written += len(indices)
         for path in bound.output_columns:
@@ -595,9 +592,7 @@ class _ArrowRun(PolicyRun):
             return frame[wanted]
         return frame.select(wanted)
 
-    def _records_part(
-        self, pa: Any, frame: Any, start: int, positions: list[int] | None
-    ) -> tuple[Any, list[_Entry]]:
+    def _records_part(self, pa: Any, frame: Any, start: int, positions: list[int] | None) -> _Part:
         """
         Rows read into records, validated and protected: the output table and each row's entry.
 
@@ -640,29 +635,45 @@ class _ArrowRun(PolicyRun):
             )
         records, kept = self._admit(entries)
         batch = _ArrowBatch(pa, bound, self._record_specs, records, kept)
-        return self._protected(pa, batch, kept), entries
+        table = self._protected(pa, batch, kept)
+        return _Part(
+            table=table,
+            numbers=[entry.number for entry in entries if not entry.issues],
+            refused=[entry for entry in entries if entry.issues],
+        )
 
-    def _columns_part(
-        self, pa: Any, typed: TypedColumns, sure: Any, start: int
-    ) -> tuple[Any, list[_Entry]]:
+    def _columns_part(self, pa: Any, typed: TypedColumns, sure: Any, start: int) -> _Part:
         """The rows that certainly fit, protected from the frame's own columns, without records."""
-        numbers = [start + position + 1 for position in sure.to_pylist()]
-        entries = [
-            _Entry(number=number, record=None, issues=[], values=NO_EXTRA, extra=NO_EXTRA)
-            for number in numbers
-        ]
-        self._counts.read += len(entries)
-        columns = {name: column.take(sure) for name, column in typed.columns.items()}
-        batch = _ColumnBatch(pa, self._bound, self._record_specs, columns, entries)
-        return self._protected(pa, batch, entries), entries
+        import pyarrow.compute as pc
 
-    def _protected(self, pa: Any, batch: _ArrowBatch, entries: list[_Entry]) -> Any:
+        numbers: list[int] = pc.add(sure, start + 1).to_pylist()
+        entries = _Entries(numbers)
+        self._counts.read += len(numbers)
+        columns = typed.columns
+        if len(sure) < len(typed.sure):
+            columns = {name: column.take(sure) for name, column in columns.items()}
+        batch = _ColumnBatch(pa, self._bound, self._record_specs, columns, entries)
+        table = self._protected(pa, batch, entries)
+        refused = entries.refused()
+        if refused:
+            gone = {entry.number for entry in refused}
+            numbers = [number for number in numbers if number not in gone]
+        return _Part(table=table, numbers=numbers, refused=refused)
+
+    def _protected(self, pa: Any, batch: _ArrowBatch, entries: Sequence[_Entry]) -> Any:
         """The batch through every step, as a table of the rows no step rejected."""
         arrays = self._protect_arrow(batch, entries)
         table = pa.table(arrays) if arrays else _no_columns(pa, len(entries))
-        keep_rows = [not entry.issues for entry in entries]
-        if not all(keep_rows):
-            table = table.filter(pa.array(keep_rows, pa.bool_()))
+        bad = (
+            entries.positions_refused()
+            if isinstance(entries, _Entries)
+            else [i for i, entry in enumerate(entries) if entry.issues]
+        )
+        if bad:
+            mask = [True] * len(entries)
+            for position in bad:
+                mask[position] = False
+            table = table.filter(pa.array(mask, pa.bool_()))
         return table
 
     def _output_schema(self, pa: Any) -> Any:
@@ -672,7 +683,7 @@ class _ArrowRun(PolicyRun):
             cached = self._schema = output_schema(pa, self._bound, self._record_specs)
         return cached
 
-    def _protect_arrow(self, batch: _ArrowBatch, entries: list[_Entry]) -> dict[str, Any]:
+    def _protect_arrow(self, batch: _ArrowBatch, entries: Sequence[_Entry]) -> dict[str, Any]:
         """
         Apply every step to the batch as Arrow columns; note refused values.
 
@@ -703,7 +714,7 @@ class _ArrowBatch:
         bound: BoundPolicy,
         specs: Mapping[str, FieldSpec],
         records: list[object],
-        entries: list[_Entry],
+        entries: Sequence[_Entry],
     ) -> None:
         self.pa = pa
         self.bound = bound
@@ -819,7 +830,7 @@ class _ColumnBatch(_ArrowBatch):
         bound: BoundPolicy,
         specs: Mapping[str, FieldSpec],
         columns: dict[str, Any],
-        entries: list[_Entry],
+        entries: Sequence[_Entry],
     ) -> None:
         super().__init__(pa, bound, specs, [], entries)
         self.columns = columns
@@ -937,21 +948,70 @@ def output_schema(pa: Any, bound: BoundPolicy, specs: Mapping[str, FieldSpec]) -
     return pa.schema(fields)
 
 
-def _merge(pa: Any, parts: list[tuple[Any, list[_Entry]]], schema: Any) -> tuple[Any, list[_Entry]]:
+@attrs.frozen
+class _Part:
+    """The protected rows of some of a frame's rows, with their numbers, and their rejects."""
+
+    table: Any
+    numbers: list[int]  # 1-based stream position of each row of table
+    refused: list[_Entry]
+
+
+class _Entries(Sequence[_Entry]):
     """
-    The parts' tables as one table of ``schema``, rows in input order, and all their entries.
+    The entries of rows protected without records: one made only for a row a step refuses.
+
+    A million rows that fit need no million objects.
     """
-    tables = [_conform(pa, table, schema) for table, _ in parts]
-    numbers = [entry.number for _, entries in parts for entry in entries if not entry.issues]
-    entries = [entry for _, part in parts for entry in part]
-    if not tables:
-        return schema.empty_table(), entries
+
+    def __init__(self, numbers: list[int]) -> None:
+        self._numbers = numbers
+        self._made: dict[int, _Entry] = {}
+
+    def __len__(self) -> int:
+        return len(self._numbers)
+
+    @typing.overload
+    def __getitem__(self, position: int) -> _Entry: ...
+
+    @typing.overload
+    def __getitem__(self, position: slice) -> Sequence[_Entry]: ...
+
+    def __getitem__(self, position: int | slice) -> _Entry | Sequence[_Entry]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        entry = self._made.get(position)
+        if entry is None:
+            entry = self._made[position] = _Entry(
+                number=self._numbers[position],
+                record=None,
+                issues=[],
+                values=NO_EXTRA,
+                extra=NO_EXTRA,
+            )
+        return entry
+
+    def positions_refused(self) -> list[int]:
+        return sorted(position for position, entry in self._made.items() if entry.issues)
+
+    def refused(self) -> list[_Entry]:
+        return [self._made[position] for position in self.positions_refused()]
+
+
+def _merge(pa: Any, parts: list[_Part], schema: Any) -> tuple[Any, list[int], list[_Entry]]:
+    """The parts' tables as one table of ``schema``, rows in input order; numbers; rejects."""
+    if not parts:
+        return schema.empty_table(), [], []
+    tables = [_conform(pa, part.table, schema) for part in parts]
+    numbers = [number for part in parts for number in part.numbers]
+    refused = [entry for part in parts for entry in part.refused]
     table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
     if len(parts) > 1:
         order = sorted(range(len(numbers)), key=numbers.__getitem__)
         table = table.take(pa.array(order, pa.int64()))
-        entries.sort(key=lambda entry: entry.number)
-    return table, entries
+        numbers = [numbers[i] for i in order]
+        refused.sort(key=lambda entry: entry.number)
+    return table, numbers, refused
 
 
 def _conform(pa: Any, table: Any, schema: Any) -> Any:

@@ -133,8 +133,8 @@ def _castable(pa: Any, source: Any, target: Any) -> bool:  # noqa: PLR0911  # on
         return bool(types.is_date(source))
     if types.is_timestamp(target):
         return bool(types.is_timestamp(source) and source.tz is not None)
-    if types.is_integer(target):
-        return bool(types.is_integer(source))
+    if types.is_integer(target):  # pandas holds nullable integers as floats
+        return bool(types.is_integer(source) or types.is_floating(source))
     if types.is_decimal(target):
         return bool(types.is_decimal(source) and source.scale <= target.scale)
     if types.is_list(target) and _string_like(pa, target.value_type):

@@ -677,7 +677,7 @@ class PolicyRun:
         return records, kept
 
     def _refused(
-        self, entries: list[_Entry], path: str, errors: Mapping[int, TransformError]
+        self, entries: Sequence[_Entry], path: str, errors: Mapping[int, TransformError]
     ) -> None:
         """Note each value a transform refused as an issue of its row."""
         for i, error in errors.items():
