@@ -9,6 +9,7 @@ masked values usually remain personal data.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -179,6 +180,34 @@ def _country_codes() -> frozenset[str]:
     return frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
 
 
+@functools.cache
+def _separators_re2() -> str:
+    """
+    `_PHONE_SEPARATORS` for pyarrow.compute (RE2), whose ``\\s`` is ASCII whitespace only.
+
+    The class lists every character Python's pattern matches, read from the
+    pattern itself; all of them are in the Basic Multilingual Plane (a test
+    checks the other planes).
+    """
+    chars = (chr(point) for point in range(0x10000))
+    matched = "".join(
+        f"\\x{{{ord(char):x}}}" for char in chars if _PHONE_SEPARATORS.fullmatch(char)
+    )
+    return f"[{matched}]+"
+
+
+def _phone_re2(codes: frozenset[str]) -> str:
+    """
+    A number once separators are gone and ``00`` became ``+``, for pyarrow.compute (RE2).
+
+    ``head`` is ``+`` and the country calling code (empty without ``+``) and
+    ``rest`` the digits after it. The codes are tried shortest first, as in
+    `MaskPhone`; they are prefix-free anyway (a test checks), so at most one fits.
+    """
+    alternatives = "|".join(sorted(codes, key=lambda code: (len(code), code)))
+    return rf"^(?P<head>\+(?:{alternatives}))?(?P<rest>[0-9]+)$"
+
+
 @attrs.frozen(kw_only=True)
 class MaskPhone(BaseTransform):
     """
@@ -247,6 +276,54 @@ class MaskPhone(BaseTransform):
         shown = self.keep_last if len(text) > self.keep_last else 0
         kept = text[len(text) - shown :] if shown else ""
         return head + self.mask_char * (len(text) - shown) + kept
+
+    def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
+        """
+        Mask a pyarrow string array with pyarrow.compute; equal to `apply_many`.
+
+        The same steps as for one value, on the whole array: separators removed
+        (the characters Python's ``\\s`` matches, not only ASCII ones), a leading
+        ``00`` made ``+``, then one regular expression that splits ``+`` and a
+        country calling code from the digits. When a value is refused, the first
+        refused one is transformed alone, so the error is the one `apply_many` raises.
+
+        Args:
+            array: A pyarrow string array.
+
+        Returns:
+            The masked strings, nulls kept.
+
+        Raises:
+            MissingDependencyError: If pyarrow is not installed.
+            TransformError: If a value is not a phone number (code ``invalid_phone``).
+        """
+        pa = _pyarrow()
+        pc = _pc()
+
+        array = whole_array(array)
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            return super().apply_arrow(array)
+        text = pc.replace_substring_regex(array, _separators_re2(), "")
+        text = pc.replace_substring_regex(text, "^00", "+", max_replacements=1)
+        parts = pc.extract_regex(text, _phone_re2(self._codes))  # null where no match
+        if pc.count(parts).as_py() != pc.count(array).as_py():
+            refused = pc.and_(pc.is_valid(array), pc.is_null(parts))
+            first = pc.indices_nonzero(refused)[0].as_py()
+            self(array[first].as_py())  # raises the error apply_many raises
+            return super().apply_arrow(array)  # not reached unless the two disagree
+        # struct_field, not StructArray.field: the children do not hold the nulls.
+        head, rest = pc.struct_field(parts, "head"), pc.struct_field(parts, "rest")
+        empty = pa.scalar("", array.type)  # string or large_string, as the input
+        keep = self.keep_last
+        size = pc.binary_length(rest)  # ASCII digits: bytes are characters
+        if keep:
+            longer = pc.greater(size, keep)
+            hidden = pc.if_else(longer, pc.subtract(size, keep), size)
+            kept = pc.if_else(longer, pc.utf8_slice_codeunits(rest, -keep), empty)
+        else:
+            hidden, kept = size, empty
+        mask = pc.binary_repeat(pa.scalar(self.mask_char, array.type), hidden)
+        return _as_array(pc.binary_join_element_wise(head, mask, kept, empty))
 
 
 @attrs.frozen(kw_only=True)
