@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
@@ -128,6 +129,7 @@ class MaskEmail(BaseTransform):
         array = whole_array(array)
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             return super().apply_arrow(array)
+        text = _text_scalars(pa, array.type)
         parts = pc.split_pattern(array, "@", max_splits=1, reverse=True)
         has_at = pc.equal(pc.list_value_length(parts), 2)
         # Lists of the wrong length are padded first: list_element refuses them.
@@ -152,22 +154,33 @@ class MaskEmail(BaseTransform):
             # Clamped at 0: null slots hold no length, and repeat refuses negative counts.
             local_hidden = pc.max_element_wise(pc.subtract(pc.utf8_length(local), 1), 0)
             host_hidden = pc.max_element_wise(pc.subtract(pc.utf8_length(host), 1), 0)
-            local_mask = pc.binary_repeat(self.mask_char, local_hidden)
-            host_mask = pc.binary_repeat(self.mask_char, host_hidden)
+            local_mask = pc.binary_repeat(text(self.mask_char), local_hidden)
+            host_mask = pc.binary_repeat(text(self.mask_char), host_hidden)
         else:
-            local_mask = host_mask = pa.scalar(self.mask_char * self.mask_length)
-        suffix = pc.if_else(has_dot, pc.binary_join_element_wise(".", tld, ""), "")
+            local_mask = host_mask = text(self.mask_char * self.mask_length)
+        empty = text("")
+        suffix = pc.if_else(has_dot, pc.binary_join_element_wise(text("."), tld, empty), empty)
         return _as_array(
             pc.binary_join_element_wise(
                 pc.utf8_slice_codeunits(local, 0, 1),
                 local_mask,
-                "@",
+                text("@"),
                 pc.utf8_slice_codeunits(host, 0, 1),
                 host_mask,
                 suffix,
-                "",
+                text(""),
             )
         )
+
+
+def _text_scalars(pa: Any, kind: Any) -> Callable[[str], Any]:
+    """
+    Scalars of the input's string type for a kernel's literals.
+
+    pyarrow.compute joins ``string`` with ``string`` and ``large_string`` with
+    ``large_string`` only: a plain ``"@"`` would refuse a ``large_string`` array.
+    """
+    return functools.partial(pa.scalar, type=kind)
 
 
 _PHONE_SEPARATORS: Final = re.compile(r"[\s.\-()/]+")
@@ -313,7 +326,8 @@ class MaskPhone(BaseTransform):
             return super().apply_arrow(array)  # not reached unless the two disagree
         # struct_field, not StructArray.field: the children do not hold the nulls.
         head, rest = pc.struct_field(parts, "head"), pc.struct_field(parts, "rest")
-        empty = pa.scalar("", array.type)  # string or large_string, as the input
+        text = _text_scalars(pa, array.type)
+        empty = text("")
         keep = self.keep_last
         size = pc.binary_length(rest)  # ASCII digits: bytes are characters
         if keep:
@@ -322,7 +336,7 @@ class MaskPhone(BaseTransform):
             kept = pc.if_else(longer, pc.utf8_slice_codeunits(rest, -keep), empty)
         else:
             hidden, kept = size, empty
-        mask = pc.binary_repeat(pa.scalar(self.mask_char, array.type), hidden)
+        mask = pc.binary_repeat(text(self.mask_char), hidden)
         return _as_array(pc.binary_join_element_wise(head, mask, kept, empty))
 
 
@@ -403,21 +417,21 @@ class Mask(BaseTransform):
         array = whole_array(array)
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             return super().apply_arrow(array)
+        text = _text_scalars(pa, array.type)
         size = pc.utf8_length(array)
         first, last = self.keep_first, self.keep_last
         long_enough = pc.greater(size, first + last)
         middle = pc.max_element_wise(
             pc.if_else(long_enough, pc.subtract(size, first + last), size), 0
         )
-        head = pc.if_else(long_enough, pc.utf8_slice_codeunits(array, 0, first), "")
+        head = pc.if_else(long_enough, pc.utf8_slice_codeunits(array, 0, first), text(""))
         tail = pc.if_else(
             pc.and_(long_enough, pa.scalar(last > 0)),
             pc.utf8_slice_codeunits(array, -last if last else 0),
-            "",
+            text(""),
         )
-        return _as_array(
-            pc.binary_join_element_wise(head, pc.binary_repeat(self.mask_char, middle), tail, "")
-        )
+        mask = pc.binary_repeat(text(self.mask_char), middle)
+        return _as_array(pc.binary_join_element_wise(head, mask, tail, text("")))
 
 
 @attrs.frozen(kw_only=True)
