@@ -12,7 +12,12 @@ Measured, as values per second (median of ``--repeat`` runs):
   deterministic) on 100 000 values, through ``AnonymizerEngine.anonymize`` as
   documented, and called directly; it runs in ``.venv-bench`` (``make
   bench-env``) when presidio is not importable here;
-- ``MaskEmail`` and ``TruncatePostcode`` through ``apply_many`` and ``apply_arrow``.
+- ``MaskEmail`` and ``TruncatePostcode`` through ``apply_many`` and ``apply_arrow``;
+- ``MaskPhone`` on ``--size`` distinct phone numbers in five written forms:
+  ``apply_many``, its pyarrow.compute kernel (``apply_arrow``) and the generic
+  ``BaseTransform.apply_arrow`` (each distinct value through ``apply_many``);
+- ``ShiftDate`` on ``--size`` rows (dates, 5% null, of 100 000 subjects):
+  ``apply_rows`` on the rows and ``apply_arrow_rows`` on the same columns.
 
 Run: ``.venv/bin/python benchmarks/bench_transforms.py [--repeat 3] [--size 1000000]``.
 """
@@ -56,6 +61,23 @@ def postcodes(size: int, seed: int = 7) -> list[str]:
     """``size`` French postcodes (5 digits, about 40 000 distinct)."""
     rng = random.Random(seed)
     return [f"{rng.randrange(1000, 96000):05d}" for _ in range(size)]
+
+
+def phones(size: int, seed: int = 33) -> list[str]:
+    """``size`` distinct phone numbers, written five ways (spaces, dots, 00, +, brackets)."""
+    rng = random.Random(seed)
+    forms = [
+        "+33 6 {0:02d} {1:02d} {2:02d} {3:02d}",
+        "06.{0:02d}.{1:02d}.{2:02d}.{3:02d}",
+        "0033 7 {0:02d}{1:02d}{2:02d}{3:02d}",
+        "+1 (415) {0:02d}{1:01d}-{2:02d}{3:02d}",
+        "+44 20 {0:02d}{1:02d} {2:02d}{3:02d}",
+    ]
+    out = []
+    for i in range(size):
+        digits = (i // 1_000_000 % 100, i // 10_000 % 100, i // 100 % 100, i % 100)
+        out.append(rng.choice(forms).format(*digits) + str(i // 100_000_000 or ""))
+    return out
 
 
 def timed(function: Callable[[], object], repeat: int) -> tuple[float, list[float]]:
@@ -242,7 +264,49 @@ def main() -> int:  # noqa: PLR0915  # one linear script, easier to read whole
     line("TruncatePostcode.apply_arrow", size, arrow_trunc_s)
     if mask.apply_arrow(email_array[:1000]).to_pylist() != mask.apply_many(values[:1000]):
         raise SystemExit("apply_arrow disagrees with apply_many")
+    kernels(pa, size, repeat, ring)
     return 0
+
+
+def kernels(pa: Any, size: int, repeat: int, ring: Any) -> None:
+    """MaskPhone's kernel against the generic Arrow path; ShiftDate's columnar form."""
+    import datetime as dt
+
+    from custdata.transforms import BaseTransform, MaskPhone, ShiftDate
+
+    numbers = phones(size)
+    phone = MaskPhone()
+    print(f"MaskPhone on {len(set(numbers)):,} distinct numbers")
+    phone_array = pa.array(numbers, pa.string())
+    many_s, _ = timed(lambda: phone.apply_many(numbers), repeat)
+    line("MaskPhone.apply_many", size, many_s)
+    generic_s, _ = timed(lambda: BaseTransform.apply_arrow(phone, phone_array), repeat)
+    line("BaseTransform.apply_arrow (generic, dictionary)", size, generic_s)
+    kernel_s, _ = timed(lambda: phone.apply_arrow(phone_array), repeat)
+    line("MaskPhone.apply_arrow (kernel)", size, kernel_s)
+    print(f"  kernel: {generic_s / kernel_s:.2f}x the generic path")
+    if phone.apply_arrow(phone_array).to_pylist() != phone.apply_many(numbers):
+        raise SystemExit("MaskPhone.apply_arrow disagrees with apply_many")
+
+    rng = random.Random(5)
+    subjects = [f"p{rng.getrandbits(64):016x}" for _ in range(100_000)]
+    start = dt.date(2000, 1, 1)
+    dates = [
+        None if rng.random() < 0.05 else start + dt.timedelta(days=rng.randrange(9000))
+        for _ in range(size)
+    ]
+    people = rng.choices(subjects, k=size)
+    shift = ShiftDate(keys=ring, domain="orders", max_days=30, subject_field="customer", field="on")
+    rows = [{"on": d, "customer": p} for d, p in zip(dates, people, strict=True)]
+    columns = {"on": pa.array(dates, pa.date32()), "customer": pa.array(people, pa.string())}
+    print(f"ShiftDate on {size:,} rows, {len(subjects):,} subjects")
+    rows_s, _ = timed(lambda: shift.apply_rows(rows), repeat)
+    line("ShiftDate.apply_rows", size, rows_s)
+    arrow_s, _ = timed(lambda: shift.apply_arrow_rows(columns), repeat)
+    line("ShiftDate.apply_arrow_rows", size, arrow_s)
+    print(f"  columnar: {rows_s / arrow_s:.2f}x apply_rows")
+    if shift.apply_arrow_rows(columns).to_pylist() != shift.apply_rows(rows):
+        raise SystemExit("ShiftDate.apply_arrow_rows disagrees with apply_rows")
 
 
 if __name__ == "__main__":

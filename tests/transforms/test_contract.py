@@ -14,9 +14,10 @@ Row transforms (`RowTransform`) keep the same contract on rows: any row gives a
 value or a `TransformError`; rows with a lone surrogate give encodable output or
 an error; each declared guarantee holds (reversibility through the class's own
 documented reverse, in ``ROW_CASES``); ``requires`` is per instance and says
-every other field it reads; no key bytes in any text. A row transform added
-without an entry in ``ROW_CASES`` is built like a value transform and checked on
-rows of text.
+every other field it reads; no key bytes in any text; an optional columnar
+``apply_arrow_rows`` equals ``apply_rows`` on the same pyarrow columns. A row
+transform added without an entry in ``ROW_CASES`` is built like a value
+transform and checked on rows of text.
 """
 
 from __future__ import annotations
@@ -690,3 +691,51 @@ class TestRowContract:
         except TransformError as error:
             actual = error.code
         assert expected == actual
+
+    @given(data=st.data())
+    def test_apply_arrow_rows_equals_apply_rows(self, name: str, data: st.DataObject) -> None:
+        """The optional columnar form, where the class offers one, equals apply_rows, nulls too."""
+        t = _build_row(name)
+        if not hasattr(t, "apply_arrow_rows"):
+            return
+        pa = pytest.importorskip("pyarrow")
+        fields = _declared(name)
+        rows = data.draw(st.lists(_row_case(name).rows, max_size=8))
+        # One Python type per column (a date column, or an aware datetime one), as a table has.
+        rows = [row for row in rows if _kinds(row, fields) == _kinds(rows[0], fields)]
+        holes = data.draw(
+            st.lists(st.sampled_from(fields) | st.none(), min_size=len(rows), max_size=len(rows))
+        )
+        cells = {
+            field: [
+                None if hole == field else row.get(field)
+                for row, hole in zip(rows, holes, strict=True)
+            ]
+            for field in fields
+        }
+        columns = {field: _arrow_column(pa, values) for field, values in cells.items()}
+        views = [{field: columns[field][i].as_py() for field in fields} for i in range(len(rows))]
+        expected = _rows_outcome(lambda: t.apply_rows(views))
+        actual = _rows_outcome(lambda: t.apply_arrow_rows(columns).to_pylist())
+        assert expected == actual
+
+
+def _kinds(row: Mapping[str, object], fields: tuple[str, ...]) -> list[type]:
+    """The type of each field's value in a row."""
+    return [type(row.get(field)) for field in fields]
+
+
+def _arrow_column(pa: Any, values: list[object]) -> Any:
+    """A pyarrow array of the values, or of their text where pyarrow cannot type them."""
+    try:
+        return pa.array(values)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # ints beyond int64...
+        return pa.array([None if v is None else str(v) for v in values], pa.string())
+
+
+def _rows_outcome(call: Callable[[], list[object]]) -> object:
+    """The outputs with their UTC offsets (equal instants in two offsets are ==), or the error."""
+    try:
+        return [(out, out.utcoffset()) if isinstance(out, datetime) else out for out in call()]
+    except TransformError as error:
+        return ("error", error.code, error.message)

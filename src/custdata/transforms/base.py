@@ -138,6 +138,20 @@ class RowTransform(Protocol):
             holds the released row and the key can shift its dates back). A
             policy applies the rules a ``"protected"`` row transform reads
             before it, and refuses a cycle. See `READS`.
+
+    Optional methods, which callers look up with ``getattr`` (they are not
+    members of this protocol):
+
+    - ``apply_rows(rows)``: `apply_row` over many rows, equal to
+      ``[t.apply_row(row) for row in rows]`` (or the error of the first bad row).
+    - ``apply_arrow_rows(columns)``, the columnar form that frame adapters use:
+      ``columns`` maps each name of the rows `apply_row` would get (the
+      transform's own field and each name in ``requires``) to a pyarrow array,
+      all of the same length, and it returns a pyarrow array equal to
+      ``apply_rows`` on the rows ``{name: columns[name][i].as_py() ...}``,
+      nulls included. If any row would be refused it raises a
+      `custdata.TransformError` (that of the first refused row); the caller
+      then goes row by row to find which. `ShiftDate` has one.
     """
 
     name: ClassVar[str]

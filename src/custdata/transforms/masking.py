@@ -9,7 +9,9 @@ masked values usually remain personal data.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
@@ -127,6 +129,7 @@ class MaskEmail(BaseTransform):
         array = whole_array(array)
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             return super().apply_arrow(array)
+        text = _text_scalars(pa, array.type)
         parts = pc.split_pattern(array, "@", max_splits=1, reverse=True)
         has_at = pc.equal(pc.list_value_length(parts), 2)
         # Lists of the wrong length are padded first: list_element refuses them.
@@ -151,22 +154,33 @@ class MaskEmail(BaseTransform):
             # Clamped at 0: null slots hold no length, and repeat refuses negative counts.
             local_hidden = pc.max_element_wise(pc.subtract(pc.utf8_length(local), 1), 0)
             host_hidden = pc.max_element_wise(pc.subtract(pc.utf8_length(host), 1), 0)
-            local_mask = pc.binary_repeat(self.mask_char, local_hidden)
-            host_mask = pc.binary_repeat(self.mask_char, host_hidden)
+            local_mask = pc.binary_repeat(text(self.mask_char), local_hidden)
+            host_mask = pc.binary_repeat(text(self.mask_char), host_hidden)
         else:
-            local_mask = host_mask = pa.scalar(self.mask_char * self.mask_length)
-        suffix = pc.if_else(has_dot, pc.binary_join_element_wise(".", tld, ""), "")
+            local_mask = host_mask = text(self.mask_char * self.mask_length)
+        empty = text("")
+        suffix = pc.if_else(has_dot, pc.binary_join_element_wise(text("."), tld, empty), empty)
         return _as_array(
             pc.binary_join_element_wise(
                 pc.utf8_slice_codeunits(local, 0, 1),
                 local_mask,
-                "@",
+                text("@"),
                 pc.utf8_slice_codeunits(host, 0, 1),
                 host_mask,
                 suffix,
-                "",
+                text(""),
             )
         )
+
+
+def _text_scalars(pa: Any, kind: Any) -> Callable[[str], Any]:
+    """
+    Scalars of the input's string type for a kernel's literals.
+
+    pyarrow.compute joins ``string`` with ``string`` and ``large_string`` with
+    ``large_string`` only: a plain ``"@"`` would refuse a ``large_string`` array.
+    """
+    return functools.partial(pa.scalar, type=kind)
 
 
 _PHONE_SEPARATORS: Final = re.compile(r"[\s.\-()/]+")
@@ -177,6 +191,27 @@ def _country_codes() -> frozenset[str]:
     from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
 
     return frozenset(str(code) for code in COUNTRY_CODE_TO_REGION_CODE)
+
+
+# _PHONE_SEPARATORS for pyarrow.compute (RE2), whose \s is ASCII whitespace only:
+# every character Python's pattern matches (its \s is str.isspace), listed. A test
+# checks, over every code point, that RE2 removes exactly what Python removes.
+_PHONE_SEPARATORS_RE2: Final = (
+    r"[\x{9}-\x{d}\x{1c}-\x{20}\x{28}\x{29}\x{2d}-\x{2f}\x{85}\x{a0}\x{1680}"
+    r"\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}]+"
+)
+
+
+def _phone_re2(codes: frozenset[str]) -> str:
+    """
+    A number once separators are gone and ``00`` became ``+``, for pyarrow.compute (RE2).
+
+    ``head`` is ``+`` and the country calling code (empty without ``+``) and
+    ``rest`` the digits after it. The codes are tried shortest first, as in
+    `MaskPhone`; they are prefix-free anyway (a test checks), so at most one fits.
+    """
+    alternatives = "|".join(sorted(codes, key=lambda code: (len(code), code)))
+    return rf"^(?P<head>\+(?:{alternatives}))?(?P<rest>[0-9]+)$"
 
 
 @attrs.frozen(kw_only=True)
@@ -247,6 +282,55 @@ class MaskPhone(BaseTransform):
         shown = self.keep_last if len(text) > self.keep_last else 0
         kept = text[len(text) - shown :] if shown else ""
         return head + self.mask_char * (len(text) - shown) + kept
+
+    def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
+        """
+        Mask a pyarrow string array with pyarrow.compute; equal to `apply_many`.
+
+        The same steps as for one value, on the whole array: separators removed
+        (the characters Python's ``\\s`` matches, not only ASCII ones), a leading
+        ``00`` made ``+``, then one regular expression that splits ``+`` and a
+        country calling code from the digits. When a value is refused, the first
+        refused one is transformed alone, so the error is the one `apply_many` raises.
+
+        Args:
+            array: A pyarrow string array.
+
+        Returns:
+            The masked strings, nulls kept.
+
+        Raises:
+            MissingDependencyError: If pyarrow is not installed.
+            TransformError: If a value is not a phone number (code ``invalid_phone``).
+        """
+        pa = _pyarrow()
+        pc = _pc()
+
+        array = whole_array(array)
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            return super().apply_arrow(array)
+        text = pc.replace_substring_regex(array, _PHONE_SEPARATORS_RE2, "")
+        text = pc.replace_substring_regex(text, "^00", "+", max_replacements=1)
+        parts = pc.extract_regex(text, _phone_re2(self._codes))  # null where no match
+        if pc.count(parts).as_py() != pc.count(array).as_py():
+            refused = pc.and_(pc.is_valid(array), pc.is_null(parts))
+            first = pc.indices_nonzero(refused)[0].as_py()
+            self(array[first].as_py())  # raises the error apply_many raises
+            return super().apply_arrow(array)  # not reached unless the two disagree
+        # struct_field, not StructArray.field: the children do not hold the nulls.
+        head, rest = pc.struct_field(parts, "head"), pc.struct_field(parts, "rest")
+        text = _text_scalars(pa, array.type)
+        empty = text("")
+        keep = self.keep_last
+        size = pc.binary_length(rest)  # ASCII digits: bytes are characters
+        if keep:
+            longer = pc.greater(size, keep)
+            hidden = pc.if_else(longer, pc.subtract(size, keep), size)
+            kept = pc.if_else(longer, pc.utf8_slice_codeunits(rest, -keep), empty)
+        else:
+            hidden, kept = size, empty
+        mask = pc.binary_repeat(text(self.mask_char), hidden)
+        return _as_array(pc.binary_join_element_wise(head, mask, kept, empty))
 
 
 @attrs.frozen(kw_only=True)
@@ -326,21 +410,21 @@ class Mask(BaseTransform):
         array = whole_array(array)
         if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
             return super().apply_arrow(array)
+        text = _text_scalars(pa, array.type)
         size = pc.utf8_length(array)
         first, last = self.keep_first, self.keep_last
         long_enough = pc.greater(size, first + last)
         middle = pc.max_element_wise(
             pc.if_else(long_enough, pc.subtract(size, first + last), size), 0
         )
-        head = pc.if_else(long_enough, pc.utf8_slice_codeunits(array, 0, first), "")
+        head = pc.if_else(long_enough, pc.utf8_slice_codeunits(array, 0, first), text(""))
         tail = pc.if_else(
             pc.and_(long_enough, pa.scalar(last > 0)),
             pc.utf8_slice_codeunits(array, -last if last else 0),
-            "",
+            text(""),
         )
-        return _as_array(
-            pc.binary_join_element_wise(head, pc.binary_repeat(self.mask_char, middle), tail, "")
-        )
+        mask = pc.binary_repeat(text(self.mask_char), middle)
+        return _as_array(pc.binary_join_element_wise(head, mask, tail, text("")))
 
 
 @attrs.frozen(kw_only=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
-from typing import ClassVar, Final, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, cast
 
 import attrs
 
@@ -23,7 +23,10 @@ from custdata.transforms._checks import (
     whole,
 )
 from custdata.transforms._keyed import Keyed
-from custdata.transforms.base import Guarantees
+from custdata.transforms.base import Guarantees, _as_array, _pc, _pyarrow, whole_array
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["MAX_SHIFT_DAYS", "ShiftDate"]
 
@@ -32,6 +35,12 @@ MAX_SHIFT_DAYS: Final = 36_525
 
 
 _check_name = text_field()
+
+# Days from 1970-01-01 to the first and the last day Python's dates can hold.
+_FIRST_DAY: Final = (date.min - date(1970, 1, 1)).days
+_LAST_DAY: Final = (date.max - date(1970, 1, 1)).days
+# Units of a pyarrow timestamp in one day; nanoseconds are left to the row path.
+_TIMESTAMP_UNITS_PER_DAY: Final = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000}
 
 
 def _check_field(
@@ -326,6 +335,100 @@ class ShiftDate(Keyed[_crypto.MacState]):
             out.append(self._move(value, days))
         return out
 
+    def apply_arrow_rows(
+        self, columns: Mapping[str, pa.Array[Any] | pa.ChunkedArray[Any]]
+    ) -> pa.Array[Any]:
+        """
+        `apply_rows` on pyarrow columns: ``columns[field]`` shifted by ``columns[subject_field]``.
+
+        The optional columnar method of a `custdata.transforms.RowTransform`.
+        The result equals `apply_rows` on the rows ``{name: columns[name][i].as_py()
+        ...}``, nulls included, and a refused row raises the error `apply_rows`
+        raises for the first refused row (the caller then goes row by row to
+        find them all). The subject column is dictionary-encoded, so each
+        subject's offset is computed once, with `offset`; the dates then move
+        in one pass: ``date32`` by whole days, a timestamp with a time zone by
+        whole days of elapsed time (its instant moves, its zone is kept, as
+        `shift` does: a value's UTC offset only changes where its zone has a
+        DST change, and a fixed offset never does). Other types (naive or
+        nanosecond timestamps, subjects that are not strings or integers...)
+        go through `apply_rows`, with the same result.
+
+        Args:
+            columns: A pyarrow array (or chunked array) per field name: this
+                transform's ``field`` and its ``subject_field``, all the same length.
+
+        Returns:
+            The shifted values, of the type of ``columns[field]``, nulls kept.
+
+        Raises:
+            TransformError: As `apply_rows`, for the first refused row: a
+                missing subject (code ``missing_subject``), a result outside
+                years 1 to 9999 (``out_of_range``), a value or subject of the
+                wrong type, no ``field`` given at construction (``no_field``).
+            ValueError: If the columns are not all the same length.
+            KeyError: If ``columns`` lacks the field or the subject field.
+            custdata.MissingDependencyError: If pyarrow is not installed.
+        """
+        pa = _pyarrow()
+        pc = _pc()
+
+        name = self._field_name(None)
+        values = whole_array(columns[name])
+        subjects = whole_array(columns[self.subject_field])
+        if len(values) != len(subjects):
+            msg = f"{self.name}: the columns {name!r} and {self.subject_field!r} differ in length"
+            raise ValueError(msg)
+        per_day = _units_per_day(pa, values.type)
+        if per_day is None or not _is_subject_type(pa, subjects.type):
+            return self._arrow_by_rows(pa, name, values, subjects)
+        if pa.types.is_dictionary(subjects.type):
+            distinct, indices = subjects.dictionary, subjects.indices
+        else:
+            encoded = subjects.dictionary_encode()
+            distinct, indices = encoded.dictionary, encoded.indices
+        offsets = [self._offset_or_none(subject) for subject in distinct.to_pylist()]
+        days = pc.take(pa.array(offsets, pa.int64()), indices)  # null: no offset
+        raw = values.cast(pa.int32()).cast(pa.int64()) if per_day == 1 else values.cast(pa.int64())
+        moved = pc.add(raw, pc.multiply(days, per_day))
+        # A timestamp is also refused when its local time leaves years 1 to 9999,
+        # which its UTC offset (less than a day) decides: those near the edges are
+        # suspects, checked one by one, as are rows without an offset.
+        margin = 0 if per_day == 1 else per_day
+        low, high = _FIRST_DAY * per_day + margin, (_LAST_DAY + 1) * per_day - 1 - margin
+        outside = pc.or_kleene(
+            pc.or_(pc.less(raw, low), pc.greater(raw, high)),
+            pc.or_(pc.less(moved, low), pc.greater(moved, high)),
+        )
+        suspects = pc.or_(
+            pc.and_(pc.is_valid(values), pc.is_null(days)), pc.fill_null(outside, False)
+        )
+        for index in pc.indices_nonzero(suspects).to_pylist():
+            row = {name: values[index].as_py(), self.subject_field: subjects[index].as_py()}
+            self.apply_row(row)  # raises the error of the first refused row
+        if per_day == 1:
+            return _as_array(moved.cast(pa.int32()).cast(values.type))
+        return _as_array(moved.cast(values.type))
+
+    def _offset_or_none(self, subject: object) -> int | None:
+        """The subject's offset; ``None`` for rows `apply_row` must check one by one."""
+        try:
+            return None if subject is None else self.offset(subject)
+        except TransformError:
+            return None
+
+    def _arrow_by_rows(self, pa: Any, name: str, values: Any, subjects: Any) -> pa.Array[Any]:
+        """`apply_arrow_rows` for column types the columnar path does not take: `apply_rows`."""
+        rows = [
+            {name: value, self.subject_field: subject}
+            for value, subject in zip(values.to_pylist(), subjects.to_pylist(), strict=True)
+        ]
+        shifted = self.apply_rows(rows)
+        try:
+            return _as_array(pa.array(shifted, type=values.type))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):  # such as all-null strings
+            return _as_array(pa.array(shifted))
+
     def reverse(
         self, row: object, field: str | None = None, *, key_id: str | None = None
     ) -> dict[str, object] | None:
@@ -356,3 +459,21 @@ class ShiftDate(Keyed[_crypto.MacState]):
             return dict(mapping)
         subject = mapping.get(self.subject_field)
         return {**mapping, name: self._move(value, -self.offset(subject, key_id=key_id))}
+
+
+def _units_per_day(pa: Any, kind: Any) -> int | None:
+    """Units of a ``date32`` or time-zoned timestamp type in one day; ``None`` for others."""
+    if pa.types.is_date32(kind):
+        return 1
+    if pa.types.is_timestamp(kind) and kind.tz is not None:
+        return _TIMESTAMP_UNITS_PER_DAY.get(kind.unit)
+    return None
+
+
+def _is_subject_type(pa: Any, kind: Any) -> bool:
+    """Strings or integers (dictionary-encoded or not): subjects `ShiftDate.offset` takes."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return bool(
+        pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_integer(kind)
+    )
