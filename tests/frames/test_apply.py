@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from custdata import Contact, LineItem, Money, Policy, Purchase
+from custdata import Contact, LineItem, Money, Policy
 from custdata.errors import ValidationError
 from custdata.frames import (
     OFFSET_SUFFIX,
@@ -335,6 +335,7 @@ class TestBadInput:
         assert "shoe_size" not in _as_table(result.frame).column_names
         assert {"shoe_size": 2} == dict(result.audit.columns_not_passed)
         _same_cells(written, _rows(result))
+        assert rejects == _rejects(result)
         assert audit == result.audit
 
     def test_duplicate_column_is_named(self) -> None:
