@@ -574,24 +574,18 @@ class PolicyRun:
         except ValidationError as error:
             # Every issue of the row: the other fields' invalid values too.
             bound = self._bound
-            if not bound.validate:
-                return _Entry(
-                    number=number,
-                    record=None,
-                    issues=list(error.issues),
-                    values=values,
-                    extra=extra,
+            invalid: Sequence[Issue] = ()
+            if bound.validate:
+                invalid = self._invalid(
+                    content_issues(
+                        data,
+                        error.issues,
+                        bound._record_class,
+                        region=bound.region,
+                        today=bound.today,
+                        tz=self._tz,  # type: ignore[arg-type]  # a checked zone
+                    )
                 )
-            invalid = self._invalid(
-                content_issues(
-                    data,
-                    error.issues,
-                    bound._record_class,
-                    region=bound.region,
-                    today=bound.today,
-                    tz=self._tz,  # type: ignore[arg-type]  # a checked zone
-                )
-            )
             return _Entry(
                 number=number,
                 record=None,
