@@ -31,7 +31,7 @@ import datetime as dt
 import itertools
 import sys
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from custdata.cli._common import (
     Counts,
@@ -55,7 +55,7 @@ from custdata.cli._common import (
 
 if TYPE_CHECKING:
     from custdata.io import Reader, Reject, RejectsWriter, Row, Writer
-    from custdata.policy import BoundPolicy, Policy
+    from custdata.policy import Audit, BoundPolicy, Policy
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -150,6 +150,10 @@ def run(args: argparse.Namespace) -> int:
             "keep it inside the organisation"
         )
     counts = Counts()
+    if _through_frames(args):
+        audit = _run_frames(args, bound, types, counts, with_values=with_values)
+        _report(audit)
+        return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
     with contextlib.ExitStack() as stack:
         # The input opens first (a bad header fails before any output exists), and the
         # audit before the outputs, so that it is committed after them, or not at all.
@@ -189,12 +193,160 @@ def run(args: argparse.Namespace) -> int:
         if audit_file is not None:
             audit_file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
     _warn_not_passed(reader, record_type)
+    _report(audit)
+    return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
+
+
+def _report(audit: Audit) -> None:
     day = audit.today.isoformat() if audit.today is not None else "none"
     sys.stderr.write(
         f"custdata apply: policy {audit.policy!r} version {audit.version} "
         f"({audit.fingerprint[:19]}...), today {day}, keys {', '.join(audit.key_ids) or 'none'}\n"
     )
-    return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
+
+
+def _through_frames(args: argparse.Namespace) -> bool:
+    """
+    Whether the input is a Parquet file, read batch by batch through `custdata.frames`.
+
+    Standard input and ``--map`` go through the row reader, as CSV and JSONL do.
+    """
+    from custdata.io import infer_format
+
+    if str(args.input) == "-" or getattr(args, "map", None):
+        return False
+    return infer_format(args.input, args.format) == "parquet"
+
+
+def _run_frames(
+    args: argparse.Namespace,
+    bound: BoundPolicy,
+    types: dict[str, str],
+    counts: Counts,
+    *,
+    with_values: bool,
+) -> Audit:
+    """
+    Protect a Parquet file with `custdata.frames.apply_frames`, one row group batch at a time.
+
+    The rows, rejects and audit are those of the row path (`apply_frame` gives
+    `apply_many`'s results); the values stay in Arrow columns from the file to
+    the transforms' kernels.
+    """
+    from custdata.frames import OFFSET_SUFFIX, apply_frames
+    from custdata.frames._apply import python_rows
+    from custdata.io import progress
+    from custdata.model import flat_columns
+
+    record_type = bound.policy.record_class
+    known = set(flat_columns(record_type))
+    with contextlib.ExitStack() as stack:
+        parquet = _open_parquet(args.input)
+        names = list(parquet.schema_arrow.names)
+        extra = [
+            name
+            for name in names
+            if name not in known and name.removesuffix(OFFSET_SUFFIX) not in known
+        ]
+        audit_file = open_audit(stack, args)
+        writer, rejects = open_row_outputs(
+            stack,
+            args,
+            columns=bound.output_columns,
+            column_types=types,
+            rejects_columns=names if with_values else (),
+        )
+        batches = progress(
+            _batches(parquet, args.batch_size),
+            total=parquet.metadata.num_rows,
+            desc="apply",
+            weight=lambda batch: batch.num_rows,
+        )
+        inputs: list[Any] = []
+
+        def kept(stream: Iterator[Any]) -> Iterator[Any]:
+            for batch in stream:
+                counts.add(read=batch.num_rows, written=0, rejects=())
+                if with_values:
+                    inputs[:] = [batch]
+                yield batch
+
+        run = apply_frames(bound, kept(batches), tz=args.timezone)
+        start = 0
+        for part in run:
+            chunk: list[dict[str, object] | Reject] = list(python_rows(part.frame))
+            chunk.extend(_rejects(part.rejects, inputs[0] if inputs else None, start))
+            start += part.rows
+            _write(chunk, writer, rejects, counts, with_values=with_values)
+        counts.check()
+        audit = run.audit
+        if (audit.rows_read, audit.rows_written, audit.rows_rejected) != (
+            counts.read,
+            counts.written,
+            counts.rejected,
+        ):
+            msg = "the policy's counts and the command's do not reconcile"
+            raise RuntimeError(msg)
+        audit = audit.with_times(
+            started_at=started_at(), ended_at=dt.datetime.now(dt.UTC).astimezone()
+        )
+        if audit_file is not None:
+            audit_file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
+    if extra:
+        warn_columns(extra, record_type, "not passed through")
+    return audit
+
+
+def _open_parquet(path: str) -> Any:
+    """The Parquet file, or an `InputError` that names it (exit code 4)."""
+    from custdata.errors import InputError, MissingDependencyError
+
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        package = "pyarrow"
+        raise MissingDependencyError(package, "arrow") from None
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, ValueError) as error:
+        reason = "not found" if isinstance(error, FileNotFoundError) else "not a Parquet file"
+        raise InputError(f"cannot read {path}: {reason}") from None
+
+
+def _batches(parquet: Any, size: int) -> Iterator[Any]:
+    """The file's record batches of at most ``size`` rows, one row group read at a time."""
+    from custdata.errors import InputError
+
+    try:
+        yield from parquet.iter_batches(batch_size=size)
+    except OSError as error:
+        raise InputError(f"cannot read the Parquet file: {type(error).__name__}") from None
+
+
+def _rejects(issues: Any, batch: Any, start: int) -> list[Reject]:
+    """The rejects of one part: its issues grouped by row, values from the batch when kept."""
+    from custdata.errors import Issue, Severity
+    from custdata.frames._apply import python_rows
+    from custdata.io import Reject
+    from custdata.model._rows import NO_EXTRA
+
+    grouped: dict[int, list[Issue]] = {}
+    for row in issues.to_pylist():
+        grouped.setdefault(row["index"], []).append(
+            Issue(
+                path=row["path"],
+                code=row["code"],
+                severity=Severity(row["severity"]),
+                message=row["message"],
+            )
+        )
+    out: list[Reject] = []
+    for index, found in grouped.items():
+        values: Mapping[str, object] = NO_EXTRA
+        if batch is not None:
+            values = python_rows(batch.slice(index - start, 1))[0]
+        out.append(Reject(row=index + 1, values=values, issues=tuple(found), extra=NO_EXTRA))
+    return out
 
 
 def _check_type(args: argparse.Namespace, policy: Policy) -> None:

@@ -355,6 +355,27 @@ def validate_frames(  # as validate_frame
         )
 
 
+def python_rows(frame: Any) -> list[dict[str, object]]:
+    """
+    The rows of an Arrow table or record batch as dicts, each date-time in its own offset.
+
+    The form `BoundPolicy.apply_many` gives its rows in: the ``.offset_minutes``
+    columns are folded back into their date-times.
+    """
+    rows = typing.cast("list[dict[str, object]]", frame.to_pylist())
+    offsets = [name for name in frame.schema.names if name.endswith(OFFSET_SUFFIX)]
+    if not offsets:
+        return rows
+    for row in rows:
+        for name in offsets:
+            minutes = row.pop(name)
+            column = name.removesuffix(OFFSET_SUFFIX)
+            moment = row.get(column)
+            if moment is not None and minutes is not None:
+                row[column] = _with_offset(moment, minutes)
+    return rows
+
+
 def _builder(record_type: type, tz: TimeZone | None) -> Callable[[Mapping[str, object]], object]:
     return lambda cells: record_from_cells(record_type, cells, tz=tz)
 
