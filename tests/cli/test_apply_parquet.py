@@ -9,11 +9,11 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.cli.test_apply import CONTACTS, TODAY
 
 from custdata.cli import main
 from custdata.cli._common import EXIT_INPUT, EXIT_REJECTS, KEYS_VARIABLE
 from custdata.keys import KeyRing
-from tests.cli.test_apply import CONTACTS, TODAY
 
 
 @pytest.fixture(autouse=True)
