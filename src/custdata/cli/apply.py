@@ -233,6 +233,7 @@ def _run_frames(
     `apply_many`'s results); the values stay in Arrow columns from the file to
     the transforms' kernels.
     """
+    from custdata.cli._common import open_parquet, parquet_batches
     from custdata.frames import OFFSET_SUFFIX, apply_frames
     from custdata.frames._apply import python_rows
     from custdata.io import progress
@@ -241,7 +242,7 @@ def _run_frames(
     record_type = bound.policy.record_class
     known = set(flat_columns(record_type))
     with contextlib.ExitStack() as stack:
-        parquet = _open_parquet(args.input)
+        parquet = open_parquet(args.input)
         names = list(parquet.schema_arrow.names)
         extra = [
             name
@@ -257,7 +258,7 @@ def _run_frames(
             rejects_columns=names if with_values else (),
         )
         batches = progress(
-            _batches(parquet, args.batch_size),
+            parquet_batches(parquet, args.batch_size),
             total=parquet.metadata.num_rows,
             desc="apply",
             weight=lambda batch: batch.num_rows,
@@ -295,32 +296,6 @@ def _run_frames(
     if extra:
         warn_columns(extra, record_type, "not passed through")
     return audit
-
-
-def _open_parquet(path: str) -> Any:
-    """The Parquet file, or an `InputError` that names it (exit code 4)."""
-    from custdata.errors import InputError, MissingDependencyError
-
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        package = "pyarrow"
-        raise MissingDependencyError(package, "arrow") from None
-    try:
-        return pq.ParquetFile(path)
-    except (OSError, ValueError) as error:
-        reason = "not found" if isinstance(error, FileNotFoundError) else "not a Parquet file"
-        raise InputError(f"cannot read {path}: {reason}") from None
-
-
-def _batches(parquet: Any, size: int) -> Iterator[Any]:
-    """The file's record batches of at most ``size`` rows, one row group read at a time."""
-    from custdata.errors import InputError
-
-    try:
-        yield from parquet.iter_batches(batch_size=size)
-    except OSError as error:
-        raise InputError(f"cannot read the Parquet file: {type(error).__name__}") from None
 
 
 def _rejects(issues: Any, batch: Any, start: int) -> list[Reject]:

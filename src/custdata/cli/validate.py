@@ -23,7 +23,7 @@ import contextlib
 import datetime as dt
 import sys
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from custdata.cli._common import (
     Counts,
@@ -141,6 +141,10 @@ def run(args: argparse.Namespace) -> int:
     record_type = record_type_from(args)
     counts = Counts()
     summary = _Summary()
+    if _through_frames(args):
+        _run_frames(args, record_type, region, today, counts, summary)
+        summary.print()
+        return finish("validate", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
     with contextlib.ExitStack() as stack:
         # Opening the input first: a bad header fails before any output exists.
         reader: Reader = stack.enter_context(open_input(args, record_type))
@@ -199,6 +203,88 @@ def run(args: argparse.Namespace) -> int:
         counts.check()
     summary.print()
     return finish("validate", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
+
+
+def _through_frames(args: argparse.Namespace) -> bool:
+    """Whether the input is a Parquet file, read batch by batch through `custdata.frames`."""
+    from custdata.io import infer_format
+
+    if str(args.input) == "-" or getattr(args, "map", None):
+        return False  # standard input and --map go through the row reader
+    return infer_format(args.input, args.format) == "parquet"
+
+
+def _run_frames(  # noqa: PLR0917  # private, called once
+    args: argparse.Namespace,
+    record_type: type,
+    region: str,
+    today: dt.date,
+    counts: Counts,
+    summary: _Summary,
+) -> None:
+    """
+    Validate a Parquet file with the frames engine, one record batch at a time.
+
+    The rows are read from Arrow batches as `custdata.frames.validate_frames`
+    reads them, with the same issues as the row path; the outputs, rejects and
+    extra columns are written as the row path writes them.
+    """
+    from custdata.cli._common import open_parquet, parquet_batches
+    from custdata.frames._apply import checked_batches, python_rows
+    from custdata.io import Reject, progress
+    from custdata.model._rows import NO_EXTRA
+
+    with contextlib.ExitStack() as stack:
+        # The row reader checks the header (columns, --keep-extra) as for any input.
+        reader: Reader = stack.enter_context(open_input(args, record_type))
+        warn_dropped_columns(reader, record_type, final=False)
+        writer, rejects = open_outputs(stack, args, record_type, reader)
+        parquet = open_parquet(args.input)
+        extra = list(reader.extra_columns)
+        names = [name for name in parquet.schema_arrow.names if name not in reader.ignored_columns]
+        fields = [name for name in names if name not in extra]
+        current: list[Any] = []
+
+        def batches() -> Iterator[Any]:
+            stream = progress(
+                parquet_batches(parquet, args.batch_size),
+                total=parquet.metadata.num_rows,
+                desc="validate",
+                weight=lambda batch: batch.num_rows,
+            )
+            for batch in stream:
+                counts.add(read=batch.num_rows, written=0, rejects=())
+                current[:] = [batch.select(names)]
+                yield batch.select(fields)
+
+        keep = args.keep_extra
+        for checked in checked_batches(
+            batches(),
+            record_type,
+            region=region,
+            today=today,
+            normalise=True,
+            lowercase_local_part=not args.keep_email_case,
+            tz=args.timezone,
+            cache_size=_CACHE_SIZE,
+        ):
+            rows = python_rows(current[0])
+            clean: list[object] = []
+            clean_extras: list[Mapping[str, object]] = []
+            refused: list[Reject] = []
+            for row in checked.rows:
+                values = rows[row.index - checked.start]
+                extras = {name: values.pop(name) for name in extra} if extra else NO_EXTRA
+                summary.add(row.issues)
+                if row.ok:
+                    clean.append(row.record)
+                    clean_extras.append(extras)
+                else:
+                    refused.append(
+                        Reject(row=row.index + 1, values=values, issues=row.issues, extra=extras)
+                    )
+            _flush(clean, refused, writer, rejects, counts, extras=clean_extras, keep=keep)
+        counts.check()
 
 
 def _with_content_issues(

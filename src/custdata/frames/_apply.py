@@ -230,6 +230,7 @@ def validate_frame(  # the options of validate_many, and a frame's own
     region: str = "FR",
     today: dt.date | None = None,
     normalise: bool = True,
+    lowercase_local_part: bool = True,
     tz: TimeZone | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
 ) -> FrameValidation:
@@ -253,6 +254,7 @@ def validate_frame(  # the options of validate_many, and a frame's own
         region: The country assumed when a row does not say (see `custdata.validate`).
         today: The current date, for the birth date checks (see `custdata.validate`).
         normalise: Give the rows normalised (`custdata.normalise`), else as read.
+        lowercase_local_part: Lower-case the part of emails before the ``@``.
         tz: The time zone of date-times without an offset.
         batch_size: Rows read into records at a time.
 
@@ -274,6 +276,7 @@ def validate_frame(  # the options of validate_many, and a frame's own
             region=region,
             today=today,
             normalise=normalise,
+            lowercase_local_part=lowercase_local_part,
             tz=tz,
         )
     )
@@ -294,6 +297,7 @@ def validate_frames(  # as validate_frame
     region: str = "FR",
     today: dt.date | None = None,
     normalise: bool = True,
+    lowercase_local_part: bool = True,
     tz: TimeZone | None = None,
     cache_size: int = 20_000,
 ) -> Iterator[FrameValidation]:
@@ -314,17 +318,86 @@ def validate_frames(  # as validate_frame
         As `validate_frame`, when the frame concerned is reached.
     """
     pa = _pyarrow()
-    validator = BatchValidator(region=region, today=today, cache_size=cache_size)
-    start = 0
-    for frame in frames:
-        kind = _kind(pa, frame)
-        read: ReadRows[object] = read_rows(frame, record_type, tz=tz, start=start)
-        start += read.count
-        live = [(index, record) for index, record, _, _ in read.rows if record is not None]
-        checked = iter(validator.run([record for _, record in live]))
+    for batch in checked_batches(
+        frames,
+        record_type,
+        region=region,
+        today=today,
+        normalise=normalise,
+        lowercase_local_part=lowercase_local_part,
+        tz=tz,
+        cache_size=cache_size,
+    ):
+        kind = _kind(pa, batch.frame)
         issues: list[FrameIssue] = []
         good: list[object] = []
         indices: list[int] = []
+        for row in batch.rows:
+            issues.extend(frame_issues(row.index, row.issues))
+            if row.ok:
+                good.append(row.record)
+                indices.append(row.index)
+        table = to_arrow(good, record_type)
+        positions = [index - batch.start for index in indices]
+        source = batch.frame if kind == _Kind.PANDAS else None
+        yield FrameValidation(
+            frame=_as_kind(pa, kind, table, source, positions),
+            issues=_issues_as_kind(pa, kind, issues),
+            indices=tuple(indices),
+            rows=batch.count,
+            valid=len(good),
+            rejected=batch.count - len(good),
+        )
+
+
+@attrs.frozen
+class CheckedRow:
+    """One row as `checked_batches` found it (private to custdata)."""
+
+    index: int
+    record: object | None  # normalised when asked; None when the row is not a record
+    issues: tuple[Issue, ...]  # a row that is not a record: its shape issues, then the others'
+    ok: bool
+
+
+@attrs.frozen
+class CheckedBatch:
+    """One frame of a stream, its first row's index, its row count and its rows checked."""
+
+    frame: Any
+    start: int
+    count: int
+    rows: list[CheckedRow]
+
+
+def checked_batches(  # as validate_frames
+    frames: Iterable[object],
+    record_type: type,
+    *,
+    region: str,
+    today: dt.date | None,
+    normalise: bool,
+    lowercase_local_part: bool,
+    tz: TimeZone | None,
+    cache_size: int,
+) -> Iterator[CheckedBatch]:
+    """
+    Each frame's rows read into records and validated: the engine of `validate_frames`.
+
+    Also what ``custdata validate`` runs on Parquet files, writing the records itself.
+    """
+    validator = BatchValidator(
+        region=region,
+        today=today,
+        lowercase_local_part=lowercase_local_part,
+        cache_size=cache_size,
+    )
+    start = 0
+    for frame in frames:
+        read: ReadRows[object] = read_rows(frame, record_type, tz=tz, start=start)
+        live = [record for _, record, _, _ in read.rows if record is not None]
+        checked = iter(validator.run(live))
+        rows: list[CheckedRow] = []
         for index, record, problems, flat in read.rows:
             if record is None:
                 content = content_issues(
@@ -336,23 +409,13 @@ def validate_frames(  # as validate_frame
                     tz=tz,
                     build=_builder(record_type, tz),
                 )
-                issues.extend(frame_issues(index, (*content, *problems)))
+                rows.append(CheckedRow(index, None, (*problems, *content), ok=False))
                 continue
             canonical, report = next(checked)
-            issues.extend(frame_issues(index, report.issues))
-            if report.ok:
-                good.append(canonical if normalise else record)
-                indices.append(index)
-        table = to_arrow(good, record_type)
-        positions = [index - (start - read.count) for index in indices]
-        yield FrameValidation(
-            frame=_as_kind(pa, kind, table, frame if kind == _Kind.PANDAS else None, positions),
-            issues=_issues_as_kind(pa, kind, issues),
-            indices=tuple(indices),
-            rows=read.count,
-            valid=len(good),
-            rejected=read.count - len(good),
-        )
+            kept = canonical if normalise else record
+            rows.append(CheckedRow(index, kept, report.issues, ok=report.ok))
+        yield CheckedBatch(frame=frame, start=start, count=read.count, rows=rows)
+        start += read.count
 
 
 def python_rows(frame: Any) -> list[dict[str, object]]:

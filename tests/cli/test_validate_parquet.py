@@ -1,0 +1,92 @@
+"""custdata validate on Parquet: through the frames engine, the same outputs as the row path."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from tests.cli.test_apply import CONTACTS, TODAY
+
+from custdata.cli import main
+from custdata.cli._common import EXIT_INPUT, EXIT_REJECTS
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> tuple[Path, Path]:
+    """Six contacts (one without an id, one impossible phone, an extra column), CSV and Parquet."""
+    csv_path = tmp_path / "contacts.csv"
+    csv_path.write_text(CONTACTS, encoding="utf-8")
+    parquet_path = tmp_path / "contacts.parquet"
+    with csv_path.open(encoding="utf-8", newline="") as handle:
+        rows = [{k: v or None for k, v in row.items()} for row in csv.DictReader(handle)]
+    pq.write_table(pa.Table.from_pylist(rows), parquet_path, row_group_size=4)
+    return csv_path, parquet_path
+
+
+def _validate(source: Path, out: Path, *more: str) -> int:
+    return main(["validate", str(source), "-o", str(out), "--today", TODAY, *more])
+
+
+class TestSameAsRowPath:
+    """Outputs, rejects and the summary are those of the CSV input."""
+
+    @pytest.mark.parametrize(
+        ("suffix", "options"),
+        [
+            ("csv", ()),
+            ("jsonl", ("--keep-extra",)),
+            ("csv", ("--keep-extra", "--keep-email-case")),
+            ("parquet", ()),
+        ],
+    )
+    def test_outputs_and_rejects(
+        self,
+        inputs: tuple[Path, Path],
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        suffix: str,
+        options: tuple[str, ...],
+    ) -> None:
+        """Byte for byte (a Parquet output: row for row), rejects and issue summary included."""
+        found = []
+        for source in inputs:
+            name = source.suffix.lstrip(".")
+            out, rejects = tmp_path / f"out-{name}.{suffix}", tmp_path / f"rejects-{name}.csv"
+            code = _validate(source, out, "--rejects", str(rejects), *options)
+            written = pq.read_table(out).to_pylist() if suffix == "parquet" else out.read_bytes()
+            summary = capsys.readouterr().err.replace(f"rejects-{name}", "rejects-X")
+            found.append((code, written, rejects.read_bytes(), summary))
+        assert found[0] == found[1]
+        assert EXIT_REJECTS == found[1][0]
+
+    def test_goes_through_frames(
+        self, inputs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The Parquet input is read by the frames engine, the CSV one by the row reader."""
+        import custdata.frames._apply as frames
+
+        calls: list[int] = []
+        original = frames.checked_batches
+
+        def counting(*args: object, **kwargs: object) -> object:
+            calls.append(1)
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(frames, "checked_batches", counting)
+        csv_path, parquet_path = inputs
+        _validate(csv_path, tmp_path / "a.csv")
+        assert [] == calls
+        _validate(parquet_path, tmp_path / "b.csv")
+        assert [1] == calls
+
+
+def test_unreadable_parquet(tmp_path: Path) -> None:
+    """A text file named .parquet is an input error, with no output left."""
+    fake = tmp_path / "fake.parquet"
+    fake.write_text("contact_id\nC-1\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert EXIT_INPUT == _validate(fake, out)
+    assert not out.exists()
