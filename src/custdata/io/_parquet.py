@@ -49,7 +49,7 @@ from custdata.model._rows import Row, sized_row
 if TYPE_CHECKING:
     import pyarrow as pa
 
-__all__ = ["PARQUET", "PARQUET_TYPES", "ParquetWriter", "column_types"]
+__all__ = ["PARQUET", "PARQUET_TYPES", "ParquetWriter", "UnwritableValuesError", "column_types"]
 
 _DECIMAL: Final = "decimal128(18, 4)"
 _TIMESTAMP: Final = "timestamp[us, UTC]"
@@ -328,6 +328,16 @@ def _batches(
         yield rows
 
 
+class UnwritableValuesError(ValidationError, UsageError):
+    """
+    Values a typed Parquet column cannot hold as they are: nothing of the call was written.
+
+    A `custdata.ValidationError` listing each value at ``[index].column``; also a
+    `custdata.UsageError`, since another output format holds them (the command
+    line exits 2 and leaves no output).
+    """
+
+
 def _getter(path: str) -> Callable[[object], object]:
     """Reads a dotted column of a record: None when a record on the way is None."""
     names = path.split(".")
@@ -357,8 +367,8 @@ class ParquetWriter(Writer):
     ``|``-joined lists, lines as a JSON array or `custdata.model.to_dict` dicts);
     a ``string`` column holds exactly the CSV text. Nothing is rounded: a value a
     column cannot hold (an amount with more than 4 decimal places, a date-time
-    without an offset) raises `custdata.ValidationError` and nothing of that call
-    is written.
+    without an offset) raises `custdata.ValidationError` (an `UnwritableValuesError`)
+    and nothing of that call is written.
 
     Args:
         path: The final path, or ``-`` for standard output.
@@ -492,7 +502,9 @@ class ParquetWriter(Writer):
 
         Raises:
             ValueError: If a row has a column that is not in `columns`.
-            ValidationError: Listing each value a typed column cannot hold, at
+            UnwritableValuesError: A `custdata.ValidationError` listing each
+                value a typed column cannot hold (an amount with more than 4
+                decimal places, a date-time without an offset), at
                 ``[index].column`` (``[3].total.amount``), ``index`` the 0-based
                 position of the row among those written to the file; nothing of
                 this call is written then.
@@ -526,7 +538,7 @@ class ParquetWriter(Writer):
             count += 1
         if problems:
             what = self._record_type.__name__ if self._record_type is not None else "row"
-            raise ValidationError(problems, record_type=what)
+            raise UnwritableValuesError(problems, record_type=what)
         for buffered, new in zip(self._buffer, columns, strict=True):
             buffered.extend(new)
         self._buffered += count
