@@ -22,15 +22,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 
 from custdata.errors import InputError, Issue, MissingDependencyError, UsageError, ValidationError
-from custdata.frames import OFFSET_SUFFIX
-from custdata.io._arrow_cells import (
-    Convert,
-    Unfit,
-    cell_converter,
-    fold_offset,
-    offset_minutes,
-    text,
-)
 from custdata.io._base import (
     FileFormat,
     Reader,
@@ -48,6 +39,8 @@ from custdata.model._rows import Row, sized_row
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from custdata.io._arrow_cells import Convert, Unfit
 
 __all__ = ["PARQUET", "PARQUET_TYPES", "ParquetWriter", "UnwritableValuesError", "column_types"]
 
@@ -195,6 +188,12 @@ def _unreadable(path: Path) -> InputError:
     )
 
 
+def _arrow_cells() -> typing.Any:  # the module, loaded with pyarrow: only Parquet needs it
+    from custdata.io import _arrow_cells
+
+    return _arrow_cells
+
+
 def _offset_columns(pa: typing.Any, schema: typing.Any) -> dict[str, str]:
     """
     The date-time columns that have an offset column beside them: timestamp -> its offset column.
@@ -202,6 +201,8 @@ def _offset_columns(pa: typing.Any, schema: typing.Any) -> dict[str, str]:
     Only an integer ``<column>.offset_minutes`` beside a timestamp ``<column>``
     counts; any other column of that name is an ordinary column.
     """
+    from custdata.frames import OFFSET_SUFFIX  # no pyarrow: frames loads it inside its functions
+
     types = {field.name: field.type for field in schema}
     pairs: dict[str, str] = {}
     for name, arrow_type in types.items():
@@ -280,12 +281,16 @@ def _microseconds(pa: typing.Any, record_batch: typing.Any) -> typing.Any:
     return pa.RecordBatch.from_arrays(arrays, names=record_batch.schema.names)
 
 
-def _fold_offsets(data: dict[str, object], offsets: Mapping[str, str]) -> list[Issue]:
-    """Put each date-time of a row back in its own offset, taking the offset columns out."""
+def _fold_offsets(
+    data: dict[str, object],
+    offsets: Mapping[str, str],
+    fold: Callable[[object, object], tuple[object, bool]],
+) -> list[Issue]:
+    """Put each date-time of a row back in its own offset with ``fold``; drop the offset columns."""
     issues: list[Issue] = []
     for column, offset_column in offsets.items():
         minutes = data.pop(offset_column, None)
-        data[column], valid = fold_offset(data.get(column), minutes)
+        data[column], valid = fold(data.get(column), minutes)
         if not valid:
             issues.append(
                 Issue(
@@ -305,6 +310,7 @@ def _batches(
     offsets: Mapping[str, str],
 ) -> Iterator[list[Row]]:
     pa = _pyarrow()
+    fold = _arrow_cells().fold_offset
     number = 0
     # One thread: the rows are made one batch at a time anyway, and Arrow's
     # reading threads each keep buffers of their own (docs/performance.md).
@@ -321,7 +327,7 @@ def _batches(
         rows: list[Row] = []
         for data in values:
             number += 1
-            found = _fold_offsets(data, offsets) if offsets else []
+            found = _fold_offsets(data, offsets, fold) if offsets else []
             shaped, issues, extra = shaper.split(data)
             rows.append(sized_row(number, shaped, [*found, *issues], extra))
         del values
@@ -396,6 +402,10 @@ class ParquetWriter(Writer):
     ) -> None:
         super().__init__(path, "parquet", columns)
         self._pa = _pyarrow()
+        cells = _arrow_cells()
+        self._text = cells.text
+        self._offset_minutes = cells.offset_minutes
+        self._unfit: type[Unfit] = cells.Unfit
         self._record_type = record_type
         types = _record_column_types(record_type) if record_type is not None else {}
         types.update(column_types or {})
@@ -410,7 +420,9 @@ class ParquetWriter(Writer):
         slot = 0
         for column, kind in zip(self.columns, kinds, strict=True):
             timed = kind == _TIMESTAMP
-            convert = None if kind == "string" else cell_converter(self._pa, fields[slot].type)
+            convert = (
+                None if kind == "string" else cells.cell_converter(self._pa, fields[slot].type)
+            )
             self._plan.append((column, slot, convert, timed))
             slot += 2 if timed else 1
         self._getters = (
@@ -431,6 +443,8 @@ class ParquetWriter(Writer):
 
     def _fields(self, kinds: Sequence[str]) -> list[typing.Any]:
         """The file's fields: one per column, and an offset column after each date-time."""
+        from custdata.frames import OFFSET_SUFFIX
+
         pa = self._pa
         simple = {
             "string": pa.string(),
@@ -511,6 +525,7 @@ class ParquetWriter(Writer):
         """
         columns: list[list[object]] = [[] for _ in self._buffer]
         problems: list[Issue] = []
+        text, offset_minutes, unfit_error = self._text, self._offset_minutes, self._unfit
         count = 0
         for row in rows:
             flat = self._flat(row)
@@ -523,7 +538,7 @@ class ParquetWriter(Writer):
                     else:
                         try:
                             value = convert(value)
-                        except Unfit as unfit:
+                        except unfit_error as unfit:
                             problems.append(
                                 Issue(
                                     path=f"[{position}].{column}{unfit.where}",
