@@ -215,7 +215,7 @@ def open_writer(
             formulas (`custdata.io.escape_formula`); on by default.
         row_group_size: Rows per Parquet row group.
         column_types: Parquet type per column, one of
-            ``custdata.io._parquet.PARQUET_TYPES`` (``"string"``, ``"int64"``,
+            `custdata.io.PARQUET_TYPES` (``"string"``, ``"int64"``,
             ``"bool"``, ``"decimal128(18, 4)"``, ``"date32"``,
             ``"timestamp[us, UTC]"``...); by default from the record type (the
             typed schema of `custdata.frames.arrow_schema`), else ``"string"``.
