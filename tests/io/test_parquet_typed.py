@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from custdata import KeyRing, Policy, ValidationError
 from custdata.cli import main
@@ -411,3 +412,52 @@ class TestCommands:
         assert summaries[0] == summaries[1]  # counts, and issues by field and code
         assert "3 rows read, 2 written, 1 rejected" in summaries[0]
         assert "date32[day]" == str(pq.read_schema(typed).field("birth_date").type)
+
+
+class TestAmountProperty:
+    @given(
+        amount=st.decimals(
+            min_value=Decimal("-99999999999999.9999"),
+            max_value=Decimal("99999999999999.9999"),
+            allow_nan=False,
+            allow_infinity=False,
+            places=4,
+        )
+    )
+    def test_four_places_come_back_equal(self, amount: Decimal) -> None:
+        """Any amount of at most 4 decimal places under 10**14 is written and read back equal."""
+        assert amount == _written_amount(amount)
+
+    @given(
+        amount=st.builds(
+            lambda digits, places: Decimal(digits).scaleb(-places),
+            st.integers(-(10**20), 10**20),
+            st.integers(0, 12),
+        )
+    )
+    def test_refused_exactly_when_not_held(self, amount: Decimal) -> None:
+        """An amount is refused exactly when decimal128(18, 4) cannot hold it: never rounded."""
+        held = amount.quantize(Decimal("0.0001")) == amount and abs(amount) < 10**14
+        try:
+            written = _written_amount(amount)
+        except ValidationError as error:
+            codes = {issue.code for issue in error.issues}
+            assert (False, True) == (held, codes <= {"too_many_decimals", "amount_out_of_range"})
+        else:
+            assert (True, amount) == (held, written)
+
+
+def _written_amount(amount: object) -> Decimal:
+    """Write one purchase total through a typed Parquet writer in memory and read it back."""
+    import io
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "p.parquet"
+        with open_writer(
+            path, columns=["total.amount"], column_types={"total.amount": "decimal128(18, 4)"}
+        ) as writer:
+            writer.write_rows([{"total.amount": amount}])
+        value = pq.read_table(io.BytesIO(path.read_bytes()))["total.amount"][0].as_py()
+    assert isinstance(value, Decimal)
+    return value
