@@ -461,3 +461,52 @@ def _written_amount(amount: object) -> Decimal:
         value = pq.read_table(io.BytesIO(path.read_bytes()))["total.amount"][0].as_py()
     assert isinstance(value, Decimal)
     return value
+
+
+class TestOtherLibrariesFiles:
+    def test_pandas_file(self, tmp_path: Path) -> None:
+        """A file pandas wrote (datetime64 dates, aware timestamps, decimals, lists) reads."""
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame(
+            {
+                "contact_id": ["C-1", "C-2"],
+                "birth_date": pd.to_datetime(["1985-07-14", None]),
+                "created_at": pd.to_datetime(["2024-01-01T00:05:00+01:00", None], utc=True),
+                "interests": [["vélo", "cuisine"], None],
+                "gender": pd.Categorical(["female", None]),
+            }
+        )
+        path = tmp_path / "pandas.parquet"
+        frame.to_parquet(path, index=False)
+        again, rejects = read_back(path, Contact)
+        expected = [
+            Contact(
+                contact_id="C-1",
+                birth_date=dt.date(1985, 7, 14),
+                created_at=dt.datetime(2023, 12, 31, 23, 5, tzinfo=dt.UTC),
+                interests=("vélo", "cuisine"),
+                gender=Gender.FEMALE,
+            ),
+            Contact(contact_id="C-2"),
+        ]
+        assert ([], expected) == (rejects, again)
+
+    def test_polars_file(self, tmp_path: Path) -> None:
+        """A file polars wrote (dates, UTC datetimes, decimals, categorical, lists) reads."""
+        pl = pytest.importorskip("polars")
+        frame = pl.DataFrame(
+            {
+                "purchase_id": ["P-1"],
+                "contact_id": ["C-1"],
+                "purchased_at": [dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC)],
+                "total.amount": pl.Series([Decimal("19.90")], dtype=pl.Decimal(10, 2)),
+                "total.currency": pl.Series(["EUR"], dtype=pl.Categorical),
+            }
+        )
+        path = tmp_path / "polars.parquet"
+        frame.write_parquet(path)
+        again, rejects = read_back(path, Purchase)
+        expected = purchase(
+            purchased_at=dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC), lines=(), channel=None
+        )
+        assert ([], [expected]) == (rejects, again)
