@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -165,6 +166,21 @@ class TestRoundTrip:
         again, _ = read_back(path, Purchase, batch_size=7)
         assert (3, many) == (pq.ParquetFile(path).metadata.num_row_groups, again)
 
+    def test_one_long_call_streams(self, tmp_path: Path) -> None:
+        """One call with many rows writes them a row group at a time, not all at the end."""
+        path = tmp_path / "p.parquet"
+        seen: list[int] = []
+        with open_writer(path, record_type=Purchase, row_group_size=10) as writer:
+
+            def records() -> Iterator[Purchase]:
+                for index in range(35):
+                    seen.append(writer.rows_written)
+                    yield purchase(purchase_id=f"P-{index}")
+
+            writer.write_records(records())
+        assert (0, 10, 30) == (seen[9], seen[10], seen[34])
+        assert 4 == pq.ParquetFile(path).metadata.num_row_groups
+
     def test_text_rows_written_typed(self, tmp_path: Path) -> None:
         """Flat text rows (to_flat: ISO dates, | lists, JSON lines) are written typed too."""
         records = [purchase(), purchase("3.5", purchase_id="P-2", lines=())]
@@ -189,7 +205,7 @@ class TestNothingRounded:
         assert not path.exists()
 
     def test_nothing_of_the_call_is_written(self, tmp_path: Path) -> None:
-        """A refused call leaves nothing buffered: the writer goes on with the next rows."""
+        """A refused call (within a row group) leaves nothing buffered: the next rows go on."""
         path = tmp_path / "p.parquet"
         with open_writer(path, record_type=Purchase) as writer:
             with pytest.raises(ValidationError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -336,7 +337,7 @@ def _batches(
 
 class UnwritableValuesError(ValidationError, UsageError):
     """
-    Values a typed Parquet column cannot hold as they are: nothing of the call was written.
+    Values a typed Parquet column cannot hold as they are: none of their row group was written.
 
     A `custdata.ValidationError` listing each value at ``[index].column``; also a
     `custdata.UsageError`, since another output format holds them (the command
@@ -374,7 +375,7 @@ class ParquetWriter(Writer):
     a ``string`` column holds exactly the CSV text. Nothing is rounded: a value a
     column cannot hold (an amount with more than 4 decimal places, a date-time
     without an offset) raises `custdata.ValidationError` (an `UnwritableValuesError`)
-    and nothing of that call is written.
+    and nothing of its row group is written.
 
     Args:
         path: The final path, or ``-`` for standard output.
@@ -509,7 +510,7 @@ class ParquetWriter(Writer):
 
     def write_rows(self, rows: Iterable[Mapping[str, object]]) -> None:
         """
-        Write rows given as dicts (see `Writer.write_rows`).
+        Write rows given as dicts (see `Writer.write_rows`), a row group at a time.
 
         Args:
             rows: The rows.
@@ -518,18 +519,29 @@ class ParquetWriter(Writer):
             ValueError: If a row has a column that is not in `columns`.
             UnwritableValuesError: A `custdata.ValidationError` listing each
                 value a typed column cannot hold (an amount with more than 4
-                decimal places, a date-time without an offset), at
-                ``[index].column`` (``[3].total.amount``), ``index`` the 0-based
-                position of the row among those written to the file; nothing of
-                this call is written then.
+                decimal places, a date-time without an offset) in a row group's
+                worth of rows, at ``[index].column`` (``[3].total.amount``),
+                ``index`` the 0-based position of the row among those written to
+                the file. None of those rows is written; rows of the same call
+                before them may have been: abort the writer (a ``with`` block does).
         """
+        iterator = iter(rows)
+        while chunk := list(itertools.islice(iterator, self._row_group_size)):
+            columns = self._converted(chunk)
+            for buffered, new in zip(self._buffer, columns, strict=True):
+                buffered.extend(new)
+            self._buffered += len(chunk)
+            self.rows_written += len(chunk)
+            while self._buffered >= self._row_group_size:
+                self._flush(self._row_group_size)
+
+    def _converted(self, rows: Sequence[Mapping[str, object]]) -> list[list[object]]:
+        """The rows' values, column by column as the file holds them; raises if one does not fit."""
         columns: list[list[object]] = [[] for _ in self._buffer]
         problems: list[Issue] = []
         text, offset_minutes, unfit_error = self._text, self._offset_minutes, self._unfit
-        count = 0
-        for row in rows:
+        for position, row in enumerate(rows, start=self.rows_written):
             flat = self._flat(row)
-            position = self.rows_written + count
             for column, slot, convert, timed in self._plan:
                 value = flat.get(column)
                 if value is not None:
@@ -550,16 +562,10 @@ class ParquetWriter(Writer):
                 columns[slot].append(value)
                 if timed:
                     columns[slot + 1].append(offset_minutes(value))
-            count += 1
         if problems:
             what = self._record_type.__name__ if self._record_type is not None else "row"
             raise UnwritableValuesError(problems, record_type=what)
-        for buffered, new in zip(self._buffer, columns, strict=True):
-            buffered.extend(new)
-        self._buffered += count
-        self.rows_written += count
-        while self._buffered >= self._row_group_size:
-            self._flush(self._row_group_size)
+        return columns
 
     def _flush(self, size: int | None = None) -> None:
         if not self._buffered:
