@@ -526,3 +526,31 @@ class TestOtherLibrariesFiles:
             purchased_at=dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC), lines=(), channel=None
         )
         assert ([], [expected]) == (rejects, again)
+
+
+class TestApplyFromTypedParquet:
+    def test_same_output_as_from_csv(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """custdata apply gives the same CSV output from a typed Parquet input as from its CSV."""
+        source = tmp_path / "contacts.csv"
+        source.write_text(
+            "contact_id,given_name,email,phone,address.postal_code,address.country,birth_date,"
+            "created_at,interests,gender\n"
+            "c1,Élodie,elodie@example.com,+33612345678,01000,FR,1985-03-14,"
+            "2024-01-01T00:05:00+01:00,vélo|cuisine,female\n"
+            "c2,Jean,jean@example.com,,75011,FR,,,,\n",
+            encoding="utf-8",
+        )
+        typed = tmp_path / "contacts.parquet"
+        assert EXIT_OK == main(["convert", str(source), "-o", str(typed)])
+        keys = tmp_path / "keys.json"
+        KeyRing.generate(key_id="k-test").dump(keys)
+        outputs = []
+        for given_file in (source, typed):
+            out = tmp_path / f"out-{given_file.suffix[1:]}.csv"
+            args = ["apply", str(given_file), "--policy", "support-view", "--keys", str(keys)]
+            assert EXIT_OK == main([*args, "-o", str(out), "--today", "2025-01-01"])
+            outputs.append(out.read_text(encoding="utf-8"))
+        capsys.readouterr()
+        assert outputs[0] == outputs[1]
