@@ -747,7 +747,7 @@ def cell_value(spec: FieldSpec, value: object, cell: Cell) -> object:  # noqa: P
     """
     Read a field's value from one cell of a flat row, in its text form or typed.
 
-    The one reading of flat cells that files (`from_flat`) and frames share:
+    How `from_flat` reads a cell, whether a CSV reader, JSON or Arrow gave it:
     a list as text is split on ``|``, or for a list of records read as a JSON
     array; a list of records whose items are flat mappings (an Arrow
     ``list<struct>``, whose fields are the item record's dotted columns) has
