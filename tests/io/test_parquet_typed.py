@@ -554,3 +554,24 @@ class TestApplyFromTypedParquet:
             outputs.append(out.read_text(encoding="utf-8"))
         capsys.readouterr()
         assert outputs[0] == outputs[1]
+
+
+class TestReadingLoadsNoPandas:
+    def test_typed_file_read_without_pandas(self, tmp_path: Path) -> None:
+        """Reading a typed file (UTC timestamps included) does not import pandas."""
+        import subprocess
+        import sys
+
+        path = write(tmp_path / "c.parquet", Contact, [CONTACT])
+        code = (
+            "import sys\n"
+            "from custdata.io import open_reader, parse_batch\n"
+            "from custdata.model import Contact\n"
+            f"with open_reader({str(path)!r}, record_type=Contact) as reader:\n"
+            "    records = [r for b in reader for r in parse_batch(b, Contact).records]\n"
+            "print(records[0].created_at.isoformat(), 'pandas' in sys.modules)\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        ).stdout
+        assert "2024-01-01T00:05:00+01:00 False" == out.strip()

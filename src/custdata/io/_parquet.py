@@ -94,6 +94,10 @@ _OUTPUT_TYPES: Final[Mapping[type, str]] = {
     list: "list<string>",
 }
 
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "+00:00", "Z"})
+"""Time zones of an Arrow timestamp type that are UTC itself."""
+
 _READ_BUFFER: Final = 1 << 16
 """Bytes of a column chunk read at a time (per column): a big row group is not read whole first."""
 
@@ -265,21 +269,43 @@ def _read(options: ReadOptions, shaper: Shaper) -> Reader:
     )
 
 
-def _microseconds(pa: typing.Any, record_batch: typing.Any) -> typing.Any:
+def _python_ready(pa: typing.Any, record_batch: typing.Any) -> tuple[typing.Any, list[str]]:
     """
-    The batch with nanosecond timestamps (pandas') cut to the microsecond, as Python holds them.
+    The batch, ready for `to_pylist`, and its columns of UTC timestamps.
 
-    Other columns are kept as they are, without a copy.
+    Nanosecond timestamps (pandas') are cut to the microsecond, as Python holds
+    them. UTC timestamps (custdata's own) are given as integer microseconds, made
+    into date-times by `_utc_moments`: pyarrow's conversion of zoned timestamps
+    would import pandas, when installed, for tens of megabytes. Other columns
+    are kept as they are, without a copy.
     """
     arrays = list(record_batch.columns)
+    utc: list[str] = []
     changed = False
-    for index, array in enumerate(arrays):
-        if pa.types.is_timestamp(array.type) and array.type.unit == "ns":
-            arrays[index] = array.cast(pa.timestamp("us", tz=array.type.tz), safe=False)
+    for index, (name, array) in enumerate(zip(record_batch.schema.names, arrays, strict=True)):
+        if not pa.types.is_timestamp(array.type):
+            continue
+        zone = array.type.tz
+        if array.type.unit != "us":
+            array = array.cast(pa.timestamp("us", tz=zone), safe=array.type.unit != "ns")  # noqa: PLW2901  # the cut one
             changed = True
+        if zone in _UTC_NAMES:
+            array = array.cast(pa.int64())  # noqa: PLW2901  # the same values, as integers
+            utc.append(name)
+            changed = True
+        arrays[index] = array
     if not changed:
-        return record_batch
-    return pa.RecordBatch.from_arrays(arrays, names=record_batch.schema.names)
+        return record_batch, utc
+    return pa.RecordBatch.from_arrays(arrays, names=record_batch.schema.names), utc
+
+
+def _utc_moments(data: dict[str, object], columns: Sequence[str]) -> None:
+    """Turn the integer microseconds of `_python_ready`'s UTC columns into date-times in UTC."""
+    for name in columns:
+        micros = data.get(name)
+        if isinstance(micros, int):
+            with contextlib.suppress(OverflowError):  # beyond year 9999: read as wrong_type
+                data[name] = _EPOCH + dt.timedelta(microseconds=micros)
 
 
 def _fold_offsets(
@@ -321,13 +347,17 @@ def _batches(
             record_batch = next(batches, None)
             if record_batch is None:
                 return
-            values = _microseconds(pa, record_batch).to_pylist()
+            ready, utc = _python_ready(pa, record_batch)
+            values = ready.to_pylist()
+            del ready
         except (pa.ArrowException, OSError, ValueError):
             raise _unreadable(path) from None
         del record_batch  # its Arrow buffers go before the rows are used
         rows: list[Row] = []
         for data in values:
             number += 1
+            if utc:
+                _utc_moments(data, utc)
             found = _fold_offsets(data, offsets, fold) if offsets else []
             shaped, issues, extra = shaper.split(data)
             rows.append(sized_row(number, shaped, [*found, *issues], extra))
