@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from custdata import KeyRing, Policy, ValidationError
 from custdata.cli import main
 from custdata.cli._common import EXIT_OK, EXIT_REJECTS, EXIT_USAGE
-from custdata.frames import OFFSET_SUFFIX, arrow_schema, to_arrow
+from custdata.frames import OFFSET_SUFFIX, arrow_schema, from_frame, to_arrow
 from custdata.io import open_reader, open_writer, parse_batch
 from custdata.io._parquet import PARQUET_TYPES, column_types
 from custdata.model import (
@@ -116,6 +116,13 @@ class TestTypedSchema:
         assert "list<element: string>" == contact_types["interests"]
         assert "decimal128(18, 4)" == purchase_types["total.amount"]
         assert purchase_types["lines"].startswith("list<element: struct<sku: string")
+
+    def test_frames_read_the_file(self, tmp_path: Path) -> None:
+        """custdata.frames.from_frame reads a written file's table back into the same records."""
+        records = [purchase(), purchase("7", purchase_id="P-2", lines=())]
+        path = write(tmp_path / "p.parquet", Purchase, records)
+        back = from_frame(pq.read_table(path), Purchase)
+        assert ((), tuple(records)) == (back.issues, back.records)
 
     def test_same_values_as_to_arrow(self, tmp_path: Path) -> None:
         """The file holds exactly the table custdata.frames.to_arrow makes of the records."""
