@@ -55,6 +55,49 @@ class TestWriteSynthetic:
         lines = pq.read_table(tmp_path / "purchase_lines.parquet")
         assert str(lines.schema.field("quantity").type) == "int64"
 
+    def test_parquet_record_files_are_typed(self, tmp_path: Path) -> None:
+        """The record files are typed as custdata types them; the ground truth stays text."""
+        pq = pytest.importorskip("pyarrow.parquet")
+        write_synthetic(tmp_path, 120, seed=6, format="parquet")
+        contacts = pq.read_schema(tmp_path / "contacts.parquet")
+        purchases = pq.read_schema(tmp_path / "purchases.parquet")
+        lines = pq.read_schema(tmp_path / "purchase_lines.parquet")
+        truth = pq.read_schema(tmp_path / "dirty_values.parquet")
+        assert (
+            "date32[day]",
+            "timestamp[us, tz=UTC]",
+            "decimal128(18, 4)",
+            "decimal128(18, 4)",
+            "string",
+        ) == (
+            str(contacts.field("birth_date").type),
+            str(contacts.field("created_at").type),
+            str(purchases.field("total.amount").type),
+            str(lines.field("unit_price.amount").type),
+            str(truth.field("path").type),
+        )
+
+    @pytest.mark.parametrize(
+        ("name", "record_type"), [("contacts", "Contact"), ("feedback", "Feedback")]
+    )
+    def test_parquet_reads_as_the_dataset(
+        self, tmp_path: Path, name: str, record_type: str
+    ) -> None:
+        """The typed Parquet files read back into the records of the in-memory dataset."""
+        pytest.importorskip("pyarrow")
+        import custdata
+        from custdata.io import open_reader, parse_batch
+
+        write_synthetic(tmp_path, 150, seed=8, format="parquet")
+        kind = getattr(custdata, record_type)
+        records: list[object] = []
+        with open_reader(tmp_path / f"{name}.parquet", record_type=kind) as reader:
+            for batch in reader:
+                parsed = parse_batch(batch, kind)
+                assert [] == parsed.rejects
+                records.extend(parsed.records)
+        assert list(getattr(generate(150, seed=8), name)) == records
+
     def test_rewriting_a_directory_leaves_no_stale_file(self, tmp_path: Path) -> None:
         """A second run replaces the first: no file of another format or manifest is left."""
         pytest.importorskip("pyarrow")

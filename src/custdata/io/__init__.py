@@ -22,6 +22,12 @@ among ``,`` ``;`` tab and ``|``, encodings ``utf-8``, ``utf-8-sig`` and
 a cell starting with ``=`` ``+`` ``-`` ``@`` tab or carriage return is
 written with a leading ``'`` unless it is a plain number, and readers undo it.
 
+Parquet files are typed (`custdata.frames.arrow_schema`: dates, UTC timestamps
+with an offset column, decimal amounts, dictionary strings, lists); reading
+accepts them and all-string files alike. `parquet_column_types` gives the
+Parquet type of each column (`PARQUET_TYPES`), and a value a typed column
+cannot hold raises `UnwritableValuesError`, never a rounding.
+
 `write_synthetic` streams a `custdata.synthetic` dataset to files; it lives
 here because files sit above the generator, and loads it on first use.
 
@@ -38,6 +44,8 @@ from custdata.errors import UsageError
 from custdata.io._atomic import AtomicFile
 from custdata.io._base import DEFAULT_BATCH_SIZE, STDIO, Reader, Writer
 from custdata.io._formats import FORMATS, infer_format, open_reader, open_writer
+from custdata.io._parquet import PARQUET_TYPES, UnwritableValuesError
+from custdata.io._parquet import column_types as parquet_column_types
 from custdata.io._progress import progress
 from custdata.io._rejects import REJECT_COLUMNS, RejectsWriter, open_rejects_writer
 from custdata.io._text import (
@@ -67,6 +75,7 @@ __all__ = [
     "ENCODINGS",
     "FORMATS",
     "MAX_LINE_BYTES",
+    "PARQUET_TYPES",
     "REJECT_COLUMNS",
     "STDIO",
     "AtomicFile",
@@ -75,6 +84,7 @@ __all__ = [
     "Reject",
     "RejectsWriter",
     "Row",
+    "UnwritableValuesError",
     "UsageError",
     "Writer",
     "escape_formula",
@@ -84,6 +94,7 @@ __all__ = [
     "open_reader",
     "open_rejects_writer",
     "open_writer",
+    "parquet_column_types",
     "parse_batch",
     "progress",
     "required_columns",

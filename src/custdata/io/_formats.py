@@ -214,8 +214,11 @@ def open_writer(
         escape_formulas: Escape the CSV cells a spreadsheet would run as
             formulas (`custdata.io.escape_formula`); on by default.
         row_group_size: Rows per Parquet row group.
-        column_types: Parquet type per column, ``"string"``, ``"int64"`` or
-            ``"bool"``; by default from the record type, else ``"string"``.
+        column_types: Parquet type per column, one of
+            `custdata.io.PARQUET_TYPES` (``"string"``, ``"int64"``,
+            ``"bool"``, ``"decimal128(18, 4)"``, ``"date32"``,
+            ``"timestamp[us, UTC]"``...); by default from the record type (the
+            typed schema of `custdata.frames.arrow_schema`), else ``"string"``.
 
     Returns:
         An open `Writer`; use it as a context manager.

@@ -31,6 +31,8 @@ from custdata import _workers
 from custdata.io._atomic import AtomicFile
 from custdata.io._base import Writer
 from custdata.io._formats import open_writer
+from custdata.io._parquet import column_types
+from custdata.model import Consent, Contact, Feedback, LineItem, Purchase
 from custdata.synthetic import Manifest
 from custdata.synthetic._engine import BATCH_SIZE, Engine, Row
 from custdata.synthetic._generate import (
@@ -67,7 +69,9 @@ def write_synthetic(
     Generate the same dataset as `custdata.synthetic.generate` straight to files, batch by batch.
 
     Memory stays flat whatever ``n``. Files follow the CSV conventions of
-    `custdata.io` (dotted headers, ``|``-joined lists, formula escaping) and are
+    `custdata.io` (dotted headers, ``|``-joined lists, formula escaping); the
+    Parquet files of records are typed as custdata types every Parquet file it
+    writes (`custdata.io.open_writer`), the ground truth is text. Files are
     written under a temporary name and renamed at the end, so a failed run leaves
     no file that looks complete. Written, with a ``.csv`` and/or ``.parquet``
     suffix: ``contacts``, ``purchases`` (without their lines), ``purchase_lines``,
@@ -151,11 +155,31 @@ def write_synthetic(
 
 
 def _open_writer(path: Path, columns: Sequence[str]) -> Writer:
-    return open_writer(
-        path,
-        columns=columns,
-        column_types={column: "int64" for column in columns if column in INT_COLUMNS},
-    )
+    return open_writer(path, columns=columns, column_types=_column_types(path.stem, columns))
+
+
+_TYPED: Final[Mapping[str, type]] = {
+    "contacts": Contact,
+    "purchases": Purchase,
+    "purchase_lines": LineItem,
+    "consents": Consent,
+    "feedback": Feedback,
+}
+"""The files of records: their Parquet columns are typed as custdata types them, others text."""
+
+
+def _column_types(stem: str, columns: Sequence[str]) -> dict[str, str]:
+    """
+    The Parquet types of a file's columns: those of its record type, the others text.
+
+    The rows are flat text as CSV holds it (spoiled values are text in text
+    fields), which the Parquet writer reads into the typed columns.
+    """
+    record_type = _TYPED.get(stem.rpartition(".")[2])
+    typed = column_types(record_type) if record_type is not None else {}
+    types = {column: "int64" for column in columns if column in INT_COLUMNS}
+    types.update((column, typed[column]) for column in columns if column in typed)
+    return types
 
 
 def _local_rows(

@@ -33,6 +33,7 @@ __all__ = [
     "Cell",
     "FieldSpec",
     "Schema",
+    "cell_value",
     "flat_columns",
     "flat_specs",
     "from_dict",
@@ -742,19 +743,66 @@ def nest_flat(
     return data
 
 
+def cell_value(spec: FieldSpec, value: object, cell: Cell) -> object:  # noqa: PLR0911  # one return per form
+    """
+    Read a field's value from one cell of a flat row, in its text form or typed.
+
+    How `from_flat` reads a cell, whether a CSV reader, JSON or Arrow gave it:
+    a list as text is split on ``|``, or for a list of records read as a JSON
+    array; a list of records whose items are flat mappings (an Arrow
+    ``list<struct>``, whose fields are the item record's dotted columns) has
+    each item nested with ``cell``, its other names kept for the record's
+    parsing to report; a naive datetime at midnight in a date field is its date
+    (a date that a writer such as pandas stored as a timestamp). Other values
+    are returned as they are, for the field's parser to read.
+
+    Args:
+        spec: The field.
+        value: The cell, neither missing nor empty.
+        cell: How an item's flat row is read (as for `nest_flat`).
+
+    Returns:
+        The value for `from_dict`.
+    """
+    if spec.kind == "list":
+        if isinstance(value, str):
+            if spec.item_kind == "record":
+                try:
+                    return json.loads(value)
+                except ValueError:
+                    return _BadJson()
+            return [item for item in value.split(LIST_SEPARATOR) if item.strip()]
+        if spec.item_record is not None and isinstance(value, list | tuple):
+            return [_nested_item(spec.item_record, item, cell) for item in value]
+        return value
+    if (
+        spec.kind == "date"
+        and isinstance(value, dt.datetime)
+        and value.tzinfo is None
+        and value.time() == dt.time()
+    ):
+        return value.date()
+    return value
+
+
+def _nested_item(item_record: type, item: object, cell: Cell) -> object:
+    """An item of a list of records: a flat mapping (dotted names) nested, others as they are."""
+    if not isinstance(item, Mapping) or not any(
+        isinstance(name, str) and "." in name for name in item
+    ):
+        return item
+    known = _known_columns(item_record)
+    nested = nest_flat(item_record, item, cell)
+    nested.update((name, value) for name, value in item.items() if name not in known)
+    return nested
+
+
 def _file_cell(spec: FieldSpec, key: str, row: Mapping[str, object]) -> object:
-    """A field's value as files give it: empty is absent, lists joined with ``|`` or JSON."""
+    """A field's value as files give it: empty is absent, otherwise read by `cell_value`."""
     value = row.get(key)
     if value is None or value == "":
         return ABSENT
-    if spec.kind == "list" and isinstance(value, str):
-        if spec.item_kind == "record":
-            try:
-                return json.loads(value)
-            except ValueError:
-                return _BadJson()
-        return [item for item in value.split(LIST_SEPARATOR) if item.strip()]
-    return value
+    return cell_value(spec, value, _file_cell)
 
 
 class _BadJson:
@@ -766,7 +814,9 @@ def from_flat(record_type: type[R], row: Mapping[str, object], *, tz: TimeZone |
     Build a record from one flat row as `to_flat` writes it (or a CSV reader reads it).
 
     Empty cells are absent values. Columns that belong to no field are reported
-    as ``unknown_field``. Cells are read as `from_dict` reads values.
+    as ``unknown_field``. Cells are read as `from_dict` reads values, in their
+    text form or typed as JSON and Arrow give them (see `cell_value`): a typed
+    Parquet file's dates, date-times, decimals, lists and lines.
 
     Args:
         record_type: The record class.

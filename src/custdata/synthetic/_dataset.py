@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from custdata.model import Consent, Contact, Feedback, Purchase
+
+if TYPE_CHECKING:
+    import pandas
+    import polars
+    import pyarrow
 
 __all__ = [
     "CommentPii",
@@ -17,6 +23,17 @@ __all__ = [
     "Manifest",
     "SyntheticDataset",
 ]
+
+
+_TABLES: Final = ("contacts", "purchases", "consents", "feedback")
+"""The tables `SyntheticDataset.to_arrow`, `to_pandas` and `to_polars` give, by name."""
+
+_TABLE_TYPES: Final[Mapping[str, type]] = {
+    "contacts": Contact,
+    "purchases": Purchase,
+    "consents": Consent,
+    "feedback": Feedback,
+}
 
 
 @attrs.frozen(kw_only=True)
@@ -180,3 +197,75 @@ class SyntheticDataset:
     feedback: tuple[Feedback, ...]
     truth: GroundTruth
     manifest: Manifest
+
+    def _table(self, table: str) -> tuple[tuple[object, ...], type]:
+        """The records of a table and their type; a clear error for an unknown table."""
+        record_type = _TABLE_TYPES.get(table) if isinstance(table, str) else None
+        if record_type is None:
+            shown = repr(table[:40]) if isinstance(table, str) else type(table).__name__
+            msg = f"unknown table {shown}: use one of {', '.join(_TABLES)}"
+            raise ValueError(msg)
+        records: tuple[object, ...] = getattr(self, table)
+        return records, record_type
+
+    def to_arrow(self, table: str) -> pyarrow.Table:
+        """
+        Return one table of the dataset as an Arrow table of its typed schema.
+
+        The same as `custdata.frames.to_arrow` on the records: the schema is
+        `custdata.frames.arrow_schema` of the table's record type, even when the
+        table is empty, and `custdata.frames.from_frame` reads it back exactly.
+
+        Args:
+            table: ``"contacts"``, ``"purchases"`` (each row with its lines),
+                ``"consents"`` or ``"feedback"``.
+
+        Returns:
+            A `pyarrow.Table`, one row per record, in order.
+
+        Raises:
+            ValueError: If ``table`` is not one of those names.
+            MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
+        """
+        from custdata.frames import to_arrow
+
+        records, record_type = self._table(table)
+        return to_arrow(records, record_type)
+
+    def to_pandas(self, table: str) -> pandas.DataFrame:
+        """
+        Return one table of the dataset as a pandas DataFrame (`custdata.frames.to_pandas`).
+
+        Args:
+            table: ``"contacts"``, ``"purchases"``, ``"consents"`` or ``"feedback"``.
+
+        Returns:
+            A `pandas.DataFrame` whose columns keep the typed Arrow schema.
+
+        Raises:
+            ValueError: If ``table`` is not one of those names.
+            MissingDependencyError: If pandas or pyarrow is not installed (extra ``pandas``).
+        """
+        from custdata.frames import to_pandas
+
+        records, record_type = self._table(table)
+        return to_pandas(records, record_type)
+
+    def to_polars(self, table: str) -> polars.DataFrame:
+        """
+        Return one table of the dataset as a polars DataFrame (`custdata.frames.to_polars`).
+
+        Args:
+            table: ``"contacts"``, ``"purchases"``, ``"consents"`` or ``"feedback"``.
+
+        Returns:
+            A `polars.DataFrame` of the typed Arrow schema.
+
+        Raises:
+            ValueError: If ``table`` is not one of those names.
+            MissingDependencyError: If polars or pyarrow is not installed (extra ``polars``).
+        """
+        from custdata.frames import to_polars
+
+        records, record_type = self._table(table)
+        return to_polars(records, record_type)

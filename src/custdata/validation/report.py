@@ -63,6 +63,36 @@ class Report:
         """
         return {issue.code for issue in self.issues}
 
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the report as a JSON-ready dict.
+
+        Example:
+            >>> from custdata import Contact, validate
+            >>> report = validate(Contact(contact_id="c1", email="not an email"))
+            >>> report.to_dict()["ok"], report.to_dict()["issues"][0]["severity"]
+            (False, 'error')
+
+        Each issue gives its path, code, severity (``"error"`` or ``"warning"``)
+        and message, never the value: `json.dumps` takes the dict as it is.
+
+        Returns:
+            ``{"ok": bool, "issues": [{"path", "code", "severity", "message"}, ...]}``,
+            the issues in the report's order.
+        """
+        return {
+            "ok": self.ok,
+            "issues": [
+                {
+                    "path": issue.path,
+                    "code": issue.code,
+                    "severity": issue.severity.value,
+                    "message": issue.message,
+                }
+                for issue in self.issues
+            ],
+        }
+
     def raise_for_errors(self) -> None:
         """
         Raise if the record has any error-severity issue.
