@@ -308,19 +308,22 @@ class TestApply:
         assert "6 rows read, 5 written, 1 rejected" in captured.err
 
     def test_parquet_output_types(self, contacts: Path, keys: Path, tmp_path: Path) -> None:
-        """A Parquet output types integer and boolean columns; the rest are strings."""
+        """A Parquet output has apply_frame's types: kept fields typed, others by their rule."""
+        pa = pytest.importorskip("pyarrow")
         pq = pytest.importorskip("pyarrow.parquet")
+        from custdata.frames import apply_frame, to_arrow
+
         out = tmp_path / "out.parquet"
         _apply(contacts, keys, out)
         bound = Policy.builtin("partner-share").bind(
             keys=KeyRing.load(keys), today=dt.date.fromisoformat(TODAY)
         )
+        frame = apply_frame(bound, to_arrow([], bound.policy.record_class)).frame
         schema = pq.read_schema(out)
-        expected = {
-            column: "bool" if kind is bool else "int64" if kind is int else "string"
-            for column, kind in bound.output_types.items()
-        }
-        assert expected == {name: str(schema.field(name).type) for name in schema.names}
+        assert [(field.name, field.type) for field in frame.schema] == [
+            (field.name, field.type) for field in schema
+        ]
+        assert pa.dictionary(pa.int32(), pa.string()) == schema.field("gender").type
         assert 5 == pq.read_table(out).num_rows
 
 

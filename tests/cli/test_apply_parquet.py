@@ -96,7 +96,22 @@ class TestSameAsRowPath:
                 source, keys, out, "--rejects", str(rejects), "--audit", str(audit), *options
             )
             found.append((code, out.read_bytes(), rejects.read_bytes(), _audit(audit)))
-        assert found[0] == found[1]
+        # An identity --map sends the same Parquet file through the row reader.
+        out, rejects, audit = tmp_path / f"rows.{suffix}", tmp_path / "r.csv", tmp_path / "a.json"
+        code = _apply(
+            inputs[1],
+            keys,
+            out,
+            "--rejects",
+            str(rejects),
+            "--audit",
+            str(audit),
+            "--map",
+            "contact_id=contact_id",
+            *options,
+        )
+        found.append((code, out.read_bytes(), rejects.read_bytes(), _audit(audit)))
+        assert found[0] == found[1] == found[2]
         assert EXIT_REJECTS == found[1][0]
 
     def test_parquet_output(self, inputs: tuple[Path, Path], keys: Path, tmp_path: Path) -> None:

@@ -31,7 +31,7 @@ def _validate(source: Path, out: Path, *more: str) -> int:
 
 
 class TestSameAsRowPath:
-    """Outputs, rejects and the summary are those of the CSV input."""
+    """Outputs, rejects and the summary are those of the row reader on the same file."""
 
     @pytest.mark.parametrize(
         ("suffix", "options"),
@@ -42,25 +42,38 @@ class TestSameAsRowPath:
             ("parquet", ()),
         ],
     )
-    def test_outputs_and_rejects(
+    @pytest.mark.parametrize("typed", [False, True], ids=["text-parquet", "typed-parquet"])
+    def test_outputs_and_rejects(  # noqa: PLR0917  # fixtures and parameters
         self,
         inputs: tuple[Path, Path],
         tmp_path: Path,
         capsys: pytest.CaptureFixture[str],
         suffix: str,
         options: tuple[str, ...],
+        typed: bool,
     ) -> None:
         """Byte for byte (a Parquet output: row for row), rejects and issue summary included."""
+        csv_path, source = inputs
+        if typed:  # as custdata writes Parquet: the typed schema, extra columns kept
+            source = tmp_path / "typed.parquet"
+            main(["convert", str(csv_path), "-o", str(source), "--keep-extra"])
+            capsys.readouterr()
         found = []
-        for source in inputs:
-            name = source.suffix.lstrip(".")
+        # An identity --map sends the same file through the row reader.
+        for name, more in (("frames", ()), ("rows", ("--map", "contact_id=contact_id"))):
             out, rejects = tmp_path / f"out-{name}.{suffix}", tmp_path / f"rejects-{name}.csv"
-            code = _validate(source, out, "--rejects", str(rejects), *options)
+            code = _validate(source, out, "--rejects", str(rejects), *options, *more)
             written = pq.read_table(out).to_pylist() if suffix == "parquet" else out.read_bytes()
             summary = capsys.readouterr().err.replace(f"rejects-{name}", "rejects-X")
             found.append((code, written, rejects.read_bytes(), summary))
         assert found[0] == found[1]
-        assert EXIT_REJECTS == found[1][0]
+        assert found[1][0] in (0, EXIT_REJECTS)
+
+    def test_csv_and_parquet_agree(self, inputs: tuple[Path, Path], tmp_path: Path) -> None:
+        """The CSV file and its Parquet copy (empty cells as nulls) give the same rows."""
+        for source in inputs:
+            _validate(source, tmp_path / f"{source.suffix.lstrip('.')}.csv")
+        assert (tmp_path / "csv.csv").read_bytes() == (tmp_path / "parquet.csv").read_bytes()
 
     def test_goes_through_frames(
         self, inputs: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -935,6 +935,7 @@ def open_row_outputs(
     columns: Sequence[str],
     column_types: dict[str, str] | None,
     rejects_columns: Sequence[str],
+    record_type: type | None = None,
 ) -> tuple[Writer, RejectsWriter | None]:
     """
     Open an output of dict rows with given columns, and the ``--rejects`` file.
@@ -948,16 +949,18 @@ def open_row_outputs(
         stack: The command's exit stack.
         args: The parsed arguments.
         columns: The output's dotted columns, in order.
-        column_types: Parquet type per column (``"int64"``, ``"bool"``; others are strings).
+        column_types: Parquet type per column (`custdata.io.parquet_column_types`).
         rejects_columns: The value columns of a CSV rejects file (none for rejects
             without values).
+        record_type: The record class the rows come from, for the Parquet types
+            that need it (a purchase's lines as ``list<struct>``).
 
     Returns:
         The writer, and the rejects writer or ``None`` without ``--rejects``.
     """
     with signals_deferred():
         writer = stack.enter_context(
-            open_output(args, None, columns=columns, column_types=column_types)
+            open_output(args, record_type, columns=columns, column_types=column_types)
         )
         rejects = open_rejects(args, rejects_columns)
         if rejects is not None:

@@ -31,7 +31,7 @@ import datetime as dt
 import itertools
 import sys
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any
 
 from custdata.cli._common import (
     Counts,
@@ -60,8 +60,6 @@ if TYPE_CHECKING:
 __all__ = ["HELP", "add_arguments", "run"]
 
 HELP = "protect a file with a policy: each field transformed as it says, with rejects and an audit"
-
-_PARQUET_TYPES: Final[Mapping[type, str]] = {bool: "bool", int: "int64"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -140,9 +138,9 @@ def run(args: argparse.Namespace) -> int:
     record_type = policy.record_class
     _check_type(args, policy)
     bound = _bind(args, policy)
-    types = {
-        column: _PARQUET_TYPES.get(kind, "string") for column, kind in bound.output_types.items()
-    }
+    from custdata.io import parquet_column_types
+
+    types = parquet_column_types(record_type, bound.output_types)
     with_values: bool = args.rejects_with_values
     if with_values and args.rejects is not None:
         warn(
@@ -165,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
             columns=bound.output_columns,
             column_types=types,
             rejects_columns=_rejects_columns(reader, record_type) if with_values else (),
+            record_type=record_type,
         )
         batches = progress(reader, total=reader.total_rows, desc="apply", weight=len)
 
@@ -256,6 +255,7 @@ def _run_frames(
             columns=bound.output_columns,
             column_types=types,
             rejects_columns=names if with_values else (),
+            record_type=record_type,
         )
         batches = progress(
             parquet_batches(parquet, args.batch_size),
