@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 import sys
 import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,8 +21,8 @@ from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar
 import attrs
 
 from custdata.errors import Issue, MissingDependencyError, Severity, ValidationError
-from custdata.model import LIST_SEPARATOR, from_dict, schema
-from custdata.model._codec import ABSENT, FieldSpec, nest_flat
+from custdata.model import from_dict, schema
+from custdata.model._codec import ABSENT, FieldSpec, cell_value, nest_flat
 from custdata.model._time import TimeZone, check_tz
 from custdata.validation.postal import POSTAL_CODE_COUNTRIES, canonical_postal_code
 
@@ -194,18 +193,35 @@ def _check_bool(value: object) -> tuple[str, str] | None:
 def _check_decimal(value: object) -> tuple[str, str] | None:
     if not isinstance(value, Decimal):
         return "wrong_type", "expected a Decimal"
-    if not value.is_finite():
+    return amount_problem(value)
+
+
+def amount_problem(number: Decimal) -> tuple[str, str] | None:
+    """
+    Why an amount does not fit a ``decimal128(18, 4)`` column: ``(code, message)``, or None.
+
+    Nothing is rounded: more than 4 decimal places is ``too_many_decimals``,
+    15 digits or more before the point ``amount_out_of_range``, a NaN or an
+    infinity ``invalid_decimal``. Shared by `to_arrow` and the Parquet writer.
+    """
+    if not number.is_finite():
         return "invalid_decimal", "expected a finite decimal number"
-    if abs(value) >= _AMOUNT_LIMIT:
-        return "amount_out_of_range", "has more than 14 digits before the decimal point"
+    if abs(number) >= _AMOUNT_LIMIT:
+        return (
+            "amount_out_of_range",
+            f"has more than {_AMOUNT_PRECISION - AMOUNT_SCALE} digits before the decimal point, "
+            f"which a decimal128({_AMOUNT_PRECISION}, {AMOUNT_SCALE}) column cannot hold",
+        )
     try:
-        exact = value.quantize(_QUANTUM) == value
+        exact = number.quantize(_QUANTUM) == number
     except InvalidOperation:
         exact = False
     if not exact:
         return (
             "too_many_decimals",
-            f"has more than {AMOUNT_SCALE} decimal places: round it first",
+            f"has more than {AMOUNT_SCALE} decimal places, which a "
+            f"decimal128({_AMOUNT_PRECISION}, {AMOUNT_SCALE}) column cannot hold without "
+            "rounding: round it first",
         )
     return None
 
@@ -670,11 +686,32 @@ class _Offset:
 
 
 def _with_offset(moment: object, minutes: object) -> object:
+    folded, valid = fold_offset(moment, minutes)
+    return folded if valid else _Offset()
+
+
+def fold_offset(moment: object, minutes: object) -> tuple[object, bool]:
+    """
+    Put a date-time read from a timestamp column back in its own UTC offset.
+
+    The one reading of ``.offset_minutes`` columns, for frames and Parquet files.
+
+    Args:
+        moment: The value of a timestamp column (an aware `datetime` in UTC), or None.
+        minutes: The value of its offset column, or None (a whole float, as
+            pandas holds nullable integers, counts as its integer).
+
+    Returns:
+        The date-time in its offset (as it was when ``minutes`` is None), and
+        whether ``minutes`` was a valid offset: a whole number of minutes, less
+        than a day either way.
+    """
     if minutes is None or not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-        return moment
+        return moment, True
     if not _is_minutes(minutes):
-        return _Offset()
-    return moment.astimezone(dt.timezone(dt.timedelta(minutes=int(typing.cast("float", minutes)))))
+        return moment, False
+    zone = dt.timezone(dt.timedelta(minutes=int(typing.cast("float", minutes))))
+    return moment.astimezone(zone), True
 
 
 def _is_minutes(minutes: object) -> bool:
@@ -692,40 +729,18 @@ def _nest(record_type: type, flat: Mapping[str, object]) -> dict[str, object]:
 
 
 def _frame_cell(spec: FieldSpec, key: str, flat: Mapping[str, object]) -> object:
-    """A field's value as a frame gives it: None is absent, an empty string is a value."""
+    """
+    A field's value as a frame gives it: None is absent, an empty string is a value.
+
+    A date-time comes back in its offset column's offset; other cells are read
+    by `custdata.model._codec.cell_value`, as files' cells are.
+    """
     value = flat.get(key)
     if value is None:
         return ABSENT
     if spec.kind == "datetime":
         return _with_offset(value, flat.get(key + OFFSET_SUFFIX))
-    if spec.kind == "date" and _is_midnight(value):  # a date read as a timestamp
-        return typing.cast("dt.datetime", value).date()
-    if spec.kind == "list":
-        return _list_value(spec, value)
-    return value
-
-
-def _is_midnight(value: object) -> bool:
-    return isinstance(value, dt.datetime) and value.tzinfo is None and value.time() == dt.time()
-
-
-def _list_value(spec: FieldSpec, value: object) -> object:
-    if spec.item_kind == "record" and spec.item_record is not None:
-        if isinstance(value, str):  # the flat (CSV) form: a JSON array
-            try:
-                value = json.loads(value)
-            except ValueError:
-                return value  # read as wrong_type
-            return value
-        if isinstance(value, list):
-            item_record = spec.item_record
-            return [
-                _nest(item_record, item) if isinstance(item, Mapping) else item for item in value
-            ]
-        return value
-    if isinstance(value, str):  # the flat (CSV) form: items joined with |
-        return [item for item in value.split(LIST_SEPARATOR) if item.strip()]
-    return value
+    return cell_value(spec, value, _frame_cell)
 
 
 _ZERO_SENSITIVE: Final = frozenset({"phone", "postal_code"})

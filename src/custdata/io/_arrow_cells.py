@@ -7,10 +7,11 @@ ISO dates, ``|``-joined lists, lines as a JSON array) and the plain values of
 protected rows (`custdata.policy.BoundPolicy.output_types`: enum values, lists,
 lines as `custdata.model.to_dict` dicts). `cell_converter` turns any of them
 into the value pyarrow takes for a column's type, or raises `Unfit`: nothing is
-rounded or guessed. `fold_offset` puts a date-time read from a file back in its
-own UTC offset. The rules are those of `custdata.frames.to_arrow` and
-`custdata.frames.from_frame` (amounts at most 4 decimal places, offsets in
-whole minutes, less than a day); pyarrow is passed in, never imported here.
+rounded or guessed. `fold_offset` (from `custdata.frames`) puts a date-time
+read from a file back in its own UTC offset. The rules are those of
+`custdata.frames.to_arrow` and `custdata.frames.from_frame`, shared with them
+(`amount_problem`: amounts at most 4 decimal places; offsets in whole minutes,
+less than a day); pyarrow is passed in, never imported here.
 """
 
 from __future__ import annotations
@@ -24,17 +25,21 @@ from typing import Any, Final
 
 import attrs
 
-from custdata.frames import AMOUNT_SCALE, OFFSET_SUFFIX
+from custdata.frames import OFFSET_SUFFIX
+from custdata.frames._arrow import amount_problem, fold_offset
 from custdata.io._text import format_cell
 from custdata.model import LIST_SEPARATOR, to_dict
 
-__all__ = ["Convert", "Unfit", "cell_converter", "fold_offset", "offset_minutes", "text"]
+__all__ = [
+    "Convert",
+    "Unfit",
+    "cell_converter",
+    "fold_offset",
+    "offset_minutes",
+    "text",
+]  # fold_offset: from frames
 
-_AMOUNT_DIGITS: Final = 18 - AMOUNT_SCALE
-_AMOUNT_LIMIT: Final = Decimal(10) ** _AMOUNT_DIGITS
-_QUANTUM: Final = Decimal(1).scaleb(-AMOUNT_SCALE)
 _MINUTE: Final = dt.timedelta(minutes=1)
-_MAX_OFFSET_MINUTES: Final = 24 * 60 - 1
 
 
 class Unfit(Exception):  # noqa: N818  # not an error of its own: turned into an Issue
@@ -123,25 +128,10 @@ def _decimal(value: object) -> object:
             raise Unfit(code="invalid_decimal", message="expected a decimal number") from None
     else:
         raise Unfit(code="wrong_type", message="expected a decimal number")
-    if not number.is_finite():
-        raise Unfit(code="invalid_decimal", message="expected a finite decimal number")
-    if abs(number) >= _AMOUNT_LIMIT:
-        raise Unfit(
-            code="amount_out_of_range",
-            message=f"has more than {_AMOUNT_DIGITS} digits before the decimal point, which a "
-            f"decimal128(18, {AMOUNT_SCALE}) column cannot hold",
-        )
-    try:
-        exact = number.quantize(_QUANTUM) == number
-    except InvalidOperation:
-        exact = False
-    if not exact:
-        raise Unfit(
-            code="too_many_decimals",
-            message=f"has more than {AMOUNT_SCALE} decimal places, which a decimal128(18, "
-            f"{AMOUNT_SCALE}) column cannot hold without rounding: round it first, "
-            "or write CSV or JSONL",
-        )
+    problem = amount_problem(number)
+    if problem is not None:
+        code, message = problem
+        raise Unfit(code=code, message=message)
     return number
 
 
@@ -276,25 +266,3 @@ def cell_converter(pa: Any, arrow_type: Any) -> Convert:  # noqa: PLR0911  # one
             return _records(pa, arrow_type.value_type)
         return _strings
     return _identity  # integers and booleans, as pyarrow takes them
-
-
-def fold_offset(moment: object, minutes: object) -> tuple[object, bool]:
-    """
-    Put a date-time read from a file back in its own UTC offset.
-
-    Args:
-        moment: The value of a timestamp column (an aware `datetime` in UTC), or None.
-        minutes: The value of its offset column, or None.
-
-    Returns:
-        The date-time in its offset (as it was when ``minutes`` is None), and
-        whether ``minutes`` was a valid offset: a whole number of minutes, less
-        than a day either way.
-    """
-    if minutes is None or not isinstance(moment, dt.datetime) or moment.tzinfo is None:
-        return moment, True
-    if isinstance(minutes, bool) or not isinstance(minutes, int):
-        return moment, False
-    if not -_MAX_OFFSET_MINUTES <= minutes <= _MAX_OFFSET_MINUTES:
-        return moment, False
-    return moment.astimezone(dt.timezone(dt.timedelta(minutes=minutes))), True
