@@ -845,9 +845,10 @@ class _ArrowBatch:
 
     def value(self, step: Any) -> Mapping[int, TransformError]:
         path = step.path
-        if self.specs[path].kind in _ARROW_KINDS:
+        kernel = getattr(step.transform, "apply_arrow", None)  # optional for host transforms
+        if callable(kernel) and self.specs[path].kind in _ARROW_KINDS:
             try:
-                self.protected[path] = [step.transform.apply_arrow(self.input_arrow(path))]
+                self.protected[path] = [kernel(self.input_arrow(path))]
             except TransformError:
                 pass  # found value by value below, as apply_many does
             else:
