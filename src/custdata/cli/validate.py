@@ -268,12 +268,14 @@ def _run_frames(  # noqa: PLR0917  # private, called once
             tz=args.timezone,
             cache_size=_CACHE_SIZE,
         ):
-            rows = python_rows(current[0])
+            # The cells as read, for the rejected rows (and every row's extra columns).
+            positions = [row.index - checked.start for row in checked.rows if extra or not row.ok]
+            cells = dict(zip(positions, python_rows(current[0].take(positions)), strict=True))
             clean: list[object] = []
             clean_extras: list[Mapping[str, object]] = []
             refused: list[Reject] = []
             for row in checked.rows:
-                values = rows[row.index - checked.start]
+                values = cells.get(row.index - checked.start, {})
                 extras = {name: values.pop(name) for name in extra} if extra else NO_EXTRA
                 summary.add(row.issues)
                 if row.ok:

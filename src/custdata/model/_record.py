@@ -65,8 +65,8 @@ def optional_enum(enum_type: type[E]) -> Callable[[object], E | None]:
     """
 
     def convert(value: object) -> E | None:
-        if value is None:
-            return None
+        if value is None or type(value) is enum_type:  # a member already: the common case
+            return value  # a member, checked just above
         return enum_type(value)
 
     return convert
@@ -76,7 +76,11 @@ def enum_tuple(enum_type: type[E]) -> Callable[[Iterable[object]], tuple[E, ...]
     """Return a converter that turns an iterable of values into a tuple of ``enum_type``."""
 
     def convert(values: Iterable[object]) -> tuple[E, ...]:
-        return tuple(enum_type(value) for value in values)
+        # Members (as parsing gives them) are kept as they are, without a lookup each.
+        return tuple(
+            value if type(value) is enum_type else enum_type(value)
+            for value in values
+        )
 
     return convert
 
