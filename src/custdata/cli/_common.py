@@ -28,7 +28,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
@@ -1294,29 +1294,3 @@ def format_help(text: str) -> str:
     """
     text = re.sub(r"``(.+?)``", r"'\1'", text)
     return re.sub(r"`([^`]+)`", r"\1", text)
-
-
-def open_parquet(path: str) -> Any:
-    """The Parquet file, or an `InputError` that names it (exit code 4)."""
-    from custdata.errors import InputError, MissingDependencyError
-
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        package = "pyarrow"
-        raise MissingDependencyError(package, "arrow") from None
-    try:
-        return pq.ParquetFile(path)
-    except (OSError, ValueError) as error:
-        reason = "not found" if isinstance(error, FileNotFoundError) else "not a Parquet file"
-        raise InputError(f"cannot read {path}: {reason}") from None
-
-
-def parquet_batches(parquet: Any, size: int) -> Iterator[Any]:
-    """The file's record batches of at most ``size`` rows, one row group read at a time."""
-    from custdata.errors import InputError
-
-    try:
-        yield from parquet.iter_batches(batch_size=size)
-    except OSError as error:
-        raise InputError(f"cannot read the Parquet file: {type(error).__name__}") from None

@@ -232,10 +232,10 @@ def _run_frames(
     `apply_many`'s results); the values stay in Arrow columns from the file to
     the transforms' kernels.
     """
-    from custdata.cli._common import open_parquet, parquet_batches
     from custdata.frames import OFFSET_SUFFIX, apply_frames
     from custdata.frames._apply import python_rows
     from custdata.io import progress
+    from custdata.io._parquet import open_parquet, record_batches
     from custdata.model import flat_columns
 
     record_type = bound.policy.record_class
@@ -258,7 +258,7 @@ def _run_frames(
             record_type=record_type,
         )
         batches = progress(
-            parquet_batches(parquet, args.batch_size),
+            record_batches(parquet, args.batch_size),
             total=parquet.metadata.num_rows,
             desc="apply",
             weight=lambda batch: batch.num_rows,

@@ -229,9 +229,9 @@ def _run_frames(  # noqa: PLR0917  # private, called once
     reads them, with the same issues as the row path; the outputs, rejects and
     extra columns are written as the row path writes them.
     """
-    from custdata.cli._common import open_parquet, parquet_batches
     from custdata.frames._apply import checked_batches, python_rows
     from custdata.io import Reject, progress
+    from custdata.io._parquet import open_parquet, record_batches
     from custdata.model._rows import NO_EXTRA
 
     with contextlib.ExitStack() as stack:
@@ -247,7 +247,7 @@ def _run_frames(  # noqa: PLR0917  # private, called once
 
         def batches() -> Iterator[Any]:
             stream = progress(
-                parquet_batches(parquet, args.batch_size),
+                record_batches(parquet, args.batch_size),
                 total=parquet.metadata.num_rows,
                 desc="validate",
                 weight=lambda batch: batch.num_rows,

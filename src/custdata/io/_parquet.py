@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
+import os
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -638,3 +639,36 @@ def _write(options: WriteOptions) -> ParquetWriter:
 
 PARQUET: Final = FileFormat(name="parquet", read=_read, write=_write)
 """Apache Parquet, with pyarrow (the extra ``arrow``)."""
+
+
+def open_parquet(path: str | os.PathLike[str]) -> typing.Any:
+    """
+    Open a Parquet file for reading its Arrow record batches, with the reader's settings.
+
+    One buffer of 64 KiB per column, no pre-buffering (a big row group is not
+    read whole first), as the row reader opens files; for the commands that
+    read Parquet through `custdata.frames`.
+
+    Raises:
+        InputError: If the file is missing or not a Parquet file (exit code 4).
+        MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
+    """
+    pa = _pyarrow()
+    try:
+        return pa.parquet.ParquetFile(path, pre_buffer=False, buffer_size=_READ_BUFFER)
+    except (OSError, ValueError) as error:
+        reason = "not found" if isinstance(error, FileNotFoundError) else "not a Parquet file"
+        raise InputError(f"cannot read {shown_name(Path(path))}: {reason}") from None
+
+
+def record_batches(parquet: typing.Any, size: int) -> Iterator[typing.Any]:
+    """
+    The record batches of a file `open_parquet` opened, at most ``size`` rows each, on one thread.
+
+    Raises:
+        InputError: If the file turns out damaged while it is read.
+    """
+    try:
+        yield from parquet.iter_batches(batch_size=size, use_threads=False)
+    except OSError as error:
+        raise InputError(f"cannot read the Parquet file: {type(error).__name__}") from None

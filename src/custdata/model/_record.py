@@ -77,10 +77,7 @@ def enum_tuple(enum_type: type[E]) -> Callable[[Iterable[object]], tuple[E, ...]
 
     def convert(values: Iterable[object]) -> tuple[E, ...]:
         # Members (as parsing gives them) are kept as they are, without a lookup each.
-        return tuple(
-            value if type(value) is enum_type else enum_type(value)
-            for value in values
-        )
+        return tuple(value if type(value) is enum_type else enum_type(value) for value in values)
 
     return convert
 
