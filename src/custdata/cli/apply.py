@@ -178,22 +178,31 @@ def run(args: argparse.Namespace) -> int:
         items = iter(protected)
         while chunk := list(itertools.islice(items, args.batch_size)):
             _write(chunk, writer, rejects, counts, with_values=with_values)
-        counts.check()
-        if (protected.read, protected.written, protected.rejected) != (
-            counts.read,
-            counts.written,
-            counts.rejected,
-        ):
-            msg = "the policy's counts and the command's do not reconcile"
-            raise RuntimeError(msg)
-        audit = protected.audit.with_times(
-            started_at=started_at(), ended_at=dt.datetime.now(dt.UTC).astimezone()
-        )
-        if audit_file is not None:
-            audit_file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
+        audit = _closed_audit(protected.audit, counts, audit_file)
     _warn_not_passed(reader, record_type)
     _report(audit)
     return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
+
+
+def _closed_audit(audit: Audit, counts: Counts, audit_file: Any) -> Audit:
+    """
+    The run's audit with its times, checked against the command's counts and written.
+
+    Raises:
+        RuntimeError: If the policy's counts and the command's differ (a bug).
+    """
+    counts.check()
+    if (audit.rows_read, audit.rows_written, audit.rows_rejected) != (
+        counts.read,
+        counts.written,
+        counts.rejected,
+    ):
+        msg = "the policy's counts and the command's do not reconcile"
+        raise RuntimeError(msg)
+    audit = audit.with_times(started_at=started_at(), ended_at=dt.datetime.now(dt.UTC).astimezone())
+    if audit_file is not None:
+        audit_file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
+    return audit
 
 
 def _report(audit: Audit) -> None:
@@ -279,20 +288,7 @@ def _run_frames(
             chunk.extend(_rejects(part.rejects, inputs[0] if inputs else None, start))
             start += part.rows
             _write(chunk, writer, rejects, counts, with_values=with_values)
-        counts.check()
-        audit = run.audit
-        if (audit.rows_read, audit.rows_written, audit.rows_rejected) != (
-            counts.read,
-            counts.written,
-            counts.rejected,
-        ):
-            msg = "the policy's counts and the command's do not reconcile"
-            raise RuntimeError(msg)
-        audit = audit.with_times(
-            started_at=started_at(), ended_at=dt.datetime.now(dt.UTC).astimezone()
-        )
-        if audit_file is not None:
-            audit_file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
+        audit = _closed_audit(run.audit, counts, audit_file)
     if extra:
         warn_columns(extra, record_type, "not passed through")
     return audit

@@ -38,6 +38,7 @@ from custdata.io._base import (
 )
 from custdata.model._codec import FieldSpec, flat_specs
 from custdata.model._rows import Row, sized_row
+from custdata.policy._bound import KIND_TYPES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -73,17 +74,6 @@ _KIND_TYPES: Final = {
     "enum": "dictionary<string>",
 }
 
-_OWN_TYPES: Final[Mapping[str, type]] = {
-    "str": str,
-    "int": int,
-    "bool": bool,
-    "decimal": Decimal,
-    "date": dt.date,
-    "datetime": dt.datetime,
-    "enum": str,
-    "list": list,
-}
-"""The Python type of each field kind's values in a protected row (`BoundPolicy.output_types`)."""
 
 _OUTPUT_TYPES: Final[Mapping[type, str]] = {
     str: "string",
@@ -151,7 +141,7 @@ def column_types(
     types: dict[str, str] = {}
     for column, output in output_types.items():
         spec = specs.get(column)
-        if spec is not None and output is _OWN_TYPES.get(spec.kind):
+        if spec is not None and output is KIND_TYPES.get(spec.kind):
             types[column] = _field_type(spec)
         else:
             types[column] = _OUTPUT_TYPES.get(output, "string")

@@ -9,6 +9,7 @@ import itertools
 import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import attrs
@@ -35,16 +36,19 @@ _RECORD: Final = "<record>"
 # that memory stays flat over millions of rows (as `custdata validate` does).
 _CACHE_SIZE: Final = 20_000
 
-_TYPES: Final[dict[str, type]] = {
-    "str": str,
-    "int": int,
-    "bool": bool,
-    "decimal": Decimal,
-    "date": dt.date,
-    "datetime": dt.datetime,
-    "enum": str,
-    "list": list,
-}
+KIND_TYPES: Final[Mapping[str, type]] = MappingProxyType(
+    {
+        "str": str,
+        "int": int,
+        "bool": bool,
+        "decimal": Decimal,
+        "date": dt.date,
+        "datetime": dt.datetime,
+        "enum": str,
+        "list": list,
+    }
+)
+"""The Python type of each field kind's values in a protected row (`BoundPolicy.output_types`)."""
 
 
 def _column_reader(path: str, spec: FieldSpec) -> Callable[[Sequence[object]], list[object]]:
@@ -410,7 +414,7 @@ class BoundPolicy:
 
 
 def _output_type(step: _Step, spec: FieldSpec) -> type:
-    field_type = _TYPES.get(spec.kind, str)
+    field_type = KIND_TYPES.get(spec.kind, str)
     if step.kind == "value":
         declared = getattr(step.transform, "output_type", str)
         return field_type if declared is SameAsInput else cast(type, declared)
