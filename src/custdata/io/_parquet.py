@@ -38,7 +38,6 @@ from custdata.io._base import (
 )
 from custdata.model._codec import FieldSpec, flat_specs
 from custdata.model._rows import Row, sized_row
-from custdata.policy._bound import KIND_TYPES
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -135,6 +134,8 @@ def column_types(
     Returns:
         Dotted column name -> one of `PARQUET_TYPES`.
     """
+    from custdata.policy._bound import KIND_TYPES  # the policy layer loads only for policies
+
     specs = flat_specs(record_type)
     if output_types is None:
         return {path: _field_type(spec) for path, spec in specs.items()}
