@@ -75,9 +75,6 @@ _OUTPUT_KINDS: Final[dict[type, str]] = {
     dt.datetime: "datetime",
 }
 
-_ISSUE_COLUMNS: Final = ("index", "path", "code", "severity", "message")
-
-
 # --- frame kinds -----------------------------------------------------------------------------
 
 
@@ -139,11 +136,8 @@ def _as_kind(pa: Any, kind: str, table: Any, source: Any = None, positions: Any 
     if kind == _Kind.TABLE:
         return table
     if kind == _Kind.BATCH:
-        return (
-            table.combine_chunks().to_batches()[0]
-            if table.num_rows
-            else pa.RecordBatch.from_pylist([], schema=table.schema)
-        )
+        batches = table.combine_chunks().to_batches()
+        return batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
     if kind == _Kind.POLARS:
         import polars as pl  # loaded: the input was one of its frames
 
