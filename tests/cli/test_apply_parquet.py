@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.cli.test_apply import CONTACTS, TODAY
+from tests.cli.parquet_inputs import write_inputs
+from tests.cli.test_apply import TODAY
 
 from custdata.cli import main
 from custdata.cli._common import EXIT_INPUT, EXIT_REJECTS, KEYS_VARIABLE
@@ -25,13 +24,7 @@ def _no_env_keys(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def inputs(tmp_path: Path) -> tuple[Path, Path]:
     """The six contacts of the row-path tests, as CSV and as Parquet (extra column kept)."""
-    csv_path = tmp_path / "contacts.csv"
-    csv_path.write_text(CONTACTS, encoding="utf-8")
-    parquet_path = tmp_path / "contacts.parquet"
-    with csv_path.open(encoding="utf-8", newline="") as handle:
-        rows = [{k: v or None for k, v in row.items()} for row in csv.DictReader(handle)]
-    pq.write_table(pa.Table.from_pylist(rows), parquet_path, row_group_size=2)
-    return csv_path, parquet_path
+    return write_inputs(tmp_path, row_group_size=2)
 
 
 @pytest.fixture

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from tests.cli.test_apply import CONTACTS, TODAY
+from tests.cli.parquet_inputs import write_inputs
+from tests.cli.test_apply import TODAY
 
 from custdata.cli import main
 from custdata.cli._common import EXIT_INPUT, EXIT_REJECTS
@@ -16,14 +15,8 @@ from custdata.cli._common import EXIT_INPUT, EXIT_REJECTS
 
 @pytest.fixture
 def inputs(tmp_path: Path) -> tuple[Path, Path]:
-    """Six contacts (one without an id, one impossible phone, an extra column), CSV and Parquet."""
-    csv_path = tmp_path / "contacts.csv"
-    csv_path.write_text(CONTACTS, encoding="utf-8")
-    parquet_path = tmp_path / "contacts.parquet"
-    with csv_path.open(encoding="utf-8", newline="") as handle:
-        rows = [{k: v or None for k, v in row.items()} for row in csv.DictReader(handle)]
-    pq.write_table(pa.Table.from_pylist(rows), parquet_path, row_group_size=4)
-    return csv_path, parquet_path
+    """The six contacts of the row-path tests, as CSV and as Parquet (extra column kept)."""
+    return write_inputs(tmp_path, row_group_size=4)
 
 
 def _validate(source: Path, out: Path, *more: str) -> int:

@@ -11,6 +11,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from tests.frames.support import PURCHASES, as_table
 
 from custdata import Contact, LineItem, Money, Policy
 from custdata.errors import ValidationError
@@ -58,21 +59,6 @@ unit = "day"
 transform = "mask_phone"
 """
 
-PURCHASES: Final = """
-name = "purchases"
-version = 1
-record_type = "purchase"
-default = "keep"
-
-[fields.contact_id]
-transform = "pseudonymise"
-domain = "purchases/contact_id"
-
-[fields.purchased_at]
-transform = "truncate_date"
-unit = "month"
-"""
-
 
 def _policies() -> list[Policy]:
     return [
@@ -81,19 +67,9 @@ def _policies() -> list[Policy]:
     ]
 
 
-def _as_table(frame: Any) -> pa.Table:
-    if isinstance(frame, pa.Table):
-        return frame
-    if isinstance(frame, pa.RecordBatch):
-        return pa.Table.from_batches([frame])
-    if isinstance(frame, pd.DataFrame):
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    return frame.to_arrow()
-
-
 def _rows(result: FrameResult) -> list[dict[str, object]]:
     """The protected rows, date-times in their own offset (as apply_many gives them)."""
-    rows = _as_table(result.frame).to_pylist()
+    rows = as_table(result.frame).to_pylist()
     for row in rows:
         for name in [name for name in row if name.endswith(OFFSET_SUFFIX)]:
             minutes = row.pop(name)
@@ -105,7 +81,7 @@ def _rows(result: FrameResult) -> list[dict[str, object]]:
 
 
 def _rejects(result: FrameResult) -> list[tuple[int, str, str, str, str]]:
-    table = _as_table(result.rejects)
+    table = as_table(result.rejects)
     return [
         (row["index"], row["path"], row["code"], row["severity"], row["message"])
         for row in table.to_pylist()
@@ -217,7 +193,7 @@ class TestSameAsApplyMany:
         records = DATASET.purchases[:300]
         written, rejects, audit = _expected(bound, records)
         result = apply_frame(bound, to_arrow(records))
-        schema = _as_table(result.frame).schema
+        schema = as_table(result.frame).schema
         assert pa.decimal128(18, 4) == schema.field("total.amount").type
         assert pa.types.is_list(schema.field("lines").type)
         rows = _rows(result)
@@ -301,7 +277,7 @@ class TestStreams:
         bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
         result = apply_frame(bound, to_arrow([], Contact))
         assert (0, 0, 0) == (result.rows, result.written, result.rejected)
-        assert list(bound.output_columns) == _as_table(result.frame).column_names
+        assert list(bound.output_columns) == as_table(result.frame).column_names
         assert 0 == result.audit.rows_read
 
 
@@ -332,7 +308,7 @@ class TestBadInput:
         flat = [{"contact_id": "C-1", "shoe_size": "42"}, {"contact_id": "C-2", "shoe_size": None}]
         written, rejects, audit = _expected(bound, flat)
         result = apply_frame(bound, pa.Table.from_pylist(flat))
-        assert "shoe_size" not in _as_table(result.frame).column_names
+        assert "shoe_size" not in as_table(result.frame).column_names
         assert {"shoe_size": 2} == dict(result.audit.columns_not_passed)
         _same_cells(written, _rows(result))
         assert rejects == _rejects(result)

@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.frames.support import PURCHASES
 
 import custdata.frames._apply as apply_module
 from custdata import Contact, Policy, Purchase
@@ -45,16 +46,6 @@ transform = "truncate_date"
 unit = "day"
 """
 
-PURCHASES: Final = """
-name = "purchases"
-version = 1
-record_type = "purchase"
-default = "keep"
-
-[fields.contact_id]
-transform = "pseudonymise"
-domain = "purchases/contact_id"
-"""
 
 # Cells a typed frame can hold that may keep a row from being a record.
 _SPOILERS: Final = {

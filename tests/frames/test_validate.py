@@ -9,6 +9,7 @@ import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
+from tests.frames.support import as_table
 
 from custdata import Contact, normalise, validate
 from custdata.errors import ValidationError
@@ -27,20 +28,10 @@ TODAY: Final = dt.date(2026, 1, 15)
 DATASET: Final = generate(300, seed=3, dirty=0.3)
 
 
-def _table(frame: Any) -> pa.Table:
-    if isinstance(frame, pa.Table):
-        return frame
-    if isinstance(frame, pa.RecordBatch):
-        return pa.Table.from_batches([frame])
-    if isinstance(frame, pd.DataFrame):
-        return pa.Table.from_pandas(frame, preserve_index=False)
-    return frame.to_arrow()
-
-
 def _issues(checked: FrameValidation) -> list[tuple[int, str, str, str, str]]:
     return [
         (row["index"], row["path"], row["code"], row["severity"], row["message"])
-        for row in _table(checked.issues).to_pylist()
+        for row in as_table(checked.issues).to_pylist()
     ]
 
 
@@ -66,7 +57,7 @@ class TestSameAsValidateMany:
         expected_rows = to_arrow([normalise(records[index]) for index in ok])
         if convert is to_arrow:
             assert expected_rows.schema == checked.frame.schema
-        assert expected_rows.to_pylist() == _table(checked.frame).to_pylist()
+        assert expected_rows.to_pylist() == as_table(checked.frame).to_pylist()
         assert checked.rows == checked.valid + checked.rejected
         assert 0 < checked.rejected
 
@@ -109,7 +100,7 @@ class TestMissingAndNumbers:
         assert [(1, "address.postal_code", "leading_zeros_lost")] == [
             (index, path, code) for index, path, code, _, _ in _issues(checked)
         ]
-        assert "75011" == _table(checked.frame).column("address.postal_code")[0].as_py()
+        assert "75011" == as_table(checked.frame).column("address.postal_code")[0].as_py()
 
     def test_polars_nulls(self) -> None:
         """polars nulls are missing values."""
