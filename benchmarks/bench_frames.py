@@ -178,16 +178,9 @@ _MEASURES: dict[str, tuple[Any, Any]] = {
 
 def _flat_rows(table: Any) -> list[dict[str, object]]:
     """The rows as flat mappings, date-times in their own offset (as a reader would give them)."""
-    from custdata.frames import OFFSET_SUFFIX
+    from custdata.frames._apply import python_rows
 
-    rows = table.to_pylist()
-    for row in rows:
-        for name in [name for name in row if name.endswith(OFFSET_SUFFIX)]:
-            minutes = row.pop(name)
-            column = name.removesuffix(OFFSET_SUFFIX)
-            if row[column] is not None and minutes is not None:
-                row[column] = row[column].astimezone(dt.timezone(dt.timedelta(minutes=minutes)))
-    return rows
+    return python_rows(table)
 
 
 def _measure(kind: str, path: Path, rows: int, log: Path) -> Measure:

@@ -137,7 +137,11 @@ class TestBadInput:
 
 
 def test_parquet_goes_through_frames(
-    inputs: tuple[Path, Path], keys: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    inputs: tuple[Path, Path],
+    keys: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A Parquet input is read batch by batch by apply_frames; a CSV input is not."""
     import custdata.frames
@@ -153,5 +157,7 @@ def test_parquet_goes_through_frames(
     csv_path, parquet_path = inputs
     _apply(csv_path, keys, tmp_path / "a.csv")
     assert [] == calls
+    capsys.readouterr()
     _apply(parquet_path, keys, tmp_path / "b.csv")
     assert ["apply_frames"] == calls
+    assert "is not passed through (tier)" in capsys.readouterr().err

@@ -24,6 +24,7 @@ from custdata.frames import (
     to_pandas,
     to_polars,
 )
+from custdata.frames._apply import python_rows
 from custdata.io import Reject
 from custdata.keys import KeyRing
 from custdata.model import to_flat
@@ -69,15 +70,7 @@ def _policies() -> list[Policy]:
 
 def _rows(result: FrameResult) -> list[dict[str, object]]:
     """The protected rows, date-times in their own offset (as apply_many gives them)."""
-    rows = as_table(result.frame).to_pylist()
-    for row in rows:
-        for name in [name for name in row if name.endswith(OFFSET_SUFFIX)]:
-            minutes = row.pop(name)
-            column = name.removesuffix(OFFSET_SUFFIX)
-            if row[column] is not None:
-                zone = dt.timezone(dt.timedelta(minutes=minutes))
-                row[column] = row[column].astimezone(zone)
-    return rows
+    return python_rows(as_table(result.frame))
 
 
 def _rejects(result: FrameResult) -> list[tuple[int, str, str, str, str]]:
@@ -227,6 +220,26 @@ class TestSameAsApplyMany:
         _same_cells(written, rows)
         assert rejects == _rejects(result)
         assert audit == result.audit
+
+
+class TestOutputTypes:
+    """Each output column has its rule's output type; a kept field keeps its schema type."""
+
+    def test_types(self) -> None:
+        """Bands and pseudonyms are strings, shifted dates dates, kept date-times with offsets."""
+        bound = Policy.loads(SHIFTED).bind(keys=KEYS, today=TODAY)
+        schema = apply_frame(bound, to_arrow(DATASET.contacts[:20])).frame.schema
+        typed = to_arrow([], Contact).schema
+        assert pa.string() == schema.field("contact_id").type
+        assert pa.date32() == schema.field("birth_date").type
+        assert pa.string() == schema.field("created_at").type  # a day label
+        assert typed.field("gender").type == schema.field("gender").type
+        moment = "last_interaction_at"
+        assert typed.field(moment).type == schema.field(moment).type
+        assert pa.int16() == schema.field(moment + OFFSET_SUFFIX).type
+        age = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        ages = apply_frame(age, to_arrow(DATASET.contacts[:20])).frame.schema
+        assert pa.string() == ages.field("birth_date").type
 
 
 class TestDatesInTheirOwnOffset:

@@ -597,6 +597,8 @@ class _ArrowRun(PolicyRun):
         super().__init__(bound, (), batch_size=1, strict=False, reject_values=False, tz=tz)
         self._zone = tz  # checked by PolicyRun
         self._record_specs: dict[str, FieldSpec] = flat_specs(bound.policy.record_class)
+        # The output columns' types, from each rule's output type: one schema for every part.
+        self._schema = output_schema(_pyarrow(), bound, self._record_specs)
 
     def frame(self, pa: Any, frame: object, start: int) -> FrameResult:
         """Protect one frame whose first row is row ``start`` of the stream."""
@@ -606,21 +608,21 @@ class _ArrowRun(PolicyRun):
         _check_unique_columns(pa, frame, record_type)
         frame = self._known_only(pa, kind, frame)
         rows = _length(kind, frame)
-        typed = None if bound.validate else _typed(pa, kind, frame, record_type)
+        found = None if bound.validate else _typed(pa, kind, frame, record_type)
         parts: list[_Part] = []
-        if typed is None:
+        if found is None:
             parts.append(self._records_part(pa, frame, start, None))
         else:
             import pyarrow.compute as pc
 
+            table, typed = found
             sure = pc.indices_nonzero(typed.sure)
             if len(sure) < rows:
-                table = _arrow_table(pa, kind, frame)
                 unsure = pc.indices_nonzero(pc.invert(typed.sure))
                 parts.append(self._records_part(pa, table.take(unsure), start, unsure.to_pylist()))
             if len(sure):
                 parts.append(self._columns_part(pa, typed, sure, start))
-        table, numbers, refused = _merge(pa, parts, self._output_schema(pa))
+        table, numbers, refused = _merge(pa, parts, self._schema)
         rejects: list[FrameIssue] = []
         for entry in refused:
             reject = self._reject(entry)
@@ -753,13 +755,6 @@ class _ArrowRun(PolicyRun):
                 mask[position] = False
             table = table.filter(pa.array(mask, pa.bool_()))
         return table
-
-    def _output_schema(self, pa: Any) -> Any:
-        """The output columns' types, from each rule's output type (one schema for every part)."""
-        cached = getattr(self, "_schema", None)
-        if cached is None:
-            cached = self._schema = output_schema(pa, self._bound, self._record_specs)
-        return cached
 
     def _protect_arrow(self, batch: _ArrowBatch, entries: Sequence[_Entry]) -> dict[str, Any]:
         """
@@ -970,13 +965,18 @@ class _ColumnBatch(_ArrowBatch):
             self.protected[path] = [self.input_arrow(path)]
 
 
-def _typed(pa: Any, kind: str, frame: Any, record_type: type) -> TypedColumns | None:
-    """The frame's typed columns and sure rows, or None when it is not a typed frame."""
+def _typed(pa: Any, kind: str, frame: Any, record_type: type) -> tuple[Any, TypedColumns] | None:
+    """
+    The frame as an Arrow table, with its typed columns and sure rows.
+
+    None when it is not a typed frame: its rows are then all read into records.
+    """
     try:
         table = _arrow_table(pa, kind, frame)
     except (pa.ArrowException, TypeError, ValueError):
         return None  # pandas columns of mixed objects: read row by row
-    return typed_columns(pa, table, record_type)
+    typed = typed_columns(pa, table, record_type)
+    return None if typed is None else (table, typed)
 
 
 def _arrow_table(pa: Any, kind: str, frame: Any) -> Any:
