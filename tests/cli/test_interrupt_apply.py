@@ -41,6 +41,8 @@ def test_nothing_left(tmp_path: Path, signum: signal.Signals) -> None:
     command += ["--keys", str(keys), str(source), "-o", str(out / "partner.parquet")]
     command += ["--rejects", str(out / "rejects.csv"), "--audit", str(out / "audit.json")]
     command += ["--today", "2026-01-15"]
+    # A child inherits the signals its parent blocks: they must reach the command.
+    assert set() == signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signum}, "blocked here"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, env=env)
     try:
@@ -55,6 +57,6 @@ def test_nothing_left(tmp_path: Path, signum: signal.Signals) -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert 128 + signum == process.returncode
+    assert 128 + signum == process.returncode, stderr.decode(errors="replace")[-2000:]
     assert b"nothing written" in stderr
     assert [] == sorted(entry.name for entry in out.iterdir())
