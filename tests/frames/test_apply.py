@@ -443,3 +443,105 @@ class TestWithoutValidation:
             Policy.builtin("partner-share").bind(
                 keys=KEYS, today=TODAY, normalise=False, reject_invalid=True, validate=False
             )
+
+
+class TestWorkers:
+    """apply_frame(workers=n): slices protected in forked children give the one-process result."""
+
+    @staticmethod
+    def _same(want: FrameResult, got: FrameResult) -> None:
+        assert want.indices == got.indices
+        assert (want.rows, want.written, want.rejected) == (got.rows, got.written, got.rejected)
+        assert _rows(want) == _rows(got)
+        assert _rejects(want) == _rejects(got)
+        assert want.audit == got.audit
+
+    @pytest.mark.parametrize("validate", [True, False])
+    @pytest.mark.parametrize("convert", [to_arrow, to_pandas, to_polars])
+    def test_same_result(self, convert: Any, validate: bool) -> None:
+        """Every cell, reject, index and audit count equals the one-process run's."""
+        bound = Policy.loads(SHIFTED).bind(
+            keys=KEYS,
+            today=TODAY,
+            normalise=validate,
+            validate=validate,
+            reject_invalid=validate,
+        )
+        frame = convert(DATASET.contacts)
+        one = apply_frame(bound, frame, batch_size=70)
+        two = apply_frame(bound, frame, batch_size=70, workers=3)
+        assert one.rejected > 0 or not validate
+        self._same(one, two)
+        assert type(one.frame) is type(two.frame)
+        if isinstance(frame, pd.DataFrame):
+            assert list(one.frame.index) == list(two.frame.index)
+
+    def test_children_do_the_work(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """The slices are protected in other processes than the caller's."""
+        import os
+
+        import custdata.frames._apply as module
+
+        pids: list[int] = []
+        original = module._ArrowRun.protect_apart
+
+        def noting(self: Any, *args: Any) -> Any:
+            done, counts = original(self, *args)
+            # The pid travels back in the result: the child's list is its own copy.
+            done.rejects.append(os.getpid())
+            return done, counts
+
+        def reading(self: Any, pa_: Any, kind: str, frame: Any, done: Any) -> Any:
+            pids.append(done.rejects.pop())
+            return original_result(self, pa_, kind, frame, done)
+
+        original_result = module._ArrowRun.result
+        monkeypatch.setattr(module._ArrowRun, "protect_apart", noting)
+        monkeypatch.setattr(module._ArrowRun, "result", reading)
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY, normalise=False)
+        table = to_arrow([Contact(contact_id=f"C-{i}") for i in range(40)])
+        result = apply_frame(bound, table, batch_size=10, workers=2)
+        assert 40 == result.written
+        assert 4 == len(pids)
+        assert os.getpid() not in pids
+        assert 2 == len(set(pids))
+
+    def test_a_failing_child_raises_the_error_here(self) -> None:
+        """An error in a child's slice is raised by the caller, as one process raises it."""
+        policy = Policy.loads(SHIFTED)
+        bound = policy.bind(keys=KEYS, today=TODAY, normalise=False)
+        table = to_arrow([Contact(contact_id=f"C-{i}") for i in range(40)])
+        bad = table.append_column("shoe_size", pa.array(["42"] * 40))
+        with pytest.raises(ValidationError) as one:
+            apply_frame(bound, bad.rename_columns([*bad.column_names[:-1], "contact_id"]))
+        with pytest.raises(ValidationError) as two:
+            apply_frame(
+                bound,
+                bad.rename_columns([*bad.column_names[:-1], "contact_id"]),
+                batch_size=10,
+                workers=2,
+            )
+        assert str(one.value) == str(two.value)
+
+    def test_while_another_thread_runs(self) -> None:
+        """With another thread running, the frame is protected here, with the same result."""
+        import threading
+
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        table = to_arrow(DATASET.contacts)
+        stop = threading.Event()
+        thread = threading.Thread(target=stop.wait)
+        thread.start()
+        try:
+            two = apply_frame(bound, table, batch_size=70, workers=2)
+        finally:
+            stop.set()
+            thread.join()
+        self._same(apply_frame(bound, table, batch_size=70), two)
+
+    @pytest.mark.parametrize("workers", [0, -1, 65, True, 1.5, "2"])
+    def test_bad_workers(self, workers: object) -> None:
+        """workers is a whole number from 1 to 64."""
+        bound = Policy.builtin("partner-share").bind(keys=KEYS, today=TODAY)
+        with pytest.raises(ValueError, match="workers must be a whole number from 1 to 64"):
+            apply_frame(bound, to_arrow([], Contact), workers=workers)  # type: ignore[arg-type]

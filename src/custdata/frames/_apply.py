@@ -16,12 +16,15 @@ same results. pyarrow is imported inside the functions, never on import.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import pickle
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from custdata import _workers
 from custdata.errors import Issue, TransformError
 from custdata.frames._arrow import (
     _PANDAS_INDEX_PREFIX,
@@ -44,7 +47,14 @@ from custdata.frames._arrow import (
 from custdata.frames._columns import TypedColumns, typed_columns
 from custdata.model._codec import FieldSpec, flat_specs
 from custdata.model._rows import NO_EXTRA
-from custdata.policy._bound import BoundPolicy, PolicyRun, _apply_rows, _apply_values, _Entry
+from custdata.policy._bound import (
+    BoundPolicy,
+    PolicyRun,
+    _apply_rows,
+    _apply_values,
+    _Counts,
+    _Entry,
+)
 from custdata.validation import BatchValidator, content_issues
 
 if TYPE_CHECKING:
@@ -485,6 +495,7 @@ def apply_frame(
     *,
     tz: TimeZone | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = 1,
 ) -> FrameResult:
     """
     Protect every row of a frame with a bound policy: the same results as `apply_many`.
@@ -507,7 +518,12 @@ def apply_frame(
             polars ``DataFrame`` of the policy's record type, typed
             (`to_arrow`) or with text columns.
         tz: The time zone of date-times without an offset.
-        batch_size: Rows read into records at a time.
+        batch_size: Rows protected at a time (the slices ``workers`` share).
+        workers: Processes that protect slices side by side (forked children,
+            as for `custdata.transforms.Transform.apply_many`): a hint that
+            changes nothing but the speed. The frame is protected in this
+            process alone where forking is unavailable (Windows) or unsafe
+            (another Python thread runs), and when it fits in one slice.
 
     Returns:
         A `FrameResult` whose ``frame`` and ``rejects`` are of the input's kind.
@@ -515,13 +531,26 @@ def apply_frame(
     Raises:
         ValidationError: If a column belongs to no field, or is given twice.
         TypeError: If ``frame`` is none of the frames above, or ``bound`` is not a `BoundPolicy`.
-        ValueError: If ``batch_size`` is not positive.
+        ValueError: If ``batch_size`` is not positive, or ``workers`` not a
+            whole number from 1 to 64.
         MissingDependencyError: If pyarrow is not installed (extra ``arrow``).
     """
     pa = _pyarrow()
     kind = _kind(pa, frame)
-    run = apply_frames(bound, _slices(kind, frame, _checked_size(batch_size)), tz=tz)
-    parts = list(run)  # at least one: an empty frame is one empty slice
+    size = _checked_size(batch_size)
+    problem = _workers.check_workers(workers)
+    if problem is not None:
+        msg = f"workers {problem}"
+        raise ValueError(msg)
+    if not isinstance(typing.cast("object", bound), BoundPolicy):
+        msg = f"expected a BoundPolicy (from Policy.bind), got {type(bound).__name__}"
+        raise TypeError(msg)
+    slices = list(_slices(kind, frame, size))  # at least one: an empty frame is one empty slice
+    run = _ArrowRun(bound, tz)
+    if workers > 1 and len(slices) > 1 and _workers.can_fork():
+        parts = list(_forked_parts(pa, kind, run, slices, workers))
+    else:
+        parts = list(FrameRun(run, slices))
     return FrameResult(
         frame=_concat(pa, kind, [part.frame for part in parts]),
         rejects=_concat(pa, kind, [part.rejects for part in parts]),
@@ -531,6 +560,38 @@ def apply_frame(
         rejected=sum(part.rejected for part in parts),
         audit=run.audit,
     )
+
+
+# Slices are protected in children forked by custdata._workers (the library's one process
+# model, see there): they inherit the bound policy, its keys and the frame, so nothing but
+# each slice's result (Arrow columns, rejects, counts) crosses a pipe, and no key ever
+# does. Only Arrow runs in a child: a polars frame is made an Arrow table first (polars'
+# own thread pool is not safe to use after a fork). A child that fails has its slices
+# protected here instead, which raises the error a single process would raise.
+
+_WINDOW: Final = 2
+"""Results each child may have waiting to be read: memory stays that of a few slices."""
+
+
+def _forked_parts(
+    pa: Any, kind: str, run: _ArrowRun, slices: Sequence[Any], workers: int
+) -> Iterator[FrameResult]:
+    starts = list(itertools.accumulate((_length(kind, part) for part in slices), initial=0))
+    inputs = [_arrow_table(pa, kind, part) for part in slices] if kind == _Kind.POLARS else slices
+
+    def work(job: int) -> bytes:
+        done, counts = run.protect_apart(pa, inputs[job], starts[job])
+        return pickle.dumps((done, counts), pickle.HIGHEST_PROTOCOL)
+
+    with _workers.Forked(work, len(slices), workers, window=_WINDOW) as results:
+        for job, data in enumerate(results):
+            if data is None:  # the child failed: protected here
+                done = run.protect(pa, inputs[job], starts[job])
+            else:
+                # Bytes from a child this process forked, through a private pipe.
+                done, counts = pickle.loads(data)  # noqa: S301  # see above
+                run.add_counts(counts)
+            yield run.result(pa, kind, slices[job], done)
 
 
 def apply_frames(
@@ -556,7 +617,7 @@ def apply_frames(
     if not isinstance(typing.cast("object", bound), BoundPolicy):
         msg = f"expected a BoundPolicy (from Policy.bind), got {type(bound).__name__}"
         raise TypeError(msg)
-    return FrameRun(bound, frames, tz=tz)
+    return FrameRun(_ArrowRun(bound, tz), frames)
 
 
 class FrameRun:
@@ -567,10 +628,8 @@ class FrameRun:
     once the run is exhausted.
     """
 
-    def __init__(
-        self, bound: BoundPolicy, frames: Iterable[object], *, tz: TimeZone | None
-    ) -> None:
-        self._run = _ArrowRun(bound, tz)
+    def __init__(self, run: _ArrowRun, frames: Iterable[object]) -> None:
+        self._run = run
         self._frames = iter(frames)
         self._start = 0
         self._pa = _pyarrow()
@@ -602,6 +661,15 @@ class _ArrowRun(PolicyRun):
 
     def frame(self, pa: Any, frame: object, start: int) -> FrameResult:
         """Protect one frame whose first row is row ``start`` of the stream."""
+        return self.result(pa, _kind(pa, frame), frame, self.protect(pa, frame, start))
+
+    def protect(self, pa: Any, frame: object, start: int) -> _Protected:
+        """
+        Protect one frame whose first row is row ``start`` of the stream, as Arrow.
+
+        Every count of the audit is taken here: a forked child returns this
+        with its counts, and `result` only gives the rows the input's kind.
+        """
         bound = self._bound
         kind = _kind(pa, frame)
         record_type = bound.policy.record_class
@@ -634,14 +702,31 @@ class _ArrowRun(PolicyRun):
             column = table.column(path)
             counts.empty[path] += column.null_count
             counts.values[path] += len(indices) - column.null_count
-        positions = [index - start for index in indices]
+        return _Protected(table=table, rejects=rejects, indices=indices, start=start, rows=rows)
+
+    def protect_apart(self, pa: Any, frame: object, start: int) -> tuple[_Protected, _Counts]:
+        """As `protect`, with the frame's counts apart from the run's: what a child sends back."""
+        counts, self._counts = self._counts, _Counts()
+        try:
+            return self.protect(pa, frame, start), self._counts
+        finally:
+            self._counts = counts
+
+    def add_counts(self, counts: _Counts) -> None:
+        """Count a frame protected apart (`protect_apart`) in this run."""
+        self._counts.add(counts)
+
+    def result(self, pa: Any, kind: str, frame: Any, done: _Protected) -> FrameResult:
+        """The `FrameResult` of a protected frame of ``kind``: its rows as that kind."""
+        positions = [index - done.start for index in done.indices]
+        source = frame if kind == _Kind.PANDAS else None
         return FrameResult(
-            frame=_as_kind(pa, kind, table, frame if kind == _Kind.PANDAS else None, positions),
-            rejects=_issues_as_kind(pa, kind, rejects),
-            indices=tuple(indices),
-            rows=rows,
-            written=len(indices),
-            rejected=rows - len(indices),
+            frame=_as_kind(pa, kind, done.table, source, positions),
+            rejects=_issues_as_kind(pa, kind, done.rejects),
+            indices=tuple(done.indices),
+            rows=done.rows,
+            written=len(done.indices),
+            rejected=done.rows - len(done.indices),
             audit=self.audit,
         )
 
@@ -1025,6 +1110,17 @@ def output_schema(pa: Any, bound: BoundPolicy, specs: Mapping[str, FieldSpec]) -
         if kind == "datetime":
             fields.append(typed.field(path + OFFSET_SUFFIX).with_nullable(True))
     return pa.schema(fields)
+
+
+@attrs.frozen(kw_only=True)
+class _Protected:
+    """One frame protected, as Arrow: what `_ArrowRun.protect` gives, and a child sends back."""
+
+    table: Any
+    rejects: list[FrameIssue]
+    indices: list[int]  # 0-based stream position of each row of table
+    start: int  # the stream position of the frame's first row
+    rows: int  # rows read
 
 
 @attrs.frozen

@@ -437,6 +437,20 @@ class _Counts:
     )
     not_passed: collections.Counter[str] = attrs.field(factory=collections.Counter)
 
+    def add(self, other: _Counts) -> None:
+        """Add the counts of another part of the same run (a forked child's) to these."""
+        self.read += other.read
+        self.written += other.written
+        self.rejected += other.rejected
+        self.values.update(other.values)
+        self.empty.update(other.empty)
+        self.reject_codes.update(other.reject_codes)
+        self.not_passed.update(other.not_passed)
+        for path, counter in other.invalid.items():
+            self.invalid[path].update(counter)
+        for path, counter in other.reject_fields.items():
+            self.reject_fields[path].update(counter)
+
 
 def _column(path: str) -> str:
     """The column an issue path points into: ``lines[2].quantity`` -> ``lines``."""
