@@ -900,6 +900,91 @@ def read_rows(
     pa = _pyarrow()
     check_tz(tz)  # a bad time zone fails before any row is read
     _check_unique_columns(pa, frame, record_type)
+    typed = _typed_rows(pa, frame, record_type, start)
+    if typed is None:
+        return _read_cells(pa, frame, record_type, tz=tz, start=start)
+    table, built, unsure = typed
+    if not unsure:
+        return ReadRows(rows=built, count=table.num_rows)
+    cells = _read_cells(pa, table.take(pa.array(unsure, pa.int64())), record_type, tz=tz, start=0)
+    rows = built + [
+        (start + unsure[index], record, problems, flat)
+        for index, record, problems, flat in cells.rows
+    ]
+    rows.sort(key=lambda row: row[0])
+    return ReadRows(rows=rows, count=table.num_rows)
+
+
+def _typed_rows(
+    pa: Any, frame: object, record_type: type[R], start: int
+) -> tuple[Any, list[tuple[int, R | None, list[Issue], dict[str, object]]], list[int]] | None:
+    """
+    The rows of a typed frame that certainly fit, built from its columns (`sure_records`).
+
+    Returns the frame as a flat Arrow table, the rows built, and the positions of
+    the others (for `_read_cells`); None when the frame is not typed, or has
+    columns of no field (its rows are then all read cell by cell, which names them).
+    """
+    # Imported here: custdata.frames._columns builds on this module.
+    from custdata.frames._columns import sure_records, typed_columns
+
+    table = _flat_table(pa, frame)
+    if table is None or not table.num_rows:
+        return None
+    known = _known_columns(record_type)
+    if any(name not in known for name in table.column_names):
+        return None
+    typed = typed_columns(pa, table, record_type)
+    if typed is None:
+        return None
+    import pyarrow.compute as pc
+
+    sure = pc.indices_nonzero(typed.sure)
+    if not len(sure):
+        return None
+    columns = typed.columns
+    if len(sure) < table.num_rows:
+        columns = {name: column.take(sure) for name, column in columns.items()}
+    records = sure_records(pa, record_type, columns)
+    built: list[tuple[int, R | None, list[Issue], dict[str, object]]] = []
+    unsure = pc.indices_nonzero(pc.invert(typed.sure)).to_pylist()
+    no_problems: list[Issue] = []
+    no_cells: dict[str, object] = {}
+    for position, record in zip(sure.to_pylist(), records, strict=True):
+        if record is None:  # refused by the record's own class: read cell by cell
+            unsure.append(position)
+        else:
+            built.append((start + position, typing.cast("R", record), no_problems, no_cells))
+    unsure.sort()
+    return table, built, unsure
+
+
+def _flat_table(pa: Any, frame: object) -> Any | None:
+    """The frame as an Arrow table of flat (dotted) columns; None if Arrow cannot type it."""
+    pandas_frame = _loaded("pandas", "DataFrame")
+    if pandas_frame is not None and isinstance(frame, pandas_frame):
+        try:
+            table = pa.Table.from_pandas(frame, preserve_index=False)
+        except (pa.ArrowException, TypeError, ValueError):
+            return None  # columns of mixed objects: read value by value
+    elif isinstance(frame, pa.RecordBatch):
+        table = pa.Table.from_batches([frame])
+    elif isinstance(frame, pa.Table):
+        table = frame
+    else:
+        polars_frame = _loaded("polars", "DataFrame")
+        if polars_frame is None or not isinstance(frame, polars_frame):
+            return None  # not a frame: _read_cells says so
+        table = typing.cast("Any", frame).to_arrow()
+    while any(pa.types.is_struct(field.type) for field in table.schema):
+        table = table.flatten()
+    return table
+
+
+def _read_cells(
+    pa: Any, frame: object, record_type: type[R], *, tz: TimeZone | None, start: int
+) -> ReadRows[R]:
+    """Read every row of a frame cell by cell into `from_dict`: the reading of `read_rows`."""
     read, count = _read_columns(pa, frame)
     known = _known_columns(record_type)
     names = [name for name in read if not name.startswith(_PANDAS_INDEX_PREFIX)]
