@@ -294,22 +294,60 @@ class _Builder:
     ) -> list[Any]:
         """One array per field of ``_fields(record_type)``, in order."""
         arrays: list[Any] = []
+        found: dict[str, list[object]] = {}
         for leaf in _leaves(record_type):
-            names = leaf.name.split(".")
-            values: list[object] = []
-            for record, where in zip(records, wheres, strict=True):
-                value, wrong = _get(record, names)
-                if wrong is not None:
-                    self._blank(f"{where}.{wrong}")
-                values.append(value)
+            values = self._values_at(leaf.name, records, wheres, found)
             arrays.extend(self._leaf(leaf, values, wheres, leaf.name))
         return arrays
 
+    def _values_at(
+        self,
+        path: str,
+        records: Sequence[object],
+        wheres: Sequence[str],
+        found: dict[str, list[object]],
+    ) -> list[object]:
+        """
+        The value at a dotted path of each record, as `_get` reads it, one path at a time.
+
+        The values of each nested record are read once for all its columns
+        (``found``); one that is not a record is noted, and its fields are None.
+        """
+        cached = found.get(path)
+        if cached is not None:
+            return cached
+        parent, _, name = path.rpartition(".")
+        values: list[object]
+        if not parent:
+            values = [None if record is None else getattr(record, name) for record in records]
+        else:
+            values = []
+            append = values.append
+            holders = self._values_at(parent, records, wheres, found)
+            is_record: dict[type, bool] = {}
+            for row, holder in enumerate(holders):
+                if holder is None:
+                    append(None)
+                    continue
+                kind = type(holder)
+                known = is_record.get(kind)
+                if known is None:
+                    known = is_record[kind] = attrs.has(kind)
+                if known:
+                    append(getattr(holder, name))
+                else:
+                    self._blank(f"{wheres[row]}.{parent}")
+                    append(None)
+        found[path] = values
+        return values
+
     def _nulls(self, leaf: _Leaf, values: list[object], wheres: Sequence[str], path: str) -> None:
         if not leaf.nullable:
-            for where, value in zip(wheres, values, strict=True):
-                if value is None and not (self.blanked and self._is_blanked(f"{where}.{path}")):
-                    _issue(self.problems, where, path, "null", "must not be empty")
+            for row, value in enumerate(values):
+                if value is None:
+                    where = wheres[row]
+                    if not (self.blanked and self._is_blanked(f"{where}.{path}")):
+                        _issue(self.problems, where, path, "null", "must not be empty")
 
     def _checked(
         self,
@@ -320,12 +358,12 @@ class _Builder:
     ) -> list[object]:
         """The values, with each one that fails its check noted and replaced by None."""
         checked: list[object] = []
-        for where, value in zip(wheres, values, strict=True):
+        for row, value in enumerate(values):
             problem = None if value is None else check(value)
             if problem is None:
                 checked.append(value)
             else:
-                _issue(self.problems, where, path, *problem)
+                _issue(self.problems, wheres[row], path, *problem)
                 checked.append(None)
         return checked
 
@@ -353,40 +391,49 @@ class _Builder:
                 return [pa.array(values, pa.string())]
             except UnicodeEncodeError:
                 pass
+        if spec.kind == "datetime":
+            return self._moments(values, wheres, path)
         checked = self._checked(_CHECKS[spec.kind], values, wheres, path)
-        array = pa.array(checked, _scalar_type(pa, spec.kind))
-        if spec.kind != "datetime":
-            return [array]
-        offsets = [
-            None
-            if value is None
-            else typing.cast("dt.timedelta", typing.cast("dt.datetime", value).utcoffset())
-            // dt.timedelta(minutes=1)
-            for value in checked
-        ]
-        return [array, pa.array(offsets, pa.int16())]
+        return [pa.array(checked, _scalar_type(pa, spec.kind))]
+
+    def _moments(self, values: list[object], wheres: Sequence[str], path: str) -> list[Any]:
+        """A date-time column and its offsets column, each value checked by `_check_datetime`."""
+        pa = self.pa
+        minute = dt.timedelta(minutes=1)
+        checked: list[object] = []
+        offsets: list[int | None] = []
+        for row, value in enumerate(values):
+            problem = None if value is None else _check_datetime(value)
+            if value is None or problem is not None:
+                if problem is not None:
+                    _issue(self.problems, wheres[row], path, *problem)
+                checked.append(None)
+                offsets.append(None)
+                continue
+            checked.append(value)
+            offsets.append(typing.cast("dt.timedelta", value.utcoffset()) // minute)  # type: ignore[attr-defined]
+        return [pa.array(checked, _scalar_type(pa, "datetime")), pa.array(offsets, pa.int16())]
 
     def _list(self, spec: FieldSpec, values: list[object], wheres: Sequence[str], path: str) -> Any:
         pa = self.pa
         offsets: list[int | None] = [0]
         items: list[object] = []
-        item_wheres: list[str] = []
-        for where, value in zip(wheres, values, strict=True):
+        item_wheres = _ItemWheres(wheres, path)
+        item_record = spec.item_record
+        for row, value in enumerate(values):
             if value is None:
                 offsets.append(None)
                 continue
             if not isinstance(value, tuple | list):
-                _issue(self.problems, where, path, "wrong_type", "expected a tuple")
+                _issue(self.problems, wheres[row], path, "wrong_type", "expected a tuple")
                 offsets.append(None)
                 continue
             for index, item in enumerate(value):
-                item_where = f"{where}.{path}[{index}]"
-                item_record = spec.item_record
+                item_wheres.add(row, index)
                 if item_record is not None and not isinstance(item, item_record):
-                    self._blank(item_where)
+                    self._blank(item_wheres[-1])
                     item = None  # noqa: PLW2901  # reported: its fields are not read
                 items.append(item)
-                item_wheres.append(item_where)
             offsets.append(len(items))
         # A null list has no offset of its own: it repeats the previous end.
         ends: list[int] = []
@@ -414,6 +461,38 @@ class _Builder:
                 texts = self._checked(_check_str, items, item_wheres, "")
             flat = pa.array(texts, pa.string())
         return pa.ListArray.from_arrays(offset_array, flat, mask=mask)
+
+
+class _ItemWheres(Sequence[str]):
+    """
+    Where each item of a list column is (``[3].lines[1]``), written only when asked.
+
+    A problem's place is needed for the few values that have one, not for every item.
+    """
+
+    def __init__(self, wheres: Sequence[str], path: str) -> None:
+        self._wheres = wheres
+        self._path = path
+        self._rows: list[int] = []
+        self._indexes: list[int] = []
+
+    def add(self, row: int, index: int) -> None:
+        self._rows.append(row)
+        self._indexes.append(index)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @typing.overload
+    def __getitem__(self, position: int) -> str: ...
+
+    @typing.overload
+    def __getitem__(self, position: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, position: int | slice) -> str | Sequence[str]:
+        if isinstance(position, slice):
+            return [self[i] for i in range(*position.indices(len(self)))]
+        return f"{self._wheres[self._rows[position]]}.{self._path}[{self._indexes[position]}]"
 
 
 def _position(problem: Issue) -> int:
