@@ -151,3 +151,37 @@ class TestBadInput:
         """A dict is not a frame."""
         with pytest.raises(TypeError, match="expected a pyarrow Table"):
             validate_frame({"contact_id": ["C-1"]}, Contact)
+
+
+class TestWorkers:
+    """validate_frame(workers=n): slices validated in forked children give the one-process result."""
+
+    @pytest.mark.parametrize("convert", [to_arrow, to_pandas, to_polars])
+    @pytest.mark.parametrize("normalised", [True, False])
+    def test_same_result(self, convert: Any, normalised: bool) -> None:
+        """Every valid row, issue, index and count equals the one-process run's."""
+        frame = convert(DATASET.contacts)
+        one = validate_frame(frame, Contact, today=TODAY, normalise=normalised, batch_size=70)
+        two = validate_frame(
+            frame, Contact, today=TODAY, normalise=normalised, batch_size=70, workers=2
+        )
+        assert one.rejected > 0
+        assert (one.rows, one.valid, one.rejected) == (two.rows, two.valid, two.rejected)
+        assert one.indices == two.indices
+        assert _issues(one) == _issues(two)
+        assert as_table(one.frame).equals(as_table(two.frame))
+        assert type(one.frame) is type(two.frame)
+        if isinstance(frame, pd.DataFrame):
+            assert list(one.frame.index) == list(two.frame.index)
+
+    def test_a_failing_child_raises_the_error_here(self) -> None:
+        """An error in a child's slice is raised by the caller, as one process raises it."""
+        table = pa.table({"contact_id": [f"C-{i}" for i in range(40)], "shoe_size": [42] * 40})
+        with pytest.raises(ValidationError, match="shoe_size"):
+            validate_frame(table, Contact, batch_size=10, workers=2)
+
+    @pytest.mark.parametrize("workers", [0, 65, True, 2.0])
+    def test_bad_workers(self, workers: object) -> None:
+        """workers is a whole number from 1 to 64."""
+        with pytest.raises(ValueError, match="workers must be a whole number from 1 to 64"):
+            validate_frame(to_arrow([], Contact), Contact, workers=workers)  # type: ignore[arg-type]

@@ -76,7 +76,13 @@ def enum_tuple(enum_type: type[E]) -> Callable[[Iterable[object]], tuple[E, ...]
     """Return a converter that turns an iterable of values into a tuple of ``enum_type``."""
 
     def convert(values: Iterable[object]) -> tuple[E, ...]:
-        # Members (as parsing gives them) are kept as they are, without a lookup each.
+        # A tuple of members (as parsing gives them) is kept as it is, without a lookup each.
+        if type(values) is tuple:
+            for value in values:
+                if type(value) is not enum_type:
+                    break
+            else:
+                return values
         return tuple(value if type(value) is enum_type else enum_type(value) for value in values)
 
     return convert
