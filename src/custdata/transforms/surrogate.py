@@ -1,0 +1,400 @@
+"""
+Surrogates: `Surrogate`, a believable fake value chosen by a keyed hash of the original.
+
+The word lists are package data (``_surrogate_data/<locale>.json`` and the shared
+``genders.json``), built once from Faker's locale data by
+``scripts/build_surrogate_lists.py``: custdata owns them, so no upgrade of a
+dependency changes a surrogate. The exact construction is in docs/transforms.md;
+a test rebuilds surrogates from that text and the JSON files alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from importlib import resources
+from typing import Any, ClassVar, Final, cast
+
+import attrs
+
+from custdata import _crypto
+from custdata._reserved import EMAIL_DOMAINS, PHONE_PLANS, PhonePlan
+from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE
+from custdata.transforms import _checks
+from custdata.transforms._keyed import Keyed
+from custdata.transforms.base import BaseTransform, Guarantees
+
+__all__ = ["KINDS", "LOCALES", "Surrogate"]
+
+KINDS: Final = (
+    "given_name",
+    "family_name",
+    "full_name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "company",
+)
+"""What a `Surrogate` makes: the value of its ``kind`` parameter."""
+
+LOCALES: Final = ("de_DE", "en_GB", "en_US", "fr_BE", "fr_FR")
+"""The locales that have word lists: the value of its ``locale`` parameter."""
+
+# The calling code of the numbers an original is read as (national numbers get it), and
+# the fiction plan (custdata._reserved) surrogate numbers come from. Belgium has no
+# fiction range: Belgian surrogates are French fiction numbers, as in synthetic data.
+_PHONES: Final[dict[str, tuple[str, str]]] = {
+    "de_DE": ("49", "DE"),
+    "en_GB": ("44", "GB"),
+    "en_US": ("1", "US"),
+    "fr_BE": ("32", "BE"),
+    "fr_FR": ("33", "FR"),
+}
+
+_STREET_NUMBERS: Final = 199
+_EMAIL_NUMBERS: Final = 90
+_EMAIL_PATTERNS: Final = 4
+_SLUG_FOLD: Final = str.maketrans(
+    {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
+)
+_NON_SLUG: Final = re.compile(r"[^a-z0-9]")
+_FIRST_PART: Final = re.compile(r"[ -]")
+_DIGITS: Final = re.compile(r"[^0-9]")
+
+
+def normalise(value: str) -> str:
+    """
+    The normalised form of an original, the text that is hashed and looked up.
+
+    ``" ".join(NFC(NFC(value).casefold()).split())``, with ``NFC`` the Unicode
+    normalisation form C and ``split`` Python's split on runs of whitespace.
+
+    Case, Unicode composition and runs of whitespace do not change a surrogate:
+    ``"ÉLODIE "`` and ``"élodie"`` give the same one.
+    """
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
+    return " ".join(folded.split())
+
+
+def slug(name: str) -> str:
+    """The email form of a word-list name: case-folded, folded to ASCII letters and digits."""
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(_SLUG_FOLD))
+    return _NON_SLUG.sub("", folded.encode("ascii", "ignore").decode("ascii"))
+
+
+def phone_key(key: str, calling_code: str) -> str:
+    """
+    The form of a normalised phone original that is hashed, so that spellings of one number agree.
+
+    ASCII digits only, as E.164 where the spelling says enough: ``+`` and the digits
+    after a leading ``+`` or ``00``; a national number (a leading ``0``, or ten digits
+    in North America) gets the locale's calling code. Anything else: its digits, or
+    the normalised text when it holds no digit.
+    """
+    digits = _DIGITS.sub("", key)
+    if not digits:
+        out = key
+    elif key.startswith("+"):
+        out = "+" + digits
+    elif digits.startswith("00"):
+        out = "+" + digits[2:]
+    elif calling_code == "1":
+        north_american = len(digits) == 10 or (len(digits) == 11 and digits.startswith("1"))
+        out = "+1" + digits[-10:] if north_american else digits
+    elif digits.startswith("0"):
+        out = "+" + calling_code + digits[1:]
+    else:
+        out = digits
+    return out
+
+
+@attrs.frozen(kw_only=True)
+class _Lists:
+    """The word lists of one locale, loaded once and shared (read-only)."""
+
+    female: tuple[str, ...]
+    male: tuple[str, ...]
+    mixed: tuple[str, ...]
+    family: tuple[str, ...]
+    streets: tuple[str, ...]
+    cities: tuple[str, ...]
+    companies: tuple[str, ...]
+    number_first: bool
+    genders: dict[str, str] = attrs.field(repr=False)
+    mixed_slugs: tuple[str, ...] = attrs.field(repr=False)
+    family_slugs: tuple[str, ...] = attrs.field(repr=False)
+    source: str
+
+
+_loaded: dict[str, _Lists] = {}
+_load_lock = threading.Lock()
+
+
+def _read(name: str) -> dict[str, Any]:
+    path = resources.files("custdata.transforms").joinpath("_surrogate_data", name)
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def lists(locale: str) -> _Lists:
+    """The word lists of a locale (one of `LOCALES`), read from the package data on first use."""
+    try:
+        return _loaded[locale]
+    except KeyError:
+        pass
+    with _load_lock:
+        if locale not in _loaded:
+            _loaded[locale] = _build_lists(_read(f"{locale}.json"), _read("genders.json"))
+        return _loaded[locale]
+
+
+def _build_lists(data: dict[str, Any], shared: dict[str, Any]) -> _Lists:
+    female = tuple(data["given_female"])
+    male = tuple(data["given_male"])
+    mixed = tuple(sorted(set(female) | set(male)))
+    family = tuple(data["family"])
+    # The shared lexicon, then the locale's own lists: a name in one of them has its
+    # gender, a name in both is neither ("" gives the mixed list).
+    genders: dict[str, str] = dict(shared["genders"])
+    own_female = {normalise(name) for name in female}
+    own_male = {normalise(name) for name in male}
+    for name in own_female | own_male:
+        genders[name] = (
+            "" if name in own_female and name in own_male else "f" if name in own_female else "m"
+        )
+    return _Lists(
+        female=female,
+        male=male,
+        mixed=mixed,
+        family=family,
+        streets=tuple(data["streets"]),
+        cities=tuple(data["cities"]),
+        companies=tuple(data["companies"]),
+        number_first=bool(data["number_first"]),
+        genders=genders,
+        mixed_slugs=tuple(slug(name) for name in mixed),
+        family_slugs=tuple(slug(name) for name in family),
+        source=str(data["source"]),
+    )
+
+
+def _index(tag: bytes, part: int, size: int) -> int:
+    """``int.from_bytes(tag[8 * part : 8 * part + 8], "big") % size``."""
+    return int.from_bytes(tag[8 * part : 8 * part + 8], "big") % size
+
+
+@attrs.frozen(kw_only=True)
+class Surrogate(Keyed[_crypto.MacState], BaseTransform):
+    """
+    Replace a value by a believable fake one of the same kind, chosen by a keyed hash of it.
+
+    Example:
+        >>> from custdata import KeyRing
+        >>> ring = KeyRing.generate(key_id="k1")
+        >>> given = Surrogate(keys=ring, domain="test-db", kind="given_name", locale="fr_FR")
+        >>> given("Élodie") == given("ÉLODIE".title()) == given(" élodie ")
+        True
+
+    **Guarantees**: not reversible; deterministic across calls, processes and
+    runs for the same key ring, domain, kind and locale; keyed; the output is
+    still personal data (it links every record of the person).
+
+    **Does not protect against**: linkage of equal values (the point: the same
+    name gives the same surrogate in every table); frequency analysis (a
+    common name gives a common surrogate); the gender of a given name, which is
+    kept; anyone who holds the key and can guess candidate originals;
+    inference from the other fields of the record.
+
+    **Algorithm**: docs/transforms.md, section Surrogate.
+
+    Args:
+        keys: The key ring; the active key chooses surrogates unless ``key_id`` is given.
+        domain: Separates uses: the same value in two domains gives unrelated surrogates.
+        kind: What the values are: ``given_name``, ``family_name``, ``full_name``,
+            ``email``, ``phone``, ``street``, ``city`` or ``company``.
+        locale: Whose word lists and fiction phone ranges: ``de_DE``, ``en_GB``,
+            ``en_US``, ``fr_BE`` or ``fr_FR``.
+        key_id: Use this key of the ring instead of the active one.
+
+    Raises:
+        custdata.PolicyError: If a parameter is invalid.
+        custdata.KeyRingError: If ``key_id`` is not in the ring.
+    """
+
+    name: ClassVar[str] = "surrogate"
+    guarantees: ClassVar[Guarantees] = Guarantees(
+        reversible=False,
+        deterministic=True,
+        keyed=True,
+        format_preserving=False,
+        output_is_personal_data=True,
+    )
+    output_type: ClassVar[type] = str
+    key_bytes: ClassVar[int] = _crypto.HMAC_KEY_BYTES
+
+    kind: str = attrs.field(validator=_checks.one_of(*KINDS))
+    locale: str = attrs.field(validator=_checks.one_of(*LOCALES))
+    key_id: str | None = attrs.field(default=None)
+    _mac: _crypto.MacState = attrs.field(init=False, repr=False, eq=False)
+    _lists: _Lists = attrs.field(init=False, repr=False, eq=False)
+    _pick: Callable[[str, str, bytes], str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_mac", self._keyed(self.key_id))
+        object.__setattr__(self, "_lists", lists(self.locale))
+        pick = {
+            "given_name": self._given,
+            "family_name": self._family,
+            "email": self._email,
+            "phone": self._phone,
+            "street": self._street,
+            "city": self._city,
+            "company": self._company,
+        }.get(self.kind)
+        if pick is not None:
+            object.__setattr__(self, "_pick", pick)
+
+    def _make(self, key: bytes) -> _crypto.MacState:
+        return _crypto.MacState(key)
+
+    # One value ------------------------------------------------------------------
+
+    def _one(self, value: object) -> object:
+        if not isinstance(value, str):
+            raise self._error(
+                code="wrong_type", message=f"expected str, got {type(value).__name__}"
+            )
+        if not _checks.is_text(value):
+            raise self._error(code=INVALID_TEXT, message=INVALID_TEXT_MESSAGE)
+        if self.kind == "full_name":
+            return self._full(value)
+        key = normalise(value)
+        if not key:
+            return ""
+        message = phone_key(key, _PHONES[self.locale][0]) if self.kind == "phone" else key
+        return self._pick(key, value, self._mac.digest(message.encode("utf-8")))
+
+    def _full(self, value: str) -> str:
+        words = value.split()
+        if not words:
+            return ""
+        given = self._one_kind(self._given, words[0])
+        if len(words) == 1:
+            return given
+        return given + " " + self._one_kind(self._family, " ".join(words[1:]))
+
+    def _one_kind(self, pick: Callable[[str, str, bytes], str], value: str) -> str:
+        key = normalise(value)
+        return pick(key, value, self._mac.digest(key.encode("utf-8")))
+
+    # The choice of each kind, from the normalised original, the original and the tag.
+
+    def _given(self, key: str, value: str, tag: bytes) -> str:
+        words = self._lists
+        gender = words.genders.get(key)
+        if gender is None and ("-" in key or " " in key):
+            gender = words.genders.get(_FIRST_PART.split(key, maxsplit=1)[0])
+        pool = words.female if gender == "f" else words.male if gender == "m" else words.mixed
+        out = pool[_index(tag, 0, len(pool))]
+        return out.upper() if value.isupper() else out
+
+    def _family(self, key: str, value: str, tag: bytes) -> str:
+        pool = self._lists.family
+        out = pool[_index(tag, 0, len(pool))]
+        return out.upper() if value.isupper() else out
+
+    def _email(self, key: str, value: str, tag: bytes) -> str:
+        words = self._lists
+        given = words.mixed_slugs[_index(tag, 0, len(words.mixed_slugs))]
+        family = words.family_slugs[_index(tag, 1, len(words.family_slugs))]
+        style = int.from_bytes(tag[16:24], "big")
+        pattern = style % _EMAIL_PATTERNS
+        if pattern == 0:
+            local = f"{given}.{family}"
+        elif pattern == 1:
+            local = f"{given}{family}"
+        elif pattern == 2:
+            local = f"{given}_{family}"
+        else:
+            local = f"{given}.{family}{style // _EMAIL_PATTERNS % _EMAIL_NUMBERS + 10}"
+        return f"{local}@{EMAIL_DOMAINS[_index(tag, 3, len(EMAIL_DOMAINS))]}"
+
+    def _phone(self, key: str, value: str, tag: bytes) -> str:
+        plan: PhonePlan = PHONE_PLANS[_PHONES[self.locale][1]]
+        block = plan.blocks[_index(tag, 0, len(plan.blocks))]
+        rest = _index(tag, 1, 10**plan.free_digits)
+        return plan.e164(block + str(rest).zfill(plan.free_digits))
+
+    def _street(self, key: str, value: str, tag: bytes) -> str:
+        words = self._lists
+        street = words.streets[_index(tag, 0, len(words.streets))]
+        number = _index(tag, 1, _STREET_NUMBERS) + 1
+        out = f"{number} {street}" if words.number_first else f"{street} {number}"
+        return out.upper() if value.isupper() else out
+
+    def _city(self, key: str, value: str, tag: bytes) -> str:
+        pool = self._lists.cities
+        out = pool[_index(tag, 0, len(pool))]
+        return out.upper() if value.isupper() else out
+
+    def _company(self, key: str, value: str, tag: bytes) -> str:
+        pool = self._lists.companies
+        out = pool[_index(tag, 0, len(pool))]
+        return out.upper() if value.isupper() else out
+
+    # Batches --------------------------------------------------------------------
+
+    def _many(self, values: list[object]) -> list[object]:
+        # The batch loop; any surprise falls back to _one, which raises the right
+        # error for the first bad value.
+        try:
+            return self._fast(values)
+        except (AttributeError, TypeError, UnicodeEncodeError):
+            return super()._many(values)
+
+    def _unmerged(self, values: Sequence[object]) -> list[object] | None:
+        # The batch loop straight on the batch: joining raises TypeError on anything
+        # but a str (None included), so no pass checks types first.
+        try:
+            return self._fast(values)
+        except (AttributeError, TypeError, UnicodeEncodeError):
+            return None
+
+    def _fast(self, values: Sequence[Any]) -> list[object]:
+        # One join, one case fold and two NFC passes for the whole batch. Neither NFC
+        # nor case folding acts across U+0000 (a starter that composes with nothing,
+        # and its own case fold), so the joined text splits back into each value's
+        # normalised form; batches holding U+0000 take the per-value path.
+        if not values:
+            return []
+        if self.kind == "full_name":
+            return cast("list[object]", [self._full_checked(value) for value in values])
+        joined = "\x00".join(values)
+        if joined.count("\x00") != len(values) - 1:
+            return super()._many(list(values))
+        joined.encode("utf-8")  # UnicodeEncodeError on a lone surrogate: the per-value path
+        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", joined).casefold())
+        digest = self._mac.digest
+        pick = self._pick
+        out: list[object] = []
+        append = out.append
+        if self.kind == "phone":
+            code = _PHONES[self.locale][0]
+            for value, raw in zip(values, folded.split("\x00"), strict=True):
+                key = " ".join(raw.split())
+                append(pick(key, value, digest(phone_key(key, code).encode())) if key else "")
+            return out
+        for value, raw in zip(values, folded.split("\x00"), strict=True):
+            key = " ".join(raw.split())
+            append(pick(key, value, digest(key.encode())) if key else "")
+        return out
+
+    def _full_checked(self, value: str) -> str:
+        if not isinstance(value, str):
+            raise TypeError
+        value.encode("utf-8")
+        return self._full(value)
