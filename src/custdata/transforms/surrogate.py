@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 import threading
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -21,7 +22,7 @@ from typing import Any, ClassVar, Final, cast
 import attrs
 
 from custdata import _crypto
-from custdata._reserved import EMAIL_DOMAINS, PHONE_PLANS, PhonePlan
+from custdata._reserved import EMAIL_DOMAINS, PHONE_PLANS
 from custdata._text import INVALID_TEXT, INVALID_TEXT_MESSAGE
 from custdata.transforms import _checks
 from custdata.transforms._keyed import Keyed
@@ -64,6 +65,8 @@ _SLUG_FOLD: Final = str.maketrans(
 _NON_SLUG: Final = re.compile(r"[^a-z0-9]")
 _FIRST_PART: Final = re.compile(r"[ -]")
 _DIGITS: Final = re.compile(r"[^0-9]")
+_QUADS: Final = struct.Struct(">4Q")
+"""A tag's four 64-bit big-endian words q0, q1, q2, q3 (bytes 0-7, 8-15, 16-23, 24-31)."""
 
 
 def normalise(value: str) -> str:
@@ -182,11 +185,6 @@ def _build_lists(data: dict[str, Any], shared: dict[str, Any]) -> _Lists:
     )
 
 
-def _index(tag: bytes, part: int, size: int) -> int:
-    """``int.from_bytes(tag[8 * part : 8 * part + 8], "big") % size``."""
-    return int.from_bytes(tag[8 * part : 8 * part + 8], "big") % size
-
-
 @attrs.frozen(kw_only=True)
 class Surrogate(Keyed[_crypto.MacState], BaseTransform):
     """
@@ -241,27 +239,13 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
     key_id: str | None = attrs.field(default=None)
     _mac: _crypto.MacState = attrs.field(init=False, repr=False, eq=False)
     _lists: _Lists = attrs.field(init=False, repr=False, eq=False)
-    _pick: Callable[[str, str, bytes], str] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_mac", self._keyed(self.key_id))
         object.__setattr__(self, "_lists", lists(self.locale))
-        pick = {
-            "given_name": self._given,
-            "family_name": self._family,
-            "email": self._email,
-            "phone": self._phone,
-            "street": self._street,
-            "city": self._city,
-            "company": self._company,
-        }.get(self.kind)
-        if pick is not None:
-            object.__setattr__(self, "_pick", pick)
 
     def _make(self, key: bytes) -> _crypto.MacState:
         return _crypto.MacState(key)
-
-    # One value ------------------------------------------------------------------
 
     def _one(self, value: object) -> object:
         if not isinstance(value, str):
@@ -270,83 +254,7 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
             )
         if not _checks.is_text(value):
             raise self._error(code=INVALID_TEXT, message=INVALID_TEXT_MESSAGE)
-        if self.kind == "full_name":
-            return self._full(value)
-        key = normalise(value)
-        if not key:
-            return ""
-        message = phone_key(key, _PHONES[self.locale][0]) if self.kind == "phone" else key
-        return self._pick(key, value, self._mac.digest(message.encode("utf-8")))
-
-    def _full(self, value: str) -> str:
-        words = value.split()
-        if not words:
-            return ""
-        given = self._one_kind(self._given, words[0])
-        if len(words) == 1:
-            return given
-        return given + " " + self._one_kind(self._family, " ".join(words[1:]))
-
-    def _one_kind(self, pick: Callable[[str, str, bytes], str], value: str) -> str:
-        key = normalise(value)
-        return pick(key, value, self._mac.digest(key.encode("utf-8")))
-
-    # The choice of each kind, from the normalised original, the original and the tag.
-
-    def _given(self, key: str, value: str, tag: bytes) -> str:
-        words = self._lists
-        gender = words.genders.get(key)
-        if gender is None and ("-" in key or " " in key):
-            gender = words.genders.get(_FIRST_PART.split(key, maxsplit=1)[0])
-        pool = words.female if gender == "f" else words.male if gender == "m" else words.mixed
-        out = pool[_index(tag, 0, len(pool))]
-        return out.upper() if value.isupper() else out
-
-    def _family(self, key: str, value: str, tag: bytes) -> str:
-        pool = self._lists.family
-        out = pool[_index(tag, 0, len(pool))]
-        return out.upper() if value.isupper() else out
-
-    def _email(self, key: str, value: str, tag: bytes) -> str:
-        words = self._lists
-        given = words.mixed_slugs[_index(tag, 0, len(words.mixed_slugs))]
-        family = words.family_slugs[_index(tag, 1, len(words.family_slugs))]
-        style = int.from_bytes(tag[16:24], "big")
-        pattern = style % _EMAIL_PATTERNS
-        if pattern == 0:
-            local = f"{given}.{family}"
-        elif pattern == 1:
-            local = f"{given}{family}"
-        elif pattern == 2:
-            local = f"{given}_{family}"
-        else:
-            local = f"{given}.{family}{style // _EMAIL_PATTERNS % _EMAIL_NUMBERS + 10}"
-        return f"{local}@{EMAIL_DOMAINS[_index(tag, 3, len(EMAIL_DOMAINS))]}"
-
-    def _phone(self, key: str, value: str, tag: bytes) -> str:
-        plan: PhonePlan = PHONE_PLANS[_PHONES[self.locale][1]]
-        block = plan.blocks[_index(tag, 0, len(plan.blocks))]
-        rest = _index(tag, 1, 10**plan.free_digits)
-        return plan.e164(block + str(rest).zfill(plan.free_digits))
-
-    def _street(self, key: str, value: str, tag: bytes) -> str:
-        words = self._lists
-        street = words.streets[_index(tag, 0, len(words.streets))]
-        number = _index(tag, 1, _STREET_NUMBERS) + 1
-        out = f"{number} {street}" if words.number_first else f"{street} {number}"
-        return out.upper() if value.isupper() else out
-
-    def _city(self, key: str, value: str, tag: bytes) -> str:
-        pool = self._lists.cities
-        out = pool[_index(tag, 0, len(pool))]
-        return out.upper() if value.isupper() else out
-
-    def _company(self, key: str, value: str, tag: bytes) -> str:
-        pool = self._lists.companies
-        out = pool[_index(tag, 0, len(pool))]
-        return out.upper() if value.isupper() else out
-
-    # Batches --------------------------------------------------------------------
+        return self._fast([value])[0]
 
     def _many(self, values: list[object]) -> list[object]:
         # The batch loop; any surprise falls back to _one, which raises the right
@@ -365,36 +273,182 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
             return None
 
     def _fast(self, values: Sequence[Any]) -> list[object]:
-        # One join, one case fold and two NFC passes for the whole batch. Neither NFC
-        # nor case folding acts across U+0000 (a starter that composes with nothing,
-        # and its own case fold), so the joined text splits back into each value's
-        # normalised form; batches holding U+0000 take the per-value path.
-        if not values:
-            return []
+        # Strings only (anything else raises TypeError); a lone surrogate raises
+        # UnicodeEncodeError. One value (_one) takes the same path as a batch.
         if self.kind == "full_name":
-            return cast("list[object]", [self._full_checked(value) for value in values])
+            return cast("list[object]", self._full_names(values))
+        choose = _CHOOSERS[self.kind]
+        return cast("list[object]", choose(self, values, *self._keys_and_tags(values)))
+
+    def _keys_and_tags(self, values: Sequence[Any]) -> tuple[list[str], list[bytes]]:
+        # The normalised originals and their HMAC tags, with one join, one case fold
+        # and two NFC passes for the whole batch. Neither acts across U+0000 (a starter
+        # that composes with nothing, its own case fold), so the joined text splits back
+        # into each value's normalised form; batches holding U+0000 normalise value by
+        # value. Whitespace is collapsed value by value only if the batch needs it.
         joined = "\x00".join(values)
         if joined.count("\x00") != len(values) - 1:
-            return super()._many(list(values))
-        joined.encode("utf-8")  # UnicodeEncodeError on a lone surrogate: the per-value path
-        folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", joined).casefold())
-        digest = self._mac.digest
-        pick = self._pick
-        out: list[object] = []
-        append = out.append
+            keys = [normalise(value) for value in values]
+            text = "\x00".join(keys)
+        else:
+            if joined.isascii():  # NFC changes no ASCII text, and casefold is lower
+                text = joined.lower()
+            else:
+                text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", joined).casefold())
+            if " \x00" in text or "\x00 " in text or " ".join(text.split()) != text:
+                # Other whitespace, runs of it, or some at the ends of a value.
+                keys = [" ".join(key.split()) for key in text.split("\x00")]
+                text = "\x00".join(keys)
+            else:
+                keys = text.split("\x00")
         if self.kind == "phone":
             code = _PHONES[self.locale][0]
-            for value, raw in zip(values, folded.split("\x00"), strict=True):
-                key = " ".join(raw.split())
-                append(pick(key, value, digest(phone_key(key, code).encode())) if key else "")
-            return out
-        for value, raw in zip(values, folded.split("\x00"), strict=True):
-            key = " ".join(raw.split())
-            append(pick(key, value, digest(key.encode())) if key else "")
-        return out
+            messages = [phone_key(key, code).encode("utf-8") for key in keys]
+        else:
+            messages = text.encode("utf-8").split(b"\x00")
+        return keys, self._mac.digests(messages)
 
-    def _full_checked(self, value: str) -> str:
-        if not isinstance(value, str):
-            raise TypeError
-        value.encode("utf-8")
-        return self._full(value)
+    def _full_names(self, values: Sequence[Any]) -> list[str]:
+        # A full name is the given-name surrogate of its first word, a space, and the
+        # family-name surrogate of the other words: each distinct part is chosen once.
+        firsts: list[str] = []
+        rests: list[str] = []
+        for value in values:
+            words = value.split()
+            firsts.append(words[0] if words else "")
+            rests.append(" ".join(words[1:]))
+        givens = list(dict.fromkeys(firsts))
+        families = list(dict.fromkeys(rests))
+        given = dict(zip(givens, _given(self, givens, *self._keys_and_tags(givens)), strict=True))
+        family = dict(
+            zip(families, _family(self, families, *self._keys_and_tags(families)), strict=True)
+        )
+        return [
+            given[first] + " " + family[rest] if rest else given[first]
+            for first, rest in zip(firsts, rests, strict=True)
+        ]
+
+
+# The choice of each kind: from the originals, their normalised forms and their tags.
+# An empty normalised original gives "".
+
+_Chooser = Callable[[Surrogate, Sequence[str], list[str], list[bytes]], list[str]]
+
+
+def _pick(
+    pool: tuple[str, ...], values: Sequence[str], keys: list[str], tags: list[bytes]
+) -> list[str]:
+    """Word ``q0 % len(pool)`` of a list, in capitals when the original is (`str.isupper`)."""
+    size = len(pool)
+    unpack = _QUADS.unpack
+    out: list[str] = []
+    append = out.append
+    for value, key, tag in zip(values, keys, tags, strict=True):
+        if not key:
+            append("")
+            continue
+        word = pool[unpack(tag)[0] % size]
+        append(word.upper() if value.isupper() else word)
+    return out
+
+
+def _given(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+    words = t._lists
+    get = words.genders.get
+    pools = {"f": words.female, "m": words.male}
+    unpack = _QUADS.unpack
+    out: list[str] = []
+    append = out.append
+    for value, key, tag in zip(values, keys, tags, strict=True):
+        if not key:
+            append("")
+            continue
+        gender = get(key)
+        if gender is None and ("-" in key or " " in key):
+            gender = get(_FIRST_PART.split(key, maxsplit=1)[0])
+        pool = pools.get(gender or "", words.mixed)
+        word = pool[unpack(tag)[0] % len(pool)]
+        append(word.upper() if value.isupper() else word)
+    return out
+
+
+def _family(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+    return _pick(t._lists.family, values, keys, tags)
+
+
+def _city(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+    return _pick(t._lists.cities, values, keys, tags)
+
+
+def _company(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+    return _pick(t._lists.companies, values, keys, tags)
+
+
+def _street(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+    words = t._lists
+    streets, size = words.streets, len(words.streets)
+    form = "{0} {1}" if words.number_first else "{1} {0}"
+    unpack = _QUADS.unpack
+    out: list[str] = []
+    append = out.append
+    for value, key, tag in zip(values, keys, tags, strict=True):
+        if not key:
+            append("")
+            continue
+        q0, q1, _, _ = unpack(tag)
+        line = form.format(q1 % _STREET_NUMBERS + 1, streets[q0 % size])
+        append(line.upper() if value.isupper() else line)
+    return out
+
+
+def _email(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+    words = t._lists
+    givens, families = words.mixed_slugs, words.family_slugs
+    n_given, n_family, n_domains = len(givens), len(families), len(EMAIL_DOMAINS)
+    unpack = _QUADS.unpack
+    out: list[str] = []
+    append = out.append
+    for key, tag in zip(keys, tags, strict=True):
+        if not key:
+            append("")
+            continue
+        q0, q1, q2, q3 = unpack(tag)
+        given, family = givens[q0 % n_given], families[q1 % n_family]
+        pattern = q2 % _EMAIL_PATTERNS
+        if pattern == 0:
+            local = given + "." + family
+        elif pattern == 1:
+            local = given + family
+        elif pattern == 2:
+            local = given + "_" + family
+        else:
+            local = given + "." + family + str(q2 // _EMAIL_PATTERNS % _EMAIL_NUMBERS + 10)
+        append(local + "@" + EMAIL_DOMAINS[q3 % n_domains])
+    return out
+
+
+def _phone(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+    plan = PHONE_PLANS[_PHONES[t.locale][1]]
+    blocks, width = plan.blocks, plan.free_digits
+    head = "+" + plan.calling_code
+    unpack = _QUADS.unpack
+    out: list[str] = []
+    append = out.append
+    for key, tag in zip(keys, tags, strict=True):
+        if not key:
+            append("")
+            continue
+        q0, q1, _, _ = unpack(tag)
+        append(head + blocks[q0 % len(blocks)] + str(q1 % 10**width).zfill(width))
+    return out
+
+
+_CHOOSERS: Final[dict[str, _Chooser]] = {
+    "given_name": _given,
+    "family_name": _family,
+    "email": _email,
+    "phone": _phone,
+    "street": _street,
+    "city": _city,
+    "company": _company,
+}
