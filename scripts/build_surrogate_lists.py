@@ -149,7 +149,7 @@ def main() -> int:
     for locale in SUPPORTED:
         _dump(OUT / f"{locale}.json", build_locale(locale))
     _dump(OUT / "genders.json", build_lexicon())
-    print(f"wrote {len(SUPPORTED) + 1} files to {OUT} from {SOURCE}")  # noqa: T201
+    print(f"wrote {len(SUPPORTED) + 1} files to {OUT} from {SOURCE}")
     return 0
 
 

@@ -275,12 +275,16 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
     def _fast(self, values: Sequence[Any]) -> list[object]:
         # Strings only (anything else raises TypeError); a lone surrogate raises
         # UnicodeEncodeError. One value (_one) takes the same path as a batch.
+        if not values:
+            return []
         if self.kind == "full_name":
             return cast("list[object]", self._full_names(values))
         choose = _CHOOSERS[self.kind]
         return cast("list[object]", choose(self, values, *self._keys_and_tags(values)))
 
     def _keys_and_tags(self, values: Sequence[Any]) -> tuple[list[str], list[bytes]]:
+        if not values:
+            return [], []
         # The normalised originals and their HMAC tags, with one join, one case fold
         # and two NFC passes for the whole batch. Neither acts across U+0000 (a starter
         # that composes with nothing, its own case fold), so the joined text splits back
