@@ -291,9 +291,9 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
         # into each value's normalised form; batches holding U+0000 normalise value by
         # value. Whitespace is collapsed value by value only if the batch needs it.
         joined = "\x00".join(values)
+        text: str | None = None  # the keys joined by U+0000, when no key holds one
         if joined.count("\x00") != len(values) - 1:
             keys = [normalise(value) for value in values]
-            text = "\x00".join(keys)
         else:
             if joined.isascii():  # NFC changes no ASCII text, and casefold is lower
                 text = joined.lower()
@@ -308,6 +308,8 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
         if self.kind == "phone":
             code = _PHONES[self.locale][0]
             messages = [phone_key(key, code).encode("utf-8") for key in keys]
+        elif text is None:
+            messages = [key.encode("utf-8") for key in keys]
         else:
             messages = text.encode("utf-8").split(b"\x00")
         return keys, self._mac.digests(messages)
