@@ -65,6 +65,8 @@ _SLUG_FOLD: Final = str.maketrans(
 _NON_SLUG: Final = re.compile(r"[^a-z0-9]")
 _FIRST_PART: Final = re.compile(r"[ -]")
 _DIGITS: Final = re.compile(r"[^0-9]")
+_READ_KEYS: Final = frozenset({"given_name", "phone"})
+"""The kinds whose choice reads the normalised original itself (the lexicon, the digits)."""
 _QUADS: Final = struct.Struct(">4Q")
 """A tag's four 64-bit big-endian words q0, q1, q2, q3 (bytes 0-7, 8-15, 16-23, 24-31)."""
 
@@ -280,9 +282,11 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
         if self.kind == "full_name":
             return cast("list[object]", self._full_names(values))
         choose = _CHOOSERS[self.kind]
-        return cast("list[object]", choose(self, values, *self._keys_and_tags(values)))
+        return cast("list[object]", choose(self, values, *self._keys_and_tags(values, self.kind)))
 
-    def _keys_and_tags(self, values: Sequence[Any]) -> tuple[list[str], list[bytes]]:
+    def _keys_and_tags(self, values: Sequence[Any], kind: str) -> tuple[Sequence[Any], list[bytes]]:
+        # The keys are the normalised originals (str), or their UTF-8 bytes for the
+        # kinds whose choice only asks whether a key is empty (not in _READ_KEYS).
         if not values:
             return [], []
         # The normalised originals and their HMAC tags, with one join, one case fold
@@ -303,9 +307,12 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
                 # Other whitespace, runs of it, or some at the ends of a value.
                 keys = [" ".join(key.split()) for key in text.split("\x00")]
                 text = "\x00".join(keys)
-            else:
+            elif kind in _READ_KEYS:
                 keys = text.split("\x00")
-        if self.kind == "phone":
+            else:  # the choice reads whether a key is empty: its bytes tell as much
+                messages = text.encode("utf-8").split(b"\x00")
+                return messages, self._mac.digests(messages)
+        if kind == "phone":
             code = _PHONES[self.locale][0]
             messages = [phone_key(key, code).encode("utf-8") for key in keys]
         elif text is None:
@@ -325,9 +332,19 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
             rests.append(" ".join(words[1:]))
         givens = list(dict.fromkeys(firsts))
         families = list(dict.fromkeys(rests))
-        given = dict(zip(givens, _given(self, givens, *self._keys_and_tags(givens)), strict=True))
+        given = dict(
+            zip(
+                givens,
+                _given(self, givens, *self._keys_and_tags(givens, "given_name")),
+                strict=True,
+            )
+        )
         family = dict(
-            zip(families, _family(self, families, *self._keys_and_tags(families)), strict=True)
+            zip(
+                families,
+                _family(self, families, *self._keys_and_tags(families, "family_name")),
+                strict=True,
+            )
         )
         return [
             given[first] + " " + family[rest] if rest else given[first]
@@ -338,11 +355,11 @@ class Surrogate(Keyed[_crypto.MacState], BaseTransform):
 # The choice of each kind: from the originals, their normalised forms and their tags.
 # An empty normalised original gives "".
 
-_Chooser = Callable[[Surrogate, Sequence[str], list[str], list[bytes]], list[str]]
+_Chooser = Callable[[Surrogate, Sequence[str], Sequence[Any], list[bytes]], list[str]]
 
 
 def _pick(
-    pool: tuple[str, ...], values: Sequence[str], keys: list[str], tags: list[bytes]
+    pool: tuple[str, ...], values: Sequence[str], keys: Sequence[Any], tags: list[bytes]
 ) -> list[str]:
     """Word ``q0 % len(pool)`` of a list, in capitals when the original is (`str.isupper`)."""
     size = len(pool)
@@ -358,7 +375,9 @@ def _pick(
     return out
 
 
-def _given(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+def _given(
+    t: Surrogate, values: Sequence[str], keys: Sequence[Any], tags: list[bytes]
+) -> list[str]:
     words = t._lists
     get = words.genders.get
     pools = {"f": words.female, "m": words.male}
@@ -378,19 +397,25 @@ def _given(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[byte
     return out
 
 
-def _family(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+def _family(
+    t: Surrogate, values: Sequence[str], keys: Sequence[Any], tags: list[bytes]
+) -> list[str]:
     return _pick(t._lists.family, values, keys, tags)
 
 
-def _city(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+def _city(t: Surrogate, values: Sequence[str], keys: Sequence[Any], tags: list[bytes]) -> list[str]:
     return _pick(t._lists.cities, values, keys, tags)
 
 
-def _company(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+def _company(
+    t: Surrogate, values: Sequence[str], keys: Sequence[Any], tags: list[bytes]
+) -> list[str]:
     return _pick(t._lists.companies, values, keys, tags)
 
 
-def _street(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+def _street(
+    t: Surrogate, values: Sequence[str], keys: Sequence[Any], tags: list[bytes]
+) -> list[str]:
     words = t._lists
     streets, size = words.streets, len(words.streets)
     form = "{0} {1}" if words.number_first else "{1} {0}"
@@ -407,7 +432,9 @@ def _street(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[byt
     return out
 
 
-def _email(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+def _email(
+    t: Surrogate, values: Sequence[str], keys: Sequence[Any], tags: list[bytes]
+) -> list[str]:
     words = t._lists
     givens, families = words.mixed_slugs, words.family_slugs
     n_given, n_family, n_domains = len(givens), len(families), len(EMAIL_DOMAINS)
@@ -433,7 +460,9 @@ def _email(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[byte
     return out
 
 
-def _phone(t: Surrogate, values: Sequence[str], keys: list[str], tags: list[bytes]) -> list[str]:
+def _phone(
+    t: Surrogate, values: Sequence[str], keys: Sequence[Any], tags: list[bytes]
+) -> list[str]:
     plan = PHONE_PLANS[_PHONES[t.locale][1]]
     blocks, width = plan.blocks, plan.free_digits
     head = "+" + plan.calling_code
