@@ -135,6 +135,9 @@ class _Lists:
     source: str
 
 
+# Each locale's lists, read from the package data on first use. Safe under threads:
+# a locale is read and stored under the lock, once; readers without the lock see
+# either no entry (and take the lock) or the finished, never changed, lists.
 _loaded: dict[str, _Lists] = {}
 _load_lock = threading.Lock()
 
