@@ -58,7 +58,6 @@ _PHONES: Final[dict[str, tuple[str, str]]] = {
 
 _STREET_NUMBERS: Final = 199
 _EMAIL_NUMBERS: Final = 90
-_EMAIL_PATTERNS: Final = 4
 _SLUG_FOLD: Final = str.maketrans(
     {"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th"}
 )
@@ -439,8 +438,8 @@ def _email(
     t: Surrogate, values: Sequence[str], keys: Sequence[Any], tags: list[bytes]
 ) -> list[str]:
     words = t._lists
-    givens, families = words.mixed_slugs, words.family_slugs
-    n_given, n_family, n_domains = len(givens), len(families), len(EMAIL_DOMAINS)
+    givens, families, domains = words.mixed_slugs, words.family_slugs, EMAIL_DOMAINS
+    n_given, n_family, n_domains = len(givens), len(families), len(domains)
     unpack = _QUADS.unpack
     out: list[str] = []
     append = out.append
@@ -449,17 +448,20 @@ def _email(
             append("")
             continue
         q0, q1, q2, q3 = unpack(tag)
-        given, family = givens[q0 % n_given], families[q1 % n_family]
-        pattern = q2 % _EMAIL_PATTERNS
+        given, family, domain = (
+            givens[q0 % n_given],
+            families[q1 % n_family],
+            domains[q3 % n_domains],
+        )
+        pattern = q2 & 3  # q2 % 4, and below q2 >> 2 is q2 // 4
         if pattern == 0:
-            local = given + "." + family
+            append(f"{given}.{family}@{domain}")
         elif pattern == 1:
-            local = given + family
+            append(f"{given}{family}@{domain}")
         elif pattern == 2:
-            local = given + "_" + family
+            append(f"{given}_{family}@{domain}")
         else:
-            local = given + "." + family + str(q2 // _EMAIL_PATTERNS % _EMAIL_NUMBERS + 10)
-        append(local + "@" + EMAIL_DOMAINS[q3 % n_domains])
+            append(f"{given}.{family}{(q2 >> 2) % _EMAIL_NUMBERS + 10}@{domain}")
     return out
 
 
