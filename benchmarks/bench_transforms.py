@@ -17,7 +17,10 @@ Measured, as values per second (median of ``--repeat`` runs):
   ``apply_many``, its pyarrow.compute kernel (``apply_arrow``) and the generic
   ``BaseTransform.apply_arrow`` (each distinct value through ``apply_many``);
 - ``ShiftDate`` on ``--size`` rows (dates, 5% null, of 100 000 subjects):
-  ``apply_rows`` on the rows and ``apply_arrow_rows`` on the same columns.
+  ``apply_rows`` on the rows and ``apply_arrow_rows`` on the same columns;
+- ``Surrogate`` on 100 000 full names and 100 000 emails (each distinct value 1.2
+  times on average), against ``Pseudonymise`` on the same values in the same rounds
+  (``--surrogates-only`` runs this part alone).
 
 Run: ``.venv/bin/python benchmarks/bench_transforms.py [--repeat 3] [--size 1000000]``.
 """
@@ -53,6 +56,26 @@ def emails(size: int, repeat: float = 1.2, seed: int = 20240630) -> list[str]:
         f"{rng.choice(first)}.{rng.choice(last)}{i}@{rng.choice(hosts)}" for i in range(distinct)
     ]
     values += rng.choices(values, k=size - distinct)
+    rng.shuffle(values)
+    return values
+
+
+def full_names(size: int, repeat: float = 1.2, seed: int = 1985) -> list[str]:
+    """``size`` full names, each distinct one appearing ``repeat`` times on average."""
+    rng = random.Random(seed)
+    given = ["Élodie", "Jean", "Marie", "Pierre", "Sophie", "Luc", "Camille", "François", "Léa"]
+    given += ["Thomas", "Inès", "Hugo", "Chloé", "Nicolas", "Manon", "Louis", "Emma", "Jules"]
+    family = ["Martin", "Bernard", "Dubois", "Lefèvre", "Moreau", "Garnier", "Roux", "Fournier"]
+    syllables = ["ber", "lan", "mou", "gar", "del", "ri", "vau", "chon", "tel", "mar", "quin"]
+    distinct = round(size / repeat)
+    values = list(
+        dict.fromkeys(
+            f"{rng.choice(given)} {rng.choice(family)}"
+            f"{''.join(rng.choices(syllables, k=2))}{rng.choice(syllables)}"
+            for _ in range(distinct * 2)
+        )
+    )[:distinct]
+    values += rng.choices(values, k=size - len(values))
     rng.shuffle(values)
     return values
 
@@ -157,15 +180,25 @@ def line(label: str, size: int, seconds: float, baseline: float | None = None) -
     return rate
 
 
-def main() -> int:  # noqa: PLR0915  # one linear script, easier to read whole
+def main() -> int:  # noqa: PLR0912, PLR0915  # one linear script, easier to read whole
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--presidio-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--surrogates-only", action="store_true")
     args = parser.parse_args()
     if args.presidio_only:
         print(json.dumps(presidio_rates(min(args.size, PRESIDIO_SIZE), args.repeat)))
+        return 0
+    if args.surrogates_only:
+        from custdata import KeyRing
+
+        if hasattr(os, "getloadavg"):
+            print(
+                f"load average at start: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores"
+            )
+        surrogates(args.repeat, KeyRing.generate())
         return 0
 
     from custdata import KeyRing
@@ -265,7 +298,50 @@ def main() -> int:  # noqa: PLR0915  # one linear script, easier to read whole
     if mask.apply_arrow(email_array[:1000]).to_pylist() != mask.apply_many(values[:1000]):
         raise SystemExit("apply_arrow disagrees with apply_many")
     kernels(pa, size, repeat, ring)
+    surrogates(repeat, ring)
     return 0
+
+
+def surrogates_only(repeat: int) -> int:
+    """The Surrogate part alone, with the load average (the machine may be shared)."""
+    from custdata import KeyRing
+
+    if hasattr(os, "getloadavg"):
+        print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min), {os.cpu_count()} cores")
+    surrogates(repeat, KeyRing.generate())
+    return 0
+
+
+def surrogates(repeat: int, ring: Any, size: int = 100_000) -> None:
+    """Surrogate against Pseudonymise on the same names and emails, in the same rounds."""
+    from custdata.transforms import Pseudonymise, Surrogate
+
+    workloads = {"names": full_names(size), "emails": emails(size)}
+    cases = {
+        "names": (("full_name", "Surrogate(kind='full_name')"), ("family_name", "... family_name")),
+        "emails": (("email", "Surrogate(kind='email')"),),
+    }
+    pseudo = Pseudonymise(keys=ring, domain="bench")
+    for workload, values in workloads.items():
+        print(f"Surrogate on {size:,} {workload} ({len(set(values)):,} distinct), fr_FR")
+        for kind, label in cases[workload]:
+            sur = Surrogate(keys=ring, domain="bench", kind=kind, locale="fr_FR")
+            if sur.apply_many(values[:2000]) != [sur(v) for v in values[:2000]]:
+                raise SystemExit("Surrogate.apply_many disagrees with the per-value loop")
+            # Interleaved rounds: a busy machine slows both alike; ratios per round.
+            own: list[float] = []
+            base: list[float] = []
+            for _ in range(repeat):
+                base.append(timed(lambda v=values: pseudo.apply_many(v), 1)[0])
+                own.append(timed(lambda s=sur, v=values: s.apply_many(v), 1)[0])
+            ratio = statistics.median(b / o for b, o in zip(base, own, strict=True))
+            line("Pseudonymise.apply_many", size, statistics.median(base))
+            print(
+                f"  {label + '.apply_many':<52} {size / statistics.median(own):>12,.0f} values/s"
+                f"  {ratio:5.2f}x Pseudonymise (median of per-round ratios)"
+            )
+    if hasattr(os, "getloadavg"):
+        print(f"    load average after these rounds: {os.getloadavg()[0]:.2f} (1 min)")
 
 
 def kernels(pa: Any, size: int, repeat: int, ring: Any) -> None:

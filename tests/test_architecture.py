@@ -25,7 +25,10 @@ PACKAGE_DIR: Final = ROOT / "src" / "custdata"
 ARCHITECTURE_DOC: Final = ROOT / "docs" / "architecture.md"
 
 LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
-    ("foundations", ("custdata._version", "custdata._text", "custdata._lazy")),
+    (
+        "foundations",
+        ("custdata._version", "custdata._text", "custdata._lazy", "custdata._reserved"),
+    ),
     ("errors", ("custdata.errors",)),
     ("primitives", ("custdata._crypto", "custdata._workers")),
     ("model", ("custdata.model",)),

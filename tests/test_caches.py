@@ -190,6 +190,30 @@ class TestSyntheticCaches:
         assert [expected[index % 2] for index in range(6)] == results
 
 
+class TestSurrogateLists:
+    """custdata.transforms.surrogate's word lists per locale (_loaded), read once under a lock."""
+
+    def test_lists_alike(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Threads building surrogates with no list loaded get one list object and one output."""
+        from custdata import KeyRing, Surrogate
+        from custdata.transforms import surrogate
+
+        ring = KeyRing.from_mapping({"k1": bytes(range(32))}, active="k1")
+        values = [f"Person {i}" for i in range(50)]
+
+        def work(index: int) -> object:
+            locale = ("fr_FR", "de_DE")[index % 2]
+            t = Surrogate(keys=ring, domain="d", kind="full_name", locale=locale)
+            return (id(surrogate.lists(locale)), t.apply_many(values))
+
+        monkeypatch.setattr(surrogate, "_loaded", {})
+        expected = [work(index) for index in range(2)]
+        monkeypatch.setattr(surrogate, "_loaded", {})
+        results = _hammer(work)
+        assert [r[1] for r in expected] == [results[index][1] for index in range(2)]
+        assert all(results[index] == results[index % 2] for index in range(THREADS))
+
+
 class TestLazyNames:
     """Names a package loads on first use (custdata._lazy) are bound once, to the right object."""
 
@@ -209,6 +233,7 @@ KNOWN_STATE: Final[dict[tuple[str, str], str]] = {
     ("custdata.model._codec", "_SCHEMAS"): "compiled once per class under a lock",
     ("custdata.model._codec", "_KNOWN_COLUMNS"): "immutable per class; racing writes are equal",
     ("custdata.validation.phone", "_LIB"): "built once, never changed; racing builds are equal",
+    ("custdata.transforms.surrogate", "_loaded"): "each locale's lists read once under a lock",
     ("custdata.synthetic._engine", "_times_of_day"): "functools.cache of an immutable tuple",
     ("custdata.synthetic._pools", "build_pools"): "functools.lru_cache of pools nobody changes",
     ("custdata.io._progress", "_bar_class"): "functools.cache of a class; racing builds are alike",

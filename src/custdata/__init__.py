@@ -64,6 +64,7 @@ if TYPE_CHECKING:
     from custdata.transforms.masking import Mask, MaskEmail, MaskPhone, Redact
     from custdata.transforms.pseudonymise import Pseudonymise
     from custdata.transforms.shift import ShiftDate
+    from custdata.transforms.surrogate import Surrogate
     from custdata.transforms.tokenise import Tokenise, detokenise
     from custdata.validation.records import normalise, validate, validate_many
     from custdata.validation.report import Report
@@ -107,6 +108,7 @@ __all__ = [
     "Report",
     "Severity",
     "ShiftDate",
+    "Surrogate",
     "Tokenise",
     "TopCode",
     "TransformError",
@@ -144,6 +146,7 @@ _LAZY: Final[dict[str, str]] = {
     "Redact": "custdata.transforms.masking",
     "Report": "custdata.validation.report",
     "ShiftDate": "custdata.transforms.shift",
+    "Surrogate": "custdata.transforms.surrogate",
     "Tokenise": "custdata.transforms.tokenise",
     "TopCode": "custdata.transforms.generalise",
     "TruncateDate": "custdata.transforms.generalise",

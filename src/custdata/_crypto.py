@@ -187,6 +187,28 @@ class MacState:
         outer.update(inner.digest())
         return outer.digest()
 
+    def digests(self, messages: Iterable[bytes]) -> list[bytes]:
+        """
+        HMAC-SHA256 of each message, in order: the batch loop of `digest`.
+
+        Args:
+            messages: The messages.
+
+        Returns:
+            The 32-byte tag of each message.
+        """
+        inner_copy = self.__inner.copy
+        outer_copy = self.__outer.copy
+        out: list[bytes] = []
+        append = out.append
+        for data in messages:
+            inner = inner_copy()
+            inner.update(data)
+            outer = outer_copy()
+            outer.update(inner.digest())
+            append(outer.digest())
+        return out
+
     def hexdigests(self, messages: Iterable[bytes], width: int = 64, prefix: str = "") -> list[str]:
         """
         HMAC-SHA256 of each message in lowercase hexadecimal, in order: the batch loop.

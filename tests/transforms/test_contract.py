@@ -157,6 +157,11 @@ CASES: dict[str, Case] = {
         lambda ring: {"keys": ring, "domain": "email"}, _text, ("jean.dupont@example.fr", "")
     ),
     "redact": Case(lambda _: {}, _text | st.integers(), ("x", 3)),
+    "surrogate": Case(
+        lambda ring: {"keys": ring, "domain": "contact", "kind": "full_name", "locale": "fr_FR"},
+        _text,
+        ("Élodie Martin", "JEAN-PIERRE DUPONT", ""),
+    ),
     "tokenise": Case(
         lambda ring: {"keys": ring, "domain": "email"}, _text, ("jean.dupont@example.fr", "")
     ),
@@ -265,6 +270,7 @@ def test_registry_lists_builtins_and_own() -> None:
         "mask_phone",
         "pseudonymise",
         "redact",
+        "surrogate",
         "top_code",
         "truncate_date",
         "truncate_postcode",

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Final, TypeVar
 
 import attrs
 
+from custdata._reserved import EMAIL_DOMAINS
 from custdata.synthetic._dataset import CommentPii, DirtyValue, DuplicateLink
 from custdata.synthetic._locales import LocaleProfile
 from custdata.synthetic._pools import Pools, Product, slug
@@ -58,11 +59,8 @@ _MAX_AGE_DAYS: Final = int(92 * 365.25)  # contacts are 18 to 92 years old
 _MONTH_WEIGHTS: Final = (1.1, 0.75, 0.8, 0.8, 0.85, 0.85, 1.05, 0.7, 0.85, 0.95, 1.5, 1.9)
 _WEEKDAY_WEIGHTS: Final = (0.9, 0.9, 0.95, 1.0, 1.1, 1.3, 0.85)
 _EMAIL_DOMAINS: Final = (
-    # RFC 2606 and RFC 6761 reserve these: they never deliver mail to anyone.
-    ("example.com",) * 8
-    + ("example.org",) * 3
-    + ("example.net",) * 3
-    + ("mail.example", "inbox.example", "post.example")
+    # RFC 2606 and RFC 6761 reserve these (custdata._reserved): they never deliver mail.
+    (EMAIL_DOMAINS[0],) * 8 + (EMAIL_DOMAINS[1],) * 3 + (EMAIL_DOMAINS[2],) * 3 + EMAIL_DOMAINS[3:]
 )
 _ACQUISITION: Final = (
     ("web_signup",) * 5

@@ -6,7 +6,7 @@ from typing import Final
 
 import attrs
 
-from custdata.synthetic._phones import PHONE_PLANS, PhonePlan
+from custdata._reserved import PHONE_PLANS, PhonePlan
 
 __all__ = ["LOCALES", "LocaleProfile"]
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from custdata.transforms.masking import Mask, MaskEmail, MaskPhone, Redact
     from custdata.transforms.pseudonymise import Pseudonymise
     from custdata.transforms.shift import ShiftDate
+    from custdata.transforms.surrogate import Surrogate
     from custdata.transforms.tokenise import Tokenise, detokenise
 
 __all__ = [
@@ -55,6 +56,7 @@ __all__ = [
     "RowTransform",
     "SameAsInput",
     "ShiftDate",
+    "Surrogate",
     "Tokenise",
     "TopCode",
     "Transform",
@@ -81,6 +83,7 @@ _LAZY: Final[dict[str, str]] = {
     "Pseudonymise": "custdata.transforms.pseudonymise",
     "Redact": "custdata.transforms.masking",
     "ShiftDate": "custdata.transforms.shift",
+    "Surrogate": "custdata.transforms.surrogate",
     "Tokenise": "custdata.transforms.tokenise",
     "TopCode": "custdata.transforms.generalise",
     "TruncateDate": "custdata.transforms.generalise",

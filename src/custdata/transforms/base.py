@@ -546,6 +546,7 @@ _BUILTINS: Final[dict[str, str]] = {
     "pseudonymise": "custdata.transforms.pseudonymise:Pseudonymise",
     "redact": "custdata.transforms.masking:Redact",
     "shift_date": "custdata.transforms.shift:ShiftDate",
+    "surrogate": "custdata.transforms.surrogate:Surrogate",
     "tokenise": "custdata.transforms.tokenise:Tokenise",
     "top_code": "custdata.transforms.generalise:TopCode",
     "truncate_date": "custdata.transforms.generalise:TruncateDate",
