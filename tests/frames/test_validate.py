@@ -154,7 +154,7 @@ class TestBadInput:
 
 
 class TestWorkers:
-    """validate_frame(workers=n): slices validated in forked children give the one-process result."""
+    """validate_frame(workers=n): slices validated in forked children give one process's result."""
 
     @pytest.mark.parametrize("convert", [to_arrow, to_pandas, to_polars])
     @pytest.mark.parametrize("normalised", [True, False])
