@@ -124,11 +124,11 @@ class TestSamePathOutcome:
 
 def _cell_by_cell(frame: object, record_type: type) -> Any:
     """read_rows with every row read cell by cell into from_dict (no record built from columns)."""
-    import custdata.frames._arrow as arrow_module
+    import custdata.frames._read as read_module
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(arrow_module, "_typed_rows", lambda *_: None)
-        return arrow_module.read_rows(frame, record_type, start=3)
+        patch.setattr(read_module, "_typed_rows", lambda *_: None)
+        return read_module.read_rows(frame, record_type, start=3)
 
 
 def _same_rows(want: Any, got: Any) -> None:
@@ -155,7 +155,7 @@ class TestSureRecords:
     )
     def test_contacts(self, records: list[Contact], changes: list[tuple[int, str, object]]) -> None:
         """Spoiled typed contacts: every row read as from_dict reads it."""
-        from custdata.frames._arrow import read_rows
+        from custdata.frames._read import read_rows
 
         table = _spoiled(to_arrow(records, Contact), changes)
         _same_rows(_cell_by_cell(table, Contact), read_rows(table, Contact, start=3))
@@ -164,7 +164,7 @@ class TestSureRecords:
     @given(st.lists(purchases(), max_size=4))
     def test_purchases(self, records: list[Purchase]) -> None:
         """Purchases: their money and their lines."""
-        from custdata.frames._arrow import read_rows
+        from custdata.frames._read import read_rows
 
         table = to_arrow(records, Purchase)
         _same_rows(_cell_by_cell(table, Purchase), read_rows(table, Purchase, start=3))
@@ -173,7 +173,7 @@ class TestSureRecords:
     @pytest.mark.parametrize("record_type", [Contact, Consent, Feedback])
     def test_synthetic(self, convert: Any, record_type: type) -> None:
         """Synthetic records of each type, as Arrow, pandas and polars frames."""
-        from custdata.frames._arrow import read_rows
+        from custdata.frames._read import read_rows
 
         records = {Contact: DATASET.contacts, Consent: DATASET.consents, Feedback: DATASET.feedback}
         frame = convert(list(records[record_type]), record_type)
@@ -183,22 +183,22 @@ class TestSureRecords:
 
     def test_columns_are_read_once(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Rows of a typed frame that fit are not read cell by cell; the others are."""
-        import custdata.frames._arrow as arrow_module
+        import custdata.frames._read as read_module
 
         calls: list[int] = []
-        original = arrow_module._read_cells
+        original = read_module._read_cells
 
         def counting(pa_: Any, frame: Any, *args: Any, **kwargs: Any) -> Any:
             out = original(pa_, frame, *args, **kwargs)
             calls.append(out.count)
             return out
 
-        monkeypatch.setattr(arrow_module, "_read_cells", counting)
+        monkeypatch.setattr(read_module, "_read_cells", counting)
         table = to_arrow(DATASET.contacts)
-        assert len(DATASET.contacts) == len(arrow_module.read_rows(table, Contact).rows)
+        assert len(DATASET.contacts) == len(read_module.read_rows(table, Contact).rows)
         assert [] == calls
         spoiled = _spoiled(table, [(1, "contact_id", None), (4, "gender", "robot")])
-        rows = arrow_module.read_rows(spoiled, Contact).rows
+        rows = read_module.read_rows(spoiled, Contact).rows
         assert [2] == calls
         assert [1, 4] == [index for index, record, _, _ in rows if record is None]
 

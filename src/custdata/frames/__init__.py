@@ -35,10 +35,10 @@ from custdata.frames._arrow import (
     FrameIssue,
     FrameRecords,
     arrow_schema,
-    from_frame,
     to_arrow,
 )
 from custdata.frames._libraries import to_pandas, to_polars
+from custdata.frames._read import from_frame
 
 __all__ = [
     "AMOUNT_SCALE",

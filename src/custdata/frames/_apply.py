@@ -30,7 +30,6 @@ from custdata.frames._arrow import (
     _PANDAS_INDEX_PREFIX,
     OFFSET_SUFFIX,
     FrameIssue,
-    ReadRows,
     _check_unique_columns,
     _loaded,
     _pyarrow,
@@ -39,12 +38,11 @@ from custdata.frames._arrow import (
     column_type,
     frame_issues,
     leaf_arrays,
-    read_rows,
-    record_from_cells,
     to_arrow,
     value_arrays,
 )
 from custdata.frames._columns import TypedColumns, typed_columns
+from custdata.frames._read import ReadRows, read_rows, record_from_cells
 from custdata.model._codec import FieldSpec, flat_specs
 from custdata.model._rows import NO_EXTRA
 from custdata.policy._bound import (
