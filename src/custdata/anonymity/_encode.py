@@ -1,0 +1,238 @@
+"""Tables in, integer codes out: the columns of a dataset as codes, and records as classes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final
+
+from custdata.errors import MissingDependencyError
+
+_MAX_RADIX: Final = 1 << 62
+_BINCOUNT_FLOOR: Final = 1 << 16
+
+
+def numpy() -> Any:  # the module, typed at its use sites
+    """Import numpy, or raise `MissingDependencyError` naming the ``arrow`` extra."""
+    try:
+        import numpy as np
+    except ImportError:
+        package = "numpy"
+        raise MissingDependencyError(package, "arrow") from None
+    return np
+
+
+def pyarrow() -> Any:  # the module, typed at its use sites
+    """Import pyarrow, or raise `MissingDependencyError` naming the ``arrow`` extra."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        package = "pyarrow"
+        raise MissingDependencyError(package, "arrow") from None
+    return pa
+
+
+def as_table(data: object, columns: Sequence[str], *, what: str = "data") -> Any:
+    """
+    The named columns of a dataset as a pyarrow Table.
+
+    Args:
+        data: A pyarrow Table or RecordBatch, a pandas or polars DataFrame, or an
+            iterable of flat rows (mappings by column name; a nested mapping is
+            read through the dotted name, ``address.postal_code``).
+        columns: The columns needed.
+        what: The parameter's name, for errors.
+
+    Returns:
+        A table of exactly these columns, in this order.
+
+    Raises:
+        ValueError: If a column is missing.
+        TypeError: If ``data`` is none of the above.
+    """
+    pa = pyarrow()
+    from custdata.frames._apply import _arrow_table, _kind
+
+    try:
+        kind = _kind(pa, data)
+    except TypeError:
+        kind = None
+    if kind is not None:
+        table = _arrow_table(pa, kind, data)
+        missing = [name for name in columns if name not in table.column_names]
+        if missing:
+            raise ValueError(f"{what}: no column {', '.join(map(repr, missing))}")
+        return table.select(list(columns))
+    if isinstance(data, str | bytes) or not isinstance(data, Iterable):
+        msg = (
+            f"{what}: expected a pyarrow Table or RecordBatch, a pandas or polars DataFrame "
+            f"or an iterable of rows, got {type(data).__name__}"
+        )
+        raise TypeError(msg)
+    return _rows_table(pa, data, columns, what)
+
+
+_ABSENT: Final = object()
+
+
+def _cell(row: Mapping[str, object], name: str) -> object:
+    value = row.get(name, _ABSENT)
+    if value is not _ABSENT:
+        return value
+    head, dot, rest = name.partition(".")
+    if dot:
+        inner = row.get(head)
+        if isinstance(inner, Mapping):
+            return _cell(inner, rest)
+    return _ABSENT
+
+
+def _rows_table(pa: Any, rows: Iterable[object], columns: Sequence[str], what: str) -> Any:
+    values: list[list[object]] = [[] for _ in columns]
+    seen = [False] * len(columns)
+    for row in rows:
+        if not isinstance(row, Mapping):
+            msg = f"{what}: expected rows as mappings, got {type(row).__name__}"
+            raise TypeError(msg)
+        for index, name in enumerate(columns):
+            value = _cell(row, name)
+            if value is _ABSENT:
+                value = None
+            else:
+                seen[index] = True
+            values[index].append(value)
+    missing = [name for name, found in zip(columns, seen, strict=True) if not found and values[0]]
+    if missing:
+        raise ValueError(f"{what}: no column {', '.join(map(repr, missing))}")
+    arrays = [_array(pa, column) for column in values]
+    return pa.table(dict(zip(columns, arrays, strict=True))) if columns else pa.table({})
+
+
+def _array(pa: Any, values: list[object]) -> Any:
+    try:
+        return pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        # Mixed types: compare them as text, each type apart ("1" and 1 differ).
+        return pa.array(
+            [None if value is None else f"{type(value).__name__}:{value}" for value in values],
+            pa.string(),
+        )
+
+
+class Codes:
+    """
+    One column as integer codes: equal values share a code, missing values have their own.
+
+    Attributes:
+        codes: An int64 numpy array, one code per record, from 0.
+        cardinality: The number of codes (distinct values, missing counted as one).
+        dictionary: The distinct values as a pyarrow array, by code; the missing
+            value, if any, has the last code and is not in it.
+        has_missing: Whether some values are missing (null, or NaN in a float column).
+    """
+
+    def __init__(self, codes: Any, cardinality: int, dictionary: Any, has_missing: bool) -> None:
+        self.codes = codes
+        self.cardinality = cardinality
+        self.dictionary = dictionary
+        self.has_missing = has_missing
+
+
+def encode(column: Any) -> Codes:
+    """
+    Dictionary-encode a pyarrow column: nulls, and NaN in float columns, are one missing value.
+
+    Args:
+        column: A pyarrow Array or ChunkedArray.
+
+    Returns:
+        Its `Codes`.
+    """
+    pa = pyarrow()
+    np = numpy()
+    import pyarrow.compute as pc
+
+    if isinstance(column, pa.ChunkedArray):
+        column = (
+            (column.combine_chunks() if column.num_chunks != 1 else column.chunk(0))
+            if column.num_chunks
+            else pa.array([], column.type)
+        )
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if pa.types.is_floating(column.type):
+        column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
+    encoded = column.dictionary_encode()
+    dictionary = encoded.dictionary
+    distinct = len(dictionary)
+    has_missing = encoded.null_count > 0
+    indices = encoded.indices
+    if has_missing:
+        indices = pc.fill_null(indices, distinct)
+    codes = indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return Codes(codes, distinct + int(has_missing), dictionary, has_missing)
+
+
+class Classes:
+    """
+    Records grouped by equal quasi-identifiers.
+
+    Attributes:
+        of_record: An int64 numpy array: each record's class, from 0.
+        sizes: An int64 numpy array: each class's number of records.
+        keys: Per quasi-identifier, an int64 array of each class's code (for
+            matching a population), or ``None`` when not asked for.
+    """
+
+    def __init__(self, of_record: Any, sizes: Any, keys: list[Any] | None) -> None:
+        self.of_record = of_record
+        self.sizes = sizes
+        self.keys = keys
+
+
+def group(codes: Sequence[Codes], records: int, *, keep_keys: bool = False) -> Classes:
+    """
+    Group records by their codes in several columns, with numpy and no loop per record.
+
+    The codes are combined into one integer per record (mixed radix), compacted
+    with `numpy.unique` whenever the product of cardinalities would overflow;
+    the classes are then counted with `numpy.bincount` when the combined codes
+    are dense enough, or `numpy.unique` otherwise.
+
+    Args:
+        codes: One `Codes` per quasi-identifier (none: one class of every record).
+        records: The number of records.
+        keep_keys: Whether to return each class's code in every column.
+
+    Returns:
+        The `Classes`.
+    """
+    np = numpy()
+    if records == 0:
+        empty = np.zeros(0, np.int64)
+        return Classes(empty, empty, [empty for _ in codes] if keep_keys else None)
+    combined = np.zeros(records, np.int64)
+    radix = 1
+    for column in codes:
+        if radix * column.cardinality >= _MAX_RADIX:
+            _, combined = np.unique(combined, return_inverse=True)
+            combined = combined.astype(np.int64, copy=False).reshape(-1)
+            radix = int(combined.max()) + 1
+        combined = combined * column.cardinality + column.codes
+        radix *= column.cardinality
+    if radix <= max(2 * records, _BINCOUNT_FLOOR):
+        counts = np.bincount(combined, minlength=radix)
+        present = np.flatnonzero(counts)
+        lookup = np.zeros(radix, np.int64)
+        lookup[present] = np.arange(len(present), dtype=np.int64)
+        of_record = lookup[combined]
+        sizes = counts[present].astype(np.int64, copy=False)
+    else:
+        _, of_record, sizes = np.unique(combined, return_inverse=True, return_counts=True)
+        of_record = of_record.astype(np.int64, copy=False).reshape(-1)
+        sizes = sizes.astype(np.int64, copy=False)
+    keys = None
+    if keep_keys:
+        member = np.zeros(len(sizes), np.int64)
+        member[of_record] = np.arange(records, dtype=np.int64)  # any member: they share codes
+        keys = [column.codes[member] for column in codes]
+    return Classes(of_record, sizes, keys)
