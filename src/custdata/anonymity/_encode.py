@@ -159,6 +159,9 @@ def encode(column: Any) -> Codes:
         )
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
+    if pa.types.is_null(column.type):  # every value missing
+        missing = len(column) > 0
+        return Codes(np.zeros(len(column), np.int64), int(missing), column.slice(0, 0), missing)
     if pa.types.is_floating(column.type):
         column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
     encoded = column.dictionary_encode()

@@ -365,7 +365,13 @@ class Hierarchy:
 
         pa = pyarrow()
         self._check_level(level)
-        array = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)
+        if isinstance(values, pa.Array | pa.ChunkedArray):
+            array = values
+        else:
+            try:
+                array = pa.array(values)
+            except (pa.ArrowException, TypeError, ValueError, OverflowError):
+                return self._apply_mixed(pa, values, level)
         if isinstance(array, pa.ChunkedArray):
             array = array.combine_chunks() if array.num_chunks else pa.array([], array.type)
         if pa.types.is_dictionary(array.type):
@@ -374,6 +380,16 @@ class Hierarchy:
         labels = self._labels(encoded.dictionary.to_pylist(), level)
         out = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(labels, pa.string()))
         return out.cast(pa.string())
+
+    def _apply_mixed(self, pa: Any, values: object, level: int) -> Any:
+        """A sequence of values of several types: each distinct value labelled once."""
+        if not isinstance(values, Iterable) or isinstance(values, str | bytes):
+            msg = f"{self.name}: expected a pyarrow array or a sequence of values"
+            raise TypeError(msg)
+        items = list(values)
+        distinct = list(dict.fromkeys(item for item in items if item is not None))
+        labels = dict(zip(distinct, self._labels(distinct, level), strict=True))
+        return pa.array([None if item is None else labels[item] for item in items], pa.string())
 
     def _labels(self, distinct: Sequence[object], level: int) -> list[str]:
         labels: list[str] = []
