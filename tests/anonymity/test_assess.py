@@ -238,6 +238,16 @@ class TestEdgeCases:
         expected = reference.class_sizes(rows, names)
         assert expected == list(assess(rows, names).class_sizes)
 
+    def test_threaded_encoding(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Columns encoded on threads (long tables) give the same classes."""
+        from custdata.anonymity import _encode
+
+        rows = [{"a": i % 7, "b": str(i % 5), "c": i % 3} for i in range(300)]
+        expected = assess(rows, ["a", "b", "c"])
+        monkeypatch.setattr(_encode, "_THREADED_ROWS", 1)
+        assert expected == assess(rows, ["a", "b", "c"])
+        assert reference.class_sizes(rows, ["a", "b", "c"]) == list(expected.class_sizes)
+
     def test_many_classes_and_values(self) -> None:
         """t-closeness over several chunks of classes equals the reference."""
         rows = [{"a": i, "s": i % 50} for i in range(20_000)]

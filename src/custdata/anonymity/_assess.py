@@ -7,7 +7,16 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from custdata.anonymity._encode import Codes, as_table, encode, group, numpy, pyarrow
+from custdata.anonymity._encode import (
+    Classes,
+    Codes,
+    as_table,
+    encode,
+    encode_all,
+    group,
+    numpy,
+    pyarrow,
+)
 from custdata.anonymity._report import Distance, Risk, RiskReport, SensitiveReport
 
 if TYPE_CHECKING:
@@ -33,7 +42,7 @@ def _names(value: object, what: str) -> tuple[str, ...]:
     return names
 
 
-def assess(  # noqa: PLR0915  # one measure after another, in the order of the report
+def assess(
     data: object,
     quasi_identifiers: Sequence[str],
     *,
@@ -113,15 +122,14 @@ def assess(  # noqa: PLR0915  # one measure after another, in the order of the r
 
     population_counts = None
     if population is None:
-        classes = group([encode(table.column(name)) for name in qis], records)
+        classes = group(encode_all([table.column(name) for name in qis]), records)
     else:
         classes, population_counts = _with_population(table, qis, population, records)
     sizes = classes.sizes
-    per_record = sizes[classes.of_record].astype(np.float64)
     k = int(sizes.min())
     size_values, size_counts = np.unique(sizes, return_counts=True)
     unique_records = int((sizes == 1).sum())
-    prosecutor = _risk(1.0 / per_record, risk_threshold)
+    prosecutor = _risk(sizes, sizes, records, risk_threshold)
 
     journalist = k_map = population_size = None
     marketer = len(sizes) / records
@@ -133,9 +141,7 @@ def assess(  # noqa: PLR0915  # one measure after another, in the order of the r
             msg = f"population: {short} combinations of the data count fewer people than records"
             raise ValueError(msg)
         k_map = int(in_population.min())
-        journalist = _risk(
-            1.0 / in_population[classes.of_record].astype(np.float64), risk_threshold
-        )
+        journalist = _risk(sizes, in_population, records, risk_threshold)
         marketer = float((sizes / in_population).sum() / records)
 
     reports = tuple(
@@ -167,13 +173,21 @@ def assess(  # noqa: PLR0915  # one measure after another, in the order of the r
     )
 
 
-def _risk(per_record: Any, threshold: float) -> Risk:
-    above = int((per_record > threshold).sum())
+def _risk(sizes: Any, matches: Any, records: int, threshold: float) -> Risk:
+    """
+    The risk of records that each match one of ``matches`` people, from their classes.
+
+    A record of a class of ``sizes[j]`` records matching ``matches[j]`` people has
+    a risk of ``1 / matches[j]``: computed per class, weighted by its records.
+    """
+    np = numpy()
+    per_class = 1.0 / matches.astype(np.float64)
+    above = int(sizes[per_class > threshold].sum())
     return Risk(
-        highest=float(per_record.max()),
-        average=float(per_record.mean()),
+        highest=float(per_class.max()),
+        average=float((sizes * per_class).sum() / records),
         records_above=above,
-        share_above=above / len(per_record),
+        share_above=above / records,
     )
 
 
@@ -213,9 +227,7 @@ def _with_population(
     lookup = np.zeros(len(both.sizes), np.int64)
     lookup[present] = np.arange(len(present), dtype=np.int64)
     of_record = lookup[ours_of]
-    from custdata.anonymity._encode import Classes
-
-    classes = Classes(of_record, in_data[present].astype(np.int64), None)
+    classes = Classes(of_record, in_data[present].astype(np.int64))
     return classes, (in_population[present], round(float(weights.sum())))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
@@ -9,6 +11,7 @@ from custdata.errors import MissingDependencyError
 
 _MAX_RADIX: Final = 1 << 62
 _BINCOUNT_FLOOR: Final = 1 << 16
+_THREADED_ROWS: Final = 200_000
 
 
 def numpy() -> Any:  # the module, typed at its use sites
@@ -137,6 +140,23 @@ class Codes:
         self.has_missing = has_missing
 
 
+def encode_all(columns: Sequence[Any]) -> list[Codes]:
+    """
+    `encode` several columns, on threads when they are long (pyarrow releases the GIL).
+
+    Args:
+        columns: pyarrow Arrays or ChunkedArrays.
+
+    Returns:
+        Their `Codes`, in order.
+    """
+    if len(columns) < 2 or min(len(column) for column in columns) < _THREADED_ROWS:
+        return [encode(column) for column in columns]
+    workers = min(len(columns), os.cpu_count() or 1)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(encode, columns))
+
+
 def encode(column: Any) -> Codes:
     """
     Dictionary-encode a pyarrow column: nulls, and NaN in float columns, are one missing value.
@@ -182,44 +202,47 @@ class Classes:
     Attributes:
         of_record: An int64 numpy array: each record's class, from 0.
         sizes: An int64 numpy array: each class's number of records.
-        keys: Per quasi-identifier, an int64 array of each class's code (for
-            matching a population), or ``None`` when not asked for.
     """
 
-    def __init__(self, of_record: Any, sizes: Any, keys: list[Any] | None) -> None:
+    def __init__(self, of_record: Any, sizes: Any) -> None:
         self.of_record = of_record
         self.sizes = sizes
-        self.keys = keys
 
 
-def group(codes: Sequence[Codes], records: int, *, keep_keys: bool = False) -> Classes:
+def _dense(np: Any, pa: Any, combined: Any) -> tuple[Any, Any]:
+    """Renumber integer keys from 0 by first appearance (a hash table, no sort); their counts."""
+    encoded = pa.array(combined).dictionary_encode()
+    of_record = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return of_record, np.bincount(of_record, minlength=len(encoded.dictionary))
+
+
+def group(codes: Sequence[Codes], records: int) -> Classes:
     """
     Group records by their codes in several columns, with numpy and no loop per record.
 
-    The codes are combined into one integer per record (mixed radix), compacted
-    with `numpy.unique` whenever the product of cardinalities would overflow;
-    the classes are then counted with `numpy.bincount` when the combined codes
-    are dense enough, or `numpy.unique` otherwise.
+    The codes are combined into one integer per record (mixed radix), renumbered
+    densely (pyarrow's hash kernel) whenever the product of cardinalities would
+    overflow; the classes are then counted with `numpy.bincount` when the
+    combined codes are dense enough, or renumbered the same way otherwise.
 
     Args:
         codes: One `Codes` per quasi-identifier (none: one class of every record).
         records: The number of records.
-        keep_keys: Whether to return each class's code in every column.
 
     Returns:
         The `Classes`.
     """
     np = numpy()
+    pa = pyarrow()
     if records == 0:
         empty = np.zeros(0, np.int64)
-        return Classes(empty, empty, [empty for _ in codes] if keep_keys else None)
+        return Classes(empty, empty)
     combined = np.zeros(records, np.int64)
     radix = 1
     for column in codes:
         if radix * column.cardinality >= _MAX_RADIX:
-            _, combined = np.unique(combined, return_inverse=True)
-            combined = combined.astype(np.int64, copy=False).reshape(-1)
-            radix = int(combined.max()) + 1
+            combined, counts = _dense(np, pa, combined)
+            radix = len(counts)
         combined = combined * column.cardinality + column.codes
         radix *= column.cardinality
     if radix <= max(2 * records, _BINCOUNT_FLOOR):
@@ -227,15 +250,6 @@ def group(codes: Sequence[Codes], records: int, *, keep_keys: bool = False) -> C
         present = np.flatnonzero(counts)
         lookup = np.zeros(radix, np.int64)
         lookup[present] = np.arange(len(present), dtype=np.int64)
-        of_record = lookup[combined]
-        sizes = counts[present].astype(np.int64, copy=False)
-    else:
-        _, of_record, sizes = np.unique(combined, return_inverse=True, return_counts=True)
-        of_record = of_record.astype(np.int64, copy=False).reshape(-1)
-        sizes = sizes.astype(np.int64, copy=False)
-    keys = None
-    if keep_keys:
-        member = np.zeros(len(sizes), np.int64)
-        member[of_record] = np.arange(records, dtype=np.int64)  # any member: they share codes
-        keys = [column.codes[member] for column in codes]
-    return Classes(of_record, sizes, keys)
+        return Classes(lookup[combined], counts[present].astype(np.int64, copy=False))
+    of_record, sizes = _dense(np, pa, combined)
+    return Classes(of_record, sizes.astype(np.int64, copy=False))
