@@ -102,17 +102,7 @@ def assess(
         raise ValueError(msg)
     ordered = dict(ordered or {})
     hierarchies = dict(hierarchies or {})
-    for option, given in (("ordered", ordered), ("hierarchies", hierarchies)):
-        unknown = set(given) - set(attributes)
-        if unknown:
-            msg = f"{option}: {', '.join(sorted(map(repr, unknown)))} is not a sensitive attribute"
-            raise ValueError(msg)
-    if set(ordered) & set(hierarchies):
-        msg = "ordered and hierarchies: an attribute has both"
-        raise ValueError(msg)
-    if not (isinstance(risk_threshold, int | float) and 0 <= risk_threshold <= 1):
-        msg = "risk_threshold: must be a number from 0 to 1"
-        raise ValueError(msg)
+    _check_options(attributes, ordered, hierarchies, risk_threshold)
 
     table = as_table(data, qis + attributes)
     records = table.num_rows
@@ -127,7 +117,9 @@ def assess(
         classes, population_counts = _with_population(table, qis, population, records)
     sizes = classes.sizes
     k = int(sizes.min())
-    size_values, size_counts = np.unique(sizes, return_counts=True)
+    by_size = np.bincount(sizes)  # classes of each size: sizes are at most the records
+    size_values = np.flatnonzero(by_size)
+    size_counts = by_size[size_values]
     unique_records = int((sizes == 1).sum())
     prosecutor = _risk(sizes, sizes, records, risk_threshold)
 
@@ -171,6 +163,25 @@ def assess(
         k_map=k_map,
         sensitive=reports,
     )
+
+
+def _check_options(
+    attributes: tuple[str, ...],
+    ordered: Mapping[str, object],
+    hierarchies: Mapping[str, object],
+    risk_threshold: object,
+) -> None:
+    for option, given in (("ordered", ordered), ("hierarchies", hierarchies)):
+        unknown = set(given) - set(attributes)
+        if unknown:
+            msg = f"{option}: {', '.join(sorted(map(repr, unknown)))} is not a sensitive attribute"
+            raise ValueError(msg)
+    if set(ordered) & set(hierarchies):
+        msg = "ordered and hierarchies: an attribute has both"
+        raise ValueError(msg)
+    if not (isinstance(risk_threshold, int | float) and 0 <= risk_threshold <= 1):
+        msg = "risk_threshold: must be a number from 0 to 1"
+        raise ValueError(msg)
 
 
 def _risk(sizes: Any, matches: Any, records: int, threshold: float) -> Risk:

@@ -200,13 +200,19 @@ class Classes:
     Records grouped by equal quasi-identifiers.
 
     Attributes:
-        of_record: An int64 numpy array: each record's class, from 0.
         sizes: An int64 numpy array: each class's number of records.
     """
 
     def __init__(self, of_record: Any, sizes: Any) -> None:
-        self.of_record = of_record
+        self._of_record = of_record
         self.sizes = sizes
+
+    @property
+    def of_record(self) -> Any:
+        """An int64 numpy array: each record's class, from 0 (computed when first asked)."""
+        if callable(self._of_record):
+            self._of_record = self._of_record()
+        return self._of_record
 
 
 def _dense(np: Any, pa: Any, combined: Any) -> tuple[Any, Any]:
@@ -248,8 +254,12 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
     if radix <= max(2 * records, _BINCOUNT_FLOOR):
         counts = np.bincount(combined, minlength=radix)
         present = np.flatnonzero(counts)
-        lookup = np.zeros(radix, np.int64)
-        lookup[present] = np.arange(len(present), dtype=np.int64)
-        return Classes(lookup[combined], counts[present].astype(np.int64, copy=False))
+
+        def of_record() -> Any:  # only t, l and a population need it
+            lookup = np.zeros(radix, np.int64)
+            lookup[present] = np.arange(len(present), dtype=np.int64)
+            return lookup[combined]
+
+        return Classes(of_record, counts[present].astype(np.int64, copy=False))
     of_record, sizes = _dense(np, pa, combined)
     return Classes(of_record, sizes.astype(np.int64, copy=False))
