@@ -215,11 +215,12 @@ class Classes:
         return self._of_record
 
 
-def _dense(np: Any, pa: Any, combined: Any) -> tuple[Any, Any]:
-    """Renumber integer keys from 0 by first appearance (a hash table, no sort); their counts."""
-    encoded = pa.array(combined).dictionary_encode()
-    of_record = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-    return of_record, np.bincount(of_record, minlength=len(encoded.dictionary))
+def _distinct(np: Any, combined: Any) -> tuple[Any, Any]:
+    """The distinct keys, sorted, and how many records have each (one sort, no inverse)."""
+    ordered = np.sort(combined)
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    sizes = np.diff(np.append(starts, len(ordered)))
+    return ordered[starts], sizes
 
 
 def group(codes: Sequence[Codes], records: int) -> Classes:
@@ -227,9 +228,10 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
     Group records by their codes in several columns, with numpy and no loop per record.
 
     The codes are combined into one integer per record (mixed radix), renumbered
-    densely (pyarrow's hash kernel) whenever the product of cardinalities would
-    overflow; the classes are then counted with `numpy.bincount` when the
-    combined codes are dense enough, or renumbered the same way otherwise.
+    from 0 whenever the product of cardinalities would overflow; the classes are
+    then counted with `numpy.bincount` when the combined codes are dense enough,
+    or from the sorted codes otherwise. Each record's class is found (a binary
+    search among the sorted distinct codes) only when asked for.
 
     Args:
         codes: One `Codes` per quasi-identifier (none: one class of every record).
@@ -239,7 +241,6 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
         The `Classes`.
     """
     np = numpy()
-    pa = pyarrow()
     if records == 0:
         empty = np.zeros(0, np.int64)
         return Classes(empty, empty)
@@ -247,8 +248,9 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
     radix = 1
     for column in codes:
         if radix * column.cardinality >= _MAX_RADIX:
-            combined, counts = _dense(np, pa, combined)
-            radix = len(counts)
+            keys, _ = _distinct(np, combined)
+            combined = np.searchsorted(keys, combined).astype(np.int64, copy=False)
+            radix = len(keys)
         combined = combined * column.cardinality + column.codes
         radix *= column.cardinality
     if radix <= max(2 * records, _BINCOUNT_FLOOR):
@@ -261,5 +263,8 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
             return lookup[combined]
 
         return Classes(of_record, counts[present].astype(np.int64, copy=False))
-    of_record, sizes = _dense(np, pa, combined)
-    return Classes(of_record, sizes.astype(np.int64, copy=False))
+    keys, sizes = _distinct(np, combined)
+    return Classes(
+        lambda: np.searchsorted(keys, combined).astype(np.int64, copy=False),
+        sizes.astype(np.int64, copy=False),
+    )
