@@ -231,6 +231,16 @@ class TestEdgeCases:
         gender = pa.array(["F", "M", "F"]).dictionary_encode()
         assert ((1, 1), (2, 1)) == assess(pa.table({"g": gender}), ["g"]).class_sizes
 
+    def test_dictionary_with_repeats_and_nulls(self) -> None:
+        """Repeated dictionary values share a class; null indices and null entries are missing."""
+        column = pa.DictionaryArray.from_arrays(
+            pa.array([0, 1, 2, None, 3, 4], pa.int32()), pa.array(["F", "F", "M", None, "X"])
+        )
+        report = assess(pa.table({"g": column, "s": ["a", "b", "c", "d", "e", "f"]}), ["g"])
+        assert ((1, 2), (2, 2)) == report.class_sizes
+        sensitive = assess(pa.table({"q": [1, 1, 1, 2, 2, 2], "g": column}), ["q"], sensitive=["g"])
+        assert (4, 2) == (sensitive.sensitive[0].values, sensitive.sensitive[0].distinct_l)
+
     def test_many_columns_overflow_radix(self) -> None:
         """Combined codes that would overflow 64 bits are compacted, and still group right."""
         rows = [{f"c{j}": (i * (j + 1)) % 97 for j in range(12)} for i in range(500)]

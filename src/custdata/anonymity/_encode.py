@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
@@ -140,7 +141,7 @@ class Codes:
         self.has_missing = has_missing
 
 
-def encode_all(columns: Sequence[Any]) -> list[Codes]:
+def encode_all(columns: Sequence[Any]) -> list[Codes]:  # for grouping: codes need not be exact
     """
     `encode` several columns, on threads when they are long (pyarrow releases the GIL).
 
@@ -151,18 +152,21 @@ def encode_all(columns: Sequence[Any]) -> list[Codes]:
         Their `Codes`, in order.
     """
     if len(columns) < 2 or min(len(column) for column in columns) < _THREADED_ROWS:
-        return [encode(column) for column in columns]
+        return [encode(column, exact=False) for column in columns]
     workers = min(len(columns), os.cpu_count() or 1)
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(encode, columns))
+        return list(pool.map(functools.partial(encode, exact=False), columns))
 
 
-def encode(column: Any) -> Codes:
+def encode(column: Any, *, exact: bool = True) -> Codes:
     """
     Dictionary-encode a pyarrow column: nulls, and NaN in float columns, are one missing value.
 
     Args:
         column: A pyarrow Array or ChunkedArray.
+        exact: Whether every code must be used (the dictionary holds only the
+            values present). Without it, a dictionary column keeps its own
+            dictionary's codes, unused values included: enough for grouping.
 
     Returns:
         Its `Codes`.
@@ -178,6 +182,8 @@ def encode(column: Any) -> Codes:
             else pa.array([], column.type)
         )
     if pa.types.is_dictionary(column.type):
+        if not exact:
+            return _dictionary_codes(pa, np, column)
         column = column.cast(column.type.value_type)
     if pa.types.is_null(column.type):  # every value missing
         missing = len(column) > 0
@@ -193,6 +199,19 @@ def encode(column: Any) -> Codes:
         indices = pc.fill_null(indices, distinct)
     codes = indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     return Codes(codes, distinct + int(has_missing), dictionary, has_missing)
+
+
+def _dictionary_codes(pa: Any, np: Any, column: Any) -> Codes:
+    """The codes of a dictionary array from its indices: its (short) dictionary encoded once."""
+    import pyarrow.compute as pc
+
+    inner = encode(column.dictionary)  # equal values, even repeated in the dictionary, share a code
+    missing = len(inner.dictionary)
+    indices = pc.fill_null(column.indices, -1).to_numpy(zero_copy_only=False)
+    table = np.append(inner.codes, missing)  # index -1 (a null) reads the missing code
+    codes = table[indices].astype(np.int64, copy=False)
+    has_missing = bool(column.null_count) or inner.has_missing
+    return Codes(codes, missing + 1, inner.dictionary, has_missing)
 
 
 class Classes:
