@@ -241,6 +241,16 @@ class TestEdgeCases:
         sensitive = assess(pa.table({"q": [1, 1, 1, 2, 2, 2], "g": column}), ["q"], sensitive=["g"])
         assert (4, 2) == (sensitive.sensitive[0].values, sensitive.sensitive[0].distinct_l)
 
+    def test_chunks_with_different_dictionaries(self) -> None:
+        """Chunks whose dictionaries differ group by value, not by index."""
+        column = pa.chunked_array(
+            [
+                pa.array(["x", "y"]).dictionary_encode(),
+                pa.array(["y", "z", "x"]).dictionary_encode(),
+            ]
+        )
+        assert ((1, 1), (2, 2)) == assess(pa.table({"g": column}), ["g"]).class_sizes
+
     def test_many_columns_overflow_radix(self) -> None:
         """Combined codes that would overflow 64 bits are compacted, and still group right."""
         rows = [{f"c{j}": (i * (j + 1)) % 97 for j in range(12)} for i in range(500)]

@@ -117,6 +117,37 @@ class TestRiskCommand:
             "class_sizes"
         ]
 
+    def test_parquet_problems(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A Parquet file without the column, or without rows, is a usage error."""
+        path = tmp_path / "census.parquet"
+        pq.write_table(pa.table({"age": pa.array([], pa.int64())}), path)
+        assert EXIT_USAGE == main(["risk", str(path), "--quasi", "sex"])
+        assert "INPUT: no column 'sex'" in capsys.readouterr().err
+        assert EXIT_USAGE == main(["risk", str(path), "--quasi", "age"])
+        assert "no records" in capsys.readouterr().err
+
+    def test_parquet_dictionary_and_dates(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Typed Parquet columns (dictionary, date) are grouped by value, across row groups."""
+        import datetime as dt
+
+        path = tmp_path / "contacts.parquet"
+        table = pa.table(
+            {
+                "gender": pa.array(["female", "male", "female", None]).dictionary_encode(),
+                "birth_date": [dt.date(1990, 1, 1)] * 3 + [None],
+            }
+        )
+        pq.write_table(table, path, row_group_size=2)
+        code = main(
+            ["risk", str(path), "--quasi", "gender,birth_date", "--batch-size", "1", "--json"]
+        )
+        assert EXIT_OK == code
+        assert [{"size": 1, "classes": 2}, {"size": 2, "classes": 1}] == _json(capsys)[
+            "class_sizes"
+        ]
+
     def test_jsonl_nested(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """JSONL objects are flattened to dotted names."""
         path = tmp_path / "rows.jsonl"

@@ -172,16 +172,17 @@ def _failures(report: RiskReport, min_k: int | None, max_risk: float | None) -> 
 
 def _read(args: argparse.Namespace, path: Path, columns: Sequence[str], what: str) -> Any:
     """Read the named columns of a file into a pyarrow table, a batch at a time."""
-    from custdata.anonymity._encode import pyarrow
     from custdata.io import progress
 
-    pa = pyarrow()
+    pa = _pyarrow()
     reading = argparse.Namespace(**vars(args))
     reading.input = path
     if what != "INPUT":  # the population's own format and delimiter
         reading.format = None
         reading.delimiter = None
         reading.map = []
+    if _parquet_columns(reading):
+        return _read_parquet(reading, columns, what)
     chunks: list[list[Any]] = [[] for _ in columns]
     found = [False] * len(columns)
     with open_input(reading, None) as reader:
@@ -208,6 +209,46 @@ def _read(args: argparse.Namespace, path: Path, columns: Sequence[str], what: st
     )
 
 
+def _parquet_columns(args: argparse.Namespace) -> bool:
+    """Whether the input is a Parquet file whose columns can be read as they are."""
+    from custdata.io import infer_format
+
+    if str(args.input) == "-" or args.map:
+        return False  # standard input and --map go through the row reader
+    return infer_format(args.input, args.format) == "parquet"
+
+
+def _read_parquet(args: argparse.Namespace, columns: Sequence[str], what: str) -> Any:
+    """Only the named columns of a Parquet file, as Arrow reads them (no row is built)."""
+    from custdata.io import progress
+    from custdata.io._parquet import open_parquet, record_batches
+
+    pa = _pyarrow()
+    parquet = open_parquet(args.input)
+    names = parquet.schema_arrow.names
+    missing = [name for name in columns if name not in names]
+    if missing:
+        raise UsageError(f"{what}: no column {', '.join(map(repr, missing))}")
+    batches = progress(
+        record_batches(parquet, args.batch_size),
+        total=parquet.metadata.num_rows,
+        desc="risk",
+        weight=lambda batch: batch.num_rows,
+    )
+    selected = [batch.select(list(columns)) for batch in batches]
+    if not selected:
+        schema = pa.schema([parquet.schema_arrow.field(name) for name in columns])
+        return schema.empty_table()
+    return pa.Table.from_batches(selected)
+
+
+def _pyarrow() -> Any:
+    """pyarrow, or `MissingDependencyError` naming the ``arrow`` extra."""
+    from custdata.anonymity._encode import pyarrow
+
+    return pyarrow()
+
+
 def _array(pa: Any, values: list[object]) -> Any:
     try:
         return pa.array(values)
@@ -228,9 +269,7 @@ def _chunked(pa: Any, parts: list[Any]) -> Any:
 
 def _counts(population: Any) -> Any:
     """The population with its count column as whole numbers (CSV cells are text)."""
-    from custdata.anonymity._encode import pyarrow
-
-    pa = pyarrow()
+    pa = _pyarrow()
     counts = population.column("count")
     try:
         whole = counts.cast(pa.int64())
