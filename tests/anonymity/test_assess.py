@@ -196,6 +196,17 @@ class TestEdgeCases:
         frame = pd.DataFrame({"a": ["x", None, math.nan, "x"]})
         assert ((2, 2),) == assess(frame, ["a"]).class_sizes
 
+    def test_pandas_mixed_objects(self) -> None:
+        """A pandas column of mixed objects is read value by value; NaN stays missing."""
+        frame = pd.DataFrame({"a": [1, "1", 1, math.nan, None], "b": ["x"] * 5})
+        assert ((1, 1), (2, 2)) == assess(frame, ["a", "b"]).class_sizes
+
+    def test_only_measured_columns_converted(self) -> None:
+        """Other columns of a frame, even ones Arrow cannot hold, are not read."""
+        frame = pd.DataFrame({"a": ["x", "x"], "other": [object(), object()]})
+        assert 2 == assess(frame, ["a"]).k
+        assert 2 == assess(pl.DataFrame({"a": ["x", "x"], "n": [1, 2]}), ["a"]).k
+
     def test_one_distinct_quasi_identifier(self) -> None:
         """A quasi-identifier with one value adds nothing to the classes."""
         rows = [{"a": i % 3, "b": "same"} for i in range(9)]

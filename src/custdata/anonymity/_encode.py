@@ -54,18 +54,23 @@ def as_table(data: object, columns: Sequence[str], *, what: str = "data") -> Any
         TypeError: If ``data`` is none of the above.
     """
     pa = pyarrow()
-    from custdata.frames._apply import _arrow_table, _kind
+    from custdata.frames._apply import _arrow_table, _column_names, _Kind, _kind
 
     try:
         kind = _kind(pa, data)
     except TypeError:
         kind = None
     if kind is not None:
-        table = _arrow_table(pa, kind, data)
-        missing = [name for name in columns if name not in table.column_names]
+        present = set(_column_names(pa, kind, data))
+        missing = [name for name in columns if name not in present]
         if missing:
             raise ValueError(f"{what}: no column {', '.join(map(repr, missing))}")
-        return table.select(list(columns))
+        frame: Any = data
+        if kind == _Kind.POLARS:
+            frame = frame.select(list(columns))  # only the columns measured are converted
+        elif kind == _Kind.PANDAS:
+            return _pandas_table(pa, frame, columns)
+        return _arrow_table(pa, kind, frame).select(list(columns))
     if isinstance(data, str | bytes) or not isinstance(data, Iterable):
         msg = (
             f"{what}: expected a pyarrow Table or RecordBatch, a pandas or polars DataFrame "
@@ -109,6 +114,23 @@ def _rows_table(pa: Any, rows: Iterable[object], columns: Sequence[str], what: s
         raise ValueError(f"{what}: no column {', '.join(map(repr, missing))}")
     arrays = [_array(pa, column) for column in values]
     return pa.table(dict(zip(columns, arrays, strict=True))) if columns else pa.table({})
+
+
+def _pandas_table(pa: Any, frame: Any, columns: Sequence[str]) -> Any:
+    """The columns of a pandas frame as Arrow; a column of mixed objects value by value."""
+    arrays = {}
+    for name in columns:
+        series = frame[name]
+        try:
+            arrays[name] = pa.Array.from_pandas(series)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            values = [None if _is_nan(value) else value for value in series.tolist()]
+            arrays[name] = _array(pa, values)
+    return pa.table(arrays) if arrays else pa.table({})
+
+
+def _is_nan(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value)  # noqa: PLR0124  # NaN
 
 
 def _array(pa: Any, values: list[object]) -> Any:

@@ -73,7 +73,7 @@ def _postcode_text(value: object) -> str:
     return value.strip()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, eq=False)  # two hierarchies are equal only if they are one
 class Hierarchy:
     """
     A generalisation hierarchy: a label for every value at every level, ``*`` at the top.
