@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -268,6 +269,15 @@ class TestEdgeCases:
         names = [f"c{j}" for j in range(12)]
         expected = reference.class_sizes(rows, names)
         assert expected == list(assess(rows, names).class_sizes)
+
+    def test_t_closeness_many_values(self) -> None:
+        """A number with as many values as records: t from the pairs alone (0.5 for uniques)."""
+        table = pa.table({"a": pa.array(range(100_000)), "s": pa.array(range(100_000))})
+        sensitive = assess(table, ["a"], sensitive=["s"]).sensitive[0]
+        assert ("ordered", 100_000) == (sensitive.distance, sensitive.values)
+        assert math.isclose(0.5, sensitive.t)
+        text = pa.table({"a": table["a"], "s": pc.cast(table["s"], pa.string())})
+        assert math.isclose(1 - 1 / 100_000, assess(text, ["a"], sensitive=["s"]).sensitive[0].t)
 
     def test_threaded_encoding(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Columns encoded on threads (long tables) give the same classes."""

@@ -267,18 +267,17 @@ def _sensitive(  # noqa: PLR0917  # private, called once
     distance: Distance
     if hierarchy is not None:
         distance = "hierarchical"
-        parents = _tree(hierarchy, codes, name)
-        measure = _hierarchical(parents)
+        measure = _hierarchical(_tree(hierarchy, codes, name))
+        t = _largest_distance(pair_class, pair_value, share, len(sizes), overall, measure)
     elif order is not None or _is_ordered(pa, codes.dictionary.type):
         distance = "ordered"
         rank = _ranks(codes, order, name)
-        pair_value = rank[pair_value]
-        overall = overall[np.argsort(rank)]
-        measure = _ordered
+        t = _ordered_distance(
+            pair_class, rank[pair_value], share, len(sizes), overall[np.argsort(rank)]
+        )
     else:
         distance = "equal"
-        measure = _equal
-    t = _largest_distance(pair_class, pair_value, share, len(sizes), overall, measure)
+        t = _equal_distance(pair_class, pair_value, share, len(sizes), overall)
     return SensitiveReport(
         attribute=name,
         values=values,
@@ -343,16 +342,53 @@ def _tree(hierarchy: Hierarchy, codes: Codes, name: str) -> list[Any]:
     return parents
 
 
-def _equal(difference: Any) -> Any:
-    return 0.5 * numpy().abs(difference).sum(axis=1)
+def _equal_distance(
+    pair_class: Any, pair_value: Any, share: Any, classes: int, overall: Any
+) -> float:
+    """
+    The largest equal (variational) distance, from the (class, value) pairs alone.
 
-
-def _ordered(difference: Any) -> Any:
+    ``0.5 * sum(|p - q|)`` over every value is ``0.5 * (1 + sum(|p - q| - q))``
+    over the values the class holds, since the others contribute their ``q``.
+    """
     np = numpy()
-    steps = difference.shape[1] - 1
-    if steps == 0:
-        return np.zeros(difference.shape[0])
-    return np.abs(np.cumsum(difference, axis=1)[:, :-1]).sum(axis=1) / steps
+    q = overall[pair_value]
+    per_class = np.bincount(pair_class, weights=np.abs(share - q) - q, minlength=classes)
+    return float(np.clip(0.5 * (1.0 + per_class), 0.0, 1.0).max())
+
+
+def _ordered_distance(
+    pair_class: Any, pair_rank: Any, share: Any, classes: int, overall: Any
+) -> float:
+    """
+    The largest ordered distance, from the (class, value) pairs alone.
+
+    The distance of a class is ``sum(|P(i) - Q(i)|) / (m - 1)`` over the ranks
+    ``i < m - 1``, P and Q the cumulative shares of the class and of the table.
+    P is constant between two values the class holds; over such a range of
+    ranks, Q (non-decreasing) crosses P once, found by binary search, and the
+    sum is read from the prefix sums of Q on each side of the crossing.
+    """
+    np = numpy()
+    values = len(overall)
+    if values <= 1:
+        return 0.0
+    cumulative = np.cumsum(overall)
+    prefix = np.concatenate(([0.0], np.cumsum(cumulative)))  # prefix[i] = Q(0) + ... + Q(i-1)
+    order = np.lexsort((pair_rank, pair_class))
+    owner, low, amount = pair_class[order], pair_rank[order], share[order]
+    first = np.concatenate(([True], owner[1:] != owner[:-1]))
+    last = np.concatenate((owner[1:] != owner[:-1], [True]))
+    running = np.cumsum(amount)
+    level = running - (running - amount)[np.flatnonzero(first)][np.cumsum(first) - 1]
+    high = np.where(last, values - 1, np.concatenate((low[1:], [values - 1])))
+    high = np.maximum(high, low)
+    cross = np.clip(np.searchsorted(cumulative, level, side="left"), low, high)
+    below = level * (cross - low) - (prefix[cross] - prefix[low])
+    above = (prefix[high] - prefix[cross]) - level * (high - cross)
+    per_class = np.bincount(owner, weights=below + above, minlength=classes)
+    per_class += np.bincount(owner[first], weights=prefix[low[first]], minlength=classes)
+    return float(per_class.max() / (values - 1))
 
 
 def _hierarchical(parents: list[Any]) -> Any:
