@@ -271,8 +271,8 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
     The codes are combined into one integer per record (mixed radix), renumbered
     from 0 whenever the product of cardinalities would overflow; the classes are
     then counted with `numpy.bincount` when the combined codes are dense enough,
-    or from the sorted codes otherwise. Each record's class is found (a binary
-    search among the sorted distinct codes) only when asked for.
+    or from the sorted codes otherwise. Each record's class is found (from an
+    argsort of the codes) only when asked for.
 
     Args:
         codes: One `Codes` per quasi-identifier (none: one class of every record).
@@ -298,14 +298,20 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
         counts = np.bincount(combined, minlength=radix)
         present = np.flatnonzero(counts)
 
-        def of_record() -> Any:  # only t, l and a population need it
+        def by_lookup() -> Any:  # only t, l and a population need it
             lookup = np.zeros(radix, np.int64)
             lookup[present] = np.arange(len(present), dtype=np.int64)
             return lookup[combined]
 
-        return Classes(of_record, counts[present].astype(np.int64, copy=False))
-    keys, sizes = _distinct(np, combined)
-    return Classes(
-        lambda: np.searchsorted(keys, combined).astype(np.int64, copy=False),
-        sizes.astype(np.int64, copy=False),
-    )
+        return Classes(by_lookup, counts[present].astype(np.int64, copy=False))
+    _, sizes = _distinct(np, combined)
+
+    def by_sorting() -> Any:  # the classes in the order of their codes, as sizes are
+        order = np.argsort(combined, kind="stable")
+        ordered = combined[order]
+        ids = np.cumsum(np.concatenate(([False], ordered[1:] != ordered[:-1])), dtype=np.int64)
+        classes = np.empty(records, np.int64)
+        classes[order] = ids
+        return classes
+
+    return Classes(by_sorting, sizes.astype(np.int64, copy=False))
