@@ -264,6 +264,16 @@ def _distinct(np: Any, combined: Any) -> tuple[Any, Any]:
     return ordered[starts], sizes
 
 
+def _renumber(np: Any, combined: Any) -> Any:
+    """Each key's rank among the distinct keys (from 0), from one argsort."""
+    order = np.argsort(combined, kind="stable")
+    ordered = combined[order]
+    ids = np.cumsum(np.concatenate(([False], ordered[1:] != ordered[:-1])), dtype=np.int64)
+    ranks = np.empty(len(combined), np.int64)
+    ranks[order] = ids
+    return ranks
+
+
 def group(codes: Sequence[Codes], records: int) -> Classes:
     """
     Group records by their codes in several columns, with numpy and no loop per record.
@@ -289,9 +299,8 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
     radix = 1
     for column in codes:
         if radix * column.cardinality >= _MAX_RADIX:
-            keys, _ = _distinct(np, combined)
-            combined = np.searchsorted(keys, combined).astype(np.int64, copy=False)
-            radix = len(keys)
+            combined = _renumber(np, combined)
+            radix = int(combined.max()) + 1
         combined = combined * column.cardinality + column.codes
         radix *= column.cardinality
     if radix <= max(2 * records, _BINCOUNT_FLOOR):
@@ -306,12 +315,5 @@ def group(codes: Sequence[Codes], records: int) -> Classes:
         return Classes(by_lookup, counts[present].astype(np.int64, copy=False))
     _, sizes = _distinct(np, combined)
 
-    def by_sorting() -> Any:  # the classes in the order of their codes, as sizes are
-        order = np.argsort(combined, kind="stable")
-        ordered = combined[order]
-        ids = np.cumsum(np.concatenate(([False], ordered[1:] != ordered[:-1])), dtype=np.int64)
-        classes = np.empty(records, np.int64)
-        classes[order] = ids
-        return classes
-
-    return Classes(by_sorting, sizes.astype(np.int64, copy=False))
+    # The classes are numbered in the order of their codes, as the sizes are.
+    return Classes(lambda: _renumber(np, combined), sizes.astype(np.int64, copy=False))
