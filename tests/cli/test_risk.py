@@ -158,6 +158,13 @@ class TestRiskCommand:
         assert EXIT_OK == main(["risk", str(path), "--quasi", "address.postal_code", "--json"])
         assert 2 == _json(capsys)["k"]
 
+    def test_jsonl_missing_column(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """A column no JSONL row holds is a usage error once the rows are read."""
+        path = tmp_path / "rows.jsonl"
+        path.write_text('{"a": 1}\n{"a": 2}\n', encoding="utf-8")
+        assert EXIT_USAGE == main(["risk", str(path), "--quasi", "a,b"])
+        assert "INPUT: no column 'b'" in capsys.readouterr().err
+
     @pytest.mark.parametrize(
         ("arguments", "message"),
         [

@@ -202,7 +202,7 @@ def _read(args: argparse.Namespace, path: Path, columns: Sequence[str], what: st
                     values.append(None if text and value == "" else value)
                 chunks[index].append(_array(pa, values))
     missing = [name for name, seen in zip(columns, found, strict=True) if not seen]
-    if missing and any(chunks[0]):
+    if missing and any(len(part) for part in chunks[0]):  # JSONL: no header to check first
         raise UsageError(f"{what}: no column {', '.join(map(repr, missing))}")
     return pa.table(
         {name: _chunked(pa, parts) for name, parts in zip(columns, chunks, strict=True)}
