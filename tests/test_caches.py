@@ -214,6 +214,20 @@ class TestSurrogateLists:
         assert all(results[index] == results[index % 2] for index in range(THREADS))
 
 
+class TestFrenchDepartments:
+    """The postal code table of french_department is read once, alike on every thread."""
+
+    def test_table_alike(self) -> None:
+        """Threads reading the table none has loaded yet all get the same departments."""
+        from custdata.validation import postal
+
+        codes = ("97133", "20000", "75011", "01200")
+        expected = [tuple(map(postal.french_department, codes))] * THREADS
+        postal.french_departments.cache_clear()
+        results = _hammer(lambda _: tuple(map(postal.french_department, codes)))
+        assert expected == results
+
+
 class TestLazyNames:
     """Names a package loads on first use (custdata._lazy) are bound once, to the right object."""
 
@@ -234,6 +248,7 @@ KNOWN_STATE: Final[dict[tuple[str, str], str]] = {
     ("custdata.model._codec", "_KNOWN_COLUMNS"): "immutable per class; racing writes are equal",
     ("custdata.validation.phone", "_LIB"): "built once, never changed; racing builds are equal",
     ("custdata.transforms.surrogate", "_loaded"): "each locale's lists read once under a lock",
+    ("custdata.validation.postal", "french_departments"): "functools.cache of a fixed table",
     ("custdata.synthetic._engine", "_times_of_day"): "functools.cache of an immutable tuple",
     ("custdata.synthetic._pools", "build_pools"): "functools.lru_cache of pools nobody changes",
     ("custdata.io._progress", "_bar_class"): "functools.cache of a class; racing builds are alike",

@@ -115,11 +115,51 @@ class TestFrenchDepartment:
             ("98000", None),
             ("2A004", None),
             ("01000", "01"),
+            ("97133", "977"),
+            ("97150", "978"),
+            ("97130", "971"),
+            ("97200", "972"),
+            ("97600", "976"),
+            ("98714", "987"),
+            ("98800", "988"),
+            ("20090", "2A"),
+            ("20290", "2B"),
+            ("75700", "75"),
         ],
     )
     def test_department(self, code: str, department: str | None) -> None:
         """Corsica splits into 2A and 2B; overseas departments have three digits."""
         assert department == french_department(code)
+
+    def test_saint_barthelemy_and_saint_martin(self) -> None:
+        """97133 and 97150 are Saint-Barthélemy (977) and Saint-Martin (978), not Guadeloupe."""
+        assert ("977", "978") == (french_department("97133"), french_department("97150"))
+
+    def test_table_names_its_source(self) -> None:
+        """The table is shipped with the package and its header names where it comes from."""
+        import importlib.resources
+
+        text = importlib.resources.files("custdata.validation").joinpath("fr_departments.csv")
+        header = text.read_text("utf-8")[:800]
+        assert "codes-postaux 4.1.2" in header
+        assert "Code officiel geographique" in header
+
+    def test_every_listed_code_is_canonical(self) -> None:
+        """Every postal code of the table is a canonical French code, and its department fits."""
+        from custdata.validation.postal import french_departments
+
+        table = french_departments()
+        assert 6000 < len(table)
+        for code, department in table.items():
+            assert code == normalise_postal_code(code, "FR")
+            assert department == french_department(code)
+            if code.startswith("20"):
+                assert department in {"2A", "2B"}
+            elif code.startswith(("97", "98")):
+                assert 3 == len(department)
+            else:
+                assert department.isdigit()
+                assert 2 == len(department)
 
 
 class TestNormaliseCountry:

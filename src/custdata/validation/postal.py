@@ -10,8 +10,10 @@ reported, never completed: ``1000`` is not silently turned into ``01000``.
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Final
 
 from custdata.errors import Issue
@@ -21,6 +23,7 @@ __all__ = [
     "COUNTRIES",
     "POSTAL_CODE_COUNTRIES",
     "french_department",
+    "french_departments",
     "normalise_country",
     "normalise_postal_code",
     "postal_code_value_issue",
@@ -198,18 +201,54 @@ def postal_code_issue(path: str, value: str) -> Issue:
     return Issue(path=path, code="invalid_postal_code", message=message)
 
 
+_DEPARTMENTS_FILE: Final = "fr_departments.csv"
+
+
+# Safe under threads: functools.cache of a mapping nobody changes; racing builds are equal.
+@functools.cache
+def french_departments() -> Mapping[str, str]:
+    """
+    The table of French postal codes and their departments, read once from the package.
+
+    The file ``custdata/validation/fr_departments.csv`` names its source: the
+    postal code file of Base Adresse Nationale (package ``codes-postaux`` 4.1.2,
+    MIT licence), built from INSEE's *Code officiel géographique* and the DGFiP's
+    FIMOCT, where the department of a postal code is that of its communes' INSEE
+    codes. A postal code shared by communes of two departments maps to the one its
+    first characters name; 97133 (Saint-Barthélemy, 977) and 97150 (Saint-Martin,
+    978), which the source leaves out, are added from La Poste's assignments.
+
+    Returns:
+        Postal code -> department code (``"75"``, ``"2A"``, ``"971"``, ``"977"``).
+    """
+    text = importlib.resources.files(__package__).joinpath(_DEPARTMENTS_FILE).read_text("utf-8")
+    table: dict[str, str] = {}
+    for line in text.splitlines():
+        if line and not line.startswith(("#", "postal_code,")):
+            code, _, department = line.partition(",")
+            table[code] = department
+    return table
+
+
 def french_department(postal_code: object) -> str | None:
     """
     Return the French department of a canonical French postal code.
 
-    Corsica shares the prefix 20, split by postal code range: 20000 to 20199 are
-    Corse-du-Sud (``"2A"``), 20200 to 20999 Haute-Corse (``"2B"``). Overseas
-    departments and collectivities have three digits (``"971"``, ``"987"``);
-    Monaco (980xx) has none.
+    The department comes from a table of every postal code of the French
+    communes (`french_departments`, whose source it names): Corsica's codes
+    are 20xxx but its departments are ``"2A"`` and ``"2B"``; overseas
+    departments and collectivities have three digits (``"971"``), and 97133
+    and 97150 are Saint-Barthélemy (``"977"``) and Saint-Martin (``"978"``),
+    not Guadeloupe. Codes the table does not list (CEDEX codes, French
+    Polynesia, New Caledonia, Wallis and Futuna) get the department their first
+    characters name: two, three from 97 on, Corsica split at 20200; Monaco
+    (980xx) has none.
 
     Example:
         >>> french_department("20000"), french_department("20200"), french_department("97110")
         ('2A', '2B', '971')
+        >>> french_department("97133"), french_department("97150")
+        ('977', '978')
 
     Args:
         postal_code: A French postal code as `normalise_postal_code` returns it.
@@ -220,6 +259,9 @@ def french_department(postal_code: object) -> str | None:
     """
     if not isinstance(postal_code, str) or _FORMATS["FR"](postal_code) != postal_code:
         return None
+    listed = french_departments().get(postal_code)
+    if listed is not None:
+        return listed
     if postal_code.startswith("20"):
         return "2A" if postal_code < "20200" else "2B"
     if postal_code.startswith("980"):
