@@ -177,3 +177,31 @@ class TestMerge:
                 now = merged.allows("C-1", purpose, channel, at=at).reason
                 if Reason.WITHDRAWN in was or Reason.GLOBAL_OPT_OUT in was:
                     assert now in {Reason.WITHDRAWN, Reason.GLOBAL_OPT_OUT}
+
+    @given(
+        st.lists(events(), max_size=25),
+        st.lists(st.sampled_from((*CONTACTS, "C-9")), max_size=8),
+        st.booleans(),
+        st.integers(0, 8),
+        st.sampled_from(PURPOSES),
+        st.sampled_from(CHANNELS),
+    )
+    def test_same_as_allows_with_one_flag(  # noqa: PLR0917  # one argument per draw
+        self,
+        given_events: list[Consent],
+        ids: list[str],
+        business: bool,
+        hours: int,
+        purpose: str,
+        channel: str,
+    ) -> None:
+        """Same answers with one flag for all, before, between and after the events."""
+        ledger = ConsentLedger(given_events)
+        at = BASE + dt.timedelta(hours=hours)
+        ledger.allows_many(ids, purpose, channel, at=BASE)  # an earlier question, cached
+        columns = ledger.allows_many(ids, purpose, channel, at=at, is_business=business)
+        one_by_one = [
+            ledger.allows(contact_id, purpose, channel, at=at, is_business=business)
+            for contact_id in ids
+        ]
+        assert [d.reason for d in one_by_one] == columns.reasons

@@ -50,6 +50,8 @@ WithdrawalScope: TypeAlias = Literal["purpose", "channel"]
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _MICRO: Final = dt.timedelta(microseconds=1)
 _NEVER: Final = -(1 << 62)
+_EVER: Final = 1 << 62
+_FINAL_CACHE_SIZE: Final = 32
 _GRANTED: Final = ConsentStatus.GRANTED
 _WITHDRAWN: Final = ConsentStatus.WITHDRAWN
 
@@ -79,6 +81,8 @@ ALLOWING_REASONS: Final = frozenset(
     {Reason.CONSENT_GRANTED, Reason.SOFT_OPT_IN, Reason.ONGOING_CONTRACT, Reason.NO_OBJECTION}
 )
 """The reasons of a decision that allows contact; every other reason denies it."""
+
+_ALLOWS: Final = {reason: reason in ALLOWING_REASONS for reason in Reason}
 
 
 def _micros(moment: dt.datetime) -> int:
@@ -192,7 +196,11 @@ class Decision:
         """
         verdict = "allowed" if self.allowed else "denied"
         if self.event is None:
-            what = "no consent recorded" if self.reason is Reason.NO_CONSENT else "no objection recorded"
+            what = (
+                "no consent recorded"
+                if self.reason is Reason.NO_CONSENT
+                else "no objection recorded"
+            )
         else:
             event = self.event
             what = (
@@ -393,6 +401,7 @@ class ConsentLedger:
         self._issues: tuple[Issue, ...] | None = None
         self._moment: _Moment | None = None
         self._rules: dict[tuple[Channel, bool, dt.date], Rule] = {}
+        self._final_cache: dict[tuple[str, Channel], dict[str, tuple[int, Reason | None]]] = {}
         with _collection_paused():
             for event in events:
                 self.add(event)
@@ -426,6 +435,8 @@ class ConsentLedger:
         self._keys.append(key)
         self._by_contact.setdefault(event.contact_id, []).append(index)
         self._issues = None
+        if self._final_cache:
+            self._final_cache.clear()
         purpose = event.purpose
         if purpose == ALL_PURPOSES:
             if event.status is _GRANTED:
@@ -681,43 +692,98 @@ class ConsentLedger:
             )[0]
             for flag, rule in rules.items()
         }
-        allowing = ALLOWING_REASONS
-        allowed: list[bool] = []
-        reasons: list[Reason] = []
-        push_allowed, push_reason = allowed.append, reasons.append
         decisive, reason_of = self._decisive, self._reason
-        for index, contact_id in enumerate(ids):
+
+        def slow(index: int, contact_id: str) -> Reason:
             flag = bool(business[index])
-            if (
-                contact_id not in direct
-                and contact_id not in withdrawals
-                and contact_id not in global_
-            ):
-                bought, contract = purchases[index], contracts[index]
-                if bought is None and not contract:
-                    reason = plain[flag]
+            bought = _aware_micros(purchases[index], "last_purchase_at")
+            contract = bool(contracts[index])
+            if bought is None and not contract and contact_id not in finals:
+                return plain[flag]
+            return reason_of(
+                decisive(contact_id, when, direct, withdrawals, global_),
+                rules[flag],
+                moment,
+                last_purchase=bought,
+                last_interaction=_aware_micros(interactions[index], "last_interaction_at"),
+                ongoing_contract=contract,
+            )[0]
+
+        finals = self._finals(purpose, channel)
+        get = finals.get
+        reasons: list[Reason] = []
+        push = reasons.append
+        if (
+            isinstance(is_business, bool)
+            and last_purchase_at is None
+            and isinstance(ongoing_contract, bool)
+            and not ongoing_contract
+        ):
+            # One flag for all, no purchase: a contact without events gets the rule's
+            # answer, and one whose last event is before the moment gets that event's.
+            none = plain[is_business]
+            for index, contact_id in enumerate(ids):
+                entry = get(contact_id)
+                if entry is None:
+                    push(none)
+                elif when >= entry[0] and entry[1] is not None:
+                    push(entry[1])
                 else:
-                    reason = reason_of(
-                        None,
-                        rules[flag],
-                        moment,
-                        last_purchase=_aware_micros(bought, "last_purchase_at"),
-                        last_interaction=None,
-                        ongoing_contract=bool(contract),
-                    )[0]
-            else:
-                found = decisive(contact_id, when, direct, withdrawals, global_)
-                reason = reason_of(
-                    found,
-                    rules[flag],
-                    moment,
-                    last_purchase=_aware_micros(purchases[index], "last_purchase_at"),
-                    last_interaction=_aware_micros(interactions[index], "last_interaction_at"),
-                    ongoing_contract=bool(contracts[index]),
-                )[0]
-            push_reason(reason)
-            push_allowed(reason in allowing)
+                    push(slow(index, contact_id))
+        else:
+            for index, contact_id in enumerate(ids):
+                entry = get(contact_id)
+                if entry is not None and when >= entry[0] and entry[1] is not None:
+                    push(entry[1])
+                else:
+                    push(slow(index, contact_id))
+        allowed = list(map(_ALLOWS.__getitem__, reasons))
         return DecisionColumns(allowed=allowed, reasons=reasons)
+
+    def _finals(self, purpose: str, channel: Channel) -> dict[str, tuple[int, Reason | None]]:
+        """
+        Each contact's last event bearing on a purpose and channel, and what it decides.
+
+        Contact id -> (the instant of the contact's last relevant event, the reason
+        it gives to any later moment: granted, withdrawn, global opt-out; ``None``
+        for a grant under ``expiry_months``, which depends on the moment). Built on
+        first use for each purpose and channel, dropped by `add`.
+        """
+        cache_key = (purpose, channel)
+        finals = self._final_cache.get(cache_key)
+        if finals is not None:
+            return finals
+        direct, withdrawals, global_ = self._lookups(purpose, channel)
+        granted = Reason.CONSENT_GRANTED if self.expiry_months is None else None
+        finals = {}
+        decisive = self._decisive
+        with _collection_paused():
+            for contacts in (direct, withdrawals, global_):
+                for contact_id, timeline in contacts.items():
+                    if contact_id in finals:
+                        continue
+                    if contacts is direct and (
+                        contact_id not in withdrawals and contact_id not in global_
+                    ):
+                        event, last = timeline.events[-1], timeline.last  # the common case
+                    else:
+                        found = decisive(contact_id, _EVER, direct, withdrawals, global_)
+                        event = found[1] if found is not None else timeline.events[-1]
+                        last = max(
+                            table[contact_id].last
+                            for table in (direct, withdrawals, global_)
+                            if contact_id in table
+                        )
+                    if event.status is _GRANTED:
+                        finals[contact_id] = (last, granted)
+                    elif event.purpose == ALL_PURPOSES:
+                        finals[contact_id] = (last, Reason.GLOBAL_OPT_OUT)
+                    else:
+                        finals[contact_id] = (last, Reason.WITHDRAWN)
+        if len(self._final_cache) >= _FINAL_CACHE_SIZE:
+            self._final_cache.pop(next(iter(self._final_cache)))
+        self._final_cache[cache_key] = finals
+        return finals
 
     def audience(
         self,
