@@ -330,3 +330,33 @@ class TestAudienceFrames:
         """Anything else than contacts or a frame is a TypeError."""
         with pytest.raises(TypeError, match="Contact records"):
             ConsentLedger([]).audience([event()], "newsletter", "email", at=T0)
+
+
+class TestColumnsOfFrames:
+    """allows_many reads Arrow, pandas and polars columns as Python values."""
+
+    def test_arrow_columns(self) -> None:
+        """An Arrow array of ids and of flags gives the list's answers."""
+        pa = pytest.importorskip("pyarrow")
+        ledger = ConsentLedger([event(channel="post", status="withdrawn")])
+        ids = ["C-1", "C-2"]
+        expected = ledger.allows_many(ids, "newsletter", "post", at=T0, is_business=[False, True])
+        actual = ledger.allows_many(
+            pa.array(ids), "newsletter", "post", at=T0, is_business=pa.array([False, True])
+        )
+        assert (expected.reasons, [Reason.WITHDRAWN, Reason.NO_OBJECTION]) == (
+            actual.reasons,
+            expected.reasons,
+        )
+
+    def test_pandas_series(self) -> None:
+        """A pandas Series of ids gives the list's answers."""
+        pd = pytest.importorskip("pandas")
+        ledger = ConsentLedger([event(channel="post", status="withdrawn")])
+        actual = ledger.allows_many(pd.Series(["C-1", "C-2"]), "newsletter", "post", at=T0)
+        assert [Reason.WITHDRAWN, Reason.NO_OBJECTION] == actual.reasons
+
+    def test_ids_must_be_text(self) -> None:
+        """A null or a number among the ids is an error, not a silent non-match."""
+        with pytest.raises(PolicyError, match="contact_ids"):
+            ConsentLedger([]).allows_many(["C-1", None], "newsletter", "post", at=T0)  # type: ignore[list-item]  # on purpose

@@ -268,21 +268,41 @@ class Audience:
 T = TypeVar("T")
 
 
+def _as_list(value: object) -> Sequence[object] | None:
+    """A column as Python values: a list or tuple as is; Arrow, pandas, polars converted."""
+    if isinstance(value, (list, tuple)):
+        return value
+    for method in ("to_pylist", "to_list", "tolist"):  # Arrow, polars, pandas and NumPy
+        convert = getattr(value, method, None)
+        if callable(convert):
+            converted = convert()
+            return converted if isinstance(converted, list) else list(converted)
+    if isinstance(value, Iterable):
+        return list(value)
+    return None
+
+
 def _column(value: object, size: int, name: str) -> Sequence[object]:
     """A scalar repeated, or a column of the same length as the contact ids."""
     if isinstance(value, (str, bytes, bool, dt.datetime)) or value is None:
         return [value] * size
-    if isinstance(value, Sequence):
-        column: Sequence[object] = value
-    elif isinstance(value, Iterable):
-        column = list(value)
-    else:
+    column = _as_list(value)
+    if column is None:
         msg = f"ConsentLedger.allows_many: {name} must be a scalar or a column"
         raise PolicyError(msg)
     if len(column) != size:
         msg = f"ConsentLedger.allows_many: {name} must be a scalar or have one value per contact id"
         raise PolicyError(msg)
     return column
+
+
+def _contact_ids(contact_ids: object) -> Sequence[str]:
+    """The contact ids as a sequence of strings; anything else would silently match no event."""
+    ids = _as_list(contact_ids) if not isinstance(contact_ids, str) else None
+    if ids is None or not all(isinstance(contact_id, str) for contact_id in ids):
+        msg = "ConsentLedger.allows_many: contact_ids must be a column of strings"
+        raise PolicyError(msg)
+    return ids  # type: ignore[return-value]  # checked just above
 
 
 def _months_before(moment: dt.datetime, months: int) -> dt.datetime:
@@ -324,6 +344,9 @@ class ConsentLedger:
     latest event in force decides (`order_key`: by ``recorded_at``, a
     withdrawal after a grant at the same instant); with no event, the regime's
     rule for the channel does. Pure and in memory: no I/O, no clock.
+
+    Questions may be asked from several threads at once; `add` must not run
+    while another call does.
 
     Example:
         >>> import datetime as dt
@@ -667,7 +690,7 @@ class ConsentLedger:
         """
         self._check_purpose(purpose)
         channel = _channel(channel)
-        ids = contact_ids if isinstance(contact_ids, Sequence) else list(contact_ids)
+        ids = _contact_ids(contact_ids)
         size = len(ids)
         moment = self._moment_of(at)
         when = moment.micros
