@@ -128,13 +128,14 @@ _Key: TypeAlias = tuple[int, int, str, str, str, str, str, str, int]
 class _Timeline:
     """One sorted run of events: their instants, their order keys, the events."""
 
-    __slots__ = ("events", "keys", "last", "times")
+    __slots__ = ("events", "keys", "last", "tail_withdrawn", "times")
 
     def __init__(self) -> None:
         self.times: list[int] = []
         self.keys: list[_Key] = []
         self.events: list[Consent] = []
         self.last = _NEVER
+        self.tail_withdrawn = False  # whether the last event is a withdrawal
 
     def add(self, key: _Key, event: Consent) -> None:
         if key >= (self.keys[-1] if self.keys else key):
@@ -147,6 +148,7 @@ class _Timeline:
             self.times.insert(index, key[0])
             self.events.insert(index, event)
         self.last = self.times[-1]
+        self.tail_withdrawn = self.events[-1].status is _WITHDRAWN
 
     def at(self, when: int) -> int:
         """The index of the latest event at or before ``when``, or -1."""
@@ -773,36 +775,37 @@ class ConsentLedger:
         first use for each purpose and channel, dropped by `add`.
         """
         cache_key = (purpose, channel)
-        finals = self._final_cache.get(cache_key)
-        if finals is not None:
-            return finals
+        cached = self._final_cache.get(cache_key)
+        if cached is not None:
+            return cached
         direct, withdrawals, global_ = self._lookups(purpose, channel)
         granted = Reason.CONSENT_GRANTED if self.expiry_months is None else None
-        finals = {}
+        withdrawn = Reason.WITHDRAWN
         decisive = self._decisive
         with _collection_paused():
-            for contacts in (direct, withdrawals, global_):
-                for contact_id, timeline in contacts.items():
-                    if contact_id in finals:
+            # Most contacts have events on this purpose and channel only: their last decides.
+            finals: dict[str, tuple[int, Reason | None]] = {
+                contact_id: (timeline.last, withdrawn if timeline.tail_withdrawn else granted)
+                for contact_id, timeline in direct.items()
+            }
+            # Those with a withdrawal of the purpose elsewhere, or a global opt-out: in full.
+            for contacts in (withdrawals, global_):
+                for contact_id in contacts:
+                    found = decisive(contact_id, _EVER, direct, withdrawals, global_)
+                    if found is None:  # pragma: no cover  # every timeline holds an event
                         continue
-                    if contacts is direct and (
-                        contact_id not in withdrawals and contact_id not in global_
-                    ):
-                        event, last = timeline.events[-1], timeline.last  # the common case
-                    else:
-                        found = decisive(contact_id, _EVER, direct, withdrawals, global_)
-                        event = found[1] if found is not None else timeline.events[-1]
-                        last = max(
-                            table[contact_id].last
-                            for table in (direct, withdrawals, global_)
-                            if contact_id in table
-                        )
+                    event = found[1]
+                    last = max(
+                        table[contact_id].last
+                        for table in (direct, withdrawals, global_)
+                        if contact_id in table
+                    )
                     if event.status is _GRANTED:
                         finals[contact_id] = (last, granted)
                     elif event.purpose == ALL_PURPOSES:
                         finals[contact_id] = (last, Reason.GLOBAL_OPT_OUT)
                     else:
-                        finals[contact_id] = (last, Reason.WITHDRAWN)
+                        finals[contact_id] = (last, withdrawn)
         if len(self._final_cache) >= _FINAL_CACHE_SIZE:
             self._final_cache.pop(next(iter(self._final_cache)))
         self._final_cache[cache_key] = finals
