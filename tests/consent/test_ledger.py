@@ -360,3 +360,25 @@ class TestColumnsOfFrames:
         """A null or a number among the ids is an error, not a silent non-match."""
         with pytest.raises(PolicyError, match="contact_ids"):
             ConsentLedger([]).allows_many(["C-1", None], "newsletter", "post", at=T0)  # type: ignore[list-item]  # on purpose
+
+
+class TestOffsets:
+    """The same instant with another UTC offset gives the same answers."""
+
+    def test_soft_opt_in_window_on_the_regime_calendar(self) -> None:
+        """Months are counted on the regime's calendar, whatever the offset of the moment."""
+        import attrs
+
+        from custdata.consent import FRENCH_REGIME
+
+        regime = attrs.evolve(FRENCH_REGIME, soft_opt_in_months=1)
+        paris = dt.datetime(2026, 3, 31, 0, 30, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+        utc = paris.astimezone(dt.UTC)  # 30 March, 22:30 UTC
+        bought = dt.datetime(2026, 2, 28, 12, 0, tzinfo=dt.UTC)  # a month before, in Paris
+        answers = [
+            ConsentLedger([], regime=regime)
+            .allows("C-1", "offers", "email", at=at, last_purchase_at=bought)
+            .reason
+            for at in (paris, utc)
+        ]
+        assert [Reason.SOFT_OPT_IN, Reason.SOFT_OPT_IN] == answers

@@ -500,9 +500,12 @@ class ConsentLedger:
         if not isinstance(at, dt.datetime) or at.utcoffset() is None:
             msg = "ConsentLedger: at must be an aware datetime"
             raise PolicyError(msg)
-        soft = _micros(_months_before(at, self.regime.soft_opt_in_months))
+        # Months are counted on the regime's calendar, so that the same instant given
+        # with another offset gives the same windows.
+        local = self.regime.local(at)
+        soft = _micros(_months_before(local, self.regime.soft_opt_in_months))
         expiry = (
-            _micros(_months_before(at, self.expiry_months))
+            _micros(_months_before(local, self.expiry_months))
             if self.expiry_months is not None
             else _NEVER
         )

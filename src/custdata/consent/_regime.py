@@ -195,6 +195,18 @@ class Regime:
         )
         object.__setattr__(self, "_names", MappingProxyType(names))
 
+    def local(self, at: dt.datetime) -> dt.datetime:
+        """
+        Return ``at`` in the regime's time zone: the same instant, on the regime's calendar.
+
+        Args:
+            at: An aware moment.
+
+        Returns:
+            The moment in the regime's time zone.
+        """
+        return at.astimezone(self._zone)
+
     def local_date(self, at: dt.datetime) -> dt.date:
         """
         Return the day ``at`` falls on in the regime's time zone.
