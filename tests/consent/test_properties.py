@@ -19,8 +19,8 @@ OFFSETS = (dt.UTC, dt.timezone(dt.timedelta(hours=1)))
 
 
 @st.composite
-def events(draw: st.DrawFn, purposes: tuple[str, ...] = PURPOSES) -> Consent:
-    """A consent event among few contacts, purposes, channels and instants."""
+def events(draw: st.DrawFn, purposes: tuple[str, ...] = (*PURPOSES, ALL_PURPOSES)) -> Consent:
+    """A consent event among few contacts, purposes (global opt-outs too), channels, instants."""
     instant = BASE + dt.timedelta(hours=draw(st.integers(0, 6)))
     return Consent(
         contact_id=draw(st.sampled_from(CONTACTS)),
