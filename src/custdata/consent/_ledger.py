@@ -791,24 +791,30 @@ class ConsentLedger:
                 contact_id: (timeline.last, withdrawn if timeline.tail_withdrawn else granted)
                 for contact_id, timeline in direct.items()
             }
-            # Those with a withdrawal of the purpose elsewhere, or a global opt-out: in full.
-            for contacts in (withdrawals, global_):
-                for contact_id in contacts:
-                    found = decisive(contact_id, _EVER, direct, withdrawals, global_)
-                    if found is None:  # pragma: no cover  # every timeline holds an event
-                        continue
-                    event = found[1]
-                    last = max(
-                        table[contact_id].last
-                        for table in (direct, withdrawals, global_)
-                        if contact_id in table
-                    )
-                    if event.status is _GRANTED:
-                        finals[contact_id] = (last, granted)
-                    elif event.purpose == ALL_PURPOSES:
-                        finals[contact_id] = (last, Reason.GLOBAL_OPT_OUT)
-                    else:
-                        finals[contact_id] = (last, withdrawn)
+            # A withdrawal of the purpose decides when it is later than the channel's last event.
+            for contact_id, timeline in withdrawals.items():
+                if contact_id in global_:
+                    continue  # below
+                own = direct.get(contact_id)
+                if own is None or timeline.keys[-1] > own.keys[-1]:
+                    finals[contact_id] = (timeline.last, withdrawn)
+            # A global opt-out: in full (rare).
+            for contact_id in global_:
+                found = decisive(contact_id, _EVER, direct, withdrawals, global_)
+                if found is None:  # pragma: no cover  # every timeline holds an event
+                    continue
+                event = found[1]
+                last = max(
+                    table[contact_id].last
+                    for table in (direct, withdrawals, global_)
+                    if contact_id in table
+                )
+                if event.status is _GRANTED:
+                    finals[contact_id] = (last, granted)
+                elif event.purpose == ALL_PURPOSES:
+                    finals[contact_id] = (last, Reason.GLOBAL_OPT_OUT)
+                else:
+                    finals[contact_id] = (last, withdrawn)
         if len(self._final_cache) >= _FINAL_CACHE_SIZE:
             self._final_cache.pop(next(iter(self._final_cache)))
         self._final_cache[cache_key] = finals
@@ -987,7 +993,16 @@ def _collection_paused() -> Iterator[None]:
             gc.enable()
 
 
+_CHANNELS: Final[dict[object, Channel]] = {
+    **{channel.value: channel for channel in Channel},
+    **{channel: channel for channel in Channel},
+}
+
+
 def _channel(channel: Channel | str) -> Channel:
+    found = _CHANNELS.get(channel)
+    if found is not None:
+        return found
     try:
         return Channel(channel)
     except ValueError:
