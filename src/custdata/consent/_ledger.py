@@ -18,7 +18,7 @@ import enum
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Final, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, TypeAlias
 
 import attrs
 
@@ -265,9 +265,6 @@ class Audience:
         return {
             reason: count for reason, count in self.counts.items() if reason not in ALLOWING_REASONS
         }
-
-
-T = TypeVar("T")
 
 
 def _as_list(value: object) -> Sequence[object] | None:
