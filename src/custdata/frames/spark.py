@@ -428,18 +428,23 @@ def _id_position(spark_df: Any, id_column: object) -> int:
     return names.index(id_column)
 
 
-def _combined(
-    pa: Any, types: Any, spark_df: Any, *, id_position: int, id_column: str, outputs: Any
-) -> tuple[Any, Any]:
-    """The Arrow and Spark schemas of the frame the workers give back: every part's columns."""
-    id_type = _id_arrow_type(types, pa, spark_df.schema.fields[id_position].dataType, id_column)
+def _layout(pa: Any, id_type: Any, outputs: Any) -> Any:
+    """The Arrow schema of the frame a run's workers give back: every part's columns."""
     fields = [pa.field("_part", pa.int8())]
     fields += [pa.field(f"_o{i}", _plain(pa, field.type)) for i, field in enumerate(outputs)]
     fields.append(pa.field("_id", id_type))
     fields += [pa.field(f"_{name}", pa.string()) for name in _ISSUE_COLUMNS]
     fields += [pa.field(name, pa.string()) for name in ("_counter", "_field", "_key")]
     fields.append(pa.field("_count", pa.int64()))
-    schema = pa.schema(fields)
+    return pa.schema(fields)
+
+
+def _combined(
+    pa: Any, types: Any, spark_df: Any, *, id_position: int, id_column: str, outputs: Any
+) -> tuple[Any, Any]:
+    """The Arrow and Spark schemas of the combined frame (`_layout`) of ``spark_df``'s run."""
+    id_type = _id_arrow_type(types, pa, spark_df.schema.fields[id_position].dataType, id_column)
+    schema = _layout(pa, id_type, outputs)
     spark = types.StructType(
         [types.StructField(f.name, _spark_type(types, pa, f.type), True) for f in schema]
     )
