@@ -29,6 +29,7 @@ import importlib
 import re
 import secrets
 import threading
+import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -459,7 +460,12 @@ def _map(spark_df: Any, name: str, job: _Job, spark_schema: Any) -> Any:
     (``address.city``) as a field of a struct, and the workers give the names back.
     """
     safe = spark_df.toDF(*[f"_c{i}" for i in range(len(job.names))])
-    return safe.mapInArrow(_Task(name, job), spark_schema)
+    with warnings.catch_warnings():
+        # mapInArrow checks the pandas version, which the Arrow path never uses.
+        warnings.filterwarnings(
+            "ignore", "PySpark does not yet fully support pandas", FutureWarning
+        )
+        return safe.mapInArrow(_Task(name, job), spark_schema)
 
 
 def _quoted(name: str) -> str:
