@@ -20,7 +20,8 @@ policy bound with ``normalise=False`` and ``validate=False``:
 
 No goal on two cores: the figure is one users can compare with their cluster.
 
-Run: ``.venv/bin/python benchmarks/bench_spark.py [--rows 1000000] [--cores 2] [--data DIR]``
+Run: ``.venv/bin/python benchmarks/bench_spark.py [--rows 1000000] [--cores 2]
+[--batch-rows 10000] [--data DIR] [--check]``
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def _local(path: str, rows: int) -> dict[str, Any]:
     return {"elapsed": elapsed, "written": result.written, "rejected": result.rejected}
 
 
-def _session(cores: int, partition_bytes: int) -> Any:
+def _session(cores: int, partition_bytes: int, batch_rows: int) -> Any:
     from pyspark.sql import SparkSession
 
     os.environ["PYSPARK_PYTHON"] = os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
@@ -69,11 +70,12 @@ def _session(cores: int, partition_bytes: int) -> Any:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.files.maxPartitionBytes", str(partition_bytes))
         .config("spark.driver.memory", "4g")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(batch_rows))
         .getOrCreate()
     )
 
 
-def _spark(path: str, rows: int, cores: int, check: bool) -> dict[str, Any]:
+def _spark(path: str, rows: int, cores: int, batch_rows: int, check: bool) -> dict[str, Any]:
     """apply_spark in local mode: session start, two runs, the audit, optionally the cells."""
     from bench_frames import _KEY
     from custdata import KeyRing, Policy
@@ -81,7 +83,7 @@ def _spark(path: str, rows: int, cores: int, check: bool) -> dict[str, Any]:
 
     size = Path(path).stat().st_size
     start = time.perf_counter()
-    spark = _session(cores, max(size // (2 * cores), 1 << 20))
+    spark = _session(cores, max(size // (2 * cores), 1 << 20), batch_rows)
     session = time.perf_counter() - start
     spark.sparkContext.setLogLevel("ERROR")
     frame = spark.read.parquet(path)  # a file of ``rows`` rows
@@ -153,6 +155,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--cores", type=int, default=2, help="local[N] threads")
     parser.add_argument("--data", type=Path, help="keep the generated Parquet file here")
+    parser.add_argument(
+        "--batch-rows", type=int, default=10_000, help="Arrow batch rows (Spark's default)"
+    )
     parser.add_argument("--check", action="store_true", help="compare every cell too")
     args = parser.parse_args()
     directory = args.data or Path(tempfile.mkdtemp(prefix="bench-spark-"))
@@ -164,7 +169,14 @@ def main() -> None:
     print(f"load average before: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     local = _child(["local", str(path), str(args.rows)])
     spark = _child(
-        ["spark", str(path), str(args.rows), str(args.cores), "1" if args.check else "0"]
+        [
+            "spark",
+            str(path),
+            str(args.rows),
+            str(args.cores),
+            str(args.batch_rows),
+            "1" if args.check else "0",
+        ]
     )
     print(f"load average after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     rows = args.rows
@@ -178,7 +190,8 @@ def main() -> None:
     print(f"| `apply_frame`, one process | {local['elapsed']:.2f} s | {rate(local['elapsed'])} |")
     print(f"| starting the Spark session (`local[{args.cores}]`) | {spark['session']:.2f} s | |")
     print(
-        f"| `apply_spark`, first run ({spark['partitions']} partitions, workers starting) "
+        f"| `apply_spark`, first run ({spark['partitions']} partitions, batches of "
+        f"{args.batch_rows} rows, workers starting) "
         f"| {first:.2f} s | {rate(first)} |"
     )
     print(f"| `apply_spark`, second run | {second:.2f} s | {rate(second)} |")
@@ -202,7 +215,7 @@ if __name__ == "__main__":
         if kind == "local":
             found = _local(file, count)
         else:
-            found = _spark(file, count, int(sys.argv[5]), sys.argv[6] == "1")
+            found = _spark(file, count, int(sys.argv[5]), int(sys.argv[6]), sys.argv[7] == "1")
         print(json.dumps(found))
     else:
         main()
