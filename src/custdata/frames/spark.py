@@ -204,9 +204,10 @@ class _Task:
 
 # --- the workers ----------------------------------------------------------------------
 
-_LOCK: Final = threading.Lock()
-_BOUND: collections.OrderedDict[str, BoundPolicy] = collections.OrderedDict()
-_SOURCES: dict[str, KeyRing] = {}
+# A worker's state, safe under threads: both are read and written under _LOCK only.
+_LOCK: Final = threading.RLock()
+_BOUND: collections.OrderedDict[str, BoundPolicy] = collections.OrderedDict()  # run -> bound
+_SOURCES: dict[str, KeyRing] = {}  # key source -> its key ring, for the process's life
 
 
 def _checked_keys(keys: object) -> KeyRing | str | None:
@@ -230,10 +231,11 @@ def _checked_keys(keys: object) -> KeyRing | str | None:
 
 def _resolve(source: str) -> KeyRing:
     """The key ring of a key source, made once per process."""
-    ring = _SOURCES.get(source)
-    if ring is None:
-        ring = _SOURCES[source] = _load_source(source)
-    return ring
+    with _LOCK:
+        ring = _SOURCES.get(source)
+        if ring is None:
+            ring = _SOURCES[source] = _load_source(source)
+        return ring
 
 
 def _load_source(source: str) -> KeyRing:
