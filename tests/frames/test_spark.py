@@ -27,6 +27,8 @@ from custdata.frames.spark import apply_spark, validate_spark
 from custdata.keys import KeyRing
 from custdata.synthetic import generate
 
+pytestmark = pytest.mark.spark
+
 KEYS: Final = KeyRing.from_mapping({"test-1": bytes(range(32))}, active="test-1")
 TODAY: Final = dt.date(2026, 1, 15)
 DATASET: Final = generate(240, seed=13, dirty=0.3, duplicates=0.05)
