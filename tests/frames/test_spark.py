@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import os
 import secrets
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -433,6 +434,21 @@ class TestArguments:
                 keys=KEYS,
                 id_column="contact_id",
             )
+
+
+class TestImport:
+    """custdata.frames.spark loads pyspark and pyarrow on first use only."""
+
+    def test_no_heavy_module_on_import(self) -> None:
+        """Importing the module loads neither pyspark nor pyarrow."""
+        code = (
+            "import sys, custdata.frames.spark; "
+            "print(' '.join(m for m in ('pyspark', 'pyarrow') if m in sys.modules))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        assert "" == done.stdout.strip()
 
 
 class TestWorkers:
