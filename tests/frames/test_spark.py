@@ -18,6 +18,7 @@ import pyarrow as pa
 import pytest
 from pyspark.errors import PythonException
 from pyspark.sql import SparkSession
+from tests.frames.spark_support import stop_spark
 from tests.frames.support import PURCHASES
 
 from custdata import Contact, Policy, Purchase
@@ -69,9 +70,13 @@ class Session(NamedTuple):
     logs: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
-    """One local[2] Spark session, its driver log and event log in files, the key source shipped."""
+    """
+    One local[2] Spark session for the module, its logs in files, the key source shipped.
+
+    Stopped with its JVM after the module: later tests count the threads left running.
+    """
     logs = tmp_path_factory.mktemp("spark-logs")
     (logs / "events").mkdir()
     config = logs / "log4j2.properties"
@@ -99,7 +104,7 @@ def session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Session]:
     try:
         yield Session(spark, logs)
     finally:
-        spark.stop()
+        stop_spark()
         for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
