@@ -12,6 +12,7 @@ every thread got with a single-threaded run.
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import functools
 import sys
 import textwrap
@@ -239,6 +240,46 @@ class TestLazyNames:
         assert keys_module.KeyRing is vars(custdata)["KeyRing"]
 
 
+class TestSparkWorkerCaches:
+    """custdata.frames.spark's bound policies per run (_BOUND) and key sources (_SOURCES)."""
+
+    def test_one_binding_and_one_source_call(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Threads starting tasks of one run at once share one bound policy and one key ring."""
+        from custdata import Policy
+        from custdata.frames import spark as spark_module
+
+        (tmp_path / "custdata_cache_test_keys.py").write_text(
+            "from custdata import KeyRing\n"
+            "CALLS = []\n"
+            "def ring():\n"
+            "    CALLS.append(1)\n"
+            "    return KeyRing.from_mapping({'k': bytes(range(32))}, active='k')\n",
+            encoding="utf-8",
+        )
+        monkeypatch.syspath_prepend(str(tmp_path))
+        monkeypatch.setattr(spark_module, "_SOURCES", {})
+        policy = Policy.builtin("partner-share")
+        for round_ in range(ROUNDS):
+            job = spark_module._Job(
+                token=f"cache-test-{round_}",
+                policy=policy,
+                record_type=policy.record_class,
+                keys="custdata_cache_test_keys:ring",
+                options={"today": dt.date(2025, 1, 1)},
+                tz=None,
+                names=(),
+                id_position=0,
+                drop_id=False,
+                outputs=(),
+                schema=None,
+            )
+            results = _hammer(lambda _, job=job: spark_module._bound_for(job))
+            assert 1 == len({id(result) for result in results})
+        assert [1] == sys.modules["custdata_cache_test_keys"].CALLS
+
+
 PACKAGE_DIR: Final = Path(__file__).resolve().parent.parent / "src" / "custdata"
 
 KNOWN_STATE: Final[dict[tuple[str, str], str]] = {
@@ -261,6 +302,8 @@ KNOWN_STATE: Final[dict[tuple[str, str], str]] = {
     ("custdata.testing._strategies", "currencies"): "functools.cache of an immutable strategy",
     ("custdata.testing._strategies", "aware_datetimes"): "functools.cache of an immutable strategy",
     ("custdata.testing._strategies", "money"): "functools.cache of an immutable strategy",
+    ("custdata.frames.spark", "_BOUND"): "a Spark worker's bound policies, under its lock",
+    ("custdata.frames.spark", "_SOURCES"): "a Spark worker's key sources, under its lock",
 }
 """
 Module-level state written at run time, by (module, name), with why it is safe.

@@ -158,6 +158,10 @@ def test_blocks_run(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
                 _run_console(block, path, workdir)
     finally:
         settings.load_profile(previous)
+        if "pyspark" in sys.modules:  # docs/spark.md starts a session: stop it and its JVM
+            from tests.frames.spark_support import stop_spark
+
+            stop_spark()
 
 
 class TestRunner:
