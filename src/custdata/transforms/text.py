@@ -526,10 +526,15 @@ def scan(
 # --- the transforms ---------------------------------------------------------------
 
 
-def _canonical(kind: str, found: str) -> str:
+def _canonical(kind: str, found: str, regions: Sequence[str]) -> str:
     """The form of a finding a nested transform gets: one spelling of one value."""
     if kind == "email":
         return canonical_email(found) or found.lower()
+    if kind == "phone":
+        for region in regions:
+            result = phone_result(found, region)
+            if result is not None:
+                return result.e164
     if kind in {"iban", "card", "nir"}:
         return _SEPARATORS.sub("", found).upper()
     if kind == "name":
@@ -624,7 +629,7 @@ class _Scrub(BaseTransform):
         if transform is None:
             return placeholder
         try:
-            out = transform(_canonical(kind, found))
+            out = transform(_canonical(kind, found, self.regions))
         except TransformError:
             return placeholder  # never leave a finding in place
         return out if isinstance(out, str) else placeholder
@@ -695,9 +700,9 @@ class ScrubText(_Scrub):
             (``["FR"]`` by default).
         placeholders: Kind -> the text that replaces its findings.
         replace: Kind -> an unkeyed, deterministic transform applied to each
-            finding's canonical form (an email lower-cased, a phone as found,
-            an IBAN, card or NIR without spaces); if it refuses one, the
-            placeholder replaces it.
+            finding's canonical form (an email lower-cased, a phone in E.164
+            form, an IBAN, card or NIR without spaces, in upper case); if it
+            refuses one, the placeholder replaces it.
         names_model: A spaCy model that finds people's names anywhere (extra
             ``nlp``), such as ``"fr_core_news_sm"``.
 
