@@ -479,12 +479,20 @@ def _find(
             found += _nirs(text)
         if "phone" in kinds:
             found += _phones(regions).find(text)
-    if "name" in kinds:
-        if terms:
-            found += _names(text, terms)
-        if model is not None:
-            found += _model_names(text, model)
-    return _settle(found)
+    if "name" in kinds and terms:
+        found += _names(text, terms)
+    settled = _settle(found)
+    if "name" in kinds and model is not None:
+        # A model's names come last: one that overlaps another finding (a model may
+        # read "Mail jean@example.fr" as a person) is dropped, the other finding kept.
+        extra = [
+            name
+            for name in _model_names(text, model)
+            if all(name.end <= f.start or f.end <= name.start for f in settled)
+        ]
+        if extra:
+            settled = _settle(settled + extra)
+    return settled
 
 
 def scan(
