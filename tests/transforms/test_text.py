@@ -231,6 +231,16 @@ class TestNames:
         assert named.apply_row({"c": None, "contact_id": "C1"}) is None
         assert "Élodie" == named.apply_row({"c": "Élodie", "contact_id": "C9"})
 
+    def test_model_names_filtered(self) -> None:
+        """A model's person must be capitalised words of letters and not a salutation."""
+        from custdata.transforms.text import _looks_like_name
+
+        assert _looks_like_name(["Jean-Pierre", "O\u2019Brien"])
+        assert not _looks_like_name(["Madame"])
+        assert not _looks_like_name(["This", "is"])
+        assert not _looks_like_name(["Colis", "6A123"])
+        assert not _looks_like_name([])
+
     def test_with_names_needs_a_mapping(self) -> None:
         """names must be a mapping (a programming mistake otherwise)."""
         with pytest.raises(TypeError):

@@ -394,10 +394,30 @@ def _spacy_model(name: str) -> Any:  # a spaCy Language, typed loosely on purpos
         return _models[name]
 
 
+# Words that open or close letters: a small model often reads them as persons.
+_SALUTATIONS: Final = frozenset(
+    {
+        "bonjour", "bonsoir", "cordialement", "madame", "mademoiselle", "merci", "monsieur",
+        "salut", "signé", "dear", "hello", "hi", "please", "regards", "thanks",
+    }
+)  # fmt: skip
+_NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+
+
+def _looks_like_name(words: Sequence[str]) -> bool:
+    """Capitalised words of letters (hyphens, apostrophes), not a salutation."""
+    return bool(words) and all(
+        _NAME_WORD.fullmatch(word) is not None
+        and word[0].isupper()
+        and word.casefold() not in _SALUTATIONS
+        for word in words
+    )
+
+
 def _model_names(text: str, model: str) -> Iterable[Finding]:
     doc = _spacy_model(model)(text)
     for entity in doc.ents:
-        if entity.label_ in {"PER", "PERSON"}:
+        if entity.label_ in {"PER", "PERSON"} and _looks_like_name(entity.text.split()):
             yield Finding(entity.start_char, entity.end_char, "name")
 
 
