@@ -114,3 +114,8 @@ class TestScrubPolicy:
         )
         expected = [row["comment"] for row in bound.apply_many(rows)]  # type: ignore[index]
         assert expected == apply_frame(bound, table).frame.column("comment").to_pylist()
+
+    def test_to_toml_round_trip(self) -> None:
+        """A scrubbing policy written back as TOML loads to the same fingerprint."""
+        policy = Policy.loads(FEEDBACK + '\n[fields.comment.placeholders]\niban = "[IBAN]"\n')
+        assert policy.fingerprint == Policy.loads(policy.to_toml()).fingerprint
