@@ -320,6 +320,8 @@ def fold(text: str) -> str:
     return "".join(_fold_char(char) for char in text)
 
 
+# Safe under threads: functools.lru_cache guards its own table, and a character's
+# folded form is an immutable str that racing calls compute alike.
 @functools.lru_cache(maxsize=4096)
 def _fold_char(char: str) -> str:
     return unicodedata.normalize("NFD", char)[0].lower()[0]
@@ -354,6 +356,7 @@ def name_terms(names: object) -> tuple[str, ...]:
     return tuple(sorted(terms, key=lambda term: (-len(term), term)))
 
 
+# Safe under threads: lru_cache guards its table; a compiled pattern is immutable.
 @functools.lru_cache(maxsize=1024)
 def _name_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
     if not terms:
@@ -370,6 +373,8 @@ def _names(text: str, terms: tuple[str, ...]) -> Iterable[Finding]:
         yield Finding(match.start(), match.end(), "name")
 
 
+# Each spaCy pipeline, loaded once under the lock and never replaced: readers without
+# the lock see no entry (and take the lock) or the loaded pipeline.
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()
 
@@ -475,6 +480,8 @@ def _model(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
     _spacy_model(value)
 
 
+# Safe under threads: lru_cache guards its table; a _Phones holds only what it read
+# from phonenumbers' metadata, never changed, and makes a new matcher per text.
 @functools.lru_cache(maxsize=64)
 def _phones(regions: tuple[str, ...]) -> _Phones:
     return _Phones(regions)
