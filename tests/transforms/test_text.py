@@ -171,6 +171,22 @@ class TestScan:
         """A card number with a typo fails Luhn and is missed: documented."""
         assert [] == scan("carte 4111 1111 1111 1112")
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            " ".join("1" * 3000),  # thousands of one-digit groups
+            "-".join("12" * 2000),
+            "a" * 20000 + "@",
+            "a@" + "b" * 20000,
+            "x@" * 5000,
+            " ".join(["4111"] * 2000),
+        ],
+        ids=["digits", "pairs", "local", "domain", "ats", "groups"],
+    )
+    def test_long_adversarial_texts(self, text: str) -> None:
+        """Long runs of digits, groups or address characters are scanned in linear time."""
+        assert all(f.end <= len(text) for f in scan(text))
+
     @given(st.text(max_size=80))
     def test_spans_sorted_disjoint(self, text: str) -> None:
         """On any text, findings are sorted, inside the text and never overlap."""

@@ -108,9 +108,8 @@ def _settle(findings: Iterable[Finding]) -> list[Finding]:
 
 # --- detectors --------------------------------------------------------------------
 
-_EMAIL: Final = re.compile(
-    r"(?<![\w.+-])[\w.%+-]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}(?![\w-])"
-)
+_LOCAL_MAX: Final = 256
+_DOMAIN: Final = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.){1,16}[^\W\d_]{2,63}(?![\w-])")
 
 # IBAN lengths of the SEPA countries, of French territories, and of French-speaking
 # countries outside SEPA that use IBANs (ISO 13616 registry).
@@ -207,20 +206,43 @@ def _groups(text: str, start: int) -> list[tuple[int, int]]:
     return [(start + m.start(), start + m.end()) for m in re.finditer(r"[^ .-]+", text)]
 
 
-def _windows(groups: Sequence[tuple[int, int]]) -> Iterable[tuple[int, int]]:
-    """Every span made of consecutive groups, longest first."""
-    count = len(groups)
-    for size in range(count, 0, -1):
-        for first in range(count - size + 1):
-            yield groups[first][0], groups[first + size - 1][1]
+def _windows(groups: Sequence[tuple[int, int]], low: int, high: int) -> list[tuple[int, int]]:
+    """
+    The spans of consecutive groups of digits holding ``low`` to ``high`` digits, longest first.
+
+    A group holds only digits, so its length is its count of digits; no span holds
+    more than ``high`` of them, so a long run of short groups costs ``high`` spans
+    per group, not the square of their number.
+    """
+    spans: list[tuple[int, int]] = []
+    for first in range(len(groups)):
+        count = 0
+        for last in range(first, len(groups)):
+            count += groups[last][1] - groups[last][0]
+            if count > high:
+                break
+            if count >= low:
+                spans.append((groups[first][0], groups[last][1]))
+    spans.sort(key=lambda span: (span[0] - span[1], span[0]))
+    return spans
 
 
 def _emails(text: str) -> Iterable[Finding]:
-    for match in _EMAIL.finditer(text):
-        start, end = match.span()
-        while end > start and text[end - 1] in ".-":
-            end -= 1
-        yield Finding(start, end, "email")
+    # From each "@": the local part is the run of its characters before it (at most
+    # 256), the domain is matched after it; bounded work per "@", whatever the text.
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and at - start < _LOCAL_MAX and _is_local(text[start - 1]):
+            start -= 1
+        domain = _DOMAIN.match(text, at + 1)
+        if start < at and domain is not None:
+            yield Finding(start, domain.end(), "email")
+        at = text.find("@", at + 1)
+
+
+def _is_local(char: str) -> bool:
+    return char.isalnum() or char in "._%+-"
 
 
 def _ibans(text: str) -> Iterable[Finding]:
@@ -253,7 +275,7 @@ def _cards(text: str) -> Iterable[Finding]:
             continue
         groups = _groups(span, match.start())
         taken: list[tuple[int, int]] = []
-        for start, end in _windows(groups):
+        for start, end in _windows(groups, 13, 19):
             if any(start < b and a < end for a, b in taken):
                 continue
             digits = _SEPARATORS.sub("", text[start:end])
