@@ -187,6 +187,17 @@ class TestScan:
         """Long runs of digits, groups or address characters are scanned in linear time."""
         assert all(f.end <= len(text) for f in scan(text))
 
+    @pytest.mark.parametrize("at", [990, 995, 1000, 1005, 1990])
+    def test_long_text_phone_across_pieces(self, at: int) -> None:
+        """In a long text read in pieces, a number across a piece's edge is found whole."""
+        text = "x" * at + " 06 12 34 56 78 " + "y" * 1200
+        assert [("phone", "06 12 34 56 78")] == _kinds(text)
+
+    def test_many_phones(self) -> None:
+        """Thousands of numbers in one text are each found once."""
+        text = "0612345678 " * 3000
+        assert 3000 == len(scan(text))
+
     @given(st.text(max_size=80))
     def test_spans_sorted_disjoint(self, text: str) -> None:
         """On any text, findings are sorted, inside the text and never overlap."""

@@ -16,6 +16,7 @@ with the ``nlp`` extra, any person's name a spaCy model finds (``names_model``).
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 import threading
@@ -99,11 +100,16 @@ def _settle(findings: Iterable[Finding]) -> list[Finding]:
         set(findings),
         key=lambda f: (-(f.end - f.start), not f.verified, -_RANK[f.kind], f.start),
     )
+    # The kept findings never overlap: sorted by start, a new one overlaps a kept one
+    # only if it overlaps its neighbour on either side.
     kept: list[Finding] = []
     for finding in ranked:
-        if all(finding.end <= other.start or other.end <= finding.start for other in kept):
-            kept.append(finding)
-    return sorted(kept)
+        at = bisect.bisect_left(kept, finding)
+        if (at == 0 or kept[at - 1].end <= finding.start) and (
+            at == len(kept) or finding.end <= kept[at].start
+        ):
+            kept.insert(at, finding)
+    return kept
 
 
 # --- detectors --------------------------------------------------------------------
@@ -315,14 +321,35 @@ class _Phones:
         digits = sum(char.isdigit() for char in text)
         if digits < 6:
             return
-        for region, trunk in self._regions:
-            for match in self._matcher(text, region, leniency=self._leniency):
-                raw: str = match.raw_string
-                head = raw.lstrip("(")
-                if trunk and not head.startswith(("+", "0")):
-                    continue
-                if phone_result(raw, region) is not None:
-                    yield Finding(match.start, match.end, "phone")
+        for offset, part in _pieces(text):
+            for region, trunk in self._regions:
+                for match in self._matcher(part, region, leniency=self._leniency):
+                    raw: str = match.raw_string
+                    head = raw.lstrip("(")
+                    if trunk and not head.startswith(("+", "0")):
+                        continue
+                    if phone_result(raw, region) is not None:
+                        yield Finding(offset + match.start, offset + match.end, "phone")
+
+
+_PIECE: Final = 1000
+_PIECE_OVERLAP: Final = 64
+
+
+def _pieces(text: str) -> Iterable[tuple[int, str]]:
+    """
+    A long text in overlapping pieces, each with its offset: phonenumbers' matcher costs
+    the square of a text's length (it slices the rest of the text at each number).
+
+    A number shorter than the overlap that starts in one piece ends in it too; one cut
+    at a piece's end is found whole in the next piece, and the overlap rule keeps the
+    longer finding.
+    """
+    if len(text) <= _PIECE + _PIECE_OVERLAP:
+        yield 0, text
+        return
+    for start in range(0, len(text), _PIECE):
+        yield start, text[start : start + _PIECE + _PIECE_OVERLAP]
 
 
 # --- names ------------------------------------------------------------------------
