@@ -229,6 +229,31 @@ class TestFrenchDepartments:
         assert expected == results
 
 
+class TestTextCaches:
+    """custdata.transforms.text's caches: folded characters, name patterns, phone matchers."""
+
+    def test_scan_alike(self) -> None:
+        """Threads scanning with emptied caches find what one thread finds."""
+        from custdata.transforms import text
+
+        texts = [
+            f"Élodie Martin{i} : 06 12 34 56 7{i % 10}, elodie{i}@example.fr, 0590 27 12 34"
+            for i in range(40)
+        ]
+
+        def work(index: int) -> object:
+            names = ("Élodie", f"Martin{index % 4}")
+            return [text.scan(t, names=names, regions=("FR", "BE")) for t in texts]
+
+        for cached in (text._fold_char, text._name_pattern, text._phones):
+            cached.cache_clear()
+        expected = [work(index) for index in range(4)]
+        for cached in (text._fold_char, text._name_pattern, text._phones):
+            cached.cache_clear()
+        results = _hammer(work)
+        assert all(results[index] == expected[index % 4] for index in range(THREADS))
+
+
 class TestLazyNames:
     """Names a package loads on first use (custdata._lazy) are bound once, to the right object."""
 
@@ -290,6 +315,10 @@ KNOWN_STATE: Final[dict[tuple[str, str], str]] = {
     ("custdata.validation.phone", "_LIB"): "built once, never changed; racing builds are equal",
     ("custdata.transforms.surrogate", "_loaded"): "each locale's lists read once under a lock",
     ("custdata.validation.postal", "french_departments"): "functools.cache of a fixed table",
+    ("custdata.transforms.text", "_fold_char"): "functools.lru_cache of a str per character",
+    ("custdata.transforms.text", "_name_pattern"): "functools.lru_cache of compiled patterns",
+    ("custdata.transforms.text", "_phones"): "functools.lru_cache of matchers nobody changes",
+    ("custdata.transforms.text", "_models"): "each spaCy model loaded once under a lock",
     ("custdata.synthetic._engine", "_times_of_day"): "functools.cache of an immutable tuple",
     ("custdata.synthetic._pools", "build_pools"): "functools.lru_cache of pools nobody changes",
     ("custdata.io._progress", "_bar_class"): "functools.cache of a class; racing builds are alike",

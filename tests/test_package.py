@@ -14,7 +14,17 @@ import custdata
 import custdata.transforms
 from custdata.transforms import base
 
-HEAVY = ("faker", "pyarrow", "numpy", "pandas", "polars", "pyspark", "hypothesis", "matplotlib")
+HEAVY = (
+    "faker",
+    "pyarrow",
+    "numpy",
+    "pandas",
+    "polars",
+    "pyspark",
+    "hypothesis",
+    "matplotlib",
+    "spacy",
+)
 
 
 class TestExports:

@@ -65,6 +65,7 @@ if TYPE_CHECKING:
     from custdata.transforms.pseudonymise import Pseudonymise
     from custdata.transforms.shift import ShiftDate
     from custdata.transforms.surrogate import Surrogate
+    from custdata.transforms.text import KeyedScrubText, ScrubText
     from custdata.transforms.tokenise import Tokenise, detokenise
     from custdata.validation.records import normalise, validate, validate_many
     from custdata.validation.report import Report
@@ -91,6 +92,7 @@ __all__ = [
     "KeyProvider",
     "KeyRing",
     "KeyRingError",
+    "KeyedScrubText",
     "LineItem",
     "Mask",
     "MaskEmail",
@@ -106,6 +108,7 @@ __all__ = [
     "PurchaseStatus",
     "Redact",
     "Report",
+    "ScrubText",
     "Severity",
     "ShiftDate",
     "Surrogate",
@@ -138,6 +141,7 @@ _LAZY: Final[dict[str, str]] = {
     "Key": "custdata.keys",
     "KeyProvider": "custdata.keys",
     "KeyRing": "custdata.keys",
+    "KeyedScrubText": "custdata.transforms.text",
     "Mask": "custdata.transforms.masking",
     "MaskEmail": "custdata.transforms.masking",
     "MaskPhone": "custdata.transforms.masking",
@@ -146,6 +150,7 @@ _LAZY: Final[dict[str, str]] = {
     "Redact": "custdata.transforms.masking",
     "Report": "custdata.validation.report",
     "ShiftDate": "custdata.transforms.shift",
+    "ScrubText": "custdata.transforms.text",
     "Surrogate": "custdata.transforms.surrogate",
     "Tokenise": "custdata.transforms.tokenise",
     "TopCode": "custdata.transforms.generalise",

@@ -157,6 +157,19 @@ CASES: dict[str, Case] = {
         lambda ring: {"keys": ring, "domain": "email"}, _text, ("jean.dupont@example.fr", "")
     ),
     "redact": Case(lambda _: {}, _text | st.integers(), ("x", 3)),
+    "scrub_text": Case(
+        lambda _: {},
+        _text,
+        ("Écrivez à jean.dupont@example.fr ou au 06 12 34 56 78", "rien", ""),
+    ),
+    "keyed_scrub_text": Case(
+        lambda ring: {"keys": ring, "domain": "comment"},
+        _text,
+        (
+            "Écrivez à jean.dupont@example.fr ou au 06 12 34 56 78",
+            "IBAN FR7630006000011234567890189",
+        ),
+    ),
     "surrogate": Case(
         lambda ring: {"keys": ring, "domain": "contact", "kind": "full_name", "locale": "fr_FR"},
         _text,

@@ -156,7 +156,7 @@ def _dataset(state: _State) -> None:
     _write(f"Ground truth: {len(truth.dirty_values)} spoiled values ({spoiled}),")
     _write(
         f"  {len(truth.duplicates)} near-duplicate contacts, "
-        f"{len(truth.comment_pii)} emails or phones written in comments."
+        f"{len(truth.comment_pii)} pieces of personal data written in comments."
     )
 
 

@@ -32,6 +32,9 @@ __all__ = ["BoundPolicy", "PolicyRun"]
 
 _RECORD: Final = "<record>"
 
+_SUBJECT: Final = "contact_id"
+"""The field through which a free-text scrubber finds the names given to bind (names=)."""
+
 # Distinct emails and phones whose parsed forms are kept across batches: bounded so
 # that memory stays flat over millions of rows (as `custdata validate` does).
 _CACHE_SIZE: Final = 20_000
@@ -149,7 +152,11 @@ class BoundPolicy:
         normalise: bool,
         reject_invalid: bool,
         validate: bool = True,
+        names: Mapping[str, object] | None = None,
     ) -> None:
+        if names is not None and not isinstance(cast(object, names), Mapping):
+            msg = "names must map contact ids to names, or be None"
+            raise TypeError(msg)
         if keys is not None and not isinstance(cast(object, keys), KeyRing):
             msg = "keys must be a custdata.KeyRing"
             raise TypeError(msg)
@@ -179,10 +186,12 @@ class BoundPolicy:
         self.normalise = normalise
         self.reject_invalid = reject_invalid
         self.validate = validate
+        self._names = names
         resolved = policy.resolved()
         self.reference = policy.reference or today
         specs = flat_specs(policy.record_class)
         self._specs = specs
+        self._subject = _SUBJECT if _SUBJECT in specs else None
         self._readers = {path: _column_reader(path, spec) for path, spec in specs.items()}
         steps: list[_Step] = []
         for path in rule_order(resolved):
@@ -224,6 +233,14 @@ class BoundPolicy:
                 )
             except PolicyError as error:
                 raise PolicyError(error.problem, source=self.policy.source, field=path) from None
+        named = self._names is not None and callable(getattr(transform, "with_names", None))
+        if named:
+            # A free-text scrubber given names= reads the row's contact id: it becomes a
+            # row transform that also removes that contact's names.
+            if self._subject is None:
+                msg = f"{name} with names= needs a {_SUBJECT} field in the record"
+                raise PolicyError(msg, source=self.policy.source, field=path)
+            transform = transform.with_names(self._names, field=path, subject=self._subject)
         key_id = None
         if resolved.keyed and self._keys is not None:
             key_id = getattr(transform, "key_id", None) or self._keys.active
@@ -232,10 +249,10 @@ class BoundPolicy:
         return _Step(
             path=path,
             rule=name,
-            kind="keep" if transform is None else ("row" if resolved.is_row else "value"),
+            kind="keep" if transform is None else ("row" if resolved.is_row or named else "value"),
             transform=transform,
             reads=resolved.reads,
-            requires=resolved.requires,
+            requires=(_SUBJECT,) if named else resolved.requires,
             reversible=bool(guarantees and guarantees.reversible) and callable(reverse),
             reverse_takes_key_id=callable(reverse)
             and "key_id" in inspect.signature(reverse).parameters,

@@ -408,6 +408,7 @@ class Policy:
         normalise: bool = True,
         reject_invalid: bool = False,
         validate: bool = True,
+        names: Mapping[str, object] | None = None,
     ) -> BoundPolicy:
         """
         Build every transform with the real keys: a `BoundPolicy`, ready to apply.
@@ -433,6 +434,12 @@ class Policy:
                 ``validated: false`` and counts no invalid value. A typed frame
                 is then protected without building records
                 (`custdata.frames.apply_frame`).
+            names: Contact id -> that person's names (a full name, or given
+                and family names), for the free-text scrubbers
+                (``scrub_text``, ``keyed_scrub_text``): each row's comment is
+                also scrubbed of the names of the contact in its
+                ``contact_id``, so the policy never needs the names in the
+                record itself (docs/transforms.md, section ScrubText).
 
         Returns:
             The bound policy: immutable, safe to share between threads.
@@ -441,7 +448,8 @@ class Policy:
             custdata.PolicyError: If a keyed transform has no key ring, a dated
                 rule has no date, or a parameter is refused.
             custdata.KeyRingError: If the key ring cannot derive a key.
-            TypeError: If ``keys`` is not a `custdata.KeyRing` or ``today`` not a date.
+            TypeError: If ``keys`` is not a `custdata.KeyRing`, ``today`` not a
+                date, or ``names`` not a mapping.
             ValueError: If ``validate`` is ``False`` with ``normalise`` or ``reject_invalid``.
         """
         from custdata.policy._bound import BoundPolicy
@@ -454,6 +462,7 @@ class Policy:
             normalise=normalise,
             reject_invalid=reject_invalid,
             validate=validate,
+            names=names,
         )
 
 

@@ -79,17 +79,24 @@ class DirtyValue:
 @attrs.frozen(kw_only=True)
 class CommentPii:
     """
-    An email address or phone number written in a feedback comment.
+    Personal data written in a feedback comment: what `custdata.transforms.ScrubText` should find.
+
+    ``comment[start:end] == value`` (code-point offsets, as Python indexes strings).
 
     Attributes:
         feedback_id: The feedback whose comment holds it.
-        kind: ``"email"`` or ``"phone"``.
+        kind: ``"email"``, ``"phone"``, ``"iban"``, ``"card"``, ``"nir"`` or
+            ``"name"`` (the writer's name), the kinds of `custdata.transforms.text.KINDS`.
         value: The text as it appears in the comment.
+        start: The offset of its first character in the comment.
+        end: The offset just after its last character.
     """
 
     feedback_id: str
     kind: str
     value: str
+    start: int
+    end: int
 
 
 @attrs.frozen(kw_only=True)
@@ -100,7 +107,7 @@ class GroundTruth:
     Attributes:
         duplicates: Every near-duplicate contact and its original.
         dirty_values: Every spoiled contact value.
-        comment_pii: Every email or phone number written in a comment.
+        comment_pii: Every piece of personal data written in a comment.
     """
 
     duplicates: tuple[DuplicateLink, ...] = ()

@@ -738,7 +738,7 @@ class Engine:
         person: _Person,
         out: Batch,
     ) -> str:
-        """Sometimes add the writer's email or phone to a comment, and record it."""
+        """Sometimes add the writer's personal data to a comment, and record it with its span."""
         draw = rng.random()
         sentences = CONTACT_SENTENCES[self.language]
         if draw < 0.2 and person.email:
@@ -748,9 +748,84 @@ class Engine:
             value = self.profile.phones.local(person.phone, rng.randrange(4))
             kind = "phone"
         else:
-            return comment
-        out.comment_pii.append(CommentPii(feedback_id=feedback_id, kind=kind, value=value))
-        return f"{comment} {rng.choice(sentences[kind]).format(value=value)}"
+            # The kinds added after emails and phones draw from a generator of their own,
+            # so that every other value of the dataset stays as it was.
+            later = _later_kind(draw, self.language)
+            if later is None:
+                return comment
+            kind = later
+            own = FastRandom(f"custdata/{self.seed}/comment/{feedback_id}")
+            value = (
+                f"{person.given} {person.family}" if kind == "name" else _LATER_VALUES[kind](own)
+            )
+        template = rng.choice(sentences[kind]) if kind in {"email", "phone"} else None
+        if template is None:
+            own = FastRandom(f"custdata/{self.seed}/comment/{feedback_id}/sentence")
+            template = own.choice(sentences[kind])
+        start = len(comment) + 1 + template.index("{value}")
+        out.comment_pii.append(
+            CommentPii(
+                feedback_id=feedback_id,
+                kind=kind,
+                value=value,
+                start=start,
+                end=start + len(value),
+            )
+        )
+        return f"{comment} {template.format(value=value)}"
+
+
+def _later_kind(draw: float, language: str) -> str | None:
+    """The kind a comment gets from a draw above the emails' and phones' share, if any."""
+    for limit, kind in ((0.46, "name"), (0.5, "iban"), (0.53, "card"), (0.56, "nir")):
+        if draw < limit:
+            return kind if kind != "nir" or language == "fr" else None
+    return None
+
+
+def _luhn_completed(body: str) -> str:
+    """``body`` and the Luhn check digit that completes it."""
+    total = 0
+    for i, char in enumerate(reversed(body)):
+        value = int(char) * (2 if i % 2 == 0 else 1)
+        total += value - 9 if value > 9 else value
+    return body + str((10 - total % 10) % 10)
+
+
+def _digits(rng: random.Random, count: int) -> str:
+    return "".join(str(rng.randrange(10)) for _ in range(count))
+
+
+def _iban(rng: random.Random) -> str:
+    """A French IBAN of bank code 99999, which no bank has, with its check digits."""
+    bban = "99999" + _digits(rng, 16) + _digits(rng, 2)
+    number = int("".join(str(int(char, 36)) for char in bban + "FR00"))
+    compact = f"FR{98 - number % 97:02d}{bban}"
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def _card(rng: random.Random) -> str:
+    """A Visa number in the 400000 test range, with its Luhn digit."""
+    number = _luhn_completed("400000" + _digits(rng, 9))
+    return " ".join(number[i : i + 4] for i in range(0, 16, 4))
+
+
+def _nir(rng: random.Random) -> str:
+    """A French social security number drawn at random (Corsica's 2A and 2B too), with its key."""
+    department = rng.choice(("75", "69", "13", "33", "59", "2A", "2B", "44", "31", "99"))
+    body = (
+        f"{rng.choice('12')}{rng.randrange(40, 100):02d}{rng.randrange(1, 13):02d}"
+        f"{department}{rng.randrange(1, 990):03d}{rng.randrange(1, 999):03d}"
+    )
+    key = 97 - int(body.replace("2A", "19").replace("2B", "18")) % 97
+    return f"{body[0]} {body[1:3]} {body[3:5]} {body[5:7]} {body[7:10]} {body[10:]} {key:02d}"
+
+
+_LATER_VALUES: Final[dict[str, Callable[[random.Random], str]]] = {
+    "iban": _iban,
+    "card": _card,
+    "nir": _nir,
+}
 
 
 # People act by day; built on first use, not on import. Safe under threads: the

@@ -46,11 +46,11 @@ FILES: Final[dict[str, tuple[str, ...]]] = {
     "feedback": tuple(flat_columns(Feedback)),
     "duplicates": ("contact_id", "duplicate_of", "variations"),
     "dirty_values": ("contact_id", "path", "kind", "issue_code", "clean"),
-    "comment_pii": ("feedback_id", "kind", "value"),
+    "comment_pii": ("feedback_id", "kind", "value", "start", "end"),
 }
 """The files `custdata.io.write_synthetic` writes (without their suffix) and their columns."""
 
-INT_COLUMNS: Final = frozenset({"line_number", "quantity", "nps", "satisfaction"})
+INT_COLUMNS: Final = frozenset({"line_number", "quantity", "nps", "satisfaction", "start", "end"})
 _MAX_DUPLICATES: Final = 0.5
 
 
@@ -320,7 +320,13 @@ def batch_rows(batch: Batch) -> dict[str, Sequence[Row]]:
             for value in batch.dirty_values
         ],
         "comment_pii": [
-            {"feedback_id": pii.feedback_id, "kind": pii.kind, "value": pii.value}
+            {
+                "feedback_id": pii.feedback_id,
+                "kind": pii.kind,
+                "value": pii.value,
+                "start": pii.start,
+                "end": pii.end,
+            }
             for pii in batch.comment_pii
         ],
     }

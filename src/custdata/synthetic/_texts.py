@@ -171,14 +171,24 @@ CONTACT_SENTENCES: Final[dict[str, dict[str, tuple[str, ...]]]] = {
     "fr": {
         "email": ("Merci de me répondre à {value}.", "Mon adresse : {value}"),
         "phone": ("Rappelez-moi au {value} svp.", "Vous pouvez me joindre au {value}."),
+        "name": ("Cordialement, {value}", "Signé : {value}"),
+        "iban": ("Remboursez-moi sur mon IBAN {value} svp.", "Mon RIB : {value}"),
+        "card": ("J'ai payé avec la carte {value}.", "Carte débitée : {value}"),
+        "nir": ("Mon numéro de sécurité sociale : {value}", "Pour la mutuelle : {value}"),
     },
     "de": {
         "email": ("Bitte antworten Sie an {value}.", "Meine E-Mail: {value}"),
         "phone": ("Bitte rufen Sie mich unter {value} zurück.", "Erreichbar unter {value}."),
+        "name": ("Mit freundlichen Grüßen, {value}", "Gruß, {value}"),
+        "iban": ("Bitte erstatten Sie auf {value}.", "Meine IBAN: {value}"),
+        "card": ("Bezahlt mit der Karte {value}.", "Belastete Karte: {value}"),
     },
     "en": {
         "email": ("Please reply to {value}.", "My email is {value}"),
         "phone": ("Please call me back on {value}.", "You can reach me on {value}."),
+        "name": ("Kind regards, {value}", "Thanks, {value}"),
+        "iban": ("Please refund to my IBAN {value}.", "My IBAN is {value}"),
+        "card": ("I paid with card {value}.", "Card charged: {value}"),
     },
 }
-"""Sentences that embed an email address or a phone number in a comment."""
+"""Sentences that embed the writer's email, phone, name, IBAN, card or NIR in a comment."""

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from custdata.transforms.pseudonymise import Pseudonymise
     from custdata.transforms.shift import ShiftDate
     from custdata.transforms.surrogate import Surrogate
+    from custdata.transforms.text import KeyedScrubText, ScrubText
     from custdata.transforms.tokenise import Tokenise, detokenise
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "Bucket",
     "FormatPreserving",
     "Guarantees",
+    "KeyedScrubText",
     "Mask",
     "MaskEmail",
     "MaskPhone",
@@ -55,6 +57,7 @@ __all__ = [
     "Redact",
     "RowTransform",
     "SameAsInput",
+    "ScrubText",
     "ShiftDate",
     "Surrogate",
     "Tokenise",
@@ -77,12 +80,14 @@ _LAZY: Final[dict[str, str]] = {
     "BottomCode": "custdata.transforms.generalise",
     "Bucket": "custdata.transforms.generalise",
     "FormatPreserving": "custdata.transforms.fpe",
+    "KeyedScrubText": "custdata.transforms.text",
     "Mask": "custdata.transforms.masking",
     "MaskEmail": "custdata.transforms.masking",
     "MaskPhone": "custdata.transforms.masking",
     "Pseudonymise": "custdata.transforms.pseudonymise",
     "Redact": "custdata.transforms.masking",
     "ShiftDate": "custdata.transforms.shift",
+    "ScrubText": "custdata.transforms.text",
     "Surrogate": "custdata.transforms.surrogate",
     "Tokenise": "custdata.transforms.tokenise",
     "TopCode": "custdata.transforms.generalise",

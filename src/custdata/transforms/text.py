@@ -1,0 +1,962 @@
+"""
+Free-text scrubbing: `ScrubText` and `KeyedScrubText`, and `scan`, which finds what they remove.
+
+What customers type into comments can hold their email address, phone number,
+IBAN, card number, French social security number (NIR) or name. `scan` finds
+these and returns their kinds and spans, never their values; `ScrubText`
+replaces each finding by a placeholder (``<EMAIL>``) or an unkeyed transform's
+output (a mask); `KeyedScrubText` by a keyed transform's output (a pseudonym,
+a surrogate). The detectors and the overlap rule are in docs/transforms.md,
+section ScrubText, with what they miss, measured on the test corpus.
+
+Names are found in two ways: the names of the people concerned, given per
+contact at `custdata.Policy.bind` (``names=``: see `ScrubText.with_names`), and,
+with the ``nlp`` extra, any person's name a spaCy model finds (``names_model``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Final, cast
+
+import attrs
+
+from custdata.errors import MissingDependencyError, TransformError
+from custdata.transforms import _checks
+from custdata.transforms._keyed import Keyed
+from custdata.transforms.base import BaseTransform, Guarantees
+from custdata.validation.email import canonical_email
+from custdata.validation.phone import check_region, phone_result
+
+__all__ = [
+    "KINDS",
+    "PLACEHOLDERS",
+    "Finding",
+    "KeyedScrubText",
+    "NamedScrub",
+    "ScrubText",
+    "scan",
+]
+
+KINDS: Final = ("email", "phone", "iban", "card", "nir", "name")
+"""What scrubbing finds, in the order that breaks ties of the overlap rule."""
+
+PLACEHOLDERS: Final[Mapping[str, str]] = {
+    "email": "<EMAIL>",
+    "phone": "<PHONE>",
+    "iban": "<IBAN>",
+    "card": "<CARD>",
+    "nir": "<NIR>",
+    "name": "<NAME>",
+}
+"""The default placeholder of each kind."""
+
+_VERIFIED: Final = frozenset({"iban", "card", "nir"})
+"""The kinds whose findings pass a checksum."""
+
+_RANK: Final = {kind: len(KINDS) - i for i, kind in enumerate(KINDS)}
+
+# --- findings ---------------------------------------------------------------------
+
+
+@attrs.frozen(order=True)
+class Finding:
+    """
+    One thing found in a text: its kind and its span, never its value.
+
+    ``text[finding.start:finding.end]`` is what was found (code-point offsets,
+    as Python indexes strings).
+
+    Attributes:
+        start: The offset of its first character.
+        end: The offset just after its last character.
+        kind: ``email``, ``phone``, ``iban``, ``card``, ``nir`` or ``name``.
+    """
+
+    start: int
+    end: int
+    kind: str
+
+    @property
+    def verified(self) -> bool:
+        """Whether the finding passed a checksum (IBAN, card, NIR)."""
+        return self.kind in _VERIFIED
+
+
+def _settle(findings: Iterable[Finding]) -> list[Finding]:
+    """
+    Keep findings that do not overlap, by the overlap rule; sorted by position.
+
+    The longer finding wins; at equal length a checksum-verified one (IBAN,
+    card, NIR) wins over one that is not; then the kind first in `KINDS`; then
+    the earlier one. A finding that loses is dropped whole.
+    """
+    ranked = sorted(
+        set(findings),
+        key=lambda f: (-(f.end - f.start), not f.verified, -_RANK[f.kind], f.start),
+    )
+    # The kept findings never overlap: sorted by start, a new one overlaps a kept one
+    # only if it overlaps its neighbour on either side.
+    kept: list[Finding] = []
+    for finding in ranked:
+        at = bisect.bisect_left(kept, finding)
+        if (at == 0 or kept[at - 1].end <= finding.start) and (
+            at == len(kept) or finding.end <= kept[at].start
+        ):
+            kept.insert(at, finding)
+    return kept
+
+
+# --- detectors --------------------------------------------------------------------
+
+_LOCAL_MAX: Final = 256
+_DOMAIN: Final = re.compile(r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.){1,16}[^\W\d_]{2,63}(?![\w-])")
+
+# IBAN lengths of the SEPA countries, of French territories, and of French-speaking
+# countries outside SEPA that use IBANs (ISO 13616 registry).
+_IBAN_LENGTHS: Final[Mapping[str, int]] = {
+    "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22,
+    "DK": 18, "EE": 20, "ES": 24, "FI": 18, "FR": 27, "GB": 22, "GI": 23, "GR": 27,
+    "HR": 21, "HU": 28, "IE": 22, "IS": 26, "IT": 27, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MT": 31, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "RO": 24,
+    "SE": 24, "SI": 19, "SK": 24, "SM": 27, "VA": 22,
+    "BL": 27, "GF": 27, "GP": 27, "MF": 27, "MQ": 27, "NC": 27, "PF": 27, "PM": 27,
+    "RE": 27, "TF": 27, "WF": 27, "YT": 27,
+    "MA": 28, "TN": 24, "DZ": 26, "SN": 28, "CI": 28, "LB": 28, "MU": 30,
+}  # fmt: skip
+_IBAN: Final = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?:[ -]?[A-Za-z0-9]){11,30}")
+
+# Digits, in groups separated by one space, dot or hyphen: cards and NIRs start as this.
+_DIGIT_RUN: Final = re.compile(r"(?<![\w.,-])[0-9](?:[ .-]?[0-9])*(?![\w])")
+_NIR_RUN: Final = re.compile(r"(?<![\w.,-])[1278](?:[ .-]?[0-9ABab]){14}(?![\w])")
+_NIR: Final = re.compile(
+    r"[1278][0-9]{2}(?:0[1-9]|1[0-2]|[2-9][0-9])(?:[0-9]{2}|2[AB])[0-9]{6}([0-9]{2})"
+)
+_SEPARATORS: Final = re.compile(r"[ .-]")
+
+# Card networks: (lowest prefix, highest prefix, lengths). 14-digit numbers are never
+# cards here: 14-digit Diners Club cards are rare and every SIRET is 14 digits that
+# pass Luhn.
+_NETWORKS: Final = (
+    ("4", "4", (13, 16, 19)),  # Visa (and Cartes Bancaires co-badged)
+    ("51", "55", (16,)),  # Mastercard
+    ("2221", "2720", (16,)),  # Mastercard
+    ("34", "34", (15,)),  # American Express
+    ("37", "37", (15,)),  # American Express
+    ("6011", "6011", (16, 17, 18, 19)),  # Discover
+    ("644", "649", (16, 17, 18, 19)),  # Discover
+    ("65", "65", (16, 17, 18, 19)),  # Discover
+    ("3528", "3589", (16, 17, 18, 19)),  # JCB
+    ("62", "62", (16, 17, 18, 19)),  # UnionPay
+    ("300", "305", (16, 17, 18, 19)),  # Diners Club
+    ("36", "36", (16, 17, 18, 19)),  # Diners Club
+    ("38", "39", (16, 17, 18, 19)),  # Diners Club
+    ("2200", "2204", (16, 17, 18, 19)),  # Mir
+    ("5018", "5018", (13, 15, 16, 17, 18, 19)),  # Maestro
+    ("5020", "5020", (13, 15, 16, 17, 18, 19)),  # Maestro
+    ("5038", "5038", (13, 15, 16, 17, 18, 19)),  # Maestro
+    ("5893", "5893", (13, 15, 16, 17, 18, 19)),  # Maestro
+    ("6304", "6304", (13, 15, 16, 17, 18, 19)),  # Maestro
+    ("6759", "6759", (13, 15, 16, 17, 18, 19)),  # Maestro
+    ("6761", "6763", (13, 15, 16, 17, 18, 19)),  # Maestro
+)
+
+
+def luhn(digits: str) -> bool:
+    """Whether a string of ASCII digits passes the Luhn check."""
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if i % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def is_card(digits: str) -> bool:
+    """Whether ASCII digits are a payment card number: a network's prefix and length, and Luhn."""
+    size = len(digits)
+    for low, high, lengths in _NETWORKS:
+        if size in lengths and low <= digits[: len(low)] <= high:
+            return luhn(digits)
+    return False
+
+
+def is_iban(compact: str) -> bool:
+    """Whether upper-case letters and digits without spaces are an IBAN: its length, mod 97."""
+    if _IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
+        return False
+    moved = compact[4:] + compact[:4]
+    number = "".join(str(int(char, 36)) for char in moved)
+    return int(number) % 97 == 1
+
+
+def is_nir(compact: str) -> bool:
+    """Whether 15 characters without spaces are a French NIR with its key (2A, 2B for Corsica)."""
+    match = _NIR.fullmatch(compact.upper())
+    if match is None:
+        return False
+    body = compact[:13].upper().replace("2A", "19").replace("2B", "18")
+    return 97 - int(body) % 97 == int(match.group(1))
+
+
+def _groups(text: str, start: int) -> list[tuple[int, int]]:
+    """The spans of the runs of characters between separators in ``text`` (offset ``start``)."""
+    return [(start + m.start(), start + m.end()) for m in re.finditer(r"[^ .-]+", text)]
+
+
+def _windows(groups: Sequence[tuple[int, int]], low: int, high: int) -> list[tuple[int, int]]:
+    """
+    The spans of consecutive groups of digits holding ``low`` to ``high`` digits, longest first.
+
+    A group holds only digits, so its length is its count of digits; no span holds
+    more than ``high`` of them, so a long run of short groups costs ``high`` spans
+    per group, not the square of their number.
+    """
+    spans: list[tuple[int, int]] = []
+    for first in range(len(groups)):
+        count = 0
+        for last in range(first, len(groups)):
+            count += groups[last][1] - groups[last][0]
+            if count > high:
+                break
+            if count >= low:
+                spans.append((groups[first][0], groups[last][1]))
+    spans.sort(key=lambda span: (span[0] - span[1], span[0]))
+    return spans
+
+
+def _emails(text: str) -> Iterable[Finding]:
+    # From each "@": the local part is the run of its characters before it (at most
+    # 256), the domain is matched after it; bounded work per "@", whatever the text.
+    at = text.find("@")
+    while at >= 0:
+        start = at
+        while start > 0 and at - start < _LOCAL_MAX and _is_local(text[start - 1]):
+            start -= 1
+        domain = _DOMAIN.match(text, at + 1)
+        if start < at and domain is not None:
+            yield Finding(start, domain.end(), "email")
+        at = text.find("@", at + 1)
+
+
+def _is_local(char: str) -> bool:
+    return char.isalnum() or char in "._%+-"
+
+
+def _ibans(text: str) -> Iterable[Finding]:
+    for match in _IBAN.finditer(text):
+        start = match.start()
+        length = _IBAN_LENGTHS.get(match.group()[:2].upper())
+        if length is None:
+            continue
+        # Walk to the country's length in letters and digits: the IBAN ends there, at
+        # the end of a word (the candidate may run on into the next words).
+        seen = 0
+        end = start
+        for i in range(start, match.end()):
+            if text[i].isalnum():
+                seen += 1
+                if seen == length:
+                    end = i + 1
+                    break
+        if seen != length or (end < len(text) and text[end].isalnum()):
+            continue
+        compact = _SEPARATORS.sub("", text[start:end]).upper()
+        if is_iban(compact):
+            yield Finding(start, end, "iban")
+
+
+def _cards(text: str) -> Iterable[Finding]:
+    for match in _DIGIT_RUN.finditer(text):
+        span = match.group()
+        if sum(char.isdigit() for char in span) < 13:
+            continue
+        groups = _groups(span, match.start())
+        taken: list[tuple[int, int]] = []
+        for start, end in _windows(groups, 13, 19):
+            if any(start < b and a < end for a, b in taken):
+                continue
+            digits = _SEPARATORS.sub("", text[start:end])
+            if 13 <= len(digits) <= 19 and is_card(digits):
+                taken.append((start, end))
+                yield Finding(start, end, "card")
+
+
+def _nirs(text: str) -> Iterable[Finding]:
+    for match in _NIR_RUN.finditer(text):
+        if is_nir(_SEPARATORS.sub("", match.group())):
+            yield Finding(match.start(), match.end(), "nir")
+
+
+class _Phones:
+    """Phone numbers by phonenumbers' matcher, checked as validation checks them."""
+
+    def __init__(self, regions: Sequence[str]) -> None:
+        import phonenumbers
+
+        self._matcher = phonenumbers.PhoneNumberMatcher
+        self._leniency = phonenumbers.Leniency.POSSIBLE
+        # A number written nationally in a country whose trunk prefix is 0 (France, the
+        # UK, most of Europe) starts with it: nine digits without (a SIREN) are not one.
+        self._regions = tuple(
+            (
+                region,
+                getattr(
+                    phonenumbers.PhoneMetadata.metadata_for_region(region), "national_prefix", None
+                )
+                == "0",
+            )
+            for region in regions
+        )
+
+    def find(self, text: str) -> Iterable[Finding]:
+        digits = sum(char.isdigit() for char in text)
+        if digits < 6:
+            return
+        for offset, part in _pieces(text):
+            for region, trunk in self._regions:
+                for match in self._matcher(part, region, leniency=self._leniency):
+                    raw: str = match.raw_string
+                    head = raw.lstrip("(")
+                    if trunk and not head.startswith(("+", "0")):
+                        continue
+                    if phone_result(raw, region) is not None:
+                        yield Finding(offset + match.start, offset + match.end, "phone")
+
+
+_PIECE: Final = 1000
+_PIECE_OVERLAP: Final = 64
+
+
+def _pieces(text: str) -> Iterable[tuple[int, str]]:
+    """
+    A long text in overlapping pieces, each with its offset: phonenumbers' matcher costs
+    the square of a text's length (it slices the rest of the text at each number).
+
+    A number shorter than the overlap that starts in one piece ends in it too; one cut
+    at a piece's end is found whole in the next piece, and the overlap rule keeps the
+    longer finding.
+    """
+    if len(text) <= _PIECE + _PIECE_OVERLAP:
+        yield 0, text
+        return
+    for start in range(0, len(text), _PIECE):
+        yield start, text[start : start + _PIECE + _PIECE_OVERLAP]
+
+
+# --- names ------------------------------------------------------------------------
+
+_NAME_STOP: Final = frozenset(
+    {"de", "del", "della", "der", "des", "di", "du", "la", "le", "les", "van", "von", "y"}
+)
+
+
+def fold(text: str) -> str:
+    """
+    ``text`` with each character case-folded and stripped of accents, one for one.
+
+    The result has the length of ``text``, so offsets in one are offsets in the
+    other: ``"Élodie"`` folds to ``"elodie"``.
+    """
+    return "".join(_fold_char(char) for char in text)
+
+
+# Safe under threads: functools.lru_cache guards its own table, and a character's
+# folded form is an immutable str that racing calls compute alike.
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    return unicodedata.normalize("NFD", char)[0].lower()[0]
+
+
+def name_terms(names: object) -> tuple[str, ...]:
+    """
+    The folded words and phrases to look for, from one person's names.
+
+    Args:
+        names: A full name, or a sequence of names (given and family names).
+
+    Returns:
+        Each name whole, the names together in either order, and each word of
+        three letters or more (not a particle such as ``de``), folded, longest
+        first.
+    """
+    items = [names] if isinstance(names, str) else list(cast("Iterable[object]", names))
+    words = [item for item in items if isinstance(item, str)]
+    if len(words) > 1:  # given and family names: written in either order
+        items += [" ".join(words), " ".join(reversed(words))]
+    terms: set[str] = set()
+    for item in items:
+        if not isinstance(item, str) or not _checks.is_text(item):
+            continue
+        whole = " ".join(fold(item).split())
+        if len(whole) >= 2:
+            terms.add(whole)
+        for word in re.split(r"[\s\-']+", whole):
+            if len(word) >= 3 and word not in _NAME_STOP:
+                terms.add(word)
+    return tuple(sorted(terms, key=lambda term: (-len(term), term)))
+
+
+# Safe under threads: lru_cache guards its table; a compiled pattern is immutable.
+@functools.lru_cache(maxsize=1024)
+def _name_pattern(terms: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not terms:
+        return None
+    spelled = (r"[\s\-']+".join(map(re.escape, re.split(r"[\s\-']+", t))) for t in terms)
+    return re.compile(r"(?<!\w)(?:" + "|".join(spelled) + r")(?!\w)")
+
+
+def _names(text: str, terms: tuple[str, ...]) -> Iterable[Finding]:
+    pattern = _name_pattern(terms)
+    if pattern is None:
+        return
+    for match in pattern.finditer(fold(text)):
+        yield Finding(match.start(), match.end(), "name")
+
+
+# Each spaCy pipeline, loaded once under the lock and never replaced: readers without
+# the lock see no entry (and take the lock) or the loaded pipeline.
+_models: dict[str, Any] = {}
+_models_lock = threading.Lock()
+
+
+def _spacy_model(name: str) -> Any:  # a spaCy Language, typed loosely on purpose
+    """The spaCy pipeline of a model name, loaded once per process (extra ``nlp``)."""
+    try:
+        return _models[name]
+    except KeyError:
+        pass
+    try:
+        import spacy
+    except ImportError:
+        package = "spacy"
+        raise MissingDependencyError(package, "nlp") from None
+    with _models_lock:
+        if name not in _models:
+            try:
+                _models[name] = spacy.load(name, exclude=["lemmatizer", "morphologizer"])
+            except OSError:
+                raise MissingDependencyError(name.replace("_", "-"), "nlp") from None
+        return _models[name]
+
+
+# Words that open or close letters: a small model often reads them as persons.
+_SALUTATIONS: Final = frozenset(
+    {
+        "bonjour", "bonsoir", "cordialement", "madame", "mademoiselle", "merci", "monsieur",
+        "salut", "signé", "dear", "hello", "hi", "please", "regards", "thanks",
+    }
+)  # fmt: skip
+_NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+
+
+def _looks_like_name(words: Sequence[str]) -> bool:
+    """Capitalised words of letters (hyphens, apostrophes), not a salutation."""
+    return bool(words) and all(
+        _NAME_WORD.fullmatch(word) is not None
+        and word[0].isupper()
+        and word.casefold() not in _SALUTATIONS
+        for word in words
+    )
+
+
+def _model_names(text: str, model: str) -> Iterable[Finding]:
+    doc = _spacy_model(model)(text)
+    for entity in doc.ents:
+        if entity.label_ in {"PER", "PERSON"} and _looks_like_name(entity.text.split()):
+            yield Finding(entity.start_char, entity.end_char, "name")
+
+
+# --- scanning ---------------------------------------------------------------------
+
+
+def _kinds(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if (
+        not isinstance(value, tuple)
+        or not value
+        or not all(isinstance(kind, str) and kind in KINDS for kind in value)
+    ):
+        raise _checks.policy_error(
+            instance, attribute.name, f"must be a non-empty list of {', '.join(KINDS)}"
+        )
+
+
+def _regions(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    problem = "must be a non-empty list of region codes known to libphonenumber, such as 'FR'"
+    if not isinstance(value, tuple) or not value:
+        raise _checks.policy_error(instance, attribute.name, problem)
+    for region in value:
+        try:
+            if not isinstance(region, str) or check_region(region) != region:
+                raise _checks.policy_error(instance, attribute.name, problem)
+        except ValueError:
+            raise _checks.policy_error(instance, attribute.name, problem) from None
+
+
+def _tuple(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def _mapping(value: object) -> object:
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _placeholders(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, dict) or not all(
+        kind in KINDS and isinstance(text, str) and _checks.is_text(text)
+        for kind, text in value.items()
+    ):
+        raise _checks.policy_error(
+            instance, attribute.name, "must map kinds (email, phone...) to placeholder texts"
+        )
+
+
+def _model(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value) is None:
+        raise _checks.policy_error(instance, attribute.name, "must be a spaCy model's name")
+    _spacy_model(value)
+
+
+# Safe under threads: lru_cache guards its table; a _Phones holds only what it read
+# from phonenumbers' metadata, never changed, and makes a new matcher per text.
+@functools.lru_cache(maxsize=64)
+def _phones(regions: tuple[str, ...]) -> _Phones:
+    return _Phones(regions)
+
+
+def _find(
+    text: str,
+    kinds: Sequence[str],
+    regions: tuple[str, ...],
+    terms: tuple[str, ...] = (),
+    model: str | None = None,
+) -> list[Finding]:
+    found: list[Finding] = []
+    if "email" in kinds and "@" in text:
+        found += _emails(text)
+    if any(char.isdigit() for char in text):
+        if "iban" in kinds:
+            found += _ibans(text)
+        if "card" in kinds:
+            found += _cards(text)
+        if "nir" in kinds:
+            found += _nirs(text)
+        if "phone" in kinds:
+            found += _phones(regions).find(text)
+    if "name" in kinds and terms:
+        found += _names(text, terms)
+    settled = _settle(found)
+    if "name" in kinds and model is not None:
+        # A model's names come last: one that overlaps another finding (a model may
+        # read "Mail jean@example.fr" as a person) is dropped, the other finding kept.
+        extra = [
+            name
+            for name in _model_names(text, model)
+            if all(name.end <= f.start or f.end <= name.start for f in settled)
+        ]
+        if extra:
+            settled = _settle(settled + extra)
+    return settled
+
+
+def scan(
+    text: str,
+    *,
+    kinds: Sequence[str] = KINDS,
+    regions: Sequence[str] = ("FR",),
+    names: object = (),
+) -> list[Finding]:
+    """
+    Find the personal data in a text: kinds and spans, never values.
+
+    Example:
+        >>> text = "Écrivez à jean.dupont@example.fr ou au 06 12 34 56 78."
+        >>> [(f.kind, text[f.start:f.end]) for f in scan(text)]
+        [('email', 'jean.dupont@example.fr'), ('phone', '06 12 34 56 78')]
+
+    Args:
+        text: The text.
+        kinds: What to look for (`KINDS` by default).
+        regions: The regions phone numbers written nationally are read in.
+        names: Names to look for (kind ``name``): one full name, or a sequence
+            of given and family names.
+
+    Returns:
+        The findings, sorted by position, none overlapping (see `ScrubText`).
+
+    Raises:
+        TypeError: If ``text`` is not a string.
+        ValueError: If a region is unknown.
+    """
+    if not isinstance(cast(object, text), str):
+        msg = "text must be a string"
+        raise TypeError(msg)
+    checked = tuple(check_region(region) for region in regions)
+    return _find(text, tuple(kinds), checked, name_terms(names))
+
+
+# --- the transforms ---------------------------------------------------------------
+
+
+def _canonical(kind: str, found: str, regions: Sequence[str]) -> str:
+    """The form of a finding a nested transform gets: one spelling of one value."""
+    if kind == "email":
+        return canonical_email(found) or found.lower()
+    if kind == "phone":
+        for region in regions:
+            result = phone_result(found, region)
+            if result is not None:
+                return result.e164
+    if kind in {"iban", "card", "nir"}:
+        return _SEPARATORS.sub("", found).upper()
+    if kind == "name":
+        return " ".join(found.split())
+    return found
+
+
+def _fields() -> dict[str, Any]:
+    """The parameters both scrubbers take, as attrs fields (each class declares them)."""
+    return {
+        "kinds": attrs.field(default=KINDS, converter=_tuple, validator=_kinds),
+        "regions": attrs.field(default=("FR",), converter=_tuple, validator=_regions),
+        "placeholders": attrs.field(
+            factory=dict, converter=_mapping, validator=_placeholders, hash=False
+        ),
+        "replace": attrs.field(factory=dict, converter=_mapping, hash=False),
+        "names_model": attrs.field(default=None, validator=_model),
+    }
+
+
+class _Scrub(BaseTransform):
+    """What both scrubbers share: the detectors, the replacements, the loop."""
+
+    __slots__ = ()
+
+    output_type: ClassVar[type] = str
+    keyed_replacements: ClassVar[bool] = False
+
+    kinds: tuple[str, ...]
+    regions: tuple[str, ...]
+    placeholders: dict[str, str]
+    replace: dict[str, Any]
+    names_model: str | None
+
+    def _check_replace(self) -> None:
+        if not isinstance(self.replace, dict):
+            raise _checks.policy_error(self, "replace", "must map kinds to transforms")
+        for kind, transform in self.replace.items():
+            guarantees = getattr(transform, "guarantees", None)
+            if kind not in KINDS or not callable(getattr(transform, "apply_many", None)):
+                raise _checks.policy_error(
+                    self, "replace", "must map kinds (email, phone...) to value transforms"
+                )
+            if guarantees is None or not guarantees.deterministic:
+                raise _checks.policy_error(self, "replace", f"{kind} must be deterministic")
+            if guarantees.keyed and not self.keyed_replacements:
+                raise _checks.policy_error(
+                    self, "replace", f"{kind} is keyed: use keyed_scrub_text (KeyedScrubText)"
+                )
+
+    def _replacement(self, kind: str) -> Any:
+        return self.replace.get(kind)
+
+    def scan(self, text: str, *, names: object = ()) -> list[Finding]:
+        """
+        Find what this transform replaces in a text: kinds and spans, never values.
+
+        Args:
+            text: The text.
+            names: Names of the people concerned to look for too (kind ``name``).
+
+        Returns:
+            The findings, sorted by position, none overlapping.
+        """
+        return _find(text, self.kinds, self.regions, name_terms(names), self.names_model)
+
+    def _one(self, value: object) -> object:
+        return self._scrub(value, ())
+
+    def _scrub(self, value: object, terms: tuple[str, ...]) -> str:
+        if not isinstance(value, str):
+            raise self._error(
+                code="wrong_type", message=f"expected str, got {type(value).__name__}"
+            )
+        if not value.isascii():
+            _checks.check_text(self.name, value)
+        findings = _find(value, self.kinds, self.regions, terms, self.names_model)
+        if not findings:
+            return value
+        parts: list[str] = []
+        at = 0
+        for finding in findings:
+            parts.append(value[at : finding.start])
+            parts.append(self._replace(finding.kind, value[finding.start : finding.end]))
+            at = finding.end
+        parts.append(value[at:])
+        return "".join(parts)
+
+    def _replace(self, kind: str, found: str) -> str:
+        transform = self._replacement(kind)
+        placeholder = self.placeholders.get(kind, PLACEHOLDERS[kind])
+        if transform is None:
+            return placeholder
+        try:
+            out = transform(_canonical(kind, found, self.regions))
+        except TransformError:
+            return placeholder  # never leave a finding in place
+        return out if isinstance(out, str) else placeholder
+
+    def with_names(
+        self, names: Mapping[str, object], *, field: str, subject: str = "contact_id"
+    ) -> NamedScrub:
+        """
+        This scrubber as a row transform that also removes the names of each row's subject.
+
+        `custdata.Policy.bind` calls it for ``names=``.
+
+        Example:
+            >>> named = ScrubText().with_names({"C1": ("Élodie", "Martin")}, field="comment")
+            >>> named.apply_row({"comment": "Signé : elodie MARTIN", "contact_id": "C1"})
+            'Signé : <NAME>'
+
+        Args:
+            names: Subject id -> that person's names: a full name, or a sequence
+                of given and family names.
+            field: The field it scrubs.
+            subject: The field of a row that holds the subject id.
+
+        Returns:
+            A `NamedScrub`.
+
+        Raises:
+            TypeError: If ``names`` is not a mapping.
+        """
+        if not isinstance(cast(object, names), Mapping):
+            msg = "names must map subject ids to names"
+            raise TypeError(msg)
+        return NamedScrub(scrub=self, names=names, field=field, subject=subject)
+
+
+@attrs.frozen(kw_only=True)
+class ScrubText(_Scrub):
+    """
+    Remove emails, phone numbers, IBANs, card numbers and NIRs from free text.
+
+    Each finding is replaced by its kind's placeholder (``<EMAIL>``, ``<PHONE>``,
+    ``<IBAN>``, ``<CARD>``, ``<NIR>``, ``<NAME>``), or by the output of an
+    unkeyed transform given for its kind in ``replace`` (a mask).
+
+    Example:
+        >>> from custdata.transforms import MaskEmail
+        >>> scrub = ScrubText(replace={"email": MaskEmail()})
+        >>> scrub("Rappelez-moi au 06 12 34 56 78 ou écrivez à jean.dupont@example.fr")
+        'Rappelez-moi au <PHONE> ou écrivez à j***@example.fr'
+
+    **Guarantees**: not reversible; deterministic; not keyed; the output is
+    still personal data: scrubbing removes what it recognises and nothing else.
+
+    **Does not protect against**: what it does not recognise (docs/transforms.md
+    gives the measured recall per kind): postal addresses, dates of birth,
+    health or other special-category data, names of other people unless
+    ``names_model`` is given, numbers spelt out in words or split oddly, and
+    the context around a finding.
+
+    **Algorithm**: docs/transforms.md, section ScrubText: the detectors, and
+    the overlap rule (the longer finding wins; at equal length, the
+    checksum-verified one).
+
+    Args:
+        kinds: What to remove: ``email``, ``phone``, ``iban``, ``card``,
+            ``nir``, ``name`` (all by default).
+        regions: The regions phone numbers written nationally are read in
+            (``["FR"]`` by default).
+        placeholders: Kind -> the text that replaces its findings.
+        replace: Kind -> an unkeyed, deterministic transform applied to each
+            finding's canonical form (an email lower-cased, a phone in E.164
+            form, an IBAN, card or NIR without spaces, in upper case); if it
+            refuses one, the placeholder replaces it.
+        names_model: A spaCy model that finds people's names anywhere (extra
+            ``nlp``), such as ``"fr_core_news_sm"``.
+
+    Raises:
+        custdata.PolicyError: If a parameter is invalid.
+        custdata.MissingDependencyError: If ``names_model`` is given without the ``nlp`` extra.
+    """
+
+    name: ClassVar[str] = "scrub_text"
+    guarantees: ClassVar[Guarantees] = Guarantees(
+        reversible=False,
+        deterministic=True,
+        keyed=False,
+        format_preserving=False,
+        output_is_personal_data=True,
+    )
+
+    kinds: tuple[str, ...] = _fields()["kinds"]
+    regions: tuple[str, ...] = _fields()["regions"]
+    placeholders: dict[str, str] = _fields()["placeholders"]
+    replace: dict[str, Any] = _fields()["replace"]
+    names_model: str | None = _fields()["names_model"]
+
+    def __attrs_post_init__(self) -> None:
+        self._check_replace()
+
+
+@attrs.frozen(kw_only=True)
+class KeyedScrubText(Keyed[None], _Scrub):
+    """
+    Replace emails, phone numbers, IBANs, card numbers, NIRs and names in free text by pseudonyms.
+
+    Each finding is replaced by the output of the keyed transform given for its
+    kind in ``replace`` (a `custdata.transforms.Surrogate`, a
+    `custdata.transforms.Pseudonymise`), or by default by a pseudonym:
+    ``Pseudonymise(keys=keys, domain=domain + "." + kind)`` of its canonical form.
+    The same email in two comments gives the same pseudonym: comments stay linkable.
+
+    Example:
+        >>> from custdata import KeyRing
+        >>> ring = KeyRing.generate(key_id="k1")
+        >>> scrub = KeyedScrubText(keys=ring, domain="comments")
+        >>> out = scrub("Mon IBAN : FR76 3000 6000 0112 3456 7890 189")
+        >>> out.startswith("Mon IBAN : pse_k1_")
+        True
+        >>> out == scrub("Mon IBAN : FR7630006000011234567890189")
+        True
+
+    **Guarantees**: not reversible; deterministic for the same key ring and
+    parameters; keyed; the output is still personal data.
+
+    **Does not protect against**: what it does not recognise (as `ScrubText`);
+    linkage of equal findings across comments and tables (the point); anyone
+    who holds the key and can guess candidate values.
+
+    **Algorithm**: the findings of `ScrubText`; each one's canonical form goes
+    through its kind's transform.
+
+    Args:
+        keys: The key ring of the default pseudonyms (and nothing else: nested
+            transforms hold their own).
+        domain: The domain prefix of the default pseudonyms.
+        kinds: As `ScrubText`.
+        regions: As `ScrubText`.
+        placeholders: Kind -> the text that replaces a finding its transform refuses.
+        replace: Kind -> a deterministic transform (keyed or not).
+        names_model: As `ScrubText`.
+
+    Raises:
+        custdata.PolicyError: If a parameter is invalid.
+    """
+
+    name: ClassVar[str] = "keyed_scrub_text"
+    guarantees: ClassVar[Guarantees] = Guarantees(
+        reversible=False,
+        deterministic=True,
+        keyed=True,
+        format_preserving=False,
+        output_is_personal_data=True,
+    )
+    keyed_replacements: ClassVar[bool] = True
+    key_bytes: ClassVar[int] = 32
+
+    kinds: tuple[str, ...] = _fields()["kinds"]
+    regions: tuple[str, ...] = _fields()["regions"]
+    placeholders: dict[str, str] = _fields()["placeholders"]
+    replace: dict[str, Any] = _fields()["replace"]
+    names_model: str | None = _fields()["names_model"]
+    _defaults: dict[str, Any] = attrs.field(init=False, repr=False, eq=False, hash=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._check_replace()
+        from custdata.transforms.pseudonymise import Pseudonymise
+
+        defaults = {
+            kind: Pseudonymise(keys=self.keys, domain=f"{self.domain}.{kind}")
+            for kind in KINDS
+            if kind not in self.replace
+        }
+        object.__setattr__(self, "_defaults", defaults)
+
+    def _replacement(self, kind: str) -> Any:
+        return self.replace.get(kind) or self._defaults.get(kind)
+
+
+@attrs.frozen(kw_only=True)
+class NamedScrub:
+    """
+    A scrubber as a row transform: it also removes the names of the row's subject.
+
+    Built by `ScrubText.with_names` (and by `custdata.Policy.bind` given
+    ``names=``); not registered, since policies name the scrubber itself.
+    A row whose subject has no names is scrubbed of the rest only.
+
+    Attributes:
+        scrub: The `ScrubText` or `KeyedScrubText`.
+        names: Subject id -> names.
+        field: The field it scrubs.
+        subject: The field holding the subject id.
+    """
+
+    reads: ClassVar[str] = "input"
+
+    scrub: _Scrub
+    names: Mapping[str, object] = attrs.field(repr=False, eq=False)
+    field: str
+    subject: str = "contact_id"
+
+    @property
+    def name(self) -> str:
+        """The scrubber's registry name."""
+        return self.scrub.name
+
+    @property
+    def guarantees(self) -> Guarantees:
+        """The scrubber's guarantees."""
+        return self.scrub.guarantees
+
+    @property
+    def requires(self) -> tuple[str, ...]:
+        """The subject field."""
+        return (self.subject,)
+
+    def _terms(self, subject: object) -> tuple[str, ...]:
+        if not isinstance(subject, str):
+            return ()
+        return name_terms(self.names.get(subject, ()))
+
+    def apply_row(self, row: Mapping[str, object]) -> object:
+        """
+        Scrub the row's ``field``, the subject's names included.
+
+        Raises:
+            custdata.TransformError: If the value cannot be scrubbed.
+        """
+        value = row.get(self.field)
+        if value is None:
+            return None
+        terms = self._terms(row.get(self.subject))
+        try:
+            return self.scrub._scrub(value, terms)
+        except TransformError:
+            raise
+        except Exception as exc:  # noqa: BLE001  # wrapped: the message must not hold the value
+            raise self.scrub._wrap(exc) from None
+
+    def apply_rows(self, rows: Sequence[Mapping[str, object]]) -> list[object]:
+        """`apply_row` over many rows."""
+        return [self.apply_row(row) for row in rows]
+
+    def scan(self, text: str, subject: str) -> list[Finding]:
+        """The findings in ``text`` of a row whose subject is ``subject``."""
+        return self.scrub.scan(text, names=self.names.get(subject, ()))
