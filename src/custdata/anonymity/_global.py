@@ -223,6 +223,7 @@ class _Search:
                 continue  # below a node that fails k: fails too
             node = tuple(int(v) for v in self.nodes[index])
             table = self._classes(node)
+            self.checked += 1
             counts = table.counts
             small = counts < self.request.k
             suppressed = int(counts[small].sum())
@@ -264,7 +265,6 @@ class _Search:
         ]
         cards = [column.cards[level] for column, level in zip(self.columns, node, strict=True)]
         grouped, counts = collapse(codes, cards, start.counts)
-        self.checked += 1
         table = _Table(node, grouped, counts)
         if len(self.cache) >= _CACHED_TABLES:
             oldest = next(key for key in self.cache if key != self.bottom)
