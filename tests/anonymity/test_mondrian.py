@@ -138,3 +138,14 @@ class TestMondrian:
         """Fewer records than k cannot be released."""
         with pytest.raises(PrivacyRequirementError):
             mondrian([{"age": 30}] * 3, ["age"], k=5, max_suppression=0)
+
+    def test_star_rows_must_meet_l(self) -> None:
+        """Rows of * are a class too: suppressed records that fail l are refused, or removed."""
+        illnesses = ["flu", "cold"] * 5
+        rows = [{"age": 30 + i, "illness": ill} for i, ill in enumerate(illnesses)]
+        rows += [{"age": None, "illness": "flu"}] * 3
+        options: dict[str, Any] = {"k": 3, "sensitive": "illness", "l": 2, "max_suppression": 0.3}
+        with pytest.raises(PrivacyRequirementError):
+            mondrian(rows, ["age"], **options)
+        removed = mondrian(rows, ["age"], suppressed="remove", **options)
+        assert (10, 3) == (removed.released, removed.suppressed)

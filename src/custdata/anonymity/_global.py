@@ -27,7 +27,7 @@ _MAX_RADIX: Final = 1 << 62
 _CACHED_TABLES: Final = 48
 
 
-def k_anonymise(  # the models' parameters, keyword-only
+def k_anonymise(
     data: object,
     quasi_identifiers: Sequence[str],
     hierarchies: Mapping[str, Hierarchy],

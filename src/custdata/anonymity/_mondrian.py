@@ -12,6 +12,7 @@ from custdata.anonymity._release import (
     Release,
     Request,
     Source,
+    best_reachable_k,
     check_request,
     verified,
 )
@@ -25,7 +26,7 @@ _ORDERED: Final = "ordered"
 _TREE: Final = "tree"
 
 
-def mondrian(  # the models' parameters, keyword-only
+def mondrian(
     data: object,
     quasi_identifiers: Sequence[str],
     hierarchies: Mapping[str, Hierarchy] | None = None,
@@ -79,7 +80,7 @@ def mondrian(  # the models' parameters, keyword-only
 
     Raises:
         PrivacyRequirementError: If the request cannot be met (``best_k`` holds
-            the k the whole table reaches); nothing is released.
+            the highest k reached); nothing is released.
         ValueError: If a parameter is wrong, a column is missing, a column of
             text has no hierarchy, or a value has no path to the root.
         TypeError: If ``data`` is not a table or rows.
@@ -203,23 +204,28 @@ class _Partitioner:
         leaves: list[_Part] = []
         hidden: list[Any] = []
         stack = []
-        for part in self._start():
+        start = self._start()
+        for part in start:
             if len(part.records) < request.k or not self._diverse([part.records]):
                 hidden.append(part.records)
             else:
                 stack.append(part)
         suppressed = int(sum(len(records) for records in hidden))
         limit = request.limit(self.records)
+        sizes = np.array([len(part.records) for part in start], np.int64)
         if suppressed > limit or suppressed >= self.records:
-            best = max((len(part.records) for part in stack), default=0)
             msg = (
                 f"the request cannot be met with at most {limit} records suppressed "
-                "(records with missing values form groups of their own)"
+                "(records missing a value, or failing l or t, form groups of their own)"
             )
-            raise PrivacyRequirementError(msg, best_k=min(best, self.records))
+            raise PrivacyRequirementError(msg, best_k=best_reachable_k(sizes, limit))
         if request.suppressed == "star" and 0 < suppressed < request.k:
+            # Kept as rows of *, the suppressed records would form a class of fewer than k.
             msg = f"fewer than k records would be suppressed as rows of '*' ({suppressed})"
-            raise PrivacyRequirementError(msg, best_k=request.k - 1)
+            raise PrivacyRequirementError(msg, best_k=suppressed)
+        if request.suppressed == "star" and hidden and not self._diverse([np.concatenate(hidden)]):
+            msg = "the records suppressed as rows of '*' would fail l or t as a class"
+            raise PrivacyRequirementError(msg, best_k=int(sizes.max()))
         while stack:
             part = stack.pop()
             self.checked += 1
