@@ -24,7 +24,7 @@ from custdata.errors import PrivacyRequirementError
 __all__ = ["k_anonymise"]
 
 _MAX_RADIX: Final = 1 << 62
-_CACHED_TABLES: Final = 48
+_CACHED_CLASSES: Final = 4_000_000  # classes kept for rolling up, over every cached node
 
 
 def k_anonymise(
@@ -174,12 +174,14 @@ class _Search:
             list(itertools.product(*(range(c.height + 1) for c in columns))), np.int64
         )
         self.checked = 0
-        self.best_k = 0
         self.failed_model: str | None = None
         codes, counts = collapse([c.at(0) for c in columns], [c.cards[0] for c in columns], None)
         bottom = tuple(0 for _ in columns)
-        self.cache: dict[tuple[int, ...], _Table] = {bottom: _Table(bottom, codes, counts)}
-        self.bottom = bottom
+        self.bottom_table = _Table(bottom, codes, counts)
+        self.dims = tuple(c.height + 1 for c in columns)
+        self.cache: dict[int, _Table] = {}  # by the node's index in the lattice
+        self.cached_sizes = np.full(len(self.nodes), np.inf)  # classes of each cached node
+        self.cached_classes = 0
         # Entropy: per column and level, the loss of the records when none is suppressed.
         self.entropy_base = [
             [self._entropy_base(c, level) for level in range(c.height + 1)] for c in columns
@@ -193,70 +195,157 @@ class _Search:
         general = column.counts[level][column.up(0, level)]
         return float((original[present] * np.log2(general[present] / original[present])).sum())
 
-    def bound(self) -> Any:
-        """A lower bound of each node's loss, non-decreasing along the lattice."""
+    def bound(self, suppressed: Any) -> Any:
+        """
+        A lower bound of each node's loss, from the records it suppresses at least.
+
+        Entropy: the loss with nothing suppressed, plus for each record surely
+        suppressed the least it can add (its generalised value replaced by ``*``,
+        at best from the most common value of each column). Precision: the
+        formula with the suppression bound. Discernibility: none (0).
+        """
         np = numpy()
+        records = self.records
         if self.request.metric == "entropy":
-            table = [np.array(levels) for levels in self.entropy_base]
-            return sum(table[i][self.nodes[:, i]] for i in range(len(self.columns)))
+            base = np.zeros(len(self.nodes))
+            extra = np.zeros(len(self.nodes))
+            for i, column in enumerate(self.columns):
+                levels = self.nodes[:, i]
+                base += np.array(self.entropy_base[i])[levels]
+                most = np.array([int(column.counts[lv].max()) for lv in range(column.height + 1)])
+                extra += np.log2(records / most)[levels]
+            return base + suppressed * extra
         if self.request.metric == "precision":
             heights = np.array([c.height for c in self.columns], np.float64)
-            return (self.nodes / heights).sum(axis=1) / len(self.columns)
+            shares = self.nodes / heights
+            at_least = suppressed[:, None] / records
+            return (shares + at_least * (1 - shares)).sum(axis=1) / len(self.columns)
         return np.zeros(len(self.nodes))
 
     def run(self) -> tuple[tuple[int, ...], float]:
         """Search the lattice; the best node and its loss, or `PrivacyRequirementError`."""
         np = numpy()
-        bound = self.bound()
+        at_least = self._suppressed_at_least()
+        bound = self.bound(at_least)
         heights = self.nodes.sum(axis=1)
-        status = np.zeros(len(self.nodes), np.int8)  # 1: meets k within the limit, -1: does not
-        if self.request.metric == "discernibility":
-            order = np.argsort(-heights, kind="stable")  # from the top: a failure tags all below
-        else:
-            order = np.lexsort((heights, bound))
+        self.status = np.zeros(len(self.nodes), np.int8)  # 1 / -1: meets / fails k in the limit
+        self.status[at_least > self.limit] = -1
+        self.counted = np.zeros(len(self.nodes), bool)
+        # Discernibility has no bound: from the top down.
+        top_down = self.request.metric == "discernibility"
+        order = np.argsort(-heights, kind="stable") if top_down else np.lexsort((heights, bound))
         best: tuple[int, ...] | None = None
         best_loss = math.inf
         for index in order:
             if best is not None and bound[index] >= best_loss:
                 break  # every node left loses at least this much
-            if status[index] < 0:
-                continue  # below a node that fails k: fails too
+            if self.status[index] == 0:
+                self._resolve(int(index))
+            if self.status[index] < 0:
+                continue  # fails k within the limit (counted, or below a node that does)
             node = tuple(int(v) for v in self.nodes[index])
             table = self._classes(node)
-            self.checked += 1
-            counts = table.counts
-            small = counts < self.request.k
-            suppressed = int(counts[small].sum())
-            self.best_k = max(self.best_k, best_reachable_k(counts, self.limit))
-            if suppressed > self.limit:
-                status[(self.nodes <= self.nodes[index]).all(axis=1)] = -1
-                continue
-            status[(self.nodes >= self.nodes[index]).all(axis=1)] = 1
+            small = table.counts < self.request.k
+            suppressed = int(table.counts[small].sum())
             if not self._candidate(node, suppressed):
                 continue
             loss = self._loss(table, small, suppressed)
             if loss < best_loss:
                 best, best_loss = node, loss
+        self.checked = int(self.counted.sum())
         if best is None:
+            # Merging classes never lowers the k reachable within the limit: the top's is the best.
+            top = tuple(c.height for c in self.columns)
+            best_k = best_reachable_k(self._classes(top).counts, self.limit)
             reason = self.failed_model or "k"
             msg = (
                 f"no generalisation meets the request ({reason} not met) with at most "
-                f"{self.limit} records suppressed; the highest k reached is {self.best_k}"
+                f"{self.limit} records suppressed; the highest k reached is {best_k}"
             )
-            raise PrivacyRequirementError(msg, best_k=self.best_k)
+            raise PrivacyRequirementError(msg, best_k=best_k)
         return best, best_loss
+
+    def _resolve(self, index: int) -> None:
+        """
+        Find whether a node meets k within the limit, by a binary search up a path to the top.
+
+        The path climbs one level at a time, column after column. Counting a node
+        tags every node below it when it fails, every node above when it meets
+        k: the lowest node of the path that meets k is found in a few counts,
+        and the nodes below the ones that fail are never counted.
+        """
+        path = [index]
+        levels = [int(v) for v in self.nodes[index]]
+        while any(lv < c.height for lv, c in zip(levels, self.columns, strict=True)):
+            for j, column in enumerate(self.columns):
+                if levels[j] < column.height:
+                    levels[j] += 1
+                    path.append(int(numpy().ravel_multi_index(levels, self.dims)))
+        low, high = 0, len(path) - 1
+        while low <= high:
+            middle = (low + high) // 2
+            if self.status[path[middle]] == 0:
+                self._meets_k(path[middle])
+            if self.status[path[middle]] < 0:
+                low = middle + 1
+            else:
+                high = middle - 1
+
+    def _meets_k(self, index: int) -> None:
+        """Count a node's classes, and tag the nodes its result decides."""
+        node = tuple(int(v) for v in self.nodes[index])
+        counts = self._classes(node).counts
+        suppressed = int(counts[counts < self.request.k].sum())
+        if suppressed > self.limit:
+            self.status[(self.nodes <= self.nodes[index]).all(axis=1)] = -1
+        else:
+            self.status[(self.nodes >= self.nodes[index]).all(axis=1)] = 1
+
+    def _suppressed_at_least(self) -> Any:
+        """
+        A lower bound of the records each node suppresses, from pairs of quasi-identifiers.
+
+        A record whose values on two quasi-identifiers (at the node's levels) are
+        shared by fewer than k records is in a class of fewer than k at the node:
+        the largest count over the pairs is a lower bound, found without counting
+        the node's classes. Pair tables are small, rolled up from the bottom's classes.
+        """
+        np = numpy()
+        k = self.request.k
+        bound = np.zeros(len(self.nodes), np.int64)
+        columns = self.columns
+        bottom = self.bottom_table
+        for i, j in itertools.combinations(range(len(columns)), 2):
+            first, second = columns[i], columns[j]
+            pair, weights = collapse(
+                [bottom.codes[i], bottom.codes[j]], [first.cards[0], second.cards[0]], bottom.counts
+            )
+            table = np.zeros((first.height + 1, second.height + 1), np.int64)
+            for a in range(first.height + 1):
+                for b in range(second.height + 1):
+                    _, sizes = collapse(
+                        [first.up(0, a)[pair[0]], second.up(0, b)[pair[1]]],
+                        [first.cards[a], second.cards[b]],
+                        weights,
+                    )
+                    table[a, b] = int(sizes[sizes < k].sum())
+            bound = np.maximum(bound, table[self.nodes[:, i], self.nodes[:, j]])
+        return bound
 
     def _classes(self, node: tuple[int, ...]) -> _Table:
         """The classes of a node, rolled up from the counted node below it with fewest classes."""
-        found = self.cache.get(node)
+        if node == self.bottom_table.levels:
+            self.counted[0] = True
+            return self.bottom_table
+        found = self.cache.get(int(numpy().ravel_multi_index(node, self.dims)))
         if found is not None:
             return found
-        below = [
-            t
-            for t in self.cache.values()
-            if all(a <= b for a, b in zip(t.levels, node, strict=False))
-        ]
-        start = min(below, key=lambda t: len(t.counts))
+        start = self.bottom_table
+        cached = numpy().flatnonzero(self.cached_sizes < len(start.counts))
+        if len(cached):
+            cached = cached[(self.nodes[cached] <= node).all(axis=1)]
+            if len(cached):
+                start = self.cache[int(cached[self.cached_sizes[cached].argmin()])]
         codes = [
             column.up(low, high)[part]
             for column, low, high, part in zip(
@@ -266,10 +355,15 @@ class _Search:
         cards = [column.cards[level] for column, level in zip(self.columns, node, strict=True)]
         grouped, counts = collapse(codes, cards, start.counts)
         table = _Table(node, grouped, counts)
-        if len(self.cache) >= _CACHED_TABLES:
-            oldest = next(key for key in self.cache if key != self.bottom)
-            del self.cache[oldest]
-        self.cache[node] = table
+        index = int(numpy().ravel_multi_index(node, self.dims))
+        self.counted[index] = True
+        self.cache[index] = table
+        self.cached_sizes[index] = len(counts)
+        self.cached_classes += len(counts)
+        while self.cached_classes > _CACHED_CLASSES and len(self.cache) > 1:
+            oldest = next(iter(self.cache))
+            self.cached_classes -= len(self.cache.pop(oldest).counts)
+            self.cached_sizes[oldest] = numpy().inf
         return table
 
     def _candidate(self, node: tuple[int, ...], suppressed: int) -> bool:
