@@ -30,8 +30,18 @@ package, run by that interpreter (a virtualenv of its own: pycanon pins old
 pandas and numpy), on ``--pycanon-rows`` rows of each table (pycanon loops over
 classes in Python: a million rows would take hours).
 
+The search for a release (``--parts search``): ``k_anonymise`` (global recoding)
+and ``mondrian`` at k=5, 4 quasi-identifiers and 2% suppression, on
+``adult-4`` (age, sex, marital-status, education, with ARX-like trees; a
+lattice of 120 nodes) and ``contacts-4`` (age in years from the birth date,
+postal code, gender, income band; 216 nodes). Each run is a fresh process
+(``--one``), which prints the time of the search alone, the nodes checked,
+and the peak resident memory of the whole process (table included) and its
+growth during the search. Goals: global recoding of 1 000 000 rows under 30 s
+and 2 GB; Mondrian under 60 s and 2 GB.
+
 Run: ``.venv/bin/python benchmarks/bench_anonymity.py [--rows 100000,1000000] [--repeat 3]
-[--pycanon-python /tmp/pycanon-venv/bin/python]``
+[--parts assess,search] [--pycanon-python /tmp/pycanon-venv/bin/python]``
 """
 
 from __future__ import annotations
@@ -40,7 +50,9 @@ import argparse
 import datetime as dt
 import json
 import os
+import resource
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -51,6 +63,8 @@ T = TypeVar("T")
 
 _GOAL = 1.0
 _SEED = 2024
+_SEARCH_GOALS = {"global": 30.0, "mondrian": 60.0}  # seconds, on 1 000 000 rows
+_MEMORY_GOAL_MB = 2048.0
 
 
 class Scenario(NamedTuple):
@@ -397,6 +411,149 @@ def pycanon_check(python: str, scenario: Scenario, rows: int, quasi: list[str]) 
     )
 
 
+_EDUCATION = {
+    "Preschool": "Primary",
+    "1st-4th": "Primary",
+    "5th-6th": "Primary",
+    "7th-8th": "Secondary",
+    "9th": "Secondary",
+    "10th": "Secondary",
+    "11th": "Secondary",
+    "12th": "Secondary",
+    "HS-grad": "Secondary",
+    "Some-college": "Undergraduate",
+    "Assoc-voc": "Undergraduate",
+    "Assoc-acdm": "Undergraduate",
+    "Bachelors": "Undergraduate",
+    "Masters": "Graduate",
+    "Prof-school": "Graduate",
+    "Doctorate": "Graduate",
+}
+_LEVEL = {"Primary": "Lower", "Secondary": "Lower", "Undergraduate": "Higher", "Graduate": "Higher"}
+_MARITAL = {
+    "Married-civ-spouse": "Spouse present",
+    "Married-AF-spouse": "Spouse present",
+    "Never-married": "Spouse not present",
+    "Divorced": "Spouse not present",
+    "Separated": "Spouse not present",
+    "Widowed": "Spouse not present",
+    "Married-spouse-absent": "Spouse not present",
+}
+_INCOME = {
+    "<20k": "<40k",
+    "20-40k": "<40k",
+    "40-60k": "40-80k",
+    "60-80k": "40-80k",
+    "80-100k": "80k+",
+    "100k+": "80k+",
+}
+
+
+def search_scenario(name: str, rows: int) -> tuple[Any, list[str], dict[str, Any], str]:
+    """A table, its 4 quasi-identifiers, their hierarchies, and the number column."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from custdata.anonymity import Hierarchy
+
+    if name == "adult-4":
+        table = adult(rows).table
+        hierarchies = {
+            "age": Hierarchy.numbers(widths=(5, 10, 20)),
+            "sex": Hierarchy.from_rows([("Male", "*"), ("Female", "*")]),
+            "marital-status": Hierarchy.from_rows([(v, p, "*") for v, p in _MARITAL.items()]),
+            "education": Hierarchy.from_rows(
+                [(v, p, _LEVEL[p], "*") for v, p in _EDUCATION.items()]
+            ),
+        }
+        return table, list(hierarchies), hierarchies, "age"
+    raw = contacts(rows)[0].table
+    age = pc.subtract(pa.scalar(2025, pa.int64()), pc.year(raw.column("birth_date")))
+    table = pa.table(
+        {
+            "age": age,
+            "postal_code": raw.column("address.postal_code"),
+            "gender": raw.column("gender").cast(pa.string()),
+            "income_band": raw.column("income_band"),
+        }
+    )
+    hierarchies = {
+        "age": Hierarchy.numbers(widths=(5, 10, 20, 40)),
+        "postal_code": Hierarchy.postcodes(keep=(4, 3, 2, 1)),
+        "gender": Hierarchy.from_rows([(g, "*") for g in ("female", "male", "other")]),
+        "income_band": Hierarchy.from_rows([(v, p, "*") for v, p in _INCOME.items()]),
+    }
+    return table, list(hierarchies), hierarchies, "age"
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def run_one(spec: str) -> None:
+    """In a fresh process: one search on one table; print its figures as JSON."""
+    from custdata.anonymity import k_anonymise, mondrian
+
+    name, method, rows = spec.split(",")
+    table, quasi, hierarchies, number = search_scenario(name, int(rows))
+    before = _peak_mb()
+    start = time.perf_counter()
+    if method == "global":
+        release = k_anonymise(table, quasi, hierarchies, k=5, max_suppression=0.02)
+    else:
+        trees = {column: h for column, h in hierarchies.items() if column != number}
+        release = mondrian(table, quasi, trees, k=5, max_suppression=0.02)
+    seconds = time.perf_counter() - start
+    peak = _peak_mb()
+    print(
+        json.dumps(
+            {
+                "table": name,
+                "method": method,
+                "rows": int(rows),
+                "seconds": seconds,
+                "peak_mb": peak,
+                "search_mb": peak - before,
+                "nodes": release.nodes_checked,
+                "k": release.report.k,
+                "suppressed": release.suppressed,
+                "loss": release.information_loss,
+                "levels": dict(release.levels),
+            }
+        )
+    )
+
+
+def search(rows_list: list[int]) -> None:
+    """Time the global search and Mondrian on each table and size, each in its own process."""
+    print(
+        f"{'table':<11} {'method':<9} {'rows':>9} {'time':>8} {'peak RSS':>9} "
+        f"{'growth':>8} {'nodes':>7} {'k':>3} {'suppr.':>7}  entropy loss / levels"
+    )
+    met = True
+    for rows in rows_list:
+        for name in ("adult-4", "contacts-4"):
+            for method in ("global", "mondrian"):
+                done = subprocess.run(
+                    [sys.executable, __file__, "--one", f"{name},{method},{rows}"],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                r = json.loads(done.stdout.strip().splitlines()[-1])
+                print(
+                    f"{r['table']:<11} {r['method']:<9} {r['rows']:>9,} {r['seconds']:>7.2f}s "
+                    f"{r['peak_mb']:>7.0f}MB {r['search_mb']:>6.0f}MB {r['nodes']:>7,} "
+                    f"{r['k']:>3} {r['suppressed']:>7,}  {r['loss']:.4g} {r['levels'] or ''}",
+                    flush=True,
+                )
+                if rows >= 1_000_000:
+                    met = met and r["seconds"] < _SEARCH_GOALS[method]
+                    met = met and r["peak_mb"] < _MEMORY_GOAL_MB
+    verdict = "met" if met else "NOT met"
+    print(f"goals (1 000 000 rows: global < 30 s, Mondrian < 60 s, both < 2 GB): {verdict}")
+
+
 def main() -> None:
     """Run the benchmark and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -404,8 +561,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measure (best kept)")
     parser.add_argument("--pycanon-python", help="an interpreter with pycanon installed")
     parser.add_argument("--pycanon-rows", type=int, default=20_000)
+    parser.add_argument(
+        "--parts", default="assess,search", help="assess (the measure), search (the release)"
+    )
+    parser.add_argument("--one", help=argparse.SUPPRESS)  # TABLE,METHOD,ROWS: one search
     args = parser.parse_args()
+    if args.one:
+        run_one(args.one)
+        return
+    parts = set(args.parts.split(","))
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if "search" in parts:
+        search([int(r) for r in args.rows.split(",")])
+    if "assess" not in parts:
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        return
     print(
         f"{'table':<22} {'rows':>9} {'classes':>9} {'k':>3} {'assess k':>9} "
         f"{'pandas':>9} {'ratio':>6} {'full':>9}  l"

@@ -263,9 +263,18 @@ class InputError(CustDataError):
 
 
 class PrivacyRequirementError(CustDataError):
-    """A privacy requirement (such as a minimum k) could not be met; nothing is released."""
+    """
+    A privacy requirement (such as a minimum k) could not be met; nothing is released.
+
+    Attributes:
+        best_k: The highest k reached within the limits, when a search was made.
+    """
 
     code: ClassVar[str] = "privacy_requirement_not_met"
+
+    def __init__(self, message: str, *, best_k: int | None = None) -> None:
+        super().__init__(message)
+        self.best_k = best_k
 
 
 class UsageError(CustDataError, ValueError):

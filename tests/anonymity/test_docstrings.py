@@ -6,12 +6,14 @@ import doctest
 
 import pytest
 
-from custdata.anonymity import _assess, hierarchy
+from custdata.anonymity import _assess, _global, _mondrian, hierarchy
 from custdata.validation import postal
 
 
 class TestDocstrings:
-    @pytest.mark.parametrize("module", [_assess, hierarchy, postal], ids=lambda m: m.__name__)
+    @pytest.mark.parametrize(
+        "module", [_assess, _global, _mondrian, hierarchy, postal], ids=lambda m: m.__name__
+    )
     def test_examples(self, module: object) -> None:
         """Every example of the module gives the output it shows."""
         results = doctest.testmod(module, optionflags=doctest.ELLIPSIS)  # type: ignore[arg-type]
