@@ -66,15 +66,19 @@ __all__ = [
     "KEYS_VARIABLE",
     "Counts",
     "MaxRejects",
+    "NamedInput",
+    "NamedRecords",
     "UsageError",
     "add_audit_argument",
     "add_date_arguments",
     "add_input_arguments",
     "add_keep_extra_argument",
     "add_key_arguments",
+    "add_named_inputs",
     "add_output_arguments",
     "admit_extra",
     "at_from",
+    "check_named_paths",
     "error",
     "exit_code_for",
     "finish",
@@ -83,12 +87,14 @@ __all__ = [
     "mapping_from",
     "open_audit",
     "open_input",
+    "open_named_input",
     "open_output",
     "open_outputs",
     "open_rejects",
     "open_row_outputs",
     "peek_extra_columns",
     "policy_from",
+    "read_named_records",
     "record_type_from",
     "run_command",
     "set_command",
@@ -1294,3 +1300,261 @@ def format_help(text: str) -> str:
     """
     text = re.sub(r"``(.+?)``", r"'\1'", text)
     return re.sub(r"`([^`]+)`", r"\1", text)
+
+
+# --- several named inputs ------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class NamedInput:
+    """
+    One input file of a command that reads several, named by its option (``--consents FILE``).
+
+    Attributes:
+        name: The option's name without dashes, such as ``"consents"``; its own
+            CSV options are ``--consents-format``, ``--consents-delimiter``,
+            ``--consents-encoding`` and ``--consents-map``.
+        record_type: The record class of its rows (checks the header).
+        required: Whether the option must be given.
+        help: What the file holds, for the help.
+        fields: The top-level fields read into records (the others are not
+            parsed, so a bad cell there rejects no row); ``None`` for all.
+    """
+
+    name: str
+    record_type: type[Record]
+    required: bool = True
+    help: str = ""
+    fields: frozenset[str] | None = None
+
+    @property
+    def dest(self) -> str:
+        """The attribute of the parsed arguments holding the path."""
+        return self.name.replace("-", "_")
+
+    @property
+    def flag(self) -> str:
+        """The option, such as ``--consents``."""
+        return f"--{self.name}"
+
+
+def add_named_inputs(parser: argparse.ArgumentParser, inputs: Sequence[NamedInput]) -> None:
+    """
+    Add several named input files, each with its own CSV options, and the options they share.
+
+    Each input ``NAME`` gets ``--NAME FILE`` and its own ``--NAME-format``,
+    ``--NAME-delimiter``, ``--NAME-encoding`` and ``--NAME-map SOURCE=FIELD``
+    (repeatable). The shared ``--delimiter`` and ``--encoding`` are the default
+    of every input that does not give its own; ``--timezone`` and
+    ``--batch-size`` apply to all. A file's format comes from its suffix unless
+    ``--NAME-format`` says otherwise. Open them with `open_named_input` or read
+    them whole with `read_named_records`.
+
+    Args:
+        parser: The sub-command's parser.
+        inputs: The inputs, in the order their options are listed.
+    """
+    group = parser.add_argument_group("inputs")
+    for named in inputs:
+        what = f"{named.help}: " if named.help else ""
+        group.add_argument(
+            named.flag,
+            dest=named.dest,
+            type=Path,
+            required=named.required,
+            metavar="FILE",
+            help=f"{what}CSV, JSONL or Parquet file, or - for standard input "
+            f"(then give {named.flag}-format)",
+        )
+    own = parser.add_argument_group(
+        "options of one input", "each input's own; by default the shared options below"
+    )
+    for named in inputs:
+        own.add_argument(
+            f"{named.flag}-format",
+            dest=f"{named.dest}_format",
+            choices=("csv", "jsonl", "parquet"),
+            default=None,
+            help=f"format of {named.flag} (default: from the suffix)",
+        )
+        own.add_argument(
+            f"{named.flag}-delimiter",
+            dest=f"{named.dest}_delimiter",
+            type=_delimiter,
+            default=None,
+            metavar="CHAR",
+            help=f"CSV delimiter of {named.flag} (default: --delimiter)",
+        )
+        own.add_argument(
+            f"{named.flag}-encoding",
+            dest=f"{named.dest}_encoding",
+            type=_encoding,
+            default=None,
+            metavar="ENCODING",
+            help=f"text encoding of {named.flag} (default: --encoding)",
+        )
+        own.add_argument(
+            f"{named.flag}-map",
+            dest=f"{named.dest}_map",
+            type=_map_item,
+            action="append",
+            default=[],
+            metavar="SOURCE=FIELD",
+            help=f"read column SOURCE of {named.flag} as the dotted FIELD (repeatable)",
+        )
+    shared = parser.add_argument_group("options of every input")
+    shared.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        default=None,
+        help="CSV delimiter of every input without its own, such as ';' or '\\t' "
+        "(default: sniffed among , ; tab |)",
+    )
+    shared.add_argument(
+        "--encoding",
+        type=_encoding,
+        default="utf-8",
+        help=f"text encoding of every input without its own: {', '.join(ENCODINGS)} "
+        "(default: utf-8)",
+    )
+    shared.add_argument(
+        "--timezone",
+        type=_timezone,
+        default=None,
+        metavar="ZONE",
+        help="time zone of date-times written without an offset, in every input: an IANA "
+        "name such as Europe/Paris (default: none, and such date-times are rejected)",
+    )
+    shared.add_argument(
+        "--batch-size",
+        type=_positive_int,
+        default=DEFAULT_BATCH_SIZE,
+        metavar="N",
+        help=f"rows per batch (default: {DEFAULT_BATCH_SIZE})",
+    )
+
+
+def check_named_paths(args: argparse.Namespace, inputs: Sequence[NamedInput]) -> None:
+    """
+    Refuse standard input for two inputs, and an output that is one of the inputs.
+
+    Args:
+        args: Parsed arguments from `add_named_inputs` (and ``-o`` if any).
+        inputs: The command's inputs.
+
+    Raises:
+        UsageError: Naming the options in conflict.
+    """
+    given = [
+        (named.flag, path)
+        for named in inputs
+        if (path := getattr(args, named.dest, None)) is not None
+    ]
+    stdin = [flag for flag, path in given if str(path) == "-"]
+    if len(stdin) > 1:
+        raise UsageError(f"only one input can be standard input ({' and '.join(stdin)} are -)")
+    output = getattr(args, "output", None)
+    if output is None or str(output) == "-":
+        return
+    target = Path(output).resolve()
+    for flag, path in given:
+        if str(path) != "-" and Path(path).resolve() == target:
+            raise UsageError(f"the output must not be the same file as {flag}")
+
+
+def open_named_input(args: argparse.Namespace, named: NamedInput) -> Reader | None:
+    """
+    Open one named input with its own options, or the shared ones it does not give.
+
+    Args:
+        args: Parsed arguments from `add_named_inputs`.
+        named: The input.
+
+    Returns:
+        An open `custdata.io.Reader`, or ``None`` when the option was not given.
+
+    Raises:
+        UsageError: For bad arguments (a mapping that names a column twice...).
+        InputError: If the file cannot be read (missing required columns...).
+    """
+    from custdata.io import open_reader
+
+    path = getattr(args, named.dest, None)
+    if path is None:
+        return None
+    own = getattr(args, f"{named.dest}_map", None) or []
+    delimiter = getattr(args, f"{named.dest}_delimiter", None)
+    encoding = getattr(args, f"{named.dest}_encoding", None)
+    return open_reader(
+        path,
+        format=getattr(args, f"{named.dest}_format", None),
+        delimiter=delimiter if delimiter is not None else args.delimiter,
+        encoding=encoding if encoding is not None else args.encoding,
+        mapping=mapping_from(argparse.Namespace(map=own)),
+        record_type=named.record_type,
+        batch_size=args.batch_size,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class NamedRecords:
+    """
+    The records of one named input read whole, and its rows that did not fit.
+
+    Attributes:
+        records: The records, in file order.
+        rejects: The rows that could not become records, with their issues.
+        rows: How many rows were read: ``len(records) + len(rejects)``.
+    """
+
+    records: list[Record]
+    rejects: list[Reject]
+    rows: int
+
+
+def read_named_records(args: argparse.Namespace, named: NamedInput) -> NamedRecords | None:
+    """
+    Read a whole named input into records, for a command that needs it all in memory.
+
+    Only ``named.fields`` are read (when given): a bad cell in another column
+    rejects no row.
+
+    Args:
+        args: Parsed arguments from `add_named_inputs`.
+        named: The input.
+
+    Returns:
+        The records and rejects, or ``None`` when the option was not given.
+
+    Raises:
+        UsageError: For bad arguments.
+        InputError: If the file cannot be read.
+    """
+    from custdata.io import parse_batch
+
+    reader = open_named_input(args, named)
+    if reader is None:
+        return None
+    records: list[Record] = []
+    rejects: list[Reject] = []
+    rows = 0
+    fields = named.fields
+    with reader:
+        for batch in reader:
+            rows += len(batch)
+            if fields is not None:
+                batch = [  # noqa: PLW2901  # the same rows, narrowed to the fields read
+                    attrs.evolve(
+                        row,
+                        values={
+                            column: value
+                            for column, value in row.values.items()
+                            if column.split(".", 1)[0] in fields
+                        },
+                    )
+                    for row in batch
+                ]
+            parsed = parse_batch(batch, named.record_type, tz=args.timezone)
+            records.extend(parsed.records)
+            rejects.extend(parsed.rejects)
+    return NamedRecords(records=records, rejects=rejects, rows=rows)
