@@ -145,6 +145,15 @@ class TestRfm:
             rfm(purchases, today=TODAY, rates={"GBP": "1.2"}, currency="EUR")
         assert [("total.currency", "no_rate")] == _codes(error)
 
+    def test_currency_case(self) -> None:
+        """Currency codes are compared trimmed and upper-cased: "eur " is EUR."""
+        purchases = [
+            buy("C1", dt.date(2024, 5, 1), "1.00"),
+            attrs.evolve(buy("C1", dt.date(2024, 5, 2), "2.00"), total=money("2.00", "eur ")),
+        ]
+        row = rfm(purchases, today=TODAY)[0]
+        assert (Decimal("3.00"), "EUR") == (row.monetary, row.currency)
+
     def test_gold_refused(self) -> None:
         """Amounts in XAU, which has no minor unit, are refused."""
         with pytest.raises(ValidationError) as error:

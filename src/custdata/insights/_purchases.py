@@ -214,7 +214,8 @@ def amounts(
     if pa.types.is_dictionary(encoded.type.value_type):
         encoded = pa.compute.dictionary_encode(encoded.dictionary_decode())
     codes = _int64(np, encoded.indices.cast(pa.int64()), -1)
-    names = [str(name) for name in encoded.dictionary.to_pylist()]
+    # Codes are compared trimmed and upper-cased, as validation compares them ("eur" is EUR).
+    names = [str(name).strip().upper() for name in encoded.dictionary.to_pylist()]
     used = sorted({names[code] for code in np.unique(codes[present]) if code >= 0})
     path = f"{field}.currency"
     if rates is None:
@@ -227,7 +228,8 @@ def amounts(
         return _to_minor(np, scaled, unit, present, f"{field}.amount"), currency, unit
     units = np.zeros(rows, dtype=np.int64)
     for name in used:
-        rows_of = present & (codes == names.index(name))
+        same = [index for index, other in enumerate(names) if other == name]
+        rows_of = present & np.isin(codes, same)
         own = minor_unit(name, path)
         minor = _to_minor(np, np.where(rows_of, scaled, 0), own, rows_of, f"{field}.amount")
         numerator, denominator = rates.factor(name, path)
