@@ -193,3 +193,13 @@ class TestProblems:
         assert out.read_text(encoding="utf-8").startswith(
             "contact_id,recency_days,frequency,monetary"
         )
+
+
+class TestDemo:
+    def test_demo_shows_segments_and_nps(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """custdata demo shows the generated buyers by RFM segment with their NPS."""
+        assert EXIT_OK == main(["demo", "--rows", "120", "--seed", "5"])
+        out = capsys.readouterr().out
+        section = out.split("Customer insights: segments and satisfaction")[1].split("\n\n")[0]
+        assert "champions" in section
+        assert "All feedback: NPS" in section
