@@ -504,19 +504,24 @@ def trends(
     present = np.unique(calendar)
     season_months = np.bincount(calendar, minlength=12)[present]
     season_revenue = group_sum(np, calendar, revenue, 12)[present]
-    whole = int(revenue.sum())
-    index_units = div_half_even(
-        season_revenue * span * 10**RATIO_PLACES, np.maximum(season_months * max(whole, 1), 1)
-    )
+    # Twelve rows at most: Python integers, exact whatever the sums.
+    whole = sum(int(value) for value in revenue)
+    counts = [int(value) for value in season_months]
+    sums = [int(value) for value in season_revenue]
+    averages = [int(div_half_even(total, count)) for total, count in zip(sums, counts, strict=True)]
+    indices = [
+        int(div_half_even(total * span * 10**RATIO_PLACES, count * whole)) if whole > 0 else 0
+        for total, count in zip(sums, counts, strict=True)
+    ]
     seasonality = pa.table(
         {
             "calendar_month": pa.array(present + 1, type=pa.int64()),
-            "months": pa.array(season_months, type=pa.int64()),
-            "average_revenue": decimals(
-                div_half_even(season_revenue, np.maximum(season_months, 1)), unit
-            ),
+            "months": pa.array(counts, type=pa.int64()),
+            "average_revenue": decimals(np.asarray(averages, dtype=np.int64), unit),
             "currency": strings([columns.currency] * len(present)),
-            "index": decimals(index_units, RATIO_PLACES, np.full(len(present), whole != 0)),
+            "index": decimals(
+                np.asarray(indices, dtype=np.int64), RATIO_PLACES, np.full(len(present), whole > 0)
+            ),
         }
     )
     return Trends(
