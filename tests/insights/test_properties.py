@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
+from unittest import mock
 
 import attrs
 import pandas as pd
@@ -319,6 +320,13 @@ class TestAgainstGroupBy:
             (row.calendar_month, row.months, row.average_revenue, row.index)
             for row in result.seasonality
         ]
+
+    @given(purchase_lists())
+    def test_trends_without_flags(self, purchases: list[Purchase]) -> None:
+        """Counting orders by sorting (many categories) gives what the flags give."""
+        expected = trends(purchases)
+        with mock.patch("custdata.insights._figures._FLAG_LIMIT", 0):
+            assert expected == trends(purchases)
 
     @given(feedback_lists(), st.sampled_from([None, "month", "channel"]))
     def test_satisfaction(self, feedback: list[Feedback], by: str | None) -> None:

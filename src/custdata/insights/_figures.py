@@ -49,6 +49,7 @@ __all__ = [
 
 UNCATEGORISED: Final = "uncategorised"
 _SAFE_PRODUCT: Final = 2**62
+_FLAG_LIMIT: Final = 50_000_000  # flags of purchases x categories held at once (50 MB)
 """The category of purchases without lines, and of lines without a category."""
 
 SEGMENTS: Final[tuple[tuple[str, tuple[int, int], tuple[int, int]], ...]] = (
@@ -594,6 +595,22 @@ def _spread(np: Any, totals: Any, parent: Any, gross: Any) -> Any:
     return shares + bonus
 
 
+def _distinct_orders(  # noqa: PLR0917  # the arrays _categories holds
+    np: Any, owners: Any, category: Any, month_index: Any, size: int, cells: int
+) -> Any:
+    """Purchases per month and category: each purchase once per category it has lines in."""
+    purchases = len(month_index)
+    if purchases * size <= _FLAG_LIMIT:  # one flag per purchase and category: no sort
+        flags = np.zeros(purchases * size, dtype=bool)
+        flags[owners * size + category] = True
+        pairs = np.flatnonzero(flags)
+        owner, kind = pairs // size, pairs % size
+    else:
+        pairs = np.unique(owners * size + category)
+        owner, kind = pairs // size, pairs % size
+    return np.bincount(month_index[owner] * size + kind, minlength=cells)
+
+
 def _categories(  # noqa: PLR0917  # the month columns trends computed already
     np: Any, pa: Any, columns: Columns, positions: Any, month_index: Any, low: int, span: int
 ) -> Any:
@@ -611,8 +628,7 @@ def _categories(  # noqa: PLR0917  # the month columns trends computed already
     owners = np.concatenate([parent, whole])
     cells = span * size
     revenue = group_sum(np, keys, values, cells)
-    pairs = np.unique(owners * cells + keys)
-    orders = np.bincount(pairs % cells, minlength=cells)
+    orders = _distinct_orders(np, owners, keys % size, month_index, size, cells)
     filled = sorted(np.flatnonzero(orders > 0).tolist(), key=lambda c: (c // size, names[c % size]))
     chosen = np.asarray(filled, dtype=np.int64)
     return pa.table(

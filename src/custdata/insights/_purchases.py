@@ -216,7 +216,8 @@ def amounts(
     codes = _int64(np, encoded.indices.cast(pa.int64()), -1)
     # Codes are compared trimmed and upper-cased, as validation compares them ("eur" is EUR).
     names = [str(name).strip().upper() for name in encoded.dictionary.to_pylist()]
-    used = sorted({names[code] for code in np.unique(codes[present]) if code >= 0})
+    seen = np.flatnonzero(np.bincount(codes[present] + 1, minlength=len(names) + 1)[1:])
+    used = sorted({names[code] for code in seen})
     path = f"{field}.currency"
     if rates is None:
         if reference is not None and used and used != [reference]:
