@@ -59,7 +59,8 @@ def generated_inputs() -> tuple[list[dict[str, object]], str]:
 
 def contact_builtins() -> list[str]:
     """The built-in policies of contacts, the record type of the golden inputs."""
-    return [name for name in Policy.builtin_names() if Policy.builtin(name).record_type == "contact"]
+    names = Policy.builtin_names()
+    return [name for name in names if Policy.builtin(name).record_type == "contact"]
 
 
 def outputs(name: str, inputs: list[dict[str, object]]) -> dict[str, Any]:
