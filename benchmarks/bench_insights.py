@@ -5,8 +5,8 @@ Goal (docs/performance.md): ``rfm``, ``loyalty``, ``customer_value`` and
 ``trends`` on 1 000 000 purchases of 200 000 contacts within 1.5x of the time
 of a pandas group-by computing the same figures in integer cents, or faster.
 
-The purchases are those ``custdata.synthetic.iter_batches`` gives for 200 000
-contacts (seed 2024, ``fr_FR``, about 1.8 purchases each, lines included),
+The purchases are those ``custdata.synthetic.iter_batches`` gives (seed 2024,
+``fr_FR``, lines included) to the first 200 000 generated contacts that buy,
 repeated with their dates moved back by whole multiples of 364 days and new
 purchase ids until there are 1 000 000: the same contacts, with longer
 histories. They are written once as a typed Parquet file (``--data DIR`` keeps
@@ -68,10 +68,19 @@ def _write_purchases(path: Path, contacts: int, purchases: int) -> None:
     from custdata.frames import to_arrow
     from custdata.synthetic import iter_batches
 
-    parts = [
-        to_arrow(batch.purchases, Purchase)
-        for batch in iter_batches(contacts, seed=2024, today=_TODAY)
-    ]
+    # Contacts without a purchase are left out: generate until `contacts` have bought.
+    parts = []
+    buyers: set[str] = set()
+    for batch in iter_batches(contacts * 2, seed=2024, today=_TODAY):
+        wanted = []
+        for purchase in batch.purchases:
+            if purchase.contact_id not in buyers and len(buyers) >= contacts:
+                continue
+            buyers.add(purchase.contact_id)
+            wanted.append(purchase)
+        parts.append(to_arrow(wanted, Purchase))
+        if len(buyers) >= contacts:
+            break
     base = pa.concat_tables(parts).combine_chunks()
     tables = []
     copy = 0
