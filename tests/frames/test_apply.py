@@ -62,8 +62,9 @@ transform = "mask_phone"
 
 
 def _policies() -> list[Policy]:
+    builtins = (Policy.builtin(name) for name in Policy.builtin_names())
     return [
-        *(Policy.builtin(name) for name in Policy.builtin_names()),
+        *(policy for policy in builtins if policy.record_type == "contact"),
         Policy.loads(SHIFTED),
     ]
 

@@ -517,8 +517,9 @@ class TestToToml:
         assert FieldRule("mask_email") == again.fields["email"].params["inner"]
 
     def test_builtins_are_listed(self) -> None:
-        """The three shipped policies are listed by name."""
-        assert ["analytics", "partner-share", "support-view"] == Policy.builtin_names()
+        """The shipped policies are listed by name."""
+        expected = ["analytics", "partner-share", "purchases-analytics", "support-view"]
+        assert expected == Policy.builtin_names()
 
 
 class TestRoundTripProperty:

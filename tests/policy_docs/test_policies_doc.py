@@ -3,7 +3,7 @@ docs/policies.md and docs/examples/policies/ say what the code does, and cannot 
 
 - The ``by-category`` tables of docs/policies.md are those `custdata.policy.by_category`
   gives, field by field, for every record type.
-- The field tables of the three built-in policies say what `Policy.describe` says,
+- The field tables of the built-in policies say what `Policy.describe` says,
   and the fingerprints shown are the policies' own.
 - docs/examples/policies/ holds byte-for-byte copies of the built-in policy files.
 
@@ -29,7 +29,7 @@ from custdata.policy._policy import column_categories
 ROOT = Path(__file__).resolve().parent.parent.parent
 DOC = ROOT / "docs" / "policies.md"
 EXAMPLES = ROOT / "docs" / "examples" / "policies"
-BUILTINS = ("partner-share", "analytics", "support-view")
+BUILTINS = ("partner-share", "analytics", "support-view", "purchases-analytics")
 
 _TABLE_ROW = re.compile(r"^\|.*\|$")
 

@@ -437,6 +437,38 @@ def _cell(value: object, *, cut: bool = False) -> str:
     return text if not cut or len(text) <= _CELL_WIDTH else text[: _CELL_WIDTH - 3] + "..."
 
 
+def _insights(state: _State) -> None:
+    from custdata.errors import ValidationError
+
+    _section(state, "Customer insights: segments and satisfaction")
+    dataset = state.dataset
+    if dataset is None:
+        _write("Skipped: it needs the synthetic dataset above.")
+        return
+    try:
+        from custdata.insights import rfm, satisfaction
+
+        segments = rfm(dataset.purchases, today=state.today)
+        by_segment = satisfaction(dataset.feedback, by="segment", segments=segments)
+        overall = satisfaction(dataset.feedback)[0]
+    except (MissingDependencyError, ValidationError) as error:
+        _write(f"Skipped: {error}")
+        return
+    _write(f"rfm(purchases, today={state.today.isoformat()}): {len(segments)} buyers by segment,")
+    _write("and the NPS of their feedback (satisfaction(feedback, by='segment', ...)):")
+    counts = Counter(row.segment for row in segments)
+    nps = {row.group: row for row in by_segment}
+    for name, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        row = nps.get(name)
+        score = "-" if row is None or row.nps is None else f"{row.nps:+.1f}"
+        answers = 0 if row is None else row.nps_answers
+        _write(f"  {name:<12} {count:>5} contacts   NPS {score:>6} ({answers} answers)")
+    total = "-" if overall.nps is None else f"{overall.nps:+.1f}"
+    _write(
+        f"All feedback: NPS {total}, CSAT {overall.csat}, complaint rate {overall.complaint_rate}."
+    )
+
+
 def _files(state: _State) -> None:
     _section(state, "Files, from the command line")
     _write("The same steps on files; every command reconciles rows in = rows out + rejects:")
@@ -445,6 +477,7 @@ def _files(state: _State) -> None:
     _write("  custdata convert clients.csv --delimiter ';' -o clients.parquet --rejects rej.csv")
     _write("  custdata keys new -o keys.json")
     _write("  custdata policy show partner-share")
+    _write("  custdata insights rfm --purchases data/purchases.csv --today 2025-01-01 -o rfm.csv")
     _write(
         "  custdata apply --policy partner-share --keys keys.json normalised.csv -o partner.csv "
         "--audit audit.json"
@@ -460,6 +493,7 @@ SECTIONS: Final[list[Callable[[_State], None]]] = [
     _transforms,
     _policies,
     _to_dict,
+    _insights,
     _files,
 ]
 """The demo's sections, in order; later parts of custdata append theirs."""

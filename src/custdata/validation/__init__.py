@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from custdata.validation.dates import MAX_AGE_YEARS
 from custdata.validation.email import is_valid_email, normalise_email
-from custdata.validation.money import CURRENCIES, normalise_currency
+from custdata.validation.money import CURRENCIES, MINOR_UNITS, normalise_currency
 from custdata.validation.names import normalise_name
 from custdata.validation.phone import PhoneResult, PhoneType, normalise_phone, parse_phone
 from custdata.validation.postal import (
@@ -39,6 +39,7 @@ __all__ = [
     "COUNTRIES",
     "CURRENCIES",
     "MAX_AGE_YEARS",
+    "MINOR_UNITS",
     "NPS_RANGE",
     "POSTAL_CODE_COUNTRIES",
     "SATISFACTION_RANGE",

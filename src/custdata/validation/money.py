@@ -7,7 +7,9 @@ writes them upper-cased.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Final
 
 from custdata.errors import Issue
@@ -19,7 +21,7 @@ from custdata.validation._common import (
     wrong_type,
 )
 
-__all__ = ["CURRENCIES", "money_issues", "normalise_currency"]
+__all__ = ["CURRENCIES", "MINOR_UNITS", "money_issues", "normalise_currency"]
 
 # ISO 4217 List One, the active codes as of 2025 (XCG has replaced ANG, ZWG has
 # replaced ZWL, SLE has replaced SLL), as published by SIX Financial Information,
@@ -41,6 +43,25 @@ CURRENCIES: Final[frozenset[str]] = frozenset(
     """.split()  # noqa: SIM905  # a table of codes reads best as a block
 )
 """The currency codes validation accepts: ISO 4217 active codes but XTS and XXX."""
+
+# The minor unit of each code of CURRENCIES, from the same ISO 4217 List One:
+# the number of decimal places of the currency's smallest unit. Codes whose
+# minor unit is "N.A." (precious metals, bond-market units, the SDR) are absent.
+_NO_MINOR_UNIT: Final = frozenset("XAG XAU XBA XBB XBC XBD XDR XPD XPT XSU XUA".split())  # noqa: SIM905  # a table of codes
+_ZERO_DECIMALS: Final = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF"
+_MINOR_UNIT_EXCEPTIONS: Final = {
+    **dict.fromkeys(_ZERO_DECIMALS.split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),  # noqa: SIM905  # a table of codes
+    **dict.fromkeys("CLF UYW".split(), 4),  # noqa: SIM905  # a table of codes
+}
+MINOR_UNITS: Final[Mapping[str, int]] = MappingProxyType(
+    {code: _MINOR_UNIT_EXCEPTIONS.get(code, 2) for code in sorted(CURRENCIES - _NO_MINOR_UNIT)}
+)
+"""
+The ISO 4217 minor unit of each currency that has one (JPY 0, EUR 2, BHD 3, CLF 4).
+
+Codes without a minor unit, such as XAU (gold), are absent: they price no purchase.
+"""
 
 _ZERO: Final = Decimal(0)
 
