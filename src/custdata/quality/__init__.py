@@ -26,6 +26,16 @@ from custdata.quality._find import (
     SkippedBlock,
     find_duplicates,
 )
+from custdata.quality._merge import (
+    MERGED_FIELDS,
+    STRATEGIES,
+    Merged,
+    MergeRules,
+    Strategy,
+    merge,
+    oldest_survivor,
+    repoint,
+)
 from custdata.quality._model import MatchModel
 from custdata.quality._phonetic import fold, french_phonetic
 
@@ -33,16 +43,24 @@ __all__ = [
     "DEFAULT_RULES",
     "FIELDS",
     "LEVELS",
+    "MERGED_FIELDS",
+    "STRATEGIES",
     "BlockingRule",
     "DuplicateResult",
     "FieldComparison",
     "MatchModel",
     "MatchedPair",
+    "MergeRules",
+    "Merged",
     "Prepared",
     "SkippedBlock",
+    "Strategy",
     "compare",
     "find_duplicates",
     "fold",
     "french_phonetic",
+    "merge",
+    "oldest_survivor",
     "prepare",
+    "repoint",
 ]
