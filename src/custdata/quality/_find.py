@@ -336,6 +336,7 @@ def find_duplicates(  # each option is one documented knob
             if pair not in levels:
                 levels[pair] = compare(prepared[pair[0]], prepared[pair[1]])
 
+    candidates = len(levels)  # the guard may compare more pairs below
     if model is None:
         model = _estimate(
             prepared=prepared,
@@ -397,7 +398,7 @@ def find_duplicates(  # each option is one documented knob
         pairs=tuple(result_pairs),
         clusters=clusters,
         records=len(new),
-        candidate_pairs=len(levels),
+        candidate_pairs=candidates,
         skipped_blocks=tuple(blocks.skipped),
         model=model,
         threshold=cut,

@@ -40,7 +40,7 @@ _RULES: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (r"(ON|OM)([^AEIOUNM]|$)", r"&\2"),  # the nasal "on"
         (r"H", ""),
         (r"([^AEIOU@%&])\1+", r"\1"),  # doubled consonants sound once
-        (r"[STDXP]$", ""),  # final consonants are silent
+        (r"[STDXP]+$", ""),  # final consonants are silent ("Roberts")
         (r"E$", ""),  # so is a final "e"
     )
 )
