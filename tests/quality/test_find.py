@@ -88,12 +88,14 @@ class TestCompare:
     def test_initial(self) -> None:
         """An initial agrees with a name that begins with it, and no other."""
         left = _contact("1", given_name="Élodie", family_name="Martin")
-        assert "initial" == _levels(left, _contact("2", given_name="E.", family_name="Martin"))[
-            "given_name"
-        ]
-        assert "different" == _levels(left, _contact("3", given_name="P.", family_name="Martin"))[
-            "given_name"
-        ]
+        assert (
+            "initial"
+            == _levels(left, _contact("2", given_name="E.", family_name="Martin"))["given_name"]
+        )
+        assert (
+            "different"
+            == _levels(left, _contact("3", given_name="P.", family_name="Martin"))["given_name"]
+        )
 
     def test_swapped_names(self) -> None:
         """Given and family names written the other way round agree exactly, marked as swapped."""
@@ -246,15 +248,24 @@ class TestChainingGuard:
         """A matches B by email, C matches B by phone, A and C disagree: the guard splits them."""
         people = [
             _contact(
-                "A", given_name="Jean", family_name="Petit", email="j.petit@example.fr",
+                "A",
+                given_name="Jean",
+                family_name="Petit",
+                email="j.petit@example.fr",
                 birth_date=dt.date(1970, 1, 1),
             ),
             _contact(
-                "B", given_name="Jean", family_name="Petit", email="j.petit@example.fr",
+                "B",
+                given_name="Jean",
+                family_name="Petit",
+                email="j.petit@example.fr",
                 phone="+33612345678",
             ),
             _contact(
-                "C", given_name="Marc", family_name="Durand", phone="+33612345678",
+                "C",
+                given_name="Marc",
+                family_name="Durand",
+                phone="+33612345678",
                 birth_date=dt.date(1999, 9, 9),
             ),
         ]
