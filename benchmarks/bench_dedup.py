@@ -153,9 +153,8 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--baselines", default=None, metavar="PYTHON")
     args = parser.parse_args()
-    print(
-        f"load average at start: {_load()} ({os.cpu_count()} cores); Python {sys.version.split()[0]}"
-    )
+    version = sys.version.split()[0]
+    print(f"load average at start: {_load()} ({os.cpu_count()} cores); Python {version}")
     for number, size in enumerate(args.contacts):
         _run(size, args.baselines if number == 0 else None)
     print(f"load average at end: {_load()}")
