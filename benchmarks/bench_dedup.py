@@ -159,14 +159,89 @@ def _run(size: int, baselines: str | None) -> None:
             )
 
 
+def _febrl_contacts(path: Path) -> tuple[list[Contact], set[frozenset[str]]]:
+    import datetime as dt
+
+    from custdata.model import Address, Contact
+
+    contacts: list[Contact] = []
+    people: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            text = row["date_of_birth"]
+            try:
+                birth = dt.date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+            except ValueError:
+                birth = None  # FEBRL spoils some dates beyond reading
+            street = " ".join(part for part in (row["street_number"], row["address_1"]) if part)
+            contacts.append(
+                Contact(
+                    contact_id=row["rec_id"],
+                    given_name=row["given_name"] or None,
+                    family_name=row["surname"] or None,
+                    birth_date=birth,
+                    address=Address(
+                        line1=street or None,
+                        line2=row["address_2"] or None,
+                        postal_code=row["postcode"] or None,
+                        city=row["suburb"] or None,
+                        country="AU",
+                    ),
+                )
+            )
+            people.setdefault(row["rec_id"].split("-")[1], []).append(row["rec_id"])
+    return contacts, _pairs(people.values())
+
+
+def _febrl(baselines: str) -> None:
+    from custdata.quality import find_duplicates
+
+    script = str(Path(__file__).with_name("dedup_baselines.py"))
+    for name in ("febrl1", "febrl2"):
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{name}.csv"
+            subprocess.run([baselines, script, name, str(path)], check=True)
+            contacts, truth = _febrl_contacts(path)
+            start = time.perf_counter()
+            result = find_duplicates(contacts)
+            elapsed = time.perf_counter() - start
+            precision, recall, f1 = _scores(_pairs(result.clusters), truth)
+            print(
+                f"custdata      {name} ({len(contacts)} records, soc_sec_id unused): "
+                f"{elapsed:.1f} s; precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f}"
+            )
+            for baseline in ("recordlinkage", "splink"):
+                done = subprocess.run(
+                    [baselines, script, baseline, str(path)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                if done.returncode != 0:
+                    print(f"{baseline} {name}: failed ({done.stderr.strip().splitlines()[-1:]})")
+                    continue
+                found = json.loads(done.stdout.strip().splitlines()[-1])
+                pairs = {frozenset(pair) for pair in found["pairs"]}
+                precision, recall, f1 = _scores(pairs, truth)
+                print(
+                    f"{baseline:13} {name}: {found['seconds']:.1f} s; precision "
+                    f"{precision:.4f} recall {recall:.4f} F1 {f1:.4f}"
+                )
+
+
 def main() -> None:
     """Run the benchmark for each size asked."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--contacts", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--baselines", default=None, metavar="PYTHON")
+    parser.add_argument(
+        "--febrl", action="store_true", help="also FEBRL 1 and 2 (needs --baselines)"
+    )
     args = parser.parse_args()
     version = sys.version.split()[0]
     print(f"load average at start: {_load()} ({os.cpu_count()} cores); Python {version}")
+    if args.baselines is not None and args.febrl:
+        _febrl(args.baselines)
     for number, size in enumerate(args.contacts):
         _run(size, args.baselines if number == 0 else None)
     print(f"load average at end: {_load()}")

