@@ -36,7 +36,9 @@ def _recordlinkage(frame: pd.DataFrame) -> tuple[list[tuple[str, str]], int]:
     import recordlinkage
 
     dfa = frame.rename(
-        columns={
+        columns={}
+        if "surname" in frame.columns
+        else {
             "family_name": "surname",
             "birth_date": "date_of_birth",
             "city": "suburb",
@@ -69,8 +71,12 @@ def _splink(frame: pd.DataFrame) -> tuple[list[tuple[str, str]], int]:
             "given_name": "first_name",
             "family_name": "surname",
             "birth_date": "dob",
+            "date_of_birth": "dob",
+            "suburb": "city",
         }
     )
+    if "email" not in df.columns:
+        df["email"] = None  # FEBRL has none: the example's email rule then finds no pairs
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
@@ -120,18 +126,8 @@ def main() -> None:
         _febrl(name, path)
         return
     frame = pd.read_csv(path, dtype=str, keep_default_na=False).replace("", None)
-    if "rec_id" in frame.columns:  # FEBRL: the examples' own column names
-        frame = frame.rename(
-            columns={
-                "rec_id": "contact_id",
-                "surname": "family_name",
-                "date_of_birth": "birth_date",
-                "suburb": "city",
-                "postcode": "postal_code",
-                "address_1": "street",
-            }
-        )
-        frame["email"] = None
+    if "rec_id" in frame.columns:  # FEBRL: recordlinkage's examples' own column names
+        frame = frame.rename(columns={"rec_id": "contact_id"})
     start = time.perf_counter()
     pairs, candidates = (_recordlinkage if name == "recordlinkage" else _splink)(frame)
     seconds = time.perf_counter() - start
