@@ -59,7 +59,7 @@ class TestPrefixes:
         assert EXIT_USAGE == main(["zzzz"])
         err = capsys.readouterr().err
         assert "did you mean" not in err
-        assert "commands: anonymise, apply, consent, convert, demo" in err
+        assert "commands: anonymise, apply, consent, convert, dedup, demo" in err
 
     def test_summary_goes_to_stderr(
         self, contacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
