@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import pickle
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -339,9 +339,9 @@ class TestScrubText:
         copy = pickle.loads(pickle.dumps(scrub))  # noqa: S301  # our own bytes
         assert scrub("a@example.fr 0612345678") == copy("a@example.fr 0612345678")
 
-    @pytest.mark.skipif(importlib.util.find_spec("spacy") is not None, reason="spaCy is installed")
-    def test_names_model_needs_the_extra(self) -> None:
+    def test_names_model_needs_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """names_model without spaCy raises MissingDependencyError naming the nlp extra."""
+        monkeypatch.setitem(sys.modules, "spacy", None)  # as if it were not installed
         with pytest.raises(MissingDependencyError) as info:
             ScrubText(names_model="fr_core_news_sm")
         assert "nlp" == info.value.extra
