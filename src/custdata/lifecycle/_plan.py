@@ -78,9 +78,10 @@ def consent_id(
         recorded_at: When it was recorded (aware).
 
     Returns:
-        ``contact_id|purpose|channel|status|recorded_at`` in ISO 8601.
+        ``contact_id|purpose|channel|status|recorded_at``, the moment in UTC,
+        ISO 8601, so that records and frames give the same id.
     """
-    return f"{contact_id}|{purpose}|{channel}|{status}|{recorded_at.isoformat()}"
+    return f"{contact_id}|{purpose}|{channel}|{status}|{recorded_at.astimezone(dt.UTC).isoformat()}"
 
 
 @attrs.frozen(kw_only=True)
