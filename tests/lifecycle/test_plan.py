@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from tests.lifecycle.records import TODAY, at, consent, contact, feedback, purchase
 
 from custdata import KeyRing, Policy, PolicyError
 from custdata.lifecycle import (
@@ -19,7 +20,6 @@ from custdata.lifecycle import (
     default_rules,
     plan_retention,
 )
-from tests.lifecycle.records import TODAY, at, consent, contact, feedback, purchase
 
 RULES = default_rules()
 

@@ -8,6 +8,7 @@ import json
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.lifecycle.records import TODAY, at, consent, contact, feedback, purchase
 
 from custdata import Contact, KeyRing, Policy, PolicyError, ValidationError
 from custdata.lifecycle import (
@@ -19,7 +20,6 @@ from custdata.lifecycle import (
     erasure_plan,
     rectify,
 )
-from tests.lifecycle.records import TODAY, at, consent, contact, feedback, purchase
 
 RULES = default_rules()
 PURPOSES = {

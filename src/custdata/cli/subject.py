@@ -152,7 +152,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     rectify.add_argument("--request-id", required=True, help="the request's id, for the log")
     rectify.add_argument(
-        "--region", default="FR", help="the country assumed for phones and postal codes"
+        "--region",
+        default="FR",
+        help="the country assumed for phones and postal codes (default: FR)",
     )
     rectify.add_argument(
         "--log", type=Path, default=None, metavar="FILE", help="write the change-log entry as JSON"
