@@ -237,7 +237,7 @@ class TestApplyPlan:
         )
         rows = applied.pseudonymised["feedback"]
         assert 1 == len(rows)
-        assert str(rows[0]["contact_id"]).startswith("k1_") or "P-NEW" != rows[0]["contact_id"]
+        assert str(rows[0]["contact_id"]).startswith("pse_k1_")
         assert 9 == rows[0]["nps"]
 
     def test_missing_policy(self) -> None:
@@ -255,3 +255,43 @@ class TestApplyPlan:
         plan = plan_retention(**scenario, rules=rules, today=TODAY)  # type: ignore[arg-type]
         with pytest.raises(PolicyError, match="absent"):
             apply_plan(plan, **scenario, today=TODAY)  # type: ignore[arg-type]
+
+
+class TestFramePathOffsets:
+    """Moments with offsets give the same ids and days on both paths."""
+
+    def test_paris_offsets(self) -> None:
+        """A consent recorded at 00:30 in Paris is the previous day in UTC, on both paths."""
+        pytest.importorskip("pyarrow")
+        from custdata.frames import to_arrow
+
+        paris = dt.timezone(dt.timedelta(hours=1))
+        moment = dt.datetime(2024, 1, 1, 0, 30, tzinfo=paris)
+        records = {
+            "contacts": [contact("C-1", created_at=moment)],
+            "consents": [consent("C-1", moment, status="withdrawn")],
+        }
+        frames = {name: to_arrow(values) for name, values in records.items()}
+        expected = plan_retention(**records, rules=RULES, today=TODAY)  # type: ignore[arg-type]
+        actual = plan_retention(**frames, rules=RULES, today=TODAY)
+        assert list(expected.rows()) == list(actual.rows())
+        dnc = next(e for e in expected if e.record_type == "do_not_contact")
+        assert dt.date(2026, 12, 31) == dnc.until
+
+
+class TestReturnedPurchase:
+    """A returned purchase is an invoice too."""
+
+    def test_returned_is_held(self) -> None:
+        """A returned purchase of an ended customer is archived like a completed one."""
+        plan = plan_retention(
+            contacts=[contact("C-1", last_interaction_at=at(2020, 1, 1))],
+            purchases=[
+                purchase("O-1", "C-1", at(2020, 1, 1)),
+                purchase("O-2", "C-1", at(2020, 1, 2), status="returned"),
+            ],
+            rules=RULES,
+            today=TODAY,
+        )
+        actions = {e.record_id: (e.action, e.until) for e in plan}
+        assert (Action.ARCHIVE, dt.date(2030, 12, 31)) == actions["O-2"]

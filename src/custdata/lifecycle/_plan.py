@@ -620,34 +620,31 @@ def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in or
             builder.add("purchase", purchase_id, contact_id, Action.KEEP, "", _NO_RULE, None, None)
 
     feedback_rule = rules.first("feedback", Condition.RECEIVED)
-    if feedback_rule is not None or feedback:
-        feedback_columns = _columns(
-            feedback,
-            Feedback,
-            ("feedback_id", "contact_id", "received_at"),
-            frozenset({"received_at"}),
-        )
-        reason = (
-            ""
-            if feedback_rule is None
-            else f"{feedback_rule.months} months after received_at, or with its contact if sooner"
-        )
-        for feedback_id, contact_id, received in zip(
-            feedback_columns["feedback_id"],
-            feedback_columns["contact_id"],
-            feedback_columns["received_at"],
-            strict=True,
-        ):
-            if feedback_rule is None:
-                builder.add(
-                    "feedback", feedback_id, contact_id, Action.KEEP, "", _NO_RULE, None, None
-                )
-                continue
-            due = add_months(received, feedback_rule.months)
-            ended = contact_due.get(contact_id, today) if contact_id in contact_due else today
-            if ended is not None:
-                due = min(due, ended)
-            _decide(builder, "feedback", feedback_id, contact_id, feedback_rule, due, today, reason)
+    feedback_columns = _columns(
+        feedback,
+        Feedback,
+        ("feedback_id", "contact_id", "received_at"),
+        frozenset({"received_at"}),
+    )
+    reason = (
+        ""
+        if feedback_rule is None
+        else f"{feedback_rule.months} months after received_at, or with its contact if sooner"
+    )
+    for feedback_id, contact_id, received in zip(
+        feedback_columns["feedback_id"],
+        feedback_columns["contact_id"],
+        feedback_columns["received_at"],
+        strict=True,
+    ):
+        if feedback_rule is None:
+            builder.add("feedback", feedback_id, contact_id, Action.KEEP, "", _NO_RULE, None, None)
+            continue
+        due = add_months(received, feedback_rule.months)
+        ended = contact_due.get(contact_id, today) if contact_id in contact_due else today
+        if ended is not None:
+            due = min(due, ended)
+        _decide(builder, "feedback", feedback_id, contact_id, feedback_rule, due, today, reason)
 
     _plan_consents(builder, consents, rules, contact_due, today)
     return RetentionPlan(builder.columns, today=today, rules=f"{rules.name}@{rules.version}")
