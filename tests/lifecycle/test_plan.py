@@ -295,3 +295,33 @@ class TestReturnedPurchase:
         )
         actions = {e.record_id: (e.action, e.until) for e in plan}
         assert (Action.ARCHIVE, dt.date(2030, 12, 31)) == actions["O-2"]
+
+
+class TestApplyPlanFrames:
+    """apply_plan_frames splits Arrow tables as apply_plan splits records."""
+
+    def test_same_split(self) -> None:
+        """Kept rows, erased ids and archived ids agree with the record path."""
+        pytest.importorskip("pyarrow")
+        from custdata.frames import from_frame, to_arrow
+        from custdata.lifecycle import apply_plan_frames
+
+        scenario = _scenario()
+        plan = plan_retention(**scenario, rules=RULES, today=TODAY)  # type: ignore[arg-type]
+        applied = apply_plan(plan, **scenario, today=TODAY)  # type: ignore[arg-type]
+        frames = {name: to_arrow(values) for name, values in scenario.items()}
+        split = apply_plan_frames(plan, **frames, today=TODAY)
+        assert applied.erased == split.erased
+        kept = {
+            kind: list(from_frame(table, type(applied.kept[kind][0])).records)
+            for kind, table in split.kept.items()
+            if table.num_rows
+        }
+        assert applied.kept == kept
+        archived = sorted(row["record_id"] for row in applied.archived)
+        assert archived == sorted(
+            record_id
+            for table in split.archived.values()
+            for record_id in table.column("record_id").to_pylist()
+        )
+        assert "email" not in split.archived["contact"].column_names

@@ -5,9 +5,9 @@ custdata decides and explains; the host executes. `plan_retention` turns
 records (or Arrow tables) and a `RetentionRules` set into a `RetentionPlan`:
 for each record its action (keep, archive under legal hold, pseudonymise,
 erase), the rule, the reason and the date it became due. `apply_plan`
-splits records along a plan. `default_rules` is the documented default,
-modelled on the CNIL's guidance for customer files: a starting point, not
-legal advice.
+splits records along a plan, `apply_plan_frames` Arrow tables.
+`default_rules` is the documented default, modelled on the CNIL's guidance
+for customer files: a starting point, not legal advice.
 
 For one person: `access_export` (RGPD art. 15, with the portable subset of
 art. 20), `erasure_plan` (art. 17: what goes, what a legal hold keeps and
@@ -17,6 +17,7 @@ why, and the person's pseudonyms under every key of the ring) and `rectify`
 
 from __future__ import annotations
 
+from custdata.lifecycle._frames import AppliedFrames, apply_plan_frames
 from custdata.lifecycle._plan import (
     ARCHIVED_FIELDS,
     PLAN_COLUMNS,
@@ -54,6 +55,7 @@ __all__ = [
     "PORTABLE_FIELDS",
     "RECORD_TYPES",
     "Action",
+    "AppliedFrames",
     "AppliedPlan",
     "ChangeLogEntry",
     "Condition",
@@ -66,6 +68,7 @@ __all__ = [
     "access_export",
     "add_months",
     "apply_plan",
+    "apply_plan_frames",
     "consent_id",
     "default_rules",
     "erasure_plan",
