@@ -78,6 +78,7 @@ class TestAccessExport:
             "portable": True,
         } == email
         assert records["contact"][0]["created_at"]["portable"] is False
+        assert "personal" == records["purchase"][0]["lines"]["category"]
         assert 2 == len(bundle["consent_history"])  # type: ignore[arg-type]
         assert "customer relationship" == bundle["purposes"]["contact"]  # type: ignore[index]
         assert "invoice-10-years" == bundle["retention"]["purchase"][0]["rule"]  # type: ignore[index]

@@ -178,8 +178,12 @@ def access_export(
             fields: dict[str, object] = {}
             for column, value in to_flat(record).items():
                 top = column.split(".", 1)[0]
-                path = column if column in category else top
-                found = category.get(path) or category.get(top)
+                found = category.get(column) or category.get(top)
+                if found is None:  # a list of records in one cell: its items' category
+                    found = next(
+                        (kind for path, kind in category.items() if path.startswith(f"{top}.")),
+                        None,
+                    )
                 fields[column] = {
                     "value": value,
                     "category": None if found is None else found.value,
