@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
@@ -299,6 +300,9 @@ def _later(first: dt.date | None, second: dt.date | None) -> dt.date | None:
     return max(first, second)
 
 
+_REPEATED: Final = frozenset({"status", "purpose", "channel"})
+
+
 def _is_frame(value: object) -> bool:
     return not isinstance(value, (list, tuple)) and hasattr(value, "column_names")
 
@@ -322,7 +326,16 @@ def _frame_columns(table: Any, names: Sequence[str], dates: frozenset[str]) -> d
             column = pc.cast(pc.cast(column, pa.timestamp(column.type.unit)), pa.date32())
         elif pa.types.is_dictionary(column.type):
             column = column.cast(column.type.value_type)
-        columns[name] = column.to_pylist()
+        if name in dates or name in _REPEATED:
+            # Few distinct values (days, statuses, purposes): one Python object each,
+            # shared by the rows, rather than one per row.
+            encoded = pc.dictionary_encode(column).combine_chunks()
+            values = encoded.dictionary.to_pylist()
+            columns[name] = [
+                None if index is None else values[index] for index in encoded.indices.to_pylist()
+            ]
+        else:
+            columns[name] = column.to_pylist()
     return columns
 
 
@@ -474,6 +487,9 @@ def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in or
         frozenset({"purchased_at"}),
     )
     builder = _Builder()
+    # One date object per distinct (day, months), shared by the entries: a plan of
+    # millions of records holds few distinct days.
+    shift = functools.cache(add_months)
 
     # The last completed purchase of each contact: who is a customer, and since when.
     last_purchase: dict[str, dt.date] = {}
@@ -509,7 +525,7 @@ def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in or
             contact_due[contact_id] = None
             continue
         start = _later(bought, interaction) if bought is not None else _later(created, interaction)
-        contact_due[contact_id] = None if start is None else add_months(start, rule.months)
+        contact_due[contact_id] = None if start is None else shift(start, rule.months)
 
     # Invoices: each hold's end, and the last hold of each contact.
     hold_end: list[dt.date | None] = []
@@ -521,7 +537,7 @@ def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in or
         strict=True,
     ):
         if invoice_rule is not None and status in _INVOICED:
-            end = add_months(rules.fiscal_year_close(day), invoice_rule.months)
+            end = shift(rules.fiscal_year_close(day), invoice_rule.months)
             hold_end.append(end)
             if end > today and end > last_hold.get(contact_id, today):
                 last_hold[contact_id] = end
@@ -640,22 +656,23 @@ def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in or
         if feedback_rule is None:
             builder.add("feedback", feedback_id, contact_id, Action.KEEP, "", _NO_RULE, None, None)
             continue
-        due = add_months(received, feedback_rule.months)
+        due = shift(received, feedback_rule.months)
         ended = contact_due.get(contact_id, today) if contact_id in contact_due else today
         if ended is not None:
             due = min(due, ended)
         _decide(builder, "feedback", feedback_id, contact_id, feedback_rule, due, today, reason)
 
-    _plan_consents(builder, consents, rules, contact_due, today)
+    _plan_consents(builder, consents, rules, contact_due, today, shift)
     return RetentionPlan(builder.columns, today=today, rules=f"{rules.name}@{rules.version}")
 
 
-def _plan_consents(
+def _plan_consents(  # noqa: PLR0917  # the planner's state, passed on
     builder: _Builder,
     consents: object,
     rules: RetentionRules,
     contact_due: Mapping[str, dt.date | None],
     today: dt.date,
+    shift: Callable[[dt.date, int], dt.date],
 ) -> None:
     consent_rule = rules.first("consent", Condition.CONSENT_LIFE)
     opposition_rule = rules.first("do_not_contact", Condition.OPPOSITION)
@@ -705,10 +722,10 @@ def _plan_consents(
             if consent_rule is None:
                 builder.add("consent", record_id, contact_id, Action.KEEP, "", _NO_RULE, None, None)
                 continue
-            due = None if end is None else add_months(end, consent_rule.months)
+            due = None if end is None else shift(end, consent_rule.months)
             _decide(builder, "consent", record_id, contact_id, consent_rule, due, today, reason)
         if withdrawn and opposition_rule is not None:
-            due = add_months(last_day, opposition_rule.months)
+            due = shift(last_day, opposition_rule.months)
             _decide(
                 builder,
                 "do_not_contact",
