@@ -60,6 +60,14 @@ _SPOILERS: Final = {
     "created_at.offset_minutes": st.none() | st.integers(-2000, 2000),
 }
 
+# Up to six (row, column, spoiler) changes to make to a typed table.
+_CHANGES: Final = st.lists(
+    st.sampled_from(sorted(_SPOILERS)).flatmap(
+        lambda name: st.tuples(st.integers(0, 5), st.just(name), _SPOILERS[name])
+    ),
+    max_size=6,
+)
+
 
 def _spoiled(table: pa.Table, changes: list[tuple[int, str, object]]) -> pa.Table:
     columns = {name: table.column(name).to_pylist() for name in table.column_names}
@@ -86,15 +94,7 @@ class TestSamePathOutcome:
     """A row's outcome never depends on whether it was read into a record."""
 
     @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(
-        st.lists(contacts(), max_size=6),
-        st.lists(
-            st.sampled_from(sorted(_SPOILERS)).flatmap(
-                lambda name: st.tuples(st.integers(0, 5), st.just(name), _SPOILERS[name])
-            ),
-            max_size=6,
-        ),
-    )
+    @given(st.lists(contacts(), max_size=6), _CHANGES)
     def test_contacts(self, records: list[Contact], changes: list[tuple[int, str, object]]) -> None:
         """Spoiled typed contacts: the columns path and the records path agree on everything."""
         bound = Policy.loads(EVERYTHING).bind(
@@ -144,15 +144,7 @@ class TestSureRecords:
     """Records built from typed columns are those from_dict builds from the same cells."""
 
     @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-    @given(
-        st.lists(contacts(), max_size=6),
-        st.lists(
-            st.sampled_from(sorted(_SPOILERS)).flatmap(
-                lambda name: st.tuples(st.integers(0, 5), st.just(name), _SPOILERS[name])
-            ),
-            max_size=6,
-        ),
-    )
+    @given(st.lists(contacts(), max_size=6), _CHANGES)
     def test_contacts(self, records: list[Contact], changes: list[tuple[int, str, object]]) -> None:
         """Spoiled typed contacts: every row read as from_dict reads it."""
         from custdata.frames._read import read_rows

@@ -158,6 +158,14 @@ def _as_kind(pa: Any, kind: str, table: Any, source: Any = None, positions: Any 
     return out
 
 
+def _rows_as_kind(  # noqa: PLR0917  # private, the parts of one result
+    pa: Any, kind: str, frame: Any, table: Any, indices: Sequence[int], start: int
+) -> Any:
+    """Some rows of ``frame`` (the stream's rows ``indices``), held in ``table``, as ``kind``."""
+    source = frame if kind == _Kind.PANDAS else None
+    return _as_kind(pa, kind, table, source, [index - start for index in indices])
+
+
 def _issues_table(pa: Any, issues: Sequence[FrameIssue]) -> Any:
     return pa.table(
         {
@@ -365,10 +373,8 @@ class _Validated:
 
 def _validation(pa: Any, kind: str, frame: Any, done: _Validated) -> FrameValidation:
     """The `FrameValidation` of a validated frame of ``kind``: its rows as that kind."""
-    positions = [index - done.start for index in done.indices]
-    source = frame if kind == _Kind.PANDAS else None
     return FrameValidation(
-        frame=_as_kind(pa, kind, done.table, source, positions),
+        frame=_rows_as_kind(pa, kind, frame, done.table, done.indices, done.start),
         issues=_issues_as_kind(pa, kind, done.issues),
         indices=tuple(done.indices),
         rows=done.rows,
@@ -380,21 +386,9 @@ def _validation(pa: Any, kind: str, frame: Any, done: _Validated) -> FrameValida
 def _forked_validations(
     pa: Any, kind: str, check: _Checker, slices: Sequence[Any], workers: int
 ) -> Iterator[FrameValidation]:
-    # As _forked_parts: children validate slices, and send back Arrow and issues.
-    starts = list(itertools.accumulate((_length(kind, part) for part in slices), initial=0))
-    inputs = [_arrow_table(pa, kind, part) for part in slices] if kind == _Kind.POLARS else slices
-
-    def work(job: int) -> bytes:
-        return pickle.dumps(check.validated(pa, inputs[job], starts[job]), pickle.HIGHEST_PROTOCOL)
-
-    with _workers.Forked(work, len(slices), workers, window=_WINDOW) as results:
-        for job, data in enumerate(results):
-            if data is None:  # the child failed: validated here
-                done = check.validated(pa, inputs[job], starts[job])
-            else:
-                # Bytes from a child this process forked, through a private pipe.
-                done = pickle.loads(data)  # noqa: S301  # see above
-            yield _validation(pa, kind, slices[job], done)
+    done = _forked(pa, kind, slices, workers, check.validated)
+    for part, validated in zip(slices, done, strict=True):
+        yield _validation(pa, kind, part, validated)
 
 
 @attrs.frozen
@@ -675,22 +669,34 @@ _WINDOW: Final = 2
 def _forked_parts(
     pa: Any, kind: str, run: _ArrowRun, slices: Sequence[Any], workers: int
 ) -> Iterator[FrameResult]:
+    done = _forked(pa, kind, slices, workers, run.protect_apart)
+    for part, (protected, counts) in zip(slices, done, strict=True):
+        run.add_counts(counts)
+        yield run.result(pa, kind, part, protected)
+
+
+_T = typing.TypeVar("_T")
+
+
+def _forked(
+    pa: Any, kind: str, slices: Sequence[Any], workers: int, work: Callable[[Any, Any, int], _T]
+) -> Iterator[_T]:
+    """
+    ``work(pa, slice, start)`` for each slice, in forked children; the results in slice order.
+
+    A slice whose child failed is done here instead, which raises the error one
+    process would raise.
+    """
     starts = list(itertools.accumulate((_length(kind, part) for part in slices), initial=0))
     inputs = [_arrow_table(pa, kind, part) for part in slices] if kind == _Kind.POLARS else slices
 
-    def work(job: int) -> bytes:
-        done, counts = run.protect_apart(pa, inputs[job], starts[job])
-        return pickle.dumps((done, counts), pickle.HIGHEST_PROTOCOL)
+    def child(job: int) -> bytes:
+        return pickle.dumps(work(pa, inputs[job], starts[job]), pickle.HIGHEST_PROTOCOL)
 
-    with _workers.Forked(work, len(slices), workers, window=_WINDOW) as results:
+    with _workers.Forked(child, len(slices), workers, window=_WINDOW) as results:
         for job, data in enumerate(results):
-            if data is None:  # the child failed: protected here
-                done = run.protect(pa, inputs[job], starts[job])
-            else:
-                # Bytes from a child this process forked, through a private pipe.
-                done, counts = pickle.loads(data)  # noqa: S301  # see above
-                run.add_counts(counts)
-            yield run.result(pa, kind, slices[job], done)
+            # Bytes from a child this process forked, through a private pipe.
+            yield work(pa, inputs[job], starts[job]) if data is None else pickle.loads(data)  # noqa: S301
 
 
 def apply_frames(
@@ -817,10 +823,8 @@ class _ArrowRun(PolicyRun):
 
     def result(self, pa: Any, kind: str, frame: Any, done: _Protected) -> FrameResult:
         """The `FrameResult` of a protected frame of ``kind``: its rows as that kind."""
-        positions = [index - done.start for index in done.indices]
-        source = frame if kind == _Kind.PANDAS else None
         return FrameResult(
-            frame=_as_kind(pa, kind, done.table, source, positions),
+            frame=_rows_as_kind(pa, kind, frame, done.table, done.indices, done.start),
             rejects=_issues_as_kind(pa, kind, done.rejects),
             indices=tuple(done.indices),
             rows=done.rows,
