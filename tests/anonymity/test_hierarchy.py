@@ -29,6 +29,15 @@ class TestNumbers:
         assert ["40-59", "20-39", "0-19", None] == ages.apply(values, 3).to_pylist()
         assert ["*", "*", "*", None] == ages.apply(values, 4).to_pylist()
 
+    @pytest.mark.parametrize("values", [[None, None], [], pa.nulls(3)])
+    @pytest.mark.parametrize("level", [0, 2])
+    def test_only_missing_values(self, values: object, level: int) -> None:
+        """A column of nothing but missing values stays missing at every level."""
+        ages = Hierarchy.numbers(widths=(5, 10))
+        out = ages.apply(values, level)
+        assert pa.string() == out.type
+        assert [None] * len(values) == out.to_pylist()  # type: ignore[arg-type]
+
     @given(st.integers(0, 120), st.sampled_from([(1, 5, 10), (5, 10, 20), (10, 20, 40)]))
     def test_bands_nest(self, age: int, widths: tuple[int, int, int]) -> None:
         """Each band lies inside the band of the level above."""

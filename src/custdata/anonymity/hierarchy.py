@@ -376,6 +376,8 @@ class Hierarchy:
             array = array.combine_chunks() if array.num_chunks else pa.array([], array.type)
         if pa.types.is_dictionary(array.type):
             array = array.cast(array.type.value_type)
+        if pa.types.is_null(array.type):  # only missing values (a list of None): all kept
+            return pa.nulls(len(array), pa.string())
         encoded = array.dictionary_encode()
         labels = self._labels(encoded.dictionary.to_pylist(), level)
         out = pa.DictionaryArray.from_arrays(encoded.indices, pa.array(labels, pa.string()))
