@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP_ALL := $(VENV)/.installed-all-dev
 STAMP_DEMO := $(VENV)/.installed-demo
 
-.PHONY: test demo lint typecheck pytest bench bench-env clean
+.PHONY: test demo lint typecheck pytest bench bench-env bench-pycanon-env clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,5 +45,10 @@ bench-env: $(STAMP_ALL)
 	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
 	.venv-bench/bin/python -m pip install --quiet -e '.[bench]'
 
+# pycanon (the anonymity cross-check) pins its own pandas and numpy: a virtualenv apart from the others.
+bench-pycanon-env:
+	test -x .venv-pycanon/bin/python || $(PYTHON) -m venv .venv-pycanon
+	.venv-pycanon/bin/python -m pip install --quiet 'pycanon==1.3.6'
+
 clean:
-	rm -rf $(VENV) .venv-bench .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .venv-bench .venv-pycanon .mypy_cache .ruff_cache .pytest_cache .hypothesis

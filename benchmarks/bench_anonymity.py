@@ -41,7 +41,7 @@ growth during the search. Goals: global recoding of 1 000 000 rows under 30 s
 and 2 GB; Mondrian under 60 s and 2 GB.
 
 Run: ``.venv/bin/python benchmarks/bench_anonymity.py [--rows 100000,1000000] [--repeat 3]
-[--parts assess,search] [--pycanon-python /tmp/pycanon-venv/bin/python]``
+[--parts assess,search] [--pycanon-python .venv-pycanon/bin/python]``
 """
 
 from __future__ import annotations
