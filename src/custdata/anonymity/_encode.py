@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 from custdata.errors import MissingDependencyError
+from custdata.frames._arrow import _pyarrow
 
 _MAX_RADIX: Final = 1 << 62
 _BINCOUNT_FLOOR: Final = 1 << 16
@@ -27,12 +28,7 @@ def numpy() -> Any:  # the module, typed at its use sites
 
 def pyarrow() -> Any:  # the module, typed at its use sites
     """Import pyarrow, or raise `MissingDependencyError` naming the ``arrow`` extra."""
-    try:
-        import pyarrow as pa
-    except ImportError:
-        package = "pyarrow"
-        raise MissingDependencyError(package, "arrow") from None
-    return pa
+    return _pyarrow()
 
 
 def as_table(data: object, columns: Sequence[str], *, what: str = "data") -> Any:
@@ -54,7 +50,8 @@ def as_table(data: object, columns: Sequence[str], *, what: str = "data") -> Any
         TypeError: If ``data`` is none of the above.
     """
     pa = pyarrow()
-    from custdata.frames._apply import _arrow_table, _column_names, _Kind, _kind
+    from custdata.frames._apply import _column_names, _Kind, _kind
+    from custdata.frames._read import _flat_table
 
     try:
         kind = _kind(pa, data)
@@ -70,7 +67,8 @@ def as_table(data: object, columns: Sequence[str], *, what: str = "data") -> Any
             frame = frame.select(list(columns))  # only the columns measured are converted
         elif kind == _Kind.PANDAS:
             return _pandas_table(pa, frame, columns)
-        return _arrow_table(pa, kind, frame).select(list(columns))
+        table: Any = _flat_table(pa, frame)  # an Arrow table or a polars frame: never None
+        return table.select(list(columns))
     if isinstance(data, str | bytes) or not isinstance(data, Iterable):
         msg = (
             f"{what}: expected a pyarrow Table or RecordBatch, a pandas or polars DataFrame "

@@ -150,7 +150,8 @@ class Source:
 
     def __init__(self, data: object, request: Request) -> None:
         pa = pyarrow()
-        from custdata.frames._apply import _arrow_table, _column_names, _kind
+        from custdata.frames._apply import _column_names, _kind
+        from custdata.frames._read import _flat_table
 
         self.rows: list[Mapping[str, object]] | None = None
         try:
@@ -164,7 +165,11 @@ class Source:
             missing = [name for name in needed if name not in names]
             if missing:
                 raise ValueError(f"data: no column {', '.join(map(repr, missing))}")
-            self.table = _arrow_table(pa, self.kind, data)
+            table = _flat_table(pa, data)
+            if table is None:
+                msg = "data: a pandas column holds values of several types that Arrow cannot hold"
+                raise TypeError(msg)
+            self.table = table
         else:
             from custdata.anonymity._encode import as_table
 

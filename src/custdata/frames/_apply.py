@@ -42,7 +42,7 @@ from custdata.frames._arrow import (
     value_arrays,
 )
 from custdata.frames._columns import TypedColumns, typed_columns
-from custdata.frames._read import ReadRows, read_rows, record_from_cells
+from custdata.frames._read import ReadRows, _flat_table, read_rows, record_from_cells
 from custdata.model._codec import FieldSpec, flat_specs
 from custdata.model._rows import NO_EXTRA
 from custdata.policy._bound import (
@@ -536,6 +536,12 @@ def _builder(record_type: type, tz: TimeZone | None) -> Callable[[Mapping[str, o
     return lambda cells: record_from_cells(record_type, cells, tz=tz)
 
 
+def _check_bound(bound: BoundPolicy) -> None:
+    if not isinstance(typing.cast("object", bound), BoundPolicy):
+        msg = f"expected a BoundPolicy (from Policy.bind), got {type(bound).__name__}"
+        raise TypeError(msg)
+
+
 def _check_workers(workers: int) -> None:
     problem = _workers.check_workers(workers)
     if problem is not None:
@@ -635,9 +641,7 @@ def apply_frame(
     kind = _kind(pa, frame)
     size = _checked_size(batch_size)
     _check_workers(workers)
-    if not isinstance(typing.cast("object", bound), BoundPolicy):
-        msg = f"expected a BoundPolicy (from Policy.bind), got {type(bound).__name__}"
-        raise TypeError(msg)
+    _check_bound(bound)
     slices = list(_slices(kind, frame, size))  # at least one: an empty frame is one empty slice
     run = _ArrowRun(bound, tz)
     if workers > 1 and len(slices) > 1 and _workers.can_fork():
@@ -688,7 +692,7 @@ def _forked(
     process would raise.
     """
     starts = list(itertools.accumulate((_length(kind, part) for part in slices), initial=0))
-    inputs = [_arrow_table(pa, kind, part) for part in slices] if kind == _Kind.POLARS else slices
+    inputs = [_flat_table(pa, part) for part in slices] if kind == _Kind.POLARS else slices
 
     def child(job: int) -> bytes:
         return pickle.dumps(work(pa, inputs[job], starts[job]), pickle.HIGHEST_PROTOCOL)
@@ -719,9 +723,7 @@ def apply_frames(
     Raises:
         TypeError: If ``bound`` is not a `BoundPolicy`.
     """
-    if not isinstance(typing.cast("object", bound), BoundPolicy):
-        msg = f"expected a BoundPolicy (from Policy.bind), got {type(bound).__name__}"
-        raise TypeError(msg)
+    _check_bound(bound)
     return FrameRun(_ArrowRun(bound, tz), frames)
 
 
@@ -781,7 +783,7 @@ class _ArrowRun(PolicyRun):
         _check_unique_columns(pa, frame, record_type)
         frame = self._known_only(pa, kind, frame)
         rows = _length(kind, frame)
-        found = None if bound.validate else _typed(pa, kind, frame, record_type)
+        found = None if bound.validate else _typed(pa, frame, record_type)
         parts: list[_Part] = []
         if found is None:
             parts.append(self._records_part(pa, frame, start, None))
@@ -1153,28 +1155,15 @@ class _ColumnBatch(_ArrowBatch):
             self.protected[path] = [self.input_arrow(path)]
 
 
-def _typed(pa: Any, kind: str, frame: Any, record_type: type) -> tuple[Any, TypedColumns] | None:
+def _typed(pa: Any, frame: Any, record_type: type) -> tuple[Any, TypedColumns] | None:
     """
-    The frame as an Arrow table, with its typed columns and sure rows.
+    The frame as a flat Arrow table, with its typed columns and sure rows.
 
     None when it is not a typed frame: its rows are then all read into records.
     """
-    try:
-        table = _arrow_table(pa, kind, frame)
-    except (pa.ArrowException, TypeError, ValueError):
-        return None  # pandas columns of mixed objects: read row by row
-    typed = typed_columns(pa, table, record_type)
+    table = _flat_table(pa, frame)  # None: pandas columns of mixed objects
+    typed = None if table is None else typed_columns(pa, table, record_type)
     return None if typed is None else (table, typed)
-
-
-def _arrow_table(pa: Any, kind: str, frame: Any) -> Any:
-    if kind == _Kind.TABLE:
-        return frame
-    if kind == _Kind.BATCH:
-        return pa.Table.from_batches([frame])
-    if kind == _Kind.POLARS:
-        return frame.to_arrow()
-    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 def _column_names(pa: Any, kind: str, frame: Any) -> list[object]:
