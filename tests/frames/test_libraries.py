@@ -209,6 +209,51 @@ class TestNumbersInTextColumns:
             _codes(frame),
         )
 
+    @given(
+        codes=st.lists(
+            st.tuples(
+                st.none() | st.integers(-10, 200_000) | st.floats(allow_nan=False, width=32),
+                st.sampled_from([None, "FR", "BE", "DE"]),
+                st.none() | st.integers(0, 10**12),
+            ),
+            min_size=1,
+            max_size=8,
+        )
+    )
+    def test_row_path_reads_numbers_alike(
+        self, codes: list[tuple[float | None, str | None, int | None]]
+    ) -> None:
+        """A Parquet file's numeric text columns: the io row path reads what from_frame reads."""
+        import tempfile
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from custdata.io import open_reader, parse_batch
+
+        postal_type = pa.float64() if any(isinstance(c, float) for c, _, _ in codes) else pa.int64()
+        table = pa.table(
+            {
+                "contact_id": [f"C-{i}" for i in range(len(codes))],
+                "address.postal_code": pa.array([c for c, _, _ in codes], postal_type),
+                "address.country": [country for _, country, _ in codes],
+                "phone": pa.array([phone for _, _, phone in codes], pa.int64()),
+            }
+        )
+        framed = from_frame(table, Contact)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "numbers.parquet"
+            pq.write_table(table, path)
+            with open_reader(path, record_type=Contact) as reader:
+                parsed = [parse_batch(batch, Contact) for batch in reader]
+        assert list(framed.records) == [r for p in parsed for r in p.records]
+        assert [(i.index + 1, i.path, i.code) for i in framed.issues] == [
+            (reject.row, issue.path, issue.code)
+            for p in parsed
+            for reject in p.rejects
+            for issue in reject.issues
+        ]
+
     def test_read_csv_of_contacts(self, tmp_path: Path) -> None:
         """read_csv of our contacts: rows that lost zeros are rejected; dtype=str reads all."""
         pytest.importorskip("faker")

@@ -93,3 +93,51 @@ class TestTypedDates:
             },
         )
         assert text == typed
+
+
+def _codes(row: dict[str, object]) -> list[tuple[str, str]]:
+    try:
+        from_flat(Contact, row)
+    except ValidationError as error:
+        return [(issue.path, issue.code) for issue in error.issues]
+    return []
+
+
+class TestNumbersInTextFields:
+    """Numbers where text is expected (a reader took the column for numbers)."""
+
+    @pytest.mark.parametrize("value", [75011, 75011.0])
+    def test_whole_number_is_its_digits(self, value: object) -> None:
+        """A whole postal code that fits its country becomes its digits."""
+        row = {"contact_id": "C-1", "address.postal_code": value, "address.country": "FR"}
+        assert "75011" == from_flat(Contact, row).address.postal_code  # type: ignore[union-attr]
+
+    def test_other_text_field(self) -> None:
+        """A number in a field without leading zeros to lose is its digits."""
+        assert "42" == from_flat(Contact, {"contact_id": 42}).contact_id
+
+    def test_short_postal_code_lost_zeros(self) -> None:
+        """A French 01000 read as 1000 is reported, not read as 1000."""
+        row = {"contact_id": "C-1", "address.postal_code": 1000, "address.country": "FR"}
+        assert [("address.postal_code", "leading_zeros_lost")] == _codes(row)
+
+    def test_short_postal_code_unknown_country(self) -> None:
+        """Without a known country, fewer than five digits may have lost zeros."""
+        assert [("address.postal_code", "leading_zeros_lost")] == _codes(
+            {"contact_id": "C-1", "address.postal_code": 1234}
+        )
+
+    def test_phone_lost_zeros(self) -> None:
+        """A phone number read as a number may have lost its 0 or +, whatever its digits."""
+        row = {"contact_id": "C-1", "phone": 612345678}
+        assert [("phone", "leading_zeros_lost")] == _codes(row)
+
+    @pytest.mark.parametrize("value", [1.5, True])
+    def test_not_whole_is_wrong_type(self, value: object) -> None:
+        """A fraction or a boolean is not read as text."""
+        assert [("contact_id", "wrong_type")] == _codes({"contact_id": value})
+
+    def test_every_issue_listed(self) -> None:
+        """Lost zeros are listed with the row's other problems."""
+        row = {"contact_id": "C-1", "phone": 612345678, "birth_date": "not a date"}
+        assert [("phone", "leading_zeros_lost"), ("birth_date", "invalid_date")] == _codes(row)

@@ -411,6 +411,23 @@ class TestArrow:
         array = pa.array(["b", "a", "b", None])
         assert ["<'b'>", "<'a'>", "<'b'>", None] == Counting().apply_arrow(array).to_pylist()
 
+    def test_generic_distinct_values_not_encoded(self) -> None:
+        """A large array of nearly all distinct values goes to apply_many as it is."""
+        values: list[str | None] = [None if i % 7 == 0 else f"v{i}" for i in range(10_000)]
+        values += ["v1", "v2"]  # two repeats: computed twice, not worth a dictionary
+        counting = Counting()
+        actual = counting.apply_arrow(pa.array(values)).to_pylist()
+        assert Counting().apply_many(values) == actual
+        assert [v for v in values if v is not None] == counting.calls
+
+    def test_generic_repeated_values_encoded(self) -> None:
+        """A large array of repeated values is transformed one distinct value at a time."""
+        values = [f"v{i % 50}" for i in range(10_000)]
+        counting = Counting()
+        actual = counting.apply_arrow(pa.chunked_array([values[:3000], values[3000:]]))
+        assert Counting().apply_many(values) == actual.to_pylist()
+        assert 50 == len(counting.calls)
+
     def test_missing_pyarrow(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without pyarrow, apply_arrow raises MissingDependencyError naming the extra."""
         real_import = builtins.__import__

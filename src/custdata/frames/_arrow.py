@@ -22,8 +22,14 @@ import attrs
 
 from custdata.errors import Issue, MissingDependencyError, Severity, ValidationError
 from custdata.model import schema
-from custdata.model._codec import ABSENT, FieldSpec, cell_value, nest_flat
-from custdata.validation.postal import POSTAL_CODE_COUNTRIES, canonical_postal_code
+from custdata.model._codec import (
+    ABSENT,
+    FieldSpec,
+    cell_value,
+    is_number,
+    nest_flat,
+    number_as_text,
+)
 
 if TYPE_CHECKING:
     import pyarrow
@@ -817,59 +823,9 @@ def _frame_cell(spec: FieldSpec, key: str, flat: Mapping[str, object]) -> object
         return ABSENT
     if spec.kind == "datetime":
         return _with_offset(value, flat.get(key + OFFSET_SUFFIX))
+    if spec.kind == "str" and is_number(value):
+        return number_as_text(spec, key, value, flat)
     return cell_value(spec, value, _frame_cell)
-
-
-_ZERO_SENSITIVE: Final = frozenset({"phone", "postal_code"})
-"""Text fields whose leading zeros (or +) a reader that took them for numbers may have lost."""
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _number_as_text(
-    name: str, value: float, flat: Mapping[str, object]
-) -> tuple[object, Issue | None]:
-    """
-    Read a number found in a text column (a reader took the column for numbers).
-
-    An integral number becomes its digits (``75011.0`` -> ``"75011"``); a phone
-    number, or a postal code that is too short for its country, is an issue,
-    since the leading zeros (or the ``+``) may have been lost.
-    """
-    if isinstance(value, float) and not value.is_integer():
-        return value, None  # read as wrong_type: expected a string
-    text = str(int(value))
-    field = name.rpartition(".")[2]
-    if field not in _ZERO_SENSITIVE:
-        return text, None
-    lost = Issue(
-        path=name,
-        code="leading_zeros_lost",
-        message=(
-            "was read as a number, so leading zeros (or a +) may have been lost: "
-            "read the column as text (pandas: dtype=str)"
-        ),
-    )
-    if field == "phone" or _postal_code_short(name, text, flat):
-        return None, lost
-    return text, None
-
-
-def _postal_code_short(name: str, text: str, flat: Mapping[str, object]) -> bool:
-    """Whether the digits of a postal code read as a number lack leading zeros."""
-    country = flat.get(name.rpartition(".")[0] + ".country" if "." in name else "country")
-    country = country.strip().upper() if isinstance(country, str) else None
-    if country in POSTAL_CODE_COUNTRIES:
-        if canonical_postal_code(text, country) is not None:
-            return False
-        return any(canonical_postal_code("0" * zeros + text, country) for zeros in (1, 2))
-    return len(text) < _SHORTEST_UNKNOWN_POSTAL_CODE
-
-
-_SHORTEST_UNKNOWN_POSTAL_CODE: Final = 5
-"""Shorter postal codes, read as numbers in an unknown country, may have lost zeros."""
 
 
 def _offset_issues(nested: Mapping[str, object], prefix: str = "") -> list[Issue]:

@@ -25,11 +25,9 @@ from custdata.frames._arrow import (
     R,
     _check_unique_columns,
     _is_minutes,
-    _is_number,
     _known_columns,
     _loaded,
     _nest,
-    _number_as_text,
     _offset_issues,
     _pyarrow,
     _read_columns,
@@ -212,11 +210,7 @@ def _read_cells(
     if unknown:
         raise ValidationError(unknown, record_type=record_type.__name__)
     columns = {name: read[name] for name in names}
-    # Only text columns holding numbers (read as numbers by a reader) are looked at
-    # row by row, and only rows with an offset out of range are searched for it.
-    text_columns = [
-        name for name in names if known[name].kind == "str" and any(map(_is_number, columns[name]))
-    ]
+    # Only rows with an offset out of range are searched for it.
     bad_offsets = {
         position
         for name in names
@@ -230,12 +224,6 @@ def _read_cells(
     for position in range(count):
         flat = {name: values[position] for name, values in columns.items()}
         problems: list[Issue] = []
-        for name in text_columns:
-            value = flat[name]
-            if _is_number(value):
-                flat[name], problem = _number_as_text(name, typing.cast("float", value), flat)
-                if problem is not None:
-                    problems.append(problem)
         nested = _nest(record_type, flat)
         if position in bad_offsets:
             problems.extend(_offset_issues(nested))

@@ -124,6 +124,8 @@ _FALSE: Final = frozenset({"false", "0", "no", "n", "non", "faux"})
 def _parse_str(value: object) -> object:
     if isinstance(value, str):
         return str(value)
+    if isinstance(value, _LostZeros):
+        raise _ParseError("leading_zeros_lost", _LOST_ZEROS_MESSAGE)
     raise _ParseError("wrong_type", "expected a string")
 
 
@@ -802,11 +804,82 @@ def _file_cell(spec: FieldSpec, key: str, row: Mapping[str, object]) -> object:
     value = row.get(key)
     if value is None or value == "":
         return ABSENT
+    if spec.kind == "str" and is_number(value):
+        return number_as_text(spec, key, value, row)
     return cell_value(spec, value, _file_cell)
 
 
 class _BadJson:
     """Marks a cell that should hold a JSON array and does not; parsed as ``wrong_type``."""
+
+
+# Numbers where text is expected: a reader (pandas, a typed Parquet or JSON file) took
+# the column for numbers. Files (`from_flat`) and frames read them by the same rule.
+
+_ZERO_SENSITIVE: Final = frozenset({"phone", "postal_code"})
+"""Text fields whose leading zeros (or +) a reader that took them for numbers may have lost."""
+
+_SHORTEST_UNKNOWN_POSTAL_CODE: Final = 5
+"""Shorter postal codes, read as numbers in an unknown country, may have lost zeros."""
+
+_LOST_ZEROS_MESSAGE: Final = (
+    "was read as a number, so leading zeros (or a +) may have been lost: "
+    "read the column as text (pandas: dtype=str)"
+)
+
+
+class _LostZeros:
+    """Marks a phone number or postal code read as a number; parsed as ``leading_zeros_lost``."""
+
+
+def is_number(value: object) -> bool:
+    """Whether a cell is a number (an int or a float, not a bool)."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def number_as_text(spec: FieldSpec, key: str, value: object, row: Mapping[str, object]) -> object:
+    """
+    Read a number found in a text field's cell (a reader took the column for numbers).
+
+    An integral number becomes its digits (``75011.0`` -> ``"75011"``); a phone
+    number, or a postal code too short for its country, is marked so that its
+    parsing reports ``leading_zeros_lost``, since the leading zeros (or the
+    ``+``) may have been lost; any other number is left for its parsing to
+    report as ``wrong_type``.
+
+    Args:
+        spec: The text field.
+        key: Its dotted column.
+        value: The number (see `is_number`).
+        row: The flat row, for the country of a postal code.
+
+    Returns:
+        The text, a marker of lost zeros, or the value as it was.
+    """
+    if isinstance(value, float) and not value.is_integer():
+        return value
+    text = str(int(typing.cast("float", value)))
+    if spec.name not in _ZERO_SENSITIVE:
+        return text
+    if spec.name == "phone" or _postal_code_short(key, text, row):
+        return _LostZeros()
+    return text
+
+
+def _postal_code_short(key: str, text: str, row: Mapping[str, object]) -> bool:
+    """Whether the digits of a postal code read as a number lack leading zeros."""
+    from custdata.validation.postal import (  # here: validation imports the model
+        POSTAL_CODE_COUNTRIES,
+        canonical_postal_code,
+    )
+
+    country = row.get(key.rpartition(".")[0] + ".country" if "." in key else "country")
+    country = country.strip().upper() if isinstance(country, str) else None
+    if country in POSTAL_CODE_COUNTRIES:
+        if canonical_postal_code(text, country) is not None:
+            return False
+        return any(canonical_postal_code("0" * zeros + text, country) for zeros in (1, 2))
+    return len(text) < _SHORTEST_UNKNOWN_POSTAL_CODE
 
 
 def from_flat(record_type: type[R], row: Mapping[str, object], *, tz: TimeZone | None = None) -> R:

@@ -375,15 +375,7 @@ class BaseTransform:
         size = len(values)
         if size <= _MERGE_ALWAYS_BELOW or not self.guarantees.deterministic:
             return True
-        sample = [v for v in values[:: size // _SAMPLE] if v is not None]
-        try:
-            repeats = len(sample) - len(set(sample))
-        except TypeError:
-            return True
-        if not repeats:
-            return False
-        # Birthday estimate of the number of distinct values in the batch.
-        return len(sample) ** 2 / (2 * repeats) < size / 2
+        return _merging_pays(size, values[:: size // _SAMPLE])
 
     def _in_place(self, values: Sequence[object], workers: int) -> list[object]:
         present = [value for value in values if value is not None]
@@ -420,7 +412,8 @@ class BaseTransform:
         Transform a pyarrow array; the result equals `apply_many` on its values.
 
         This generic version dictionary-encodes the array and transforms each
-        distinct value once; transforms with a pyarrow.compute kernel override it.
+        distinct value once, unless a sample shows nearly all values distinct (as
+        `apply_many` decides); transforms with a pyarrow.compute kernel override it.
 
         Args:
             array: A pyarrow array or chunked array.
@@ -433,11 +426,33 @@ class BaseTransform:
             TransformError: If a value cannot be transformed.
         """
         pa = _pyarrow()
-        encoded = whole_array(array).dictionary_encode()
+        whole = whole_array(array)
+        size = len(whole)
+        if size > _MERGE_ALWAYS_BELOW and self.guarantees.deterministic:
+            # apply_many's choice, from the same strided sample: on an array of
+            # nearly all distinct values, encoding it costs more than it saves.
+            strided = whole.take(pa.array(range(0, size, size // _SAMPLE))).to_pylist()
+            if not _merging_pays(size, strided):
+                outputs = self.apply_many(whole.to_pylist())
+                return _as_array(pa.array(outputs, type=_arrow_type(pa, self.output_type, outputs)))
+        encoded = whole.dictionary_encode()
         dictionary = encoded.dictionary.to_pylist()
         outputs = self.apply_many(dictionary)
         out_dictionary = pa.array(outputs, type=_arrow_type(pa, self.output_type, outputs))
         return _as_array(out_dictionary.take(encoded.indices))
+
+
+def _merging_pays(size: int, strided: Sequence[object]) -> bool:
+    """Whether merging equal values of a batch of ``size`` pays, judged from a strided sample."""
+    sample = [v for v in strided if v is not None]
+    try:
+        repeats = len(sample) - len(set(sample))
+    except TypeError:
+        return True
+    if not repeats:
+        return False
+    # Birthday estimate of the number of distinct values in the batch.
+    return len(sample) ** 2 / (2 * repeats) < size / 2
 
 
 def _pyarrow() -> Any:  # the module, typed loosely on purpose
