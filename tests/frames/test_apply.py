@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+import attrs
 import pandas as pd
 import polars as pl
 import pyarrow as pa
@@ -444,6 +445,49 @@ class TestWithoutValidation:
             Policy.builtin("partner-share").bind(
                 keys=KEYS, today=TODAY, normalise=False, reject_invalid=True, validate=False
             )
+
+
+class TestLargeColumns:
+    """Columns above apply_many's merging threshold: kernels on each distinct value or on all."""
+
+    @staticmethod
+    def _contacts(distinct: bool) -> list[Contact]:
+        base = [c for c in DATASET.contacts if c.phone is not None]
+        return [
+            attrs.evolve(
+                base[i % len(base)],
+                contact_id=f"C-{i}",
+                phone=f"+336{i:08d}" if distinct else base[i % len(base)].phone,
+            )
+            for i in range(6_000)
+        ]
+
+    @pytest.mark.parametrize("distinct", [False, True])
+    @pytest.mark.parametrize("policy", ["partner-share", "shifted"])
+    def test_every_cell(self, policy: str, distinct: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Repeated and distinct phone numbers: the cells, rejects and audit of apply_many."""
+        import custdata.frames._apply as module
+        from custdata.transforms import MaskPhone
+
+        chosen = Policy.loads(SHIFTED) if policy == "shifted" else Policy.builtin(policy)
+        bound = chosen.bind(keys=KEYS, today=TODAY, normalise=False, validate=False)
+        records = self._contacts(distinct)
+        written, rejects, audit = _expected(bound, records)
+        decided: list[bool] = []
+        original = module.worth_encoding
+
+        def spy(transform: Any, array: object) -> bool:
+            answer = original(transform, array)
+            if isinstance(transform, MaskPhone):
+                decided.append(answer)
+            return answer
+
+        monkeypatch.setattr(module, "worth_encoding", spy)
+        result = apply_frame(bound, to_arrow(records))
+        _same_cells(written, _rows(result))
+        assert rejects == _rejects(result)
+        assert audit == result.audit
+        assert [not distinct] == decided
 
 
 class TestWorkers:

@@ -53,6 +53,7 @@ from custdata.policy._bound import (
     _Counts,
     _Entry,
 )
+from custdata.transforms.base import whole_array, worth_encoding
 from custdata.validation import BatchValidator, content_issues
 
 if TYPE_CHECKING:
@@ -659,6 +660,26 @@ def apply_frame(
     )
 
 
+def _kernel_output(transform: Any, kernel: Callable[[Any], Any], column: Any) -> Any:
+    """
+    A transform's Arrow kernel on a column, run once per distinct value when that pays.
+
+    Customer columns repeat values (a phone number shared by a household, a postal
+    code by a town): where a sample says so, as for `apply_many`, the kernel runs
+    on the column's dictionary and its output is taken back to the rows, which for
+    a deterministic transform is the same array.
+    """
+    whole = whole_array(column)
+    if (
+        not transform.guarantees.deterministic
+        or _pyarrow().types.is_dictionary(whole.type)
+        or not worth_encoding(transform, whole)
+    ):
+        return kernel(whole)
+    encoded = whole.dictionary_encode()
+    return kernel(encoded.dictionary).take(encoded.indices)
+
+
 # Slices are protected in children forked by custdata._workers (the library's one process
 # model, see there): they inherit the bound policy, its keys and the frame, so nothing but
 # each slice's result (Arrow columns, rejects, counts) crosses a pipe, and no key ever
@@ -1027,7 +1048,8 @@ class _ArrowBatch:
         kernel = getattr(step.transform, "apply_arrow", None)  # optional for host transforms
         if callable(kernel) and self.specs[path].kind in _ARROW_KINDS:
             try:
-                self.protected[path] = [kernel(self.input_arrow(path))]
+                output = _kernel_output(step.transform, kernel, self.input_arrow(path))
+                self.protected[path] = [output]
             except TransformError:
                 pass  # found value by value below, as apply_many does
             else:

@@ -427,19 +427,38 @@ class BaseTransform:
         """
         pa = _pyarrow()
         whole = whole_array(array)
-        size = len(whole)
-        if size > _MERGE_ALWAYS_BELOW and self.guarantees.deterministic:
-            # apply_many's choice, from the same strided sample: on an array of
-            # nearly all distinct values, encoding it costs more than it saves.
-            strided = whole.take(pa.array(range(0, size, size // _SAMPLE))).to_pylist()
-            if not _merging_pays(size, strided):
-                outputs = self.apply_many(whole.to_pylist())
-                return _as_array(pa.array(outputs, type=_arrow_type(pa, self.output_type, outputs)))
+        if not worth_encoding(self, whole):
+            # apply_many's choice: on nearly all distinct values a dictionary
+            # costs more than it saves.
+            outputs = self.apply_many(whole.to_pylist())
+            return _as_array(pa.array(outputs, type=_arrow_type(pa, self.output_type, outputs)))
         encoded = whole.dictionary_encode()
         dictionary = encoded.dictionary.to_pylist()
         outputs = self.apply_many(dictionary)
         out_dictionary = pa.array(outputs, type=_arrow_type(pa, self.output_type, outputs))
         return _as_array(out_dictionary.take(encoded.indices))
+
+
+def worth_encoding(transform: BaseTransform, array: Any) -> bool:
+    """
+    Whether transforming each distinct value of a pyarrow array once pays.
+
+    `BaseTransform.apply_many`'s choice for a batch, made from the same strided
+    sample of the array: small arrays and transforms that are not deterministic
+    always merge; a large array that looks nearly all distinct does not.
+
+    Args:
+        transform: The transform.
+        array: A contiguous pyarrow array (see `whole_array`).
+
+    Returns:
+        Whether to dictionary-encode the array first.
+    """
+    size = len(array)
+    if size <= _MERGE_ALWAYS_BELOW or not transform.guarantees.deterministic:
+        return True
+    pa = _pyarrow()
+    return _merging_pays(size, array.take(pa.array(range(0, size, size // _SAMPLE))).to_pylist())
 
 
 def _merging_pays(size: int, strided: Sequence[object]) -> bool:
