@@ -320,14 +320,16 @@ class TestArxAdult:
             best = min(feasible, key=feasible.__getitem__)
             assert feasible[case.node] == pytest.approx(feasible[best], rel=REL)
 
-    def test_no_node_is_entropy_100_diverse(self, adult: pa.Table) -> None:
+    def test_no_node_is_entropy_100_diverse(
+        self, adult: pa.Table, hierarchies: dict[str, Hierarchy]
+    ) -> None:
         """As ARX expects, no node gives entropy l = 100 of occupation without suppression."""
         qis = WITHOUT_OCCUPATION
         with pytest.raises(PrivacyRequirementError, match="l not met"):
             k_anonymise(
                 adult,
                 qis,
-                {name: Hierarchy.from_csv(DATA / f"adult_hierarchy_{name}.csv") for name in qis},
+                {name: hierarchies[name] for name in qis},
                 k=5,
                 sensitive="occupation",
                 l=100,
