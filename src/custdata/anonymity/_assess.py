@@ -28,6 +28,17 @@ COUNT_COLUMN: Final = "count"
 _CELLS_PER_CHUNK: Final = 1 << 22  # classes x values held at once for t-closeness
 
 
+def entropy_l(entropy: float) -> float:
+    """
+    Entropy l-diversity from an entropy in nats: ``exp`` of it, to 12 significant digits.
+
+    The rounding takes off the error of the logarithms and the sum, so that m
+    values evenly spread give exactly m (not 2.9999999999999996 for 3), and a
+    class that meets ``l`` is never refused for a float's last digit.
+    """
+    return float(f"{math.exp(entropy):.12g}")
+
+
 def _names(value: object, what: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Sequence):
         msg = f"{what}: expected a sequence of column names"
@@ -282,7 +293,7 @@ def _sensitive(  # noqa: PLR0917  # private, called once
         attribute=name,
         values=values,
         distinct_l=int(distinct.min()),
-        entropy_l=float(math.exp(float(entropy.min()))),
+        entropy_l=entropy_l(float(entropy.min())),
         t=float(t),
         distance=distance,
     )

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
+from custdata.anonymity._assess import entropy_l
 from custdata.anonymity._encode import Codes, encode, group, numpy, pyarrow
 from custdata.anonymity._release import (
     Column,
@@ -323,7 +324,7 @@ class _Partitioner:
                     reached = float(len(present))
                 else:
                     share = present / present.sum()
-                    reached = math.exp(float(-(share * np.log(share)).sum()))
+                    reached = entropy_l(float(-(share * np.log(share)).sum()))
                 if reached < request.l:
                     return False
             if request.t is not None:
