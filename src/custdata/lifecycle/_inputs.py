@@ -341,7 +341,8 @@ def consent_inputs(value: object, contacts: ContactInputs) -> ConsentInputs:
             encoded = pc.dictionary_encode(key)
             group = _ints(encoded.indices, "i")
             groups = len(encoded.dictionary)
-            withdrawn = _ints(pc.equal(statuses, pa.scalar(_WITHDRAWN)).cast(pa.int8()).fill_null(0), "b")
+            withdrawn = pc.equal(statuses, pa.scalar(_WITHDRAWN)).cast(pa.int8())
+            withdrawn = _ints(withdrawn.fill_null(0), "b")
         else:
             group, groups, withdrawn = array("i"), 0, array("b")
         return ConsentInputs(
