@@ -148,13 +148,20 @@ def _links(contact_ids: Sequence[Any], contacts: ContactInputs) -> array[int]:
 # -- Arrow ------------------------------------------------------------------------------------
 
 
-def _plain(table: Any, name: str) -> Any:
-    """A column as a plain (not dictionary-encoded) chunked array; nulls when it is absent."""
+def _column(table: Any, name: str) -> Any:
+    """A column as given; nulls when it is absent."""
     import pyarrow as pa
 
     if name not in table.column_names:
         return pa.chunked_array([pa.nulls(table.num_rows, pa.string())])
-    column = table.column(name)
+    return table.column(name)
+
+
+def _plain(table: Any, name: str) -> Any:
+    """A column as a plain (not dictionary-encoded) chunked array; nulls when it is absent."""
+    import pyarrow as pa
+
+    column = _column(table, name)
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
     return column
@@ -323,10 +330,11 @@ def consent_inputs(value: object, contacts: ContactInputs) -> ConsentInputs:
         import pyarrow.compute as pc
 
         table: Any = value
+        # Kept as given (dictionary-encoded or not) for the ids the plan writes.
         contact_ids = _plain(table, "contact_id")
-        purposes = _plain(table, "purpose")
-        channels = _plain(table, "channel")
-        statuses = _plain(table, "status")
+        purposes = _column(table, "purpose")
+        channels = _column(table, "channel")
+        statuses = _column(table, "status")
         if table.num_rows:
             # One consent per (contact, purpose, channel): dictionary codes number the
             # distinct keys in order of first appearance, as the record path does.
@@ -341,7 +349,7 @@ def consent_inputs(value: object, contacts: ContactInputs) -> ConsentInputs:
             encoded = pc.dictionary_encode(key)
             group = _ints(encoded.indices, "i")
             groups = len(encoded.dictionary)
-            withdrawn = pc.equal(statuses, pa.scalar(_WITHDRAWN)).cast(pa.int8())
+            withdrawn = pc.equal(_plain(table, "status"), pa.scalar(_WITHDRAWN)).cast(pa.int8())
             withdrawn = _ints(withdrawn.fill_null(0), "b")
         else:
             group, groups, withdrawn = array("i"), 0, array("b")
