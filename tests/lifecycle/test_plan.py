@@ -205,6 +205,33 @@ class TestFrameColumns:
         actual = plan_retention(**frames, rules=RULES, today=TODAY)
         assert list(expected.rows()) == list(actual.rows())
 
+    def test_records_and_tables_mixed(self) -> None:
+        """Contacts as records and the others as tables, or the reverse, plan alike."""
+        pytest.importorskip("pyarrow")
+        from custdata.frames import to_arrow
+
+        scenario = _scenario()
+        expected = plan_retention(**scenario, rules=RULES, today=TODAY)  # type: ignore[arg-type]
+        tables = {name: to_arrow(values) for name, values in scenario.items()}
+        one = plan_retention(
+            contacts=scenario["contacts"],
+            purchases=tables["purchases"],
+            feedback=tables["feedback"],
+            consents=tables["consents"],
+            rules=RULES,
+            today=TODAY,
+        )
+        other = plan_retention(
+            contacts=tables["contacts"],
+            purchases=scenario["purchases"],
+            feedback=scenario["feedback"],
+            consents=scenario["consents"],
+            rules=RULES,
+            today=TODAY,
+        )
+        assert expected == one
+        assert expected == other
+
     def test_parquet_columns_only(self, tmp_path: Path) -> None:
         """Only the columns the rules read, from Parquet files, give the full tables' plan."""
         pytest.importorskip("pyarrow")
