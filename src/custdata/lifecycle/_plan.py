@@ -73,9 +73,6 @@ ARCHIVED_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
 """The fields a legal hold keeps: an invoice's, and the identity its customer needs on it."""
 
 _DNC_FIELDS: Final = ("contact_id", "purpose", "channel", "withdrawn_at")
-_COMPLETED: Final = "completed"
-_INVOICED: Final = frozenset({"completed", "returned"})
-_WITHDRAWN: Final = "withdrawn"
 
 
 def consent_id(
