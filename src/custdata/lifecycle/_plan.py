@@ -249,7 +249,15 @@ class _CodedSegment:
         ]
 
     def chunks(self, texts: Sequence[str | None]) -> Iterator[dict[str, list[Any]]]:
-        day = _ordinal_day
+        known: dict[int, dt.date | None] = {0: None}  # one date object per distinct day
+
+        def day(ordinal: int) -> dt.date | None:
+            try:
+                return known[ordinal]
+            except KeyError:
+                made = known[ordinal] = dt.date.fromordinal(ordinal)
+                return made
+
         for start in range(0, len(self), _CHUNK):
             stop = min(start + _CHUNK, len(self))
             yield {
@@ -268,11 +276,6 @@ class _CodedSegment:
         coded = self.action.tobytes()
         for code, action in enumerate(_ACTIONS):
             yield self.record_type, action, coded.count(code)
-
-
-@functools.lru_cache(maxsize=65_536)
-def _ordinal_day(ordinal: int) -> dt.date | None:
-    return None if ordinal == 0 else dt.date.fromordinal(ordinal)
 
 
 _Segment = _ListSegment | _CodedSegment
