@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
+from custdata import Consent, Purchase
 from custdata.cli import main
 from custdata.cli._common import EXIT_INPUT, EXIT_OK, EXIT_REJECTS, EXIT_USAGE
 
@@ -228,3 +230,160 @@ class TestSubject:
         assert EXIT_INPUT == code
         assert not out.exists()
         assert "nope-at-all" not in capsys.readouterr().err
+
+
+def _utc(*day: int) -> dt.datetime:
+    return dt.datetime(*day, 12, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def parquet(tmp_path: Path) -> dict[str, Path]:
+    """The CSV fixture's data as Parquet (typed date-times), with one bad row in each file."""
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    stamp = pa.timestamp("us", tz="UTC")
+    tables = {
+        "contacts": pa.table(
+            {
+                "contact_id": ["P-OLD", "C-HOLD", None],
+                "email": ["elodie@example.org", "not an email", ""],  # not read: not checked
+                "created_at": pa.array([_utc(2022, 6, 1), _utc(2019, 1, 1), None], stamp),
+                "last_interaction_at": pa.array([_utc(2023, 1, 10), _utc(2022, 5, 1), None], stamp),
+            }
+        ),
+        "purchases": pa.table(
+            {
+                "purchase_id": ["O-1", "O-2", "O-3"],
+                "contact_id": ["C-HOLD", "C-HOLD", "C-HOLD"],
+                "purchased_at": pa.array([_utc(2022, 3, 15), _utc(2022, 3, 16), None], stamp),
+                "status": pa.array(["completed", "bogus", "completed"]).dictionary_encode(),
+            }
+        ),
+        "consents": pa.table(
+            {
+                "contact_id": ["P-OLD", "P-OLD"],
+                "purpose": ["newsletter", "newsletter"],
+                "channel": pa.array(["email", "email"]).dictionary_encode(),
+                "status": pa.array(["granted", "withdrawn"]).dictionary_encode(),
+                "recorded_at": pa.array([_utc(2022, 6, 1), _utc(2025, 6, 1)], stamp),
+            }
+        ),
+    }
+    paths = {}
+    for name, table in tables.items():
+        paths[name] = tmp_path / f"{name}.parquet"
+        pq.write_table(table, paths[name])
+    return paths
+
+
+class TestRetentionParquet:
+    """On Parquet, custdata retention reads only the rules' columns, as Arrow, no record per row."""
+
+    def test_plan_and_rejects(
+        self,
+        parquet: dict[str, Path],
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Good rows are planned as from CSV; bad rows are reported with their issues."""
+        import custdata.io
+        from custdata.cli import retention
+
+        def refused(args: object, named: object) -> None:
+            assert getattr(args, named.dest) is None  # type: ignore[attr-defined]  # not given
+
+        monkeypatch.setattr(retention, "read_named_records", refused)
+        parsed: list[int] = []
+        parse_batch = custdata.io.parse_batch
+
+        def counting(rows: list[object], *args: object, **kwargs: object) -> object:
+            parsed.append(len(rows))
+            return parse_batch(rows, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(custdata.io, "parse_batch", counting)
+        out = tmp_path / "plan.csv"
+        code = main(["retention", *_inputs(parquet), "--today", TODAY, "-o", str(out)])
+        assert EXIT_REJECTS == code
+        rows = list(csv.DictReader(out.read_text(encoding="utf-8").splitlines()))
+        actions = {(r["record_type"], r["record_id"]): r["action"] for r in rows}
+        assert {
+            ("contact", "P-OLD"): "erase",
+            ("contact", "C-HOLD"): "archive",
+            ("purchase", "O-1"): "archive",
+            ("consent", "P-OLD|newsletter|email|granted|2022-06-01T12:00:00+00:00"): "keep",
+            ("consent", "P-OLD|newsletter|email|withdrawn|2025-06-01T12:00:00+00:00"): "keep",
+            ("do_not_contact", "P-OLD|newsletter|email"): "keep",
+        } == actions
+        err = capsys.readouterr().err
+        assert "1 rows of --contacts cannot be read" in err
+        assert "row 3: contact_id: is required [missing]" in err
+        assert "2 rows of --purchases cannot be read" in err
+        assert "row 2: status: expected one of" in err
+        assert "row 3: purchased_at: is required [missing]" in err
+        assert "total" not in err  # not read, not checked
+        # Counts reconcile: every row is planned or reported.
+        assert 6 == len(rows)
+        assert "keep 3, archive 2, pseudonymise 0, erase 1" in err
+        # Only the rows with a missing or bad value were parsed into records.
+        assert [1, 2] == parsed
+
+    def test_same_plan_as_csv(self, files: dict[str, Path], tmp_path: Path) -> None:
+        """The CSV fixture written as Parquet gives the same plan."""
+        pq = pytest.importorskip("pyarrow.parquet")
+        from custdata.frames import to_arrow
+        from custdata.io import open_reader, parse_batch
+
+        paths = dict(files)
+        for name, record_type in (("purchases", Purchase), ("consents", Consent)):
+            with open_reader(files[name], record_type=record_type) as reader:
+                records = [r for batch in reader for r in parse_batch(batch, record_type).records]
+            paths[name] = tmp_path / f"{name}.parquet"
+            pq.write_table(to_arrow(records, record_type), paths[name])
+        from_csv, from_parquet = tmp_path / "a.csv", tmp_path / "b.csv"
+        main(["retention", *_inputs(files), "--today", TODAY, "-o", str(from_csv)])
+        main(["retention", *_inputs(paths), "--today", TODAY, "-o", str(from_parquet)])
+        assert from_csv.read_text(encoding="utf-8") == from_parquet.read_text(encoding="utf-8")
+
+    def test_bad_consent_stops(self, parquet: dict[str, Path], tmp_path: Path) -> None:
+        """A consent row with a bad status is exit 4 on Parquet too, nothing written."""
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        table = pq.read_table(parquet["consents"])
+        status = pa.array(["granted", "maybe"]).dictionary_encode()
+        pq.write_table(table.set_column(3, "status", status), parquet["consents"])
+        out = tmp_path / "plan.csv"
+        assert EXIT_INPUT == main(
+            ["retention", *_inputs(parquet), "--today", TODAY, "-o", str(out)]
+        )
+        assert not out.exists()
+
+    def test_naive_date_times_go_through_the_row_reader(
+        self, parquet: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Date-times without a time zone are read row by row, and rejected without --timezone."""
+        pa = pytest.importorskip("pyarrow")
+        pq = pytest.importorskip("pyarrow.parquet")
+        table = pq.read_table(parquet["contacts"], columns=["contact_id", "created_at"])
+        naive = table.column("created_at").cast(pa.timestamp("us"))
+        pq.write_table(table.set_column(1, "created_at", naive), parquet["contacts"])
+        out = tmp_path / "plan.csv"
+        args = ["retention", "--contacts", str(parquet["contacts"]), "--today", TODAY]
+        code = main([*args, "-o", str(tmp_path / "first.csv")])
+        assert EXIT_REJECTS == code
+        assert "naive_datetime" in capsys.readouterr().err
+        code = main(
+            [
+                "retention",
+                "--contacts",
+                str(parquet["contacts"]),
+                "--timezone",
+                "Europe/Paris",
+                "--today",
+                TODAY,
+                "-o",
+                str(out),
+            ]
+        )
+        assert EXIT_REJECTS == code  # the contact without an id
+        assert 2 == len(out.read_text(encoding="utf-8").splitlines()) - 1

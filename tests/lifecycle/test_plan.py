@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+from pathlib import Path
 
 import pytest
 from tests.lifecycle.records import TODAY, at, consent, contact, feedback, purchase
@@ -179,6 +180,78 @@ class TestFramePath:
         expected = plan_retention(**scenario, rules=RULES, today=TODAY)  # type: ignore[arg-type]
         actual = plan_retention(**frames, rules=RULES, today=TODAY)
         assert list(expected.rows()) == list(actual.rows())
+
+
+class TestFrameColumns:
+    """The frame path reads dictionary-encoded columns and Parquet files as written."""
+
+    def test_dictionary_columns(self) -> None:
+        """Dictionary-encoded statuses, purposes and channels plan as plain strings do."""
+        pytest.importorskip("pyarrow")
+        from custdata.frames import to_arrow
+
+        scenario = _scenario()
+        frames = {name: to_arrow(values) for name, values in scenario.items()}
+        for name, columns in (
+            ("purchases", ("status", "contact_id")),
+            ("consents", ("status", "channel", "purpose")),
+        ):
+            table = frames[name]
+            for column in columns:
+                index = table.column_names.index(column)
+                table = table.set_column(index, column, table.column(column).dictionary_encode())
+            frames[name] = table
+        expected = plan_retention(**scenario, rules=RULES, today=TODAY)  # type: ignore[arg-type]
+        actual = plan_retention(**frames, rules=RULES, today=TODAY)
+        assert list(expected.rows()) == list(actual.rows())
+
+    def test_records_and_tables_mixed(self) -> None:
+        """Contacts as records and the others as tables, or the reverse, plan alike."""
+        pytest.importorskip("pyarrow")
+        from custdata.frames import to_arrow
+
+        scenario = _scenario()
+        expected = plan_retention(**scenario, rules=RULES, today=TODAY)  # type: ignore[arg-type]
+        tables = {name: to_arrow(values) for name, values in scenario.items()}
+        one = plan_retention(
+            contacts=scenario["contacts"],
+            purchases=tables["purchases"],
+            feedback=tables["feedback"],
+            consents=tables["consents"],
+            rules=RULES,
+            today=TODAY,
+        )
+        other = plan_retention(
+            contacts=tables["contacts"],
+            purchases=scenario["purchases"],
+            feedback=scenario["feedback"],
+            consents=scenario["consents"],
+            rules=RULES,
+            today=TODAY,
+        )
+        assert expected == one
+        assert expected == other
+
+    def test_parquet_columns_only(self, tmp_path: Path) -> None:
+        """Only the columns the rules read, from Parquet files, give the full tables' plan."""
+        pytest.importorskip("pyarrow")
+        import pyarrow.parquet as pq
+
+        from custdata.frames import to_arrow
+
+        scenario = _scenario()
+        columns = {
+            "contacts": ["contact_id", "created_at", "last_interaction_at"],
+            "purchases": ["purchase_id", "contact_id", "purchased_at", "status"],
+            "feedback": ["feedback_id", "contact_id", "received_at"],
+            "consents": ["contact_id", "purpose", "channel", "status", "recorded_at"],
+        }
+        tables = {}
+        for name, values in scenario.items():
+            pq.write_table(to_arrow(values), tmp_path / f"{name}.parquet")
+            tables[name] = pq.read_table(tmp_path / f"{name}.parquet", columns=columns[name])
+        expected = plan_retention(**scenario, rules=RULES, today=TODAY)  # type: ignore[arg-type]
+        assert expected == plan_retention(**tables, rules=RULES, today=TODAY)
 
 
 class TestApplyPlan:

@@ -20,6 +20,8 @@ from custdata.lifecycle import (
     erasure_plan,
     rectify,
 )
+from custdata.transforms.fpe import FormatPreserving
+from custdata.transforms.tokenise import Tokenise
 
 RULES = default_rules()
 PURPOSES = {
@@ -34,6 +36,12 @@ POLICY = Policy.loads(
     '[fields.email]\ntransform = "pseudonymise"\n'
     '[fields.contact_id]\ntransform = "pseudonymise"\n'
     '[fields.phone]\ntransform = "tokenise"\n'
+)
+
+REVERSIBLE = Policy.loads(
+    'name = "support-copy"\nversion = 1\nrecord_type = "contact"\ndefault = "drop"\n'
+    '[fields.email]\ntransform = "tokenise"\n'
+    '[fields.phone]\ntransform = "format_preserving"\n'
 )
 
 
@@ -144,6 +152,32 @@ class TestErasurePlan:
         }
         assert expected == found
         assert all(p.value not in repr(p) for p in plan.pseudonyms)
+
+    def test_tokens_made_under_an_old_key_are_found(self) -> None:
+        """Tokens and format-preserving outputs made before a rotation are listed, and reverse."""
+        old_ring = KeyRing(keys=KEYS.keys[:1], active="k1")
+        person = _records()["contacts"][0]
+        assert isinstance(person, Contact)
+        copy = REVERSIBLE.bind(keys=old_ring, today=TODAY).apply(person)
+        plan = erasure_plan(
+            "C-1",
+            **_records(),
+            policies=[REVERSIBLE],
+            keys=KEYS,
+            rules=RULES,
+            today=TODAY,  # type: ignore[arg-type]
+        )
+        found = {(p.field, p.key_id): p.value for p in plan.pseudonyms}
+        assert copy["email"] == found["email", "k1"]
+        assert copy["phone"] == found["phone", "k1"]
+        assert found["email", "k1"] != found["email", "k2"]
+        assert person.email == Tokenise(keys=KEYS, domain="email").reverse(found["email", "k1"])
+        phone = FormatPreserving(keys=KEYS, domain="phone", key_id="k1")
+        assert person.phone == phone.reverse(found["phone", "k1"])
+        # The transforms' own key_id= gives the same values as the plan.
+        assert found["phone", "k1"] == phone(person.phone)
+        email = Tokenise(keys=KEYS, domain="email", key_id="k1")
+        assert found["email", "k1"] == email(person.email)
 
     def test_keyed_policy_needs_keys(self) -> None:
         """A keyed policy without the ring names the parameter."""

@@ -6,9 +6,10 @@ input gives a value or a `TransformError` naming the transform and a code, never
 the value; a string holding a lone surrogate (not text) gives output that encodes
 as UTF-8 or a `TransformError`, never output nobody can write; each declared
 guarantee holds; ``apply_many(v) == [t(x) for x in v]``; no key bytes in a repr,
-a str or an error. A transform added to the registry without an entry in
-``CASES`` is built with ``keys`` and ``domain`` if it has them, else with no
-parameters, and checked on text.
+a str or an error; a transform taking ``key_id=`` gives, under an older key of a
+rotated ring, the outputs that key made (and reverses them). A transform added
+to the registry without an entry in ``CASES`` is built with ``keys`` and
+``domain`` if it has them, else with no parameters, and checked on text.
 
 Row transforms (`RowTransform`) keep the same contract on rows: any row gives a
 value or a `TransformError`; rows with a lone surrogate give encodable output or
@@ -403,6 +404,20 @@ class TestContract:
                 assert value == t.reverse(t(value))
         else:
             assert not hasattr(t, "reverse")
+
+    def test_key_id(self, name: str) -> None:
+        """Taking key_id=, it gives under an older key of a rotated ring that key's outputs."""
+        cls = get(name)
+        if not any(a.name == "key_id" and a.init for a in attrs.fields(cls)):
+            pytest.skip("takes no key_id")
+        before = _build(name)
+        rotated = RING.rotate(key_id="kb")
+        old = cls(**_case(name).params(rotated), key_id="ka")
+        for value in _case(name).samples:
+            assert before(value) == old(value)
+            if cls.guarantees.reversible:
+                assert value == old.reverse(old(value))
+        assert any(old(v) != cls(**_case(name).params(rotated))(v) for v in _case(name).samples)
 
     def test_personal_data(self, name: str) -> None:
         """Keyed or reversible outputs are declared personal data (pseudonymised data is)."""

@@ -460,6 +460,39 @@ class TestFormatPreserving:
         assert "0612345678" == rotated.reverse(out, key_id="k1")
         assert out != rotated("0612345678")
 
+    def test_key_id_gives_the_old_outputs(self) -> None:
+        """After a rotation, key_id= of the old key gives the outputs made before it."""
+        ring = _ring()
+        values = ["0612345678", "+33 6 12 34 56 78", "4111111111111111"]
+        before = FormatPreserving(keys=ring, domain="phone").apply_many(values)
+        rotated = ring.rotate(key_id="k2")
+        old = FormatPreserving(keys=rotated, domain="phone", key_id="k1")
+        assert before == old.apply_many(values)
+        assert before == [old(value) for value in values]
+        assert before != FormatPreserving(keys=rotated, domain="phone").apply_many(values)
+        assert "k1" == old.used_key_id
+
+    def test_key_id_reverse(self) -> None:
+        """reverse uses the instance's key_id by default, another key when told."""
+        rotated = _ring().rotate(key_id="k2")
+        old = FormatPreserving(keys=rotated, domain="phone", key_id="k1")
+        new = FormatPreserving(keys=rotated, domain="phone")
+        assert "0612345678" == old.reverse(old("0612345678"))
+        assert "0612345678" == old.reverse(new("0612345678"), key_id="k2")
+        assert "0612345678" == new.reverse(old("0612345678"), key_id="k1")
+
+    def test_key_id_checked(self) -> None:
+        """A key id not in the ring (or not text) is a KeyRingError, as for Pseudonymise."""
+        for key_id in ("k9", "", ["k1"]):
+            with pytest.raises(KeyRingError):
+                _fpe(key_id=key_id)
+
+    def test_key_id_pickles(self) -> None:
+        """A pickled instance keeps its key_id."""
+        fpe = FormatPreserving(keys=_ring().rotate(key_id="k2"), domain="phone", key_id="k1")
+        copy = pickle.loads(pickle.dumps(fpe))  # noqa: S301  # our own bytes
+        assert fpe("0612345678") == copy("0612345678")
+
     def test_reverse_unknown_key(self) -> None:
         """An unknown key id is a KeyRingError."""
         with pytest.raises(KeyRingError):

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given
 from hypothesis import strategies as st
 
-from custdata.errors import InvalidToken, TransformError
+from custdata.errors import InvalidToken, KeyRingError, TransformError
 from custdata.keys import KeyRing
 from custdata.transforms import tokenise as tokenise_module
 from custdata.transforms._siv import SivBatch
@@ -689,3 +689,60 @@ class TestLongValues:
         tokenise = _tokenise()
         values = [f"v{i}" for i in range(40)] + ["é" * 35_000, "x" * 70_000, "y" * 65_535]
         assert _reference(tokenise, values) == _batched(tokenise, values)
+
+
+class TestTokeniseKeyId:
+    """key_id= makes tokens under a chosen key of the ring; reverse stays strict."""
+
+    def test_old_key_gives_the_old_tokens(self) -> None:
+        """After a rotation, key_id= of the old key gives the tokens made before it."""
+        ring = _ring()
+        values = ["ada@example.org", "", "é" * 3]
+        before = Tokenise(keys=ring, domain="email").apply_many(values)
+        rotated = ring.rotate(key_id="k2")
+        again = Tokenise(keys=rotated, domain="email", key_id="k1")
+        assert before == again.apply_many(values)
+        assert before == [again(value) for value in values]
+        assert before != Tokenise(keys=rotated, domain="email").apply_many(values)
+        assert "k1" == again.used_key_id
+
+    def test_batched_path_under_the_old_key(self) -> None:
+        """A batch large enough for the batched path gives the reference tokens of key_id."""
+        rotated = _ring().rotate(key_id="k2")
+        tokenise = Tokenise(keys=rotated, domain="email", key_id="k1")
+        values = [f"person{i}@example.org" for i in range(1500)]
+        assert _reference(tokenise, values) == _batched(tokenise, values)
+        assert Tokenise(keys=_ring(), domain="email").apply_many(values) == tokenise.apply_many(
+            values
+        )
+
+    def test_reverse_reads_any_key(self) -> None:
+        """Tokens of either key reverse, whichever key_id the instance makes tokens with."""
+        rotated = _ring().rotate(key_id="k2")
+        old = Tokenise(keys=rotated, domain="email", key_id="k1")
+        new = Tokenise(keys=rotated, domain="email")
+        for maker in (old, new):
+            token = maker("ada@example.org")
+            assert "ada@example.org" == old.reverse(token) == new.reverse(token)
+            assert "ada@example.org" == detokenise(token, rotated, "email")
+
+    def test_reverse_stays_opaque(self) -> None:
+        """A token whose key left the ring is the one opaque InvalidToken, key_id or not."""
+        rotated = _ring().rotate(key_id="k2")
+        token = Tokenise(keys=rotated, domain="email", key_id="k2")("ada@example.org")
+        with pytest.raises(InvalidToken) as caught:
+            Tokenise(keys=_ring(), domain="email", key_id="k1").reverse(token)
+        assert "k2" not in str(caught.value)
+
+    def test_unknown_key_id(self) -> None:
+        """A key id not in the ring (or not text) is a KeyRingError, as for Pseudonymise."""
+        for key_id in ("k9", "", 7):
+            with pytest.raises(KeyRingError):
+                Tokenise(keys=_ring(), domain="email", key_id=key_id)  # type: ignore[arg-type]
+
+    def test_pickles_with_its_key_id(self) -> None:
+        """A pickled instance keeps its key_id (workers rebuild it from its parameters)."""
+        tokenise = Tokenise(keys=_ring().rotate(key_id="k2"), domain="email", key_id="k1")
+        copy = pickle.loads(pickle.dumps(tokenise))  # noqa: S301  # our own bytes
+        assert tokenise("ada@example.org") == copy("ada@example.org")
+        assert "k1" == copy.key_id

@@ -25,9 +25,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
 
 from custdata.cli._common import (
     EXIT_OK,
@@ -45,9 +49,11 @@ from custdata.cli._common import (
 )
 from custdata.errors import InputError
 from custdata.model import Consent, Contact, Feedback, Purchase
+from custdata.model.enums import Channel, ConsentStatus, PurchaseStatus
 
 if TYPE_CHECKING:
     from custdata.cli._common import NamedRecords
+    from custdata.io import Reject
     from custdata.lifecycle import RetentionRules
 
 __all__ = ["CONSENTS", "CONTACTS", "FEEDBACK", "HELP", "PURCHASES", "add_arguments", "run"]
@@ -83,6 +89,182 @@ CONSENTS: Final = NamedInput(
 )
 _INPUTS: Final = (CONTACTS, PURCHASES, FEEDBACK, CONSENTS)
 _PREVIEW: Final = 5
+
+
+@attrs.frozen(kw_only=True)
+class _Columns:
+    """The columns the rules read from one input, and what a row needs in them."""
+
+    text: tuple[str, ...]  # required, non-empty
+    dates: tuple[str, ...] = ()  # required date-times
+    optional_dates: tuple[str, ...] = ()
+    choices: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)  # required unless defaulted
+    defaults: Mapping[str, str] = attrs.field(factory=dict)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (*self.text, *self.dates, *self.optional_dates, *self.choices)
+
+
+_RULE_COLUMNS: Final[Mapping[str, _Columns]] = {
+    "contacts": _Columns(
+        text=("contact_id",), optional_dates=("created_at", "last_interaction_at")
+    ),
+    "purchases": _Columns(
+        text=("purchase_id", "contact_id"),
+        dates=("purchased_at",),
+        choices={"status": tuple(PurchaseStatus)},
+        defaults={"status": PurchaseStatus.COMPLETED.value},
+    ),
+    "feedback": _Columns(text=("feedback_id", "contact_id"), dates=("received_at",)),
+    "consents": _Columns(
+        text=("contact_id", "purpose"),
+        dates=("recorded_at",),
+        choices={"channel": tuple(Channel), "status": tuple(ConsentStatus)},
+    ),
+}
+
+
+@attrs.frozen(kw_only=True)
+class FrameRead:
+    """
+    One input read as an Arrow table of the columns the rules read, and its rows that did not fit.
+
+    Attributes:
+        table: The rows that fit, only the columns the rules read.
+        rejects: The rows that did not, with their issues (from the record parser).
+        rows: How many rows were read: ``table.num_rows + len(rejects)``.
+    """
+
+    table: Any
+    rejects: list[Reject]
+    rows: int
+
+
+def _frame_path(args: argparse.Namespace, named: NamedInput) -> Path | None:
+    """The Parquet file of an input read through the frame path, or ``None`` for the row reader."""
+    from custdata.io import infer_format
+
+    path = getattr(args, named.dest, None)
+    if path is None or str(path) == "-" or getattr(args, f"{named.dest}_map", None):
+        return None
+    if infer_format(path, getattr(args, f"{named.dest}_format", None)) != "parquet":
+        return None
+    return Path(path)
+
+
+def _usable(pa: Any, field: Any, columns: _Columns) -> bool:
+    """Whether a column's type is one the frame path reads as the record parser would."""
+    kind = field.type
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if field.name in (*columns.dates, *columns.optional_dates):
+        return bool(pa.types.is_timestamp(kind) and kind.tz is not None)
+    return bool(pa.types.is_string(kind) or pa.types.is_large_string(kind))
+
+
+def read_frame(args: argparse.Namespace, named: NamedInput) -> FrameRead | None:
+    """
+    Read a Parquet input through the frame path: only the columns the rules read, no records.
+
+    Rows missing a required value, or holding a value a field does not
+    allow, are parsed by the record parser, so that their rejects say what
+    the row reader would; only those rows become Python objects.
+
+    Args:
+        args: Parsed arguments from `add_named_inputs`.
+        named: The input.
+
+    Returns:
+        The table and the rejects, or ``None`` when the input is not a
+        Parquet file whose columns can be read as they are (standard input,
+        ``--map``, CSV or JSON Lines, date-times without a time zone, columns
+        of other types): the row reader reads it then.
+
+    Raises:
+        InputError: If the file cannot be read, or lacks a required column.
+    """
+    path = _frame_path(args, named)
+    if path is None:
+        return None
+    from custdata.frames._arrow import _pyarrow
+    from custdata.io._parquet import open_parquet
+
+    pa = _pyarrow()
+    pc = importlib.import_module("pyarrow.compute")  # untyped, as pa
+
+    columns = _RULE_COLUMNS[named.name]
+    parquet = open_parquet(path)
+    schema = parquet.schema_arrow
+    missing = [name for name in (*columns.text, *columns.dates) if name not in schema.names]
+    if missing:
+        msg = f"{named.flag}: missing required columns: {', '.join(missing)}"
+        raise InputError(msg)
+    present = [name for name in columns.names if name in schema.names]
+    if not all(_usable(pa, schema.field(name), columns) for name in present):
+        return None
+    try:
+        batches = list(
+            parquet.iter_batches(batch_size=args.batch_size, columns=present, use_threads=False)
+        )
+    except OSError as error:
+        raise InputError(f"cannot read the Parquet file: {type(error).__name__}") from None
+    table = pa.Table.from_batches(batches, schema=pa.schema([schema.field(n) for n in present]))
+    for name, default in columns.defaults.items():
+        if name in present:
+            index = table.column_names.index(name)
+            table = table.set_column(index, name, pc.fill_null(table.column(name), default))
+    suspect = pa.array([False] * table.num_rows, pa.bool_())
+    for name in present:
+        column = table.column(name)
+        if name in columns.text:
+            text = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+            bad = pc.or_kleene(pc.is_null(text), pc.equal(pc.utf8_length(text), 0))
+        elif name in columns.choices:
+            allowed = pa.array(columns.choices[name], pa.string())
+            plain = column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+            bad = pc.invert(pc.is_in(plain, value_set=allowed).fill_null(False))
+        elif name in columns.dates:
+            bad = pc.is_null(column)
+        else:
+            continue
+        suspect = pc.or_(suspect, bad.fill_null(True))
+    rejects = _rejects(table, suspect, named, present, args)
+    if rejects:
+        numbers = pa.array([reject.row - 1 for reject in rejects], pa.int64())
+        keep = pc.invert(pc.is_in(pa.array(range(table.num_rows), pa.int64()), value_set=numbers))
+        rows = table.num_rows
+        table = table.filter(keep)
+        return FrameRead(table=table, rejects=rejects, rows=rows)
+    return FrameRead(table=table, rejects=[], rows=table.num_rows)
+
+
+def _rejects(
+    table: Any, suspect: Any, named: NamedInput, present: Sequence[str], args: argparse.Namespace
+) -> list[Reject]:
+    """The record parser's rejects of the suspect rows, on the columns read only."""
+    from custdata.frames._arrow import _pyarrow
+    from custdata.io import Row, parse_batch
+
+    _pyarrow()
+    pc = importlib.import_module("pyarrow.compute")
+    positions = pc.indices_nonzero(suspect).to_pylist()
+    if not positions:
+        return []
+    values = table.take(positions).to_pylist()
+    rows = [
+        Row(number=position + 1, values={k: v for k, v in row.items() if v is not None})
+        for position, row in zip(positions, values, strict=True)
+    ]
+    parsed = parse_batch(rows, named.record_type, tz=args.timezone)
+    read = set(present)
+    rejects = []
+    for reject in parsed.rejects:
+        # Only the columns the rules read are checked: a missing total or kind is not.
+        issues = tuple(issue for issue in reject.issues if issue.path.split(".", 1)[0] in read)
+        if issues:
+            rejects.append(attrs.evolve(reject, issues=issues))
+    return rejects
 
 
 def add_rules_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -133,7 +315,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_arguments(parser, rejects=False)
 
 
-def check_consents(consents: NamedRecords | None) -> None:
+def check_consents(consents: NamedRecords | FrameRead | None) -> None:
     """
     Refuse consent rows that cannot be read: any might be a withdrawal.
 
@@ -172,7 +354,14 @@ def records_of(read: NamedRecords | None, record_type: type) -> list[object]:
     return [record for record in read.records if isinstance(record, record_type)]
 
 
-def warn_rejects(reads: dict[NamedInput, NamedRecords | None], fate: str) -> int:
+def _input_of(read: NamedRecords | FrameRead | None, record_type: type) -> object:
+    """The planner's input: the frame path's table, or the records read."""
+    if isinstance(read, FrameRead):
+        return read.table
+    return records_of(read, record_type)
+
+
+def warn_rejects(reads: Mapping[NamedInput, NamedRecords | FrameRead | None], fate: str) -> int:
     """
     Warn about the rows that could not be read, and return the exit code they give.
 
@@ -214,16 +403,19 @@ def run(args: argparse.Namespace) -> int:
     check_named_paths(args, _INPUTS)
     rules = rules_from(args)
     today = today_from(args)
-    reads = {named: read_named_records(args, named) for named in _INPUTS}
+    reads: dict[NamedInput, NamedRecords | FrameRead | None] = {}
+    for named in _INPUTS:
+        read = read_frame(args, named)
+        reads[named] = read if read is not None else read_named_records(args, named)
     check_consents(reads[CONSENTS])
     if reads[CONTACTS] is None:  # a required option: argparse saw to it
         msg = "--contacts is required"
         raise UsageError(msg)
     plan = plan_retention(
-        contacts=records_of(reads[CONTACTS], Contact),
-        purchases=records_of(reads[PURCHASES], Purchase),
-        feedback=records_of(reads[FEEDBACK], Feedback),
-        consents=records_of(reads[CONSENTS], Consent),
+        contacts=_input_of(reads[CONTACTS], Contact),
+        purchases=_input_of(reads[PURCHASES], Purchase),
+        feedback=_input_of(reads[FEEDBACK], Feedback),
+        consents=_input_of(reads[CONSENTS], Consent),
         rules=rules,
         today=today,
     )

@@ -7,12 +7,25 @@ import datetime as dt
 import functools
 import io
 import json
+from array import array
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from custdata.errors import PolicyError
+from custdata.lifecycle._inputs import (
+    EPOCH_ORDINAL,
+    STATUS_COMPLETED,
+    STATUS_OTHER,
+    ConsentInputs,
+    consent_inputs,
+    contact_inputs,
+    feedback_inputs,
+    iso_moment,
+    purchase_inputs,
+    values,
+)
 from custdata.lifecycle._rules import Action, Condition, RetentionRule, RetentionRules, add_months
 from custdata.model import Consent, Contact, Feedback, Purchase, to_flat
 
@@ -60,9 +73,6 @@ ARCHIVED_FIELDS: Final[Mapping[str, tuple[str, ...]]] = {
 """The fields a legal hold keeps: an invoice's, and the identity its customer needs on it."""
 
 _DNC_FIELDS: Final = ("contact_id", "purpose", "channel", "withdrawn_at")
-_COMPLETED: Final = "completed"
-_INVOICED: Final = frozenset({"completed", "returned"})
-_WITHDRAWN: Final = "withdrawn"
 
 
 def consent_id(
@@ -135,24 +145,181 @@ class PlanEntry:
         }
 
 
+class _ListSegment:
+    """Entries given column by column as Python values (the small plans of `erasure_plan`)."""
+
+    __slots__ = ("columns",)
+
+    def __init__(self, columns: dict[str, list[Any]]) -> None:
+        self.columns = columns
+
+    def __len__(self) -> int:
+        return len(self.columns["record_id"])
+
+    def chunks(self, texts: Sequence[str | None]) -> Iterator[dict[str, list[Any]]]:
+        del texts
+        yield self.columns
+
+    def counts(self) -> Iterator[tuple[str, Action, int]]:
+        for record_type, action in zip(
+            self.columns["record_type"], self.columns["action"], strict=True
+        ):
+            yield record_type, action, 1
+
+
+_ACTIONS: Final = tuple(Action)
+_ACTION_CODES: Final = {action: code for code, action in enumerate(_ACTIONS)}
+_CHUNK: Final = 65_536
+
+
+class _CodedSegment:
+    """
+    The entries of one record type, in input order, coded: one byte or int per entry and column.
+
+    The ids are read from the input's own columns (a list, or the Arrow column)
+    when the plan is written; a consent event's id is built from its five
+    fields then, not before.
+    """
+
+    __slots__ = (
+        "action",
+        "consents",
+        "contact_ids",
+        "due",
+        "ids",
+        "policy",
+        "reason",
+        "record_type",
+        "rows",
+        "rule",
+        "until",
+    )
+
+    def __init__(
+        self,
+        record_type: str,
+        *,
+        ids: Sequence[Any] | None,
+        contact_ids: Sequence[Any],
+        consents: ConsentInputs | None = None,
+        rows: array[int] | None = None,
+    ) -> None:
+        self.record_type = record_type
+        self.ids = ids
+        self.contact_ids = contact_ids
+        self.consents = consents
+        self.rows = rows
+        self.action = array("b")
+        self.rule = array("i")
+        self.reason = array("i")
+        self.policy = array("i")
+        self.due = array("i")
+        self.until = array("i")
+
+    def __len__(self) -> int:
+        return len(self.action)
+
+    def _ids(self, start: int, stop: int) -> list[Any]:
+        if self.ids is not None:
+            return values(self.ids, start, stop, self.rows)
+        consents = self.consents
+        assert consents is not None  # noqa: S101  # a consent or do-not-contact segment
+        rows = self.rows
+        contact_ids = values(consents.contact_ids, start, stop, rows)
+        purposes = values(consents.purposes, start, stop, rows)
+        channels = values(consents.channels, start, stop, rows)
+        if self.record_type == "do_not_contact":
+            return [
+                f"{contact_id}|{purpose}|{channel}"
+                for contact_id, purpose, channel in zip(
+                    contact_ids, purposes, channels, strict=True
+                )
+            ]
+        statuses = values(consents.statuses, start, stop, rows)
+        moments = (
+            consents.moment[start:stop]
+            if rows is None
+            else [consents.moment[row] for row in rows[start:stop]]
+        )
+        return [
+            f"{contact_id}|{purpose}|{channel}|{status}|{iso_moment(moment)}"
+            for contact_id, purpose, channel, status, moment in zip(
+                contact_ids, purposes, channels, statuses, moments, strict=True
+            )
+        ]
+
+    def chunks(self, texts: Sequence[str | None]) -> Iterator[dict[str, list[Any]]]:
+        known: dict[int, dt.date | None] = {0: None}  # one date object per distinct day
+
+        def day(ordinal: int) -> dt.date | None:
+            try:
+                return known[ordinal]
+            except KeyError:
+                made = known[ordinal] = dt.date.fromordinal(ordinal)
+                return made
+
+        for start in range(0, len(self), _CHUNK):
+            stop = min(start + _CHUNK, len(self))
+            yield {
+                "record_type": [self.record_type] * (stop - start),
+                "record_id": self._ids(start, stop),
+                "contact_id": values(self.contact_ids, start, stop, self.rows),
+                "action": [_ACTIONS[code] for code in self.action[start:stop]],
+                "rule": [texts[code] for code in self.rule[start:stop]],
+                "reason": [texts[code] for code in self.reason[start:stop]],
+                "due": [day(ordinal) for ordinal in self.due[start:stop]],
+                "until": [day(ordinal) for ordinal in self.until[start:stop]],
+                "policy": [texts[code] for code in self.policy[start:stop]],
+            }
+
+    def counts(self) -> Iterator[tuple[str, Action, int]]:
+        coded = self.action.tobytes()
+        for code, action in enumerate(_ACTIONS):
+            yield self.record_type, action, coded.count(code)
+
+
+_Segment = _ListSegment | _CodedSegment
+
+
 class RetentionPlan:
     """
     A retention plan: a pure value the host executes (custdata erases nothing itself).
 
-    Stored column by column, so a plan over millions of records holds no
-    object per entry; iterating builds `PlanEntry` objects one at a time.
+    Stored compactly, so a plan over millions of records holds no object per
+    entry: one byte or integer per entry for the action, rule, reason, policy
+    and dates, and the ids read from the inputs' own columns (a consent event's
+    id is built only when the plan is written). Iterating builds `PlanEntry`
+    objects a few at a time. Entries come by record type (contacts, purchases,
+    feedback, consent events, do-not-contact entries), each in input order.
 
     Attributes:
         today: The day the plan was made for.
         rules: The rule set's name and version, as ``name@version``.
     """
 
-    __slots__ = ("_columns", "rules", "today")
+    __slots__ = ("_segments", "_texts", "rules", "today")
 
     def __init__(self, columns: dict[str, list[Any]], *, today: dt.date, rules: str) -> None:
-        self._columns = columns
+        self._segments: tuple[_Segment, ...] = (_ListSegment(columns),)
+        self._texts: list[str | None] = []
         self.today = today
         self.rules = rules
+
+    @classmethod
+    def _coded(
+        cls,
+        segments: Sequence[_CodedSegment],
+        texts: list[str | None],
+        *,
+        today: dt.date,
+        rules: str,
+    ) -> RetentionPlan:
+        plan = cls.__new__(cls)
+        plan._segments = tuple(segments)
+        plan._texts = texts
+        plan.today = today
+        plan.rules = rules
+        return plan
 
     def __repr__(self) -> str:
         return (
@@ -161,17 +328,25 @@ class RetentionPlan:
         )
 
     def __len__(self) -> int:
-        return len(self._columns["record_id"])
+        return sum(len(segment) for segment in self._segments)
+
+    def _chunks(self) -> Iterator[dict[str, list[Any]]]:
+        for segment in self._segments:
+            yield from segment.chunks(self._texts)
 
     def __iter__(self) -> Iterator[PlanEntry]:
-        columns = self._columns
-        for values in zip(*(columns[name] for name in PLAN_COLUMNS), strict=True):
-            yield PlanEntry(**dict(zip(PLAN_COLUMNS, values, strict=True)))
+        for chunk in self._chunks():
+            for entry in zip(*(chunk[name] for name in PLAN_COLUMNS), strict=True):
+                yield PlanEntry(**dict(zip(PLAN_COLUMNS, entry, strict=True)))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, RetentionPlan):
             return NotImplemented
-        return (self.today, self.rules, self._columns) == (other.today, other.rules, other._columns)
+        return (self.today, self.rules, list(self.rows())) == (
+            other.today,
+            other.rules,
+            list(other.rows()),
+        )
 
     __hash__ = None  # type: ignore[assignment]  # a mutable-looking value: not hashable
 
@@ -185,7 +360,10 @@ class RetentionPlan:
         Returns:
             Its values, in entry order.
         """
-        return list(self._columns[name])
+        if name not in PLAN_COLUMNS:
+            msg = f"RetentionPlan.column: name: not one of the plan's columns: {name!r}"
+            raise KeyError(msg)
+        return [value for chunk in self._chunks() for value in chunk[name]]
 
     def totals(self) -> dict[str, dict[str, int]]:
         """
@@ -194,13 +372,16 @@ class RetentionPlan:
         Returns:
             ``{record_type: {action: count}}``, every action present.
         """
-        totals: dict[str, dict[str, int]] = {}
-        for record_type, action in zip(
-            self._columns["record_type"], self._columns["action"], strict=True
-        ):
-            counts = totals.setdefault(record_type, dict.fromkeys(Action, 0))
-            counts[action] += 1
-        return {kind: {str(a): n for a, n in counts.items()} for kind, counts in totals.items()}
+        totals: dict[str, dict[Action, int]] = {}
+        for segment in self._segments:
+            for record_type, action, count in segment.counts():
+                counts = totals.setdefault(record_type, dict.fromkeys(Action, 0))
+                counts[action] += count
+        return {
+            kind: {str(a): n for a, n in counts.items()}
+            for kind, counts in totals.items()
+            if any(counts.values())
+        }
 
     def by_action(self) -> dict[str, int]:
         """
@@ -210,8 +391,9 @@ class RetentionPlan:
             ``{action: count}``, every action present.
         """
         counts = dict.fromkeys((action.value for action in Action), 0)
-        for action in self._columns["action"]:
-            counts[action.value] += 1
+        for segment in self._segments:
+            for _, action, count in segment.counts():
+                counts[action.value] += count
         return counts
 
     def rows(self) -> Iterator[dict[str, str]]:
@@ -221,8 +403,43 @@ class RetentionPlan:
         Yields:
             One row per entry.
         """
-        for entry in self:
-            yield entry.to_row()
+        for chunk in self._chunks():
+            for (
+                record_type,
+                record_id,
+                contact_id,
+                action,
+                rule,
+                reason,
+                due,
+                until,
+                policy,
+            ) in zip(*(chunk[name] for name in PLAN_COLUMNS), strict=True):
+                yield {
+                    "record_type": record_type,
+                    "record_id": record_id,
+                    "contact_id": contact_id,
+                    "action": action.value,
+                    "rule": rule,
+                    "reason": reason,
+                    "due": "" if due is None else due.isoformat(),
+                    "until": "" if until is None else until.isoformat(),
+                    "policy": policy or "",
+                }
+
+    def to_dict(self) -> dict[str, object]:
+        """
+        Return the plan as a JSON-safe dict: its day, its rules, its totals and entries.
+
+        Returns:
+            The dict `to_json` writes.
+        """
+        return {
+            "today": self.today.isoformat(),
+            "rules": self.rules,
+            "totals": self.totals(),
+            "entries": list(self.rows()),
+        }
 
     def to_json(self) -> str:
         """
@@ -231,16 +448,7 @@ class RetentionPlan:
         Returns:
             The JSON text.
         """
-        return json.dumps(
-            {
-                "today": self.today.isoformat(),
-                "rules": self.rules,
-                "totals": self.totals(),
-                "entries": list(self.rows()),
-            },
-            ensure_ascii=False,
-            indent=1,
-        )
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=1)
 
     def to_csv(self) -> str:
         """
@@ -259,116 +467,31 @@ class RetentionPlan:
         """
         Return the plan as a `pyarrow.Table` (dates as ``date32``); needs the ``arrow`` extra.
 
+        Built a slice of entries at a time.
+
         Returns:
             The table, with the columns of `PLAN_COLUMNS`.
         """
         from custdata.frames._arrow import _pyarrow  # the shared optional import
 
         pa = _pyarrow()
-        columns = self._columns
-        data = {
-            name: columns[name]
-            if name not in {"action"}
-            else [action.value for action in columns[name]]
-            for name in PLAN_COLUMNS
-        }
         schema = pa.schema(
             [
                 (name, pa.date32() if name in {"due", "until"} else pa.string())
                 for name in PLAN_COLUMNS
             ]
         )
-        return pa.table(data, schema=schema)
-
-
-def _utc_day(moment: object) -> dt.date | None:
-    if moment is None:
-        return None
-    if isinstance(moment, dt.datetime):
-        return moment.astimezone(dt.UTC).date() if moment.tzinfo is not None else moment.date()
-    if isinstance(moment, dt.date):
-        return moment
-    msg = "plan_retention: a date column holds something that is not a date"
-    raise TypeError(msg)
-
-
-def _later(first: dt.date | None, second: dt.date | None) -> dt.date | None:
-    if first is None:
-        return second
-    if second is None:
-        return first
-    return max(first, second)
-
-
-_REPEATED: Final = frozenset({"status", "purpose", "channel"})
-
-
-def _is_frame(value: object) -> bool:
-    return not isinstance(value, (list, tuple)) and hasattr(value, "column_names")
-
-
-def _frame_columns(table: Any, names: Sequence[str], dates: frozenset[str]) -> dict[str, list[Any]]:
-    """Read columns of an Arrow table as Python lists, dates as UTC days, without records."""
-    from custdata.frames._arrow import _pyarrow  # the shared optional import
-
-    pa = _pyarrow()
-    import pyarrow.compute as pc
-
-    columns: dict[str, list[Any]] = {}
-    for name in names:
-        if name not in table.column_names:
-            columns[name] = [None] * table.num_rows
-            continue
-        column = table.column(name)
-        if name in dates and pa.types.is_timestamp(column.type):
-            if column.type.tz is not None:
-                column = pc.cast(column, pa.timestamp(column.type.unit, "UTC"))
-            column = pc.cast(pc.cast(column, pa.timestamp(column.type.unit)), pa.date32())
-        elif pa.types.is_dictionary(column.type):
-            column = column.cast(column.type.value_type)
-        if name in dates or name in _REPEATED:
-            # Few distinct values (days, statuses, purposes): one Python object each,
-            # shared by the rows, rather than one per row.
-            encoded = pc.dictionary_encode(column).combine_chunks()
-            values = encoded.dictionary.to_pylist()
-            columns[name] = [
-                None if index is None else values[index] for index in encoded.indices.to_pylist()
-            ]
-        else:
-            columns[name] = column.to_pylist()
-    return columns
-
-
-def _record_columns(
-    records: Iterable[object], record_type: type, names: Sequence[str], dates: frozenset[str]
-) -> dict[str, list[Any]]:
-    columns: dict[str, list[Any]] = {name: [] for name in names}
-    for record in records:
-        if not isinstance(record, record_type):
-            msg = f"plan_retention: expected {record_type.__name__} records"
-            raise TypeError(msg)
-        for name in names:
-            value = getattr(record, name)
-            if name in dates:
-                value = _utc_day(value)
-            elif hasattr(value, "value"):
-                value = value.value
-            columns[name].append(value)
-    return columns
-
-
-def _columns(
-    value: object, record_type: type, names: Sequence[str], dates: frozenset[str]
-) -> dict[str, list[Any]]:
-    if _is_frame(value):
-        return _frame_columns(value, names, dates)
-    if not isinstance(value, Iterable):
-        msg = f"plan_retention: expected {record_type.__name__} records or an Arrow table"
-        raise TypeError(msg)
-    return _record_columns(value, record_type, names, dates)
+        batches = []
+        for chunk in self._chunks():
+            data = dict(chunk)
+            data["action"] = [action.value for action in chunk["action"]]
+            batches.append(pa.RecordBatch.from_pydict(data, schema=schema))
+        return pa.Table.from_batches(batches, schema=schema)
 
 
 class _Builder:
+    """Entries one by one as Python values (the small plans of `erasure_plan`)."""
+
     def __init__(self) -> None:
         self.columns: dict[str, list[Any]] = {name: [] for name in PLAN_COLUMNS}
 
@@ -396,34 +519,6 @@ class _Builder:
         columns["policy"].append(policy)
 
 
-def _decide(  # noqa: PLR0917  # the entry's columns, in order
-    builder: _Builder,
-    record_type: str,
-    record_id: str,
-    contact_id: str,
-    rule: RetentionRule,
-    due: dt.date | None,
-    today: dt.date,
-    reason: str,
-) -> None:
-    if due is None:
-        builder.add(record_type, record_id, contact_id, Action.KEEP, rule.name, reason, None, None)
-    elif due <= today:
-        builder.add(
-            record_type,
-            record_id,
-            contact_id,
-            rule.action,
-            rule.name,
-            reason,
-            due,
-            None,
-            rule.policy,
-        )
-    else:
-        builder.add(record_type, record_id, contact_id, Action.KEEP, rule.name, reason, None, due)
-
-
 _NO_RULE: Final = "no rule of the rule set applies: kept"
 _CONTACT_REASONS: Final = {
     Condition.PROSPECT_INACTIVE: "prospect (no completed purchase): {months} months after the "
@@ -432,6 +527,59 @@ _CONTACT_REASONS: Final = {
     "relationship (the later of the last completed purchase and last_interaction_at)",
 }
 _NO_DATE: Final = "no created_at, last_interaction_at or purchase to reckon from: kept, to review"
+_KEEP: Final = _ACTION_CODES[Action.KEEP]
+_ARCHIVE: Final = _ACTION_CODES[Action.ARCHIVE]
+_ERASE: Final = _ACTION_CODES[Action.ERASE]
+
+
+class _Texts:
+    """The plan's texts (rules, reasons, policies), each stored once; entries hold their index."""
+
+    def __init__(self) -> None:
+        self.values: list[str | None] = [None, ""]
+        self._index: dict[str | None, int] = {None: 0, "": 1}
+
+    def __call__(self, text: str | None) -> int:
+        index = self._index.get(text)
+        if index is None:
+            index = self._index[text] = len(self.values)
+            self.values.append(text)
+        return index
+
+
+class _Rule:
+    """A rule with its texts coded, for the planner's loops."""
+
+    __slots__ = ("action", "months", "name", "policy", "reason", "rule")
+
+    def __init__(self, rule: RetentionRule, reason: str, texts: _Texts) -> None:
+        self.rule = rule
+        self.months = rule.months
+        self.action = _ACTION_CODES[rule.action]
+        self.name = texts(rule.name)
+        self.reason = texts(reason)
+        self.policy = texts(rule.policy)
+
+
+def _add(  # noqa: PLR0917  # one argument per coded column
+    segment: _CodedSegment, action: int, rule: int, reason: int, policy: int, due: int, until: int
+) -> None:
+    segment.action.append(action)
+    segment.rule.append(rule)
+    segment.reason.append(reason)
+    segment.policy.append(policy)
+    segment.due.append(due)
+    segment.until.append(until)
+
+
+def _decide(segment: _CodedSegment, rule: _Rule, due: int, today: int) -> None:
+    """Add the entry of a record whose rule falls due on ``due`` (``0``: never)."""
+    if due == 0:
+        _add(segment, _KEEP, rule.name, rule.reason, 0, 0, 0)
+    elif due <= today:
+        _add(segment, rule.action, rule.name, rule.reason, rule.policy, due, 0)
+    else:
+        _add(segment, _KEEP, rule.name, rule.reason, 0, 0, due)
 
 
 def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in order
@@ -447,10 +595,11 @@ def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in or
     Decide, for each record, whether to keep, archive, pseudonymise or erase it, and why.
 
     Records or Arrow tables (the frame path reads only the columns it needs,
-    without building a record per row; dates are compared as UTC days).
-    Contacts come first: a purchase, feedback or consent event follows its
-    contact's end; a contact whose invoices are under legal hold is archived
-    (its identity only) until the last hold ends. See docs/lifecycle.md.
+    as Arrow arrays, without building a Python object per row; dates are
+    compared as UTC days). Contacts come first: a purchase, feedback or
+    consent event follows its contact's end; a contact whose invoices are
+    under legal hold is archived (its identity only) until the last hold
+    ends. See docs/lifecycle.md.
 
     Args:
         contacts: `Contact` records or an Arrow table of contacts.
@@ -461,7 +610,7 @@ def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in or
         today: The day of the plan; custdata never reads the clock.
 
     Returns:
-        The plan.
+        The plan: entries by record type, each in input order.
 
     Raises:
         PolicyError: If ``rules`` is not a `RetentionRules`.
@@ -474,268 +623,215 @@ def plan_retention(  # noqa: PLR0912, PLR0915  # one pass per record type, in or
     if not isinstance(today, dt.date) or isinstance(today, dt.datetime):
         msg = "plan_retention: today must be a date"
         raise TypeError(msg)
-    contact_columns = _columns(
-        contacts,
-        Contact,
-        ("contact_id", "created_at", "last_interaction_at"),
-        frozenset({"created_at", "last_interaction_at"}),
-    )
-    purchase_columns = _columns(
-        purchases,
-        Purchase,
-        ("purchase_id", "contact_id", "purchased_at", "status"),
-        frozenset({"purchased_at"}),
-    )
-    builder = _Builder()
-    # One date object per distinct (day, months), shared by the entries: a plan of
-    # millions of records holds few distinct days.
-    shift = functools.cache(add_months)
+    people = contact_inputs(contacts)
+    bought = purchase_inputs(purchases, people)
+    now = today.toordinal()
+    texts = _Texts()
 
+    @functools.cache
+    def shift(ordinal: int, months: int) -> int:
+        return add_months(dt.date.fromordinal(ordinal), months).toordinal()
+
+    @functools.cache
+    def year_close(ordinal: int) -> int:
+        return rules.fiscal_year_close(dt.date.fromordinal(ordinal)).toordinal()
+
+    count = len(people.created)
     # The last completed purchase of each contact: who is a customer, and since when.
-    last_purchase: dict[str, dt.date] = {}
-    for contact_id, day, status in zip(
-        purchase_columns["contact_id"],
-        purchase_columns["purchased_at"],
-        purchase_columns["status"],
-        strict=True,
-    ):
-        if status == _COMPLETED:
-            known = last_purchase.get(contact_id)
-            if known is None or day > known:
-                last_purchase[contact_id] = day
+    last_purchase = array("i", bytes(4 * count))
+    for row, day, status in zip(bought.contact, bought.day, bought.status, strict=True):
+        if status == STATUS_COMPLETED and row >= 0 and day > last_purchase[row]:
+            last_purchase[row] = day
 
-    prospect_rule = rules.first("contact", Condition.PROSPECT_INACTIVE)
-    customer_rule = rules.first("contact", Condition.CUSTOMER_INACTIVE)
+    prospect = rules.first("contact", Condition.PROSPECT_INACTIVE)
+    customer = rules.first("contact", Condition.CUSTOMER_INACTIVE)
     invoice_rule = rules.first("purchase", Condition.INVOICE)
     with_contact_rule = rules.first("purchase", Condition.WITH_CONTACT)
+    coded = {
+        id(rule): _Rule(rule, _CONTACT_REASONS[rule.condition].format(months=rule.months), texts)
+        for rule in (prospect, customer)
+        if rule is not None
+    }
 
-    # When each contact's rule falls due (None: never, or not reckonable), and its action.
-    contact_due: dict[str, dt.date | None] = {}
-    contact_rule: dict[str, RetentionRule | None] = {}
-    for contact_id, created, interaction in zip(
-        contact_columns["contact_id"],
-        contact_columns["created_at"],
-        contact_columns["last_interaction_at"],
-        strict=True,
-    ):
-        bought = last_purchase.get(contact_id)
-        rule = customer_rule if bought is not None else prospect_rule
-        contact_rule[contact_id] = rule
+    # When each contact's rule falls due (0: never, or not reckonable).
+    contact_due = array("i", bytes(4 * count))
+    for row in range(count):
+        start = last_purchase[row]
+        rule = customer if start else prospect
         if rule is None:
-            contact_due[contact_id] = None
             continue
-        start = _later(bought, interaction) if bought is not None else _later(created, interaction)
-        contact_due[contact_id] = None if start is None else shift(start, rule.months)
+        start = max(start or people.created[row], people.interaction[row])
+        if start:
+            contact_due[row] = shift(start, rule.months)
 
     # Invoices: each hold's end, and the last hold of each contact.
-    hold_end: list[dt.date | None] = []
-    last_hold: dict[str, dt.date] = {}
-    for contact_id, day, status in zip(
-        purchase_columns["contact_id"],
-        purchase_columns["purchased_at"],
-        purchase_columns["status"],
-        strict=True,
-    ):
-        if invoice_rule is not None and status in _INVOICED:
-            end = shift(rules.fiscal_year_close(day), invoice_rule.months)
-            hold_end.append(end)
-            if end > today and end > last_hold.get(contact_id, today):
-                last_hold[contact_id] = end
-        else:
-            hold_end.append(None)
+    hold_end = array("i", bytes(4 * len(bought.day)))
+    last_hold = array("i", bytes(4 * count))
+    if invoice_rule is not None:
+        months = invoice_rule.months
+        for index, (row, day, status) in enumerate(
+            zip(bought.contact, bought.day, bought.status, strict=True)
+        ):
+            if status != STATUS_OTHER and day:
+                end = hold_end[index] = shift(year_close(day), months)
+                if row >= 0 and end > now and end > last_hold[row]:
+                    last_hold[row] = end
 
-    contact_reasons: dict[str, str] = {}
-    for contact_id in contact_columns["contact_id"]:
-        rule = contact_rule[contact_id]
-        due = contact_due[contact_id]
+    segment = _CodedSegment("contact", ids=people.ids, contact_ids=people.ids)
+    no_rule = texts(_NO_RULE)
+    no_date = texts(_NO_DATE)
+    invoice_name = 0 if invoice_rule is None else texts(invoice_rule.name)
+    held_reasons: dict[int, int] = {}
+    for row in range(count):
+        rule = customer if last_purchase[row] else prospect
         if rule is None:
-            builder.add("contact", contact_id, contact_id, Action.KEEP, "", _NO_RULE, None, None)
+            _add(segment, _KEEP, 1, no_rule, 0, 0, 0)
             continue
-        reason = contact_reasons.get(rule.name)
-        if reason is None:
-            reason = _CONTACT_REASONS[rule.condition].format(months=rule.months)
-            contact_reasons[rule.name] = reason
-        if due is None:
-            builder.add(
-                "contact", contact_id, contact_id, Action.KEEP, rule.name, _NO_DATE, None, None
-            )
+        code = coded[id(rule)]
+        due = contact_due[row]
+        if due == 0:
+            _add(segment, _KEEP, code.name, no_date, 0, 0, 0)
             continue
-        held = last_hold.get(contact_id)
-        if due <= today and rule.action is Action.ERASE and held is not None and invoice_rule:
-            builder.add(
-                "contact",
-                contact_id,
-                contact_id,
-                Action.ARCHIVE,
-                invoice_rule.name,
-                f"{reason}; its identity is held while its invoices are "
-                f"({invoice_rule.legal_reason}), then erased",
-                due,
-                held,
-            )
+        held = last_hold[row]
+        if due <= now and code.action == _ERASE and held and invoice_rule is not None:
+            reason = held_reasons.get(code.reason)
+            if reason is None:
+                reason = held_reasons[code.reason] = texts(
+                    f"{texts.values[code.reason]}; its identity is held while "
+                    f"its invoices are ({invoice_rule.legal_reason}), then erased"
+                )
+            _add(segment, _ARCHIVE, invoice_name, reason, 0, due, held)
             continue
-        _decide(builder, "contact", contact_id, contact_id, rule, due, today, reason)
+        _decide(segment, code, due, now)
+    segments = [segment]
 
+    segment = _CodedSegment("purchase", ids=bought.ids, contact_ids=bought.contact_ids)
     invoice_reason = (
-        ""
+        0
         if invoice_rule is None
-        else f"invoice: kept with its contact, then held {invoice_rule.months} months from the "
-        f"close of its financial year ({invoice_rule.legal_reason}), then erased"
+        else texts(
+            f"invoice: kept with its contact, then held {invoice_rule.months} months from the "
+            f"close of its financial year ({invoice_rule.legal_reason}), then erased"
+        )
     )
-    ended: dt.date | None
-    for purchase_id, contact_id, hold in zip(
-        purchase_columns["purchase_id"], purchase_columns["contact_id"], hold_end, strict=True
-    ):
-        ended = contact_due.get(contact_id, today) if contact_id in contact_due else today
-        if hold is not None and invoice_rule is not None:
-            if ended is None or ended > today:
-                builder.add(
-                    "purchase",
-                    purchase_id,
-                    contact_id,
-                    Action.KEEP,
-                    invoice_rule.name,
-                    invoice_reason,
-                    None,
-                    ended,
-                )
-            elif hold > today:
-                builder.add(
-                    "purchase",
-                    purchase_id,
-                    contact_id,
-                    Action.ARCHIVE,
-                    invoice_rule.name,
-                    invoice_reason,
-                    ended,
-                    hold,
-                )
+    with_contact = (
+        None
+        if with_contact_rule is None
+        else _Rule(with_contact_rule, "follows its contact's retention", texts)
+    )
+    for row, hold in zip(bought.contact, hold_end, strict=True):
+        ended = contact_due[row] if row >= 0 else now
+        if hold and invoice_rule is not None:
+            if ended == 0 or ended > now:
+                _add(segment, _KEEP, invoice_name, invoice_reason, 0, 0, ended)
+            elif hold > now:
+                _add(segment, _ARCHIVE, invoice_name, invoice_reason, 0, ended, hold)
             else:
-                builder.add(
-                    "purchase",
-                    purchase_id,
-                    contact_id,
-                    Action.ERASE,
-                    invoice_rule.name,
-                    invoice_reason,
-                    max(hold, ended),
-                    None,
-                )
-        elif with_contact_rule is not None:
-            _decide(
-                builder,
-                "purchase",
-                purchase_id,
-                contact_id,
-                with_contact_rule,
-                ended,
-                today,
-                "follows its contact's retention",
-            )
+                _add(segment, _ERASE, invoice_name, invoice_reason, 0, max(hold, ended), 0)
+        elif with_contact is not None:
+            _decide(segment, with_contact, ended, now)
         else:
-            builder.add("purchase", purchase_id, contact_id, Action.KEEP, "", _NO_RULE, None, None)
+            _add(segment, _KEEP, 1, no_rule, 0, 0, 0)
+    segments.append(segment)
 
+    said = feedback_inputs(feedback, people)
     feedback_rule = rules.first("feedback", Condition.RECEIVED)
-    feedback_columns = _columns(
-        feedback,
-        Feedback,
-        ("feedback_id", "contact_id", "received_at"),
-        frozenset({"received_at"}),
+    segment = _CodedSegment("feedback", ids=said.ids, contact_ids=said.contact_ids)
+    if feedback_rule is None:
+        for _ in said.day:
+            _add(segment, _KEEP, 1, no_rule, 0, 0, 0)
+    else:
+        code = _Rule(
+            feedback_rule,
+            f"{feedback_rule.months} months after received_at, or with its contact if sooner",
+            texts,
+        )
+        for row, received in zip(said.contact, said.day, strict=True):
+            due = shift(received, code.months) if received else 0
+            ended = contact_due[row] if row >= 0 else now
+            if ended:
+                due = min(due, ended) if due else ended
+            _decide(segment, code, due, now)
+    segments.append(segment)
+
+    segments.extend(
+        _plan_consents(consent_inputs(consents, people), rules, contact_due, now, shift, texts)
     )
-    reason = (
-        ""
-        if feedback_rule is None
-        else f"{feedback_rule.months} months after received_at, or with its contact if sooner"
+    return RetentionPlan._coded(  # the plan's own constructor
+        [segment for segment in segments if len(segment)],
+        texts.values,
+        today=today,
+        rules=f"{rules.name}@{rules.version}",
     )
-    for feedback_id, contact_id, received in zip(
-        feedback_columns["feedback_id"],
-        feedback_columns["contact_id"],
-        feedback_columns["received_at"],
-        strict=True,
-    ):
-        if feedback_rule is None:
-            builder.add("feedback", feedback_id, contact_id, Action.KEEP, "", _NO_RULE, None, None)
-            continue
-        due = shift(received, feedback_rule.months)
-        ended = contact_due.get(contact_id, today) if contact_id in contact_due else today
-        if ended is not None:
-            due = min(due, ended)
-        _decide(builder, "feedback", feedback_id, contact_id, feedback_rule, due, today, reason)
-
-    _plan_consents(builder, consents, rules, contact_due, today, shift)
-    return RetentionPlan(builder.columns, today=today, rules=f"{rules.name}@{rules.version}")
 
 
-def _plan_consents(  # noqa: PLR0917  # the planner's state, passed on
-    builder: _Builder,
-    consents: object,
+_DAY_MICROSECONDS: Final = 86_400_000_000
+
+
+def _plan_consents(  # noqa: PLR0912, PLR0917  # the planner's state, passed on
+    events: ConsentInputs,
     rules: RetentionRules,
-    contact_due: Mapping[str, dt.date | None],
-    today: dt.date,
-    shift: Callable[[dt.date, int], dt.date],
-) -> None:
+    contact_due: array[int],
+    now: int,
+    shift: Callable[[int, int], int],
+    texts: _Texts,
+) -> list[_CodedSegment]:
     consent_rule = rules.first("consent", Condition.CONSENT_LIFE)
     opposition_rule = rules.first("do_not_contact", Condition.OPPOSITION)
-    columns = _columns(
-        consents,
-        Consent,
-        ("contact_id", "purpose", "channel", "status", "recorded_at"),
-        frozenset(),
-    )
-    if not columns["contact_id"]:
-        return
-    # One consent per contact, purpose and channel: its events in time order.
-    groups: dict[tuple[str, str, str], list[int]] = {}
-    for index, key in enumerate(
-        zip(columns["contact_id"], columns["purpose"], columns["channel"], strict=True)
-    ):
-        groups.setdefault(key, []).append(index)
-    recorded = columns["recorded_at"]
-    statuses = columns["status"]
-    reason = (
-        ""
-        if consent_rule is None
-        else f"proof of consent: the life of the consent (until its withdrawal or its "
-        f"contact's end) plus {consent_rule.months} months"
-    )
-    dnc_reason = (
-        ""
-        if opposition_rule is None
-        else f"opposition: a minimal do-not-contact entry ({', '.join(_DNC_FIELDS)}) kept "
-        f"{opposition_rule.months} months after the withdrawal; it survives erasure"
-    )
-    for (contact_id, purpose, channel), indexes in groups.items():
-        indexes.sort(key=lambda index: recorded[index])
-        last = indexes[-1]
-        last_day = _utc_day(recorded[last])
-        assert last_day is not None  # noqa: S101  # recorded_at is required
-        withdrawn = statuses[last] == _WITHDRAWN
-        if withdrawn:
-            end: dt.date | None = last_day
-        elif contact_id in contact_due:
-            due = contact_due[contact_id]
-            end = due if due is not None and due <= today else None
+    segment = _CodedSegment("consent", ids=None, contact_ids=events.contact_ids, consents=events)
+    if not len(events.group):
+        return []
+    # One consent per contact, purpose and channel: its last event (the later in
+    # input order of two at the same moment) says whether it was withdrawn.
+    moment = events.moment
+    last = array("i", [-1]) * events.groups
+    for index, group in enumerate(events.group):
+        known = last[group]
+        if known < 0 or moment[index] >= moment[known]:
+            last[group] = index
+    # When each consent ended (0: it has not).
+    end = array("i", bytes(4 * events.groups))
+    for group, index in enumerate(last):
+        last_day = moment[index] // _DAY_MICROSECONDS + EPOCH_ORDINAL
+        row = events.contact[index]
+        if events.withdrawn[index]:
+            end[group] = last_day
+        elif row >= 0:
+            due = contact_due[row]
+            end[group] = due if due and due <= now else 0
         else:
-            end = last_day  # the contact is gone already: the consent ended with it
-        for index in indexes:
-            record_id = consent_id(contact_id, purpose, channel, statuses[index], recorded[index])
-            if consent_rule is None:
-                builder.add("consent", record_id, contact_id, Action.KEEP, "", _NO_RULE, None, None)
-                continue
-            due = None if end is None else shift(end, consent_rule.months)
-            _decide(builder, "consent", record_id, contact_id, consent_rule, due, today, reason)
-        if withdrawn and opposition_rule is not None:
-            due = shift(last_day, opposition_rule.months)
-            _decide(
-                builder,
-                "do_not_contact",
-                f"{contact_id}|{purpose}|{channel}",
-                contact_id,
-                opposition_rule,
-                due,
-                today,
-                dnc_reason,
-            )
+            end[group] = last_day  # the contact is gone already: the consent ended with it
+    if consent_rule is None:
+        for _ in events.group:
+            _add(segment, _KEEP, 1, texts(_NO_RULE), 0, 0, 0)
+    else:
+        code = _Rule(
+            consent_rule,
+            f"proof of consent: the life of the consent (until its withdrawal or its "
+            f"contact's end) plus {consent_rule.months} months",
+            texts,
+        )
+        months = code.months
+        for group in events.group:
+            ended = end[group]
+            _decide(segment, code, shift(ended, months) if ended else 0, now)
+    segments = [segment]
+    if opposition_rule is not None:
+        code = _Rule(
+            opposition_rule,
+            f"opposition: a minimal do-not-contact entry ({', '.join(_DNC_FIELDS)}) kept "
+            f"{opposition_rule.months} months after the withdrawal; it survives erasure",
+            texts,
+        )
+        rows = array("i", [index for index in last if events.withdrawn[index]])
+        entries = _CodedSegment(
+            "do_not_contact", ids=None, contact_ids=events.contact_ids, consents=events, rows=rows
+        )
+        for index in rows:
+            withdrawn_day = moment[index] // _DAY_MICROSECONDS + EPOCH_ORDINAL
+            _decide(entries, code, shift(withdrawn_day, code.months), now)
+        segments.append(entries)
+    return segments
 
 
 @attrs.frozen(kw_only=True)

@@ -696,7 +696,7 @@ class FormatPreserving(Keyed[FF1], BaseTransform):
     ``invalid_text``): it is not text, and its output could not be written.
 
     Args:
-        keys: The key ring; outputs use its active key.
+        keys: The key ring; outputs use its active key unless ``key_id`` is given.
         domain: Separates uses: two domains give unrelated outputs.
         alphabet: The characters to encrypt, in numeral order (digits by default).
         min_length: The fewest alphabet characters a value may have (after a
@@ -706,6 +706,10 @@ class FormatPreserving(Keyed[FF1], BaseTransform):
         keep_country_code: Keep the country calling code of values written
             ``+<digits>...`` in clear. The alphabet must then hold the ten
             digits and no ``+``.
+        key_id: Encrypt (and, by default, `reverse`) with this key of the ring
+            instead of the active one: to find, after a `KeyRing.rotate`, the
+            output a value was given under an older key
+            (`custdata.lifecycle.erasure_plan` does).
 
     Raises:
         TypeError: If ``keys`` is not a `custdata.KeyRing` (a programming
@@ -715,6 +719,7 @@ class FormatPreserving(Keyed[FF1], BaseTransform):
             a lone surrogate, ``min_length`` is too small, ``keep_country_code``
             comes with an alphabet lacking a digit or holding ``+``, or another
             parameter has the wrong type.
+        custdata.KeyRingError: If ``key_id`` is not in the ring.
     """
 
     name: ClassVar[str] = "format_preserving"
@@ -733,6 +738,7 @@ class FormatPreserving(Keyed[FF1], BaseTransform):
         default=attrs.Factory(_default_min_length, takes_self=True), validator=_check_min_length
     )
     keep_country_code: bool = attrs.field(default=False, validator=_check_keep_country_code)
+    key_id: str | None = attrs.field(default=None, repr=False)
     _codec: _Codec = attrs.field(init=False, repr=False, eq=False)
     _tweak: bytes = attrs.field(init=False, repr=False, eq=False)
     _ff1: FF1 = attrs.field(init=False, repr=False, eq=False)
@@ -740,7 +746,12 @@ class FormatPreserving(Keyed[FF1], BaseTransform):
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_codec", _Codec(self.alphabet))
         object.__setattr__(self, "_tweak", tweak_for(self.domain, self.alphabet))
-        object.__setattr__(self, "_ff1", self._keyed())
+        object.__setattr__(self, "_ff1", self._keyed(self.key_id))
+
+    @property
+    def used_key_id(self) -> str:
+        """The id of the key this instance encrypts with."""
+        return self.keys.active if self.key_id is None else self.key_id
 
     def _make(self, key: bytes) -> FF1:
         return FF1(key, len(self.alphabet))
@@ -837,7 +848,8 @@ class FormatPreserving(Keyed[FF1], BaseTransform):
 
         Args:
             value: An output of this transform (same domain, alphabet and options).
-            key_id: The id of the key the output was made with; the active key by default.
+            key_id: The id of the key the output was made with; by default the
+                key this instance encrypts with (`used_key_id`).
 
         Returns:
             The original string.

@@ -107,8 +107,9 @@ class Tokenise(Keyed[AESSIV], AsciiResults):
     **Algorithm**: ``K = HKDF-SHA256(master key, salt=b"custdata/v1",
     info=b"tokenise" || 0x00 || NFC(domain), 64 bytes)``;
     ``header = 0x01 || len(key_id) || key_id`` (one version byte, one length
-    byte, the ASCII key id); ``siv = AES-SIV-CMAC-512(K).encrypt(0x00 ||
-    UTF-8(value), associated_data=[header])`` (16-byte synthetic IV, then the
+    byte, the ASCII id of the key used: the active one, or ``key_id``);
+    ``siv = AES-SIV-CMAC-512(K).encrypt(0x00 || UTF-8(value),
+    associated_data=[header])`` (16-byte synthetic IV, then the
     ciphertext); ``token = base64url(header || siv)`` without padding.
     One value is encrypted by ``cryptography``'s ``AESSIV``, the reference.
     When numpy is installed, `apply_many` encrypts batches of 1 024 distinct
@@ -120,12 +121,17 @@ class Tokenise(Keyed[AESSIV], AsciiResults):
     per distinct value. `reverse` and `reverse_many` always use ``AESSIV``.
 
     Args:
-        keys: The key ring; new tokens use its active key.
+        keys: The key ring; new tokens use its active key unless ``key_id`` is given.
         domain: Separates uses: two domains give unrelated tokens for one value.
+        key_id: Make tokens with this key of the ring instead of the active one
+            (to find, after a `KeyRing.rotate`, the tokens a value was given
+            under an older key: `custdata.lifecycle.erasure_plan` does).
+            `reverse` reads any key of the ring whatever ``key_id`` is.
 
     Raises:
         TypeError: If ``keys`` is not a `custdata.KeyRing`.
-        ValueError: If ``domain`` is empty.
+        custdata.PolicyError: If ``domain`` is empty or not valid text.
+        custdata.KeyRingError: If ``key_id`` is not in the ring.
     """
 
     name: ClassVar[str] = "tokenise"
@@ -139,14 +145,20 @@ class Tokenise(Keyed[AESSIV], AsciiResults):
     output_type: ClassVar[type] = str
     key_bytes: ClassVar[int] = _crypto.AES_SIV_KEY_BYTES
 
+    key_id: str | None = attrs.field(default=None, repr=False)
     _header: bytes = attrs.field(init=False, repr=False, eq=False)
     _siv: AESSIV = attrs.field(init=False, repr=False, eq=False)
     _batch: SivBatch = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_header", _header(self.keys.active))
-        object.__setattr__(self, "_siv", self._keyed())
-        object.__setattr__(self, "_batch", SivBatch(self._derive(), [self._header]))
+        object.__setattr__(self, "_siv", self._keyed(self.key_id))
+        object.__setattr__(self, "_header", _header(self.used_key_id))
+        object.__setattr__(self, "_batch", SivBatch(self._derive(self.key_id), [self._header]))
+
+    @property
+    def used_key_id(self) -> str:
+        """The id of the key this instance makes tokens with."""
+        return self.keys.active if self.key_id is None else self.key_id
 
     def _make(self, key: bytes) -> AESSIV:
         return AESSIV(key)
