@@ -46,7 +46,11 @@ from custdata.cli._common import (
     open_audit,
     open_input,
     open_row_outputs,
+    parquet_batches,
     policy_from,
+    reader_batches,
+    reads_parquet_directly,
+    rejects_columns,
     started_at,
     today_from,
     warn,
@@ -131,8 +135,6 @@ def run(args: argparse.Namespace) -> int:
             keyed rules (exit code 2).
         UsageError: For a ``--type`` or ``--region`` that does not fit (exit code 2).
     """
-    from custdata.io import progress
-
     # Everything that can be refused is checked before the input is read.
     policy = policy_from(args.policy)
     record_type = policy.record_class
@@ -148,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             "keep it inside the organisation"
         )
     counts = Counts()
-    if _through_frames(args):
+    if reads_parquet_directly(args):
         audit = _run_frames(args, bound, types, counts, with_values=with_values)
         _report(audit)
         return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
@@ -162,10 +164,10 @@ def run(args: argparse.Namespace) -> int:
             args,
             columns=bound.output_columns,
             column_types=types,
-            rejects_columns=_rejects_columns(reader, record_type) if with_values else (),
+            rejects_columns=rejects_columns(reader, record_type) if with_values else (),
             record_type=record_type,
         )
-        batches = progress(reader, total=reader.total_rows, desc="apply", weight=len)
+        batches = reader_batches(reader, "apply")
 
         def rows() -> Iterator[Row]:
             for batch in batches:
@@ -213,19 +215,6 @@ def _report(audit: Audit) -> None:
     )
 
 
-def _through_frames(args: argparse.Namespace) -> bool:
-    """
-    Whether the input is a Parquet file, read batch by batch through `custdata.frames`.
-
-    Standard input and ``--map`` go through the row reader, as CSV and JSONL do.
-    """
-    from custdata.io import infer_format
-
-    if str(args.input) == "-" or getattr(args, "map", None):
-        return False
-    return infer_format(args.input, args.format) == "parquet"
-
-
 def _run_frames(
     args: argparse.Namespace,
     bound: BoundPolicy,
@@ -243,8 +232,7 @@ def _run_frames(
     """
     from custdata.frames import apply_frames
     from custdata.frames._apply import python_rows
-    from custdata.io import progress
-    from custdata.io._parquet import open_parquet, record_batches
+    from custdata.io._parquet import open_parquet
 
     record_type = bound.policy.record_class
     with contextlib.ExitStack() as stack:
@@ -259,12 +247,7 @@ def _run_frames(
             rejects_columns=names if with_values else (),
             record_type=record_type,
         )
-        batches = progress(
-            record_batches(parquet, args.batch_size),
-            total=parquet.metadata.num_rows,
-            desc="apply",
-            weight=lambda batch: batch.num_rows,
-        )
+        batches = parquet_batches(parquet, args.batch_size, "apply")
         inputs: list[Any] = []
 
         def kept(stream: Iterator[Any]) -> Iterator[Any]:
@@ -359,13 +342,6 @@ def _with_extra(args: argparse.Namespace) -> argparse.Namespace:
     The policy counts them in the audit and never passes them through.
     """
     return argparse.Namespace(**{**vars(args), "keep_extra": True})
-
-
-def _rejects_columns(reader: Reader, record_type: type) -> list[str]:
-    """The value columns of a CSV rejects file with values: the input's, then its extra ones."""
-    from custdata.model import flat_columns
-
-    return [*(reader.columns or flat_columns(record_type)), *reader.extra_columns]
 
 
 def _write(
