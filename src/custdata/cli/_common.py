@@ -88,6 +88,7 @@ __all__ = [
     "format_help",
     "keys_from",
     "mapping_from",
+    "number_type",
     "open_audit",
     "open_input",
     "open_named_input",
@@ -101,6 +102,7 @@ __all__ = [
     "parquet_batches",
     "peek_extra_columns",
     "policy_from",
+    "positive_int",
     "read_named_records",
     "reader_batches",
     "reads_parquet_directly",
@@ -140,6 +142,7 @@ _PREVIEW_REJECTS: Final = 5
 """How many rejected rows a summary or an error shows, with their issues (never their values)."""
 
 _R = TypeVar("_R")
+_N = TypeVar("_N", int, float)
 
 
 # The sub-command being run, for the prefix of errors and warnings: "custdata validate:"
@@ -441,15 +444,40 @@ def _timezone(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = "expected a positive integer"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+def number_type(
+    convert: Callable[[str], _N], *, low: _N | None = None, high: _N | None = None, expected: str
+) -> Callable[[str], _N]:
+    """
+    Make an argparse ``type``: a number from ``low`` to ``high``, both included.
+
+    Text that ``convert`` refuses, a number out of bounds, and NaN are refused
+    with ``expected`` (argparse prefixes it with the option).
+
+    Args:
+        convert: Text to number, raising ValueError, such as `int` or `float`.
+        low: The smallest number accepted, if any.
+        high: The largest number accepted, if any.
+        expected: The error, such as ``"expected a positive integer"``.
+
+    Returns:
+        The type function.
+    """
+
+    def parse(text: str) -> _N:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(expected) from None
+        # Written as "not within" so that NaN, within no bounds, is refused too.
+        if not ((low is None or low <= value) and (high is None or value <= high)):
+            raise argparse.ArgumentTypeError(expected)
+        return value
+
+    return parse
+
+
+positive_int: Final = number_type(int, low=1, expected="expected a positive integer")
+"""The type of a count of at least 1, such as ``--batch-size``."""
 
 
 def add_input_arguments(
@@ -523,7 +551,7 @@ def add_input_arguments(
     )
     group.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_BATCH_SIZE,
         metavar="N",
         help=f"rows per batch (default: {DEFAULT_BATCH_SIZE})",
@@ -1616,7 +1644,7 @@ def add_named_inputs(parser: argparse.ArgumentParser, inputs: Sequence[NamedInpu
     )
     shared.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_BATCH_SIZE,
         metavar="N",
         help=f"rows per batch (default: {DEFAULT_BATCH_SIZE})",

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, Final
 
-from custdata.cli._common import UsageError, parquet_batches
+from custdata.cli._common import UsageError, number_type, parquet_batches
 
 __all__ = [
     "arrow_array",
@@ -21,7 +21,11 @@ __all__ = [
     "comma_columns",
     "pyarrow",
     "read_parquet_columns",
+    "share",
 ]
+
+share: Final = number_type(float, low=0.0, high=1.0, expected="expected a number from 0 to 1")
+"""The type of ``--max-risk``, ``--t`` and ``--max-suppression``: a share from 0 to 1."""
 
 
 def comma_columns(text: str) -> tuple[str, ...]:

@@ -34,8 +34,10 @@ from custdata.cli._common import (
     UsageError,
     add_input_arguments,
     add_output_arguments,
+    number_type,
     open_input,
     open_output,
+    positive_int,
     reader_batches,
     reads_parquet_directly,
 )
@@ -46,8 +48,8 @@ from custdata.cli._tables import (
     comma_columns,
     pyarrow,
     read_parquet_columns,
+    share,
 )
-from custdata.cli.risk import _positive, _share
 
 if TYPE_CHECKING:
     from custdata.anonymity import Hierarchy
@@ -67,15 +69,8 @@ def _pair(text: str) -> tuple[str, str]:
     return column.strip(), value.strip()
 
 
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value < 1:
-        msg = "expected a number of at least 1"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+_number: Final = number_type(float, low=1.0, expected="expected a number of at least 1")
+"""The type of ``--l``: NaN and numbers below 1 are refused."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +89,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="COLUMNS",
         help="the quasi-identifiers, comma-separated",
     )
-    group.add_argument("--k", type=_positive, default=5, help="the smallest class (default: 5)")
+    group.add_argument("--k", type=positive_int, default=5, help="the smallest class (default: 5)")
     group.add_argument(
         "--sensitive",
         type=comma_columns,
@@ -108,10 +103,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="distinct",
         help="distinct or entropy l-diversity (default: distinct)",
     )
-    group.add_argument("--t", type=_share, metavar="T", help="t-closeness of each sensitive one")
+    group.add_argument("--t", type=share, metavar="T", help="t-closeness of each sensitive one")
     group.add_argument(
         "--max-suppression",
-        type=_share,
+        type=share,
         default=0.02,
         metavar="P",
         help="the largest share of records suppressed (default: 0.02)",

@@ -30,6 +30,7 @@ from custdata.cli._common import (
     UsageError,
     add_input_arguments,
     open_input,
+    positive_int,
     reader_batches,
     reads_parquet_directly,
 )
@@ -40,6 +41,7 @@ from custdata.cli._tables import (
     comma_columns,
     pyarrow,
     read_parquet_columns,
+    share,
 )
 
 if TYPE_CHECKING:
@@ -48,28 +50,6 @@ if TYPE_CHECKING:
 HELP = "measure re-identification risk (k, uniques, l, t) against quasi-identifiers"
 
 _DEFAULT_THRESHOLD: Final = 0.2
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        msg = "expected a number from 0 to 1"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = "expected a positive integer"
-        raise argparse.ArgumentTypeError(msg)
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -110,13 +90,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gates = parser.add_argument_group("gates (exit code 5 when one is not met)")
     gates.add_argument(
         "--min-k",
-        type=_positive,
+        type=positive_int,
         metavar="K",
         help="the smallest equivalence class must hold at least K records",
     )
     gates.add_argument(
         "--max-risk",
-        type=_share,
+        type=share,
         metavar="P",
         help="the highest re-identification risk (journalist with --population, "
         "prosecutor otherwise) must be at most P; also the threshold of the records "
