@@ -30,7 +30,7 @@ import contextlib
 import datetime as dt
 import itertools
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from custdata.cli._common import (
@@ -58,7 +58,7 @@ from custdata.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from custdata.io import Reader, Reject, RejectsWriter, Row, Writer
+    from custdata.io import AtomicFile, Reader, Reject, RejectsWriter, Row, Writer
     from custdata.policy import Audit, BoundPolicy, Policy
 
 __all__ = ["HELP", "add_arguments", "run"]
@@ -158,15 +158,8 @@ def run(args: argparse.Namespace) -> int:
         # The input opens first (a bad header fails before any output exists), and the
         # audit before the outputs, so that it is committed after them, or not at all.
         reader: Reader = stack.enter_context(open_input(_with_extra(args), record_type))
-        audit_file = open_audit(stack, args)
-        writer, rejects = open_row_outputs(
-            stack,
-            args,
-            columns=bound.output_columns,
-            column_types=types,
-            rejects_columns=rejects_columns(reader, record_type) if with_values else (),
-            record_type=record_type,
-        )
+        values = rejects_columns(reader, record_type) if with_values else ()
+        audit_file, writer, rejects = _open_outputs(stack, args, bound, types, values)
         batches = reader_batches(reader, "apply")
 
         def rows() -> Iterator[Row]:
@@ -186,7 +179,31 @@ def run(args: argparse.Namespace) -> int:
     return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
 
 
-def _closed_audit(audit: Audit, counts: Counts, audit_file: Any) -> Audit:
+def _open_outputs(
+    stack: contextlib.ExitStack,
+    args: argparse.Namespace,
+    bound: BoundPolicy,
+    types: dict[str, str],
+    values: Sequence[str],
+) -> tuple[AtomicFile | None, Writer, RejectsWriter | None]:
+    """
+    Open the audit, then the output and the rejects file (with the value columns ``values``).
+
+    The audit opens before the outputs, so that it is committed after them, or not at all.
+    """
+    audit_file = open_audit(stack, args)
+    writer, rejects = open_row_outputs(
+        stack,
+        args,
+        columns=bound.output_columns,
+        column_types=types,
+        rejects_columns=values,
+        record_type=bound.policy.record_class,
+    )
+    return audit_file, writer, rejects
+
+
+def _closed_audit(audit: Audit, counts: Counts, audit_file: AtomicFile | None) -> Audit:
     """
     The run's audit with its times, checked against the command's counts and written.
 
@@ -237,16 +254,8 @@ def _run_frames(
     record_type = bound.policy.record_class
     with contextlib.ExitStack() as stack:
         parquet = open_parquet(args.input)
-        names = list(parquet.schema_arrow.names)
-        audit_file = open_audit(stack, args)
-        writer, rejects = open_row_outputs(
-            stack,
-            args,
-            columns=bound.output_columns,
-            column_types=types,
-            rejects_columns=names if with_values else (),
-            record_type=record_type,
-        )
+        values = list(parquet.schema_arrow.names) if with_values else []
+        audit_file, writer, rejects = _open_outputs(stack, args, bound, types, values)
         batches = parquet_batches(parquet, args.batch_size, "apply")
         inputs: list[Any] = []
 
