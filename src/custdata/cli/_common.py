@@ -920,17 +920,21 @@ def parquet_batches(parquet: Any, batch_size: int, desc: str) -> Iterator[Any]:
     )
 
 
+def _same_file(path: object, other: object) -> bool:
+    """Whether two path options name one file; ``-`` (standard input or output) is none."""
+    if path is None or other is None or str(path) == "-" or str(other) == "-":
+        return False
+    return Path(str(path)).resolve() == Path(str(other)).resolve()
+
+
 def _check_paths(args: argparse.Namespace) -> None:
-    if str(args.output) == "-":  # standard output is never one of the files
-        return
     paths = {
         "INPUT": getattr(args, "input", None),
         "--rejects": getattr(args, "rejects", None),
         "--audit": getattr(args, "audit", None),
     }
-    output = Path(args.output).resolve()
     for name, path in paths.items():
-        if path is not None and str(path) != "-" and Path(path).resolve() == output:
+        if _same_file(path, args.output):
             raise UsageError(f"the output must not be the same file as {name}")
 
 
@@ -1141,12 +1145,7 @@ def open_rejects(args: argparse.Namespace, columns: Sequence[str]) -> RejectsWri
 
     if args.rejects is None:
         return None
-    source = getattr(args, "input", None)
-    if (
-        source is not None
-        and str(source) != "-"  # standard input is never the rejects file
-        and Path(args.rejects).resolve() == Path(source).resolve()
-    ):
+    if _same_file(args.rejects, getattr(args, "input", None)):
         msg = "--rejects must not be the same file as INPUT"
         raise UsageError(msg)
     return open_rejects_writer(args.rejects, columns=columns)
@@ -1236,10 +1235,8 @@ def open_audit(stack: contextlib.ExitStack, args: argparse.Namespace) -> AtomicF
     if str(path) == "-":
         msg = "--audit needs a file name (standard output carries the output)"
         raise UsageError(msg)
-    target = path.resolve()
     for name in ("input", "rejects"):
-        other = getattr(args, name, None)
-        if other is not None and str(other) != "-" and Path(other).resolve() == target:
+        if _same_file(getattr(args, name, None), path):
             flag = "INPUT" if name == "input" else "--rejects"
             raise UsageError(f"--audit must not be the same file as {flag}")
     with signals_deferred():
@@ -1671,11 +1668,8 @@ def check_named_paths(args: argparse.Namespace, inputs: Sequence[NamedInput]) ->
     if len(stdin) > 1:
         raise UsageError(f"only one input can be standard input ({' and '.join(stdin)} are -)")
     output = getattr(args, "output", None)
-    if output is None or str(output) == "-":
-        return
-    target = Path(output).resolve()
     for flag, path in given:
-        if str(path) != "-" and Path(path).resolve() == target:
+        if _same_file(path, output):
             raise UsageError(f"the output must not be the same file as {flag}")
 
 
