@@ -20,6 +20,7 @@ __all__ = [
     "chunked_column",
     "comma_columns",
     "pyarrow",
+    "quasi_and_sensitive",
     "read_parquet_columns",
     "share",
 ]
@@ -46,6 +47,27 @@ def comma_columns(text: str) -> tuple[str, ...]:
         msg = "expected column names separated by commas"
         raise argparse.ArgumentTypeError(msg)
     return names
+
+
+def quasi_and_sensitive(args: argparse.Namespace) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """
+    Return the columns of ``--quasi`` and ``--sensitive`` (none without it).
+
+    Args:
+        args: The parsed arguments.
+
+    Returns:
+        The quasi-identifiers and the sensitive attributes.
+
+    Raises:
+        UsageError: If a column is in both.
+    """
+    quasi: tuple[str, ...] = args.quasi
+    sensitive: tuple[str, ...] = args.sensitive or ()
+    if set(quasi) & set(sensitive):
+        msg = "--sensitive: a column is also in --quasi"
+        raise UsageError(msg)
+    return quasi, sensitive
 
 
 def pyarrow() -> Any:

@@ -47,6 +47,7 @@ from custdata.cli._tables import (
     chunked_column,
     comma_columns,
     pyarrow,
+    quasi_and_sensitive,
     read_parquet_columns,
     share,
 )
@@ -203,11 +204,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from custdata.anonymity import k_anonymise, mondrian
 
-    quasi: tuple[str, ...] = args.quasi
-    sensitive: tuple[str, ...] = args.sensitive or ()
-    if set(quasi) & set(sensitive):
-        msg = "--sensitive: a column is also in --quasi"
-        raise UsageError(msg)
+    quasi, sensitive = quasi_and_sensitive(args)
     if (args.l is not None or args.t is not None) and not sensitive:
         msg = "--l and --t need --sensitive"
         raise UsageError(msg)

@@ -40,6 +40,7 @@ from custdata.cli._tables import (
     chunked_column,
     comma_columns,
     pyarrow,
+    quasi_and_sensitive,
     read_parquet_columns,
     share,
 )
@@ -121,11 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from custdata.anonymity import assess
     from custdata.errors import PrivacyRequirementError
 
-    quasi: tuple[str, ...] = args.quasi
-    sensitive: tuple[str, ...] = args.sensitive or ()
-    if set(quasi) & set(sensitive):
-        msg = "--sensitive: a column is also in --quasi"
-        raise UsageError(msg)
+    quasi, sensitive = quasi_and_sensitive(args)
     table = _read(args, args.input, (*quasi, *sensitive), "INPUT")
     population = None
     if args.population is not None:
