@@ -140,6 +140,17 @@ class TestAnonymiseCommand:
         assert EXIT_USAGE == main([*_args(export, "-o", str(out)), *extra])
         assert not out.exists()
 
+    @pytest.mark.parametrize("option", ["--l", "--t", "--max-suppression"])
+    def test_nan_is_refused(
+        self, export: Path, option: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """NaN is no bound: --l nan would meet any l-diversity, so it is a usage error."""
+        out = export.parent / "release.csv"
+        more = ["--sensitive", "illness", option, "nan", "-o", str(out)]
+        assert EXIT_USAGE == main(_args(export, *more))
+        assert f"argument {option}: expected a number" in capsys.readouterr().err
+        assert not out.exists()
+
     def test_parquet_in_and_out(self, export: Path) -> None:
         """A Parquet file is read with its types and the release written as Parquet."""
         source = export.parent / "export.parquet"

@@ -9,6 +9,7 @@ import pytest
 
 from custdata.cli import build_parser, main
 from custdata.cli._common import EXIT_OK, EXIT_REJECTS, EXIT_USAGE, MaxRejects
+from custdata.keys import KeyRing
 
 # 10 rows, 2 of them with an email that cannot be valid.
 _CONTACTS = "contact_id,email\n" + "".join(
@@ -146,3 +147,53 @@ class TestMaxRejects:
         """With no row read, nothing can be rejected, and 0 % tolerates that."""
         assert MaxRejects.parse("0%").tolerates(0, 0)
         assert not MaxRejects.parse("0%").tolerates(1, 10)
+
+
+class TestSameFile:
+    @pytest.mark.parametrize(
+        ("extra", "message"),
+        [
+            (["-o", "{input}"], "the output must not be the same file as INPUT"),
+            (["-o", "{rejects}", "--rejects", "{rejects}"], "the same file as --rejects"),
+            (
+                ["-o", "{out}", "--rejects", "{input}"],
+                "--rejects must not be the same file as INPUT",
+            ),
+        ],
+    )
+    def test_convert_refuses_one_file_twice(
+        self,
+        contacts: Path,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        extra: list[str],
+        message: str,
+    ) -> None:
+        """An output, a rejects file and the input must be three files: exit 2 otherwise."""
+        names = {"input": str(contacts), "out": str(tmp_path / "o.csv")}
+        names["rejects"] = str(tmp_path / "r.csv")
+        code = main(["convert", str(contacts), *(item.format(**names) for item in extra)])
+        assert EXIT_USAGE == code
+        assert message in capsys.readouterr().err
+        assert _CONTACTS == contacts.read_text(encoding="utf-8")
+
+    def test_audit_is_not_the_input(
+        self, contacts: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--audit naming the input is exit 2, and the input is left as it was."""
+        keys = tmp_path / "keys.json"
+        KeyRing.generate().dump(keys)
+        out = tmp_path / "o.csv"
+        arguments = ["apply", "--policy", "analytics", "--keys", str(keys), str(contacts)]
+        code = main([*arguments, "-o", str(out), "--audit", str(contacts)])
+        assert EXIT_USAGE == code
+        assert "--audit must not be the same file as INPUT" in capsys.readouterr().err
+        assert _CONTACTS == contacts.read_text(encoding="utf-8")
+
+    def test_standard_streams_are_no_file(
+        self, contacts: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """'-o -' is never the same file as the input."""
+        code = main(["convert", str(contacts), "-o", "-", "--output-format", "csv"])
+        assert EXIT_OK == code
+        assert "C-9" in capsys.readouterr().out

@@ -26,9 +26,9 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
@@ -68,6 +68,7 @@ __all__ = [
     "MaxRejects",
     "NamedInput",
     "NamedRecords",
+    "RecordFiles",
     "UsageError",
     "add_audit_argument",
     "add_date_arguments",
@@ -78,30 +79,44 @@ __all__ = [
     "add_output_arguments",
     "admit_extra",
     "at_from",
+    "check_consents",
     "check_named_paths",
+    "close_record_files",
     "error",
     "exit_code_for",
     "finish",
     "format_help",
     "keys_from",
     "mapping_from",
+    "number_type",
     "open_audit",
     "open_input",
     "open_named_input",
     "open_output",
     "open_outputs",
+    "open_record_files",
+    "open_records_output",
     "open_rejects",
     "open_row_outputs",
+    "output_name",
+    "parquet_batches",
     "peek_extra_columns",
     "policy_from",
+    "positive_int",
     "read_named_records",
+    "reader_batches",
+    "reads_parquet_directly",
     "record_type_from",
+    "records_of",
+    "rejects_columns",
     "run_command",
     "set_command",
     "started_at",
     "today_from",
     "warn",
     "warn_dropped_columns",
+    "warn_rejects",
+    "write_rejects_preview",
 ]
 
 EXIT_OK: Final = 0
@@ -124,6 +139,10 @@ DEBUG_VARIABLE: Final = "CUSTDATA_DEBUG"
 """Set to ``1`` to see tracebacks of unexpected errors (they may hold customer values)."""
 
 _PREVIEW_REJECTS: Final = 5
+"""How many rejected rows a summary or an error shows, with their issues (never their values)."""
+
+_R = TypeVar("_R")
+_N = TypeVar("_N", int, float)
 
 
 # The sub-command being run, for the prefix of errors and warnings: "custdata validate:"
@@ -425,15 +444,40 @@ def _timezone(text: str) -> str:
     return text
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = "expected a positive integer"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+def number_type(
+    convert: Callable[[str], _N], *, low: _N | None = None, high: _N | None = None, expected: str
+) -> Callable[[str], _N]:
+    """
+    Make an argparse ``type``: a number from ``low`` to ``high``, both included.
+
+    Text that ``convert`` refuses, a number out of bounds, and NaN are refused
+    with ``expected`` (argparse prefixes it with the option).
+
+    Args:
+        convert: Text to number, raising ValueError, such as `int` or `float`.
+        low: The smallest number accepted, if any.
+        high: The largest number accepted, if any.
+        expected: The error, such as ``"expected a positive integer"``.
+
+    Returns:
+        The type function.
+    """
+
+    def parse(text: str) -> _N:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(expected) from None
+        # Written as "not within" so that NaN, within no bounds, is refused too.
+        if not ((low is None or low <= value) and (high is None or value <= high)):
+            raise argparse.ArgumentTypeError(expected)
+        return value
+
+    return parse
+
+
+positive_int: Final = number_type(int, low=1, expected="expected a positive integer")
+"""The type of a count of at least 1, such as ``--batch-size``."""
 
 
 def add_input_arguments(
@@ -507,7 +551,7 @@ def add_input_arguments(
     )
     group.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_BATCH_SIZE,
         metavar="N",
         help=f"rows per batch (default: {DEFAULT_BATCH_SIZE})",
@@ -818,17 +862,79 @@ def open_input(args: argparse.Namespace, record_type: type | None) -> Reader:
     )
 
 
+def reader_batches(reader: Reader, desc: str) -> Iterator[list[Row]]:
+    """
+    Iterate over an input's batches, with a progress bar on a terminal.
+
+    Args:
+        reader: The open input.
+        desc: The bar's label: the command's name.
+
+    Returns:
+        The batches, as the reader gives them.
+    """
+    from custdata.io import progress
+
+    return progress(reader, total=reader.total_rows, desc=desc, weight=len)
+
+
+def reads_parquet_directly(args: argparse.Namespace) -> bool:
+    """
+    Whether INPUT is a Parquet file whose Arrow batches can be read as they are.
+
+    Standard input and ``--map`` go through the row reader, as CSV and JSONL do.
+
+    Args:
+        args: Parsed arguments from `add_input_arguments`.
+
+    Returns:
+        True for a Parquet file named on the command line without ``--map``.
+    """
+    from custdata.io import infer_format
+
+    if str(args.input) == "-" or getattr(args, "map", None):
+        return False
+    return infer_format(args.input, args.format) == "parquet"
+
+
+def parquet_batches(parquet: Any, batch_size: int, desc: str) -> Iterator[Any]:
+    """
+    Iterate over the Arrow record batches of a Parquet file, with a progress bar on a terminal.
+
+    Args:
+        parquet: The file, as `custdata.io._parquet.open_parquet` opened it.
+        batch_size: At most this many rows a batch (``--batch-size``).
+        desc: The bar's label: the command's name.
+
+    Returns:
+        The record batches.
+    """
+    from custdata.io import progress
+    from custdata.io._parquet import record_batches
+
+    return progress(
+        record_batches(parquet, batch_size),
+        total=parquet.metadata.num_rows,
+        desc=desc,
+        weight=lambda batch: batch.num_rows,
+    )
+
+
+def _same_file(path: object, other: object) -> bool:
+    """Whether two path options name one file; ``-`` (standard input or output) is none."""
+    if path is None or other is None or str(path) == "-" or str(other) == "-":
+        return False
+    return Path(str(path)).resolve() == Path(str(other)).resolve()
+
+
 def _check_paths(args: argparse.Namespace) -> None:
-    if str(args.output) == "-":  # standard output is never one of the files
-        return
     paths = {
         "INPUT": getattr(args, "input", None),
         "--rejects": getattr(args, "rejects", None),
         "--audit": getattr(args, "audit", None),
     }
-    output = Path(args.output).resolve()
     for name, path in paths.items():
-        if path is not None and str(path) != "-" and Path(path).resolve() == output:
+        if _same_file(path, args.output):
             raise UsageError(f"the output must not be the same file as {name}")
 
 
@@ -870,6 +976,41 @@ def open_output(
     )
 
 
+def open_records_output(args: argparse.Namespace, record_type: type) -> Writer:
+    """
+    Open ``-o/--output`` for records, for a command without the options of `add_output_arguments`.
+
+    The format is ``--output-format``, or else the output's suffix; standard
+    output (``-o -``) is CSV unless ``--output-format`` says otherwise.
+
+    Args:
+        args: The parsed arguments (``output`` and ``output_format``).
+        record_type: The record class written.
+
+    Returns:
+        An open `custdata.io.Writer`, to use as a context manager.
+    """
+    from custdata.io import open_writer
+
+    output_format: str | None = getattr(args, "output_format", None)
+    if output_format is None and str(args.output) == "-":
+        output_format = "csv"
+    return open_writer(args.output, format=output_format, record_type=record_type)
+
+
+def output_name(path: Path) -> str:
+    """
+    Name an output in a summary: its path, or ``standard output`` for ``-``.
+
+    Args:
+        path: The output, as given.
+
+    Returns:
+        The name.
+    """
+    return "standard output" if str(path) == "-" else str(path)
+
+
 def open_outputs(
     stack: contextlib.ExitStack, args: argparse.Namespace, record_type: type, reader: Reader
 ) -> tuple[Writer, RejectsWriter | None]:
@@ -899,10 +1040,91 @@ def open_outputs(
         writer = stack.enter_context(
             open_output(args, record_type, columns=columns, column_types=types)
         )
-        rejects = open_rejects(args, [*(reader.columns or flat_columns(record_type)), *extra])
+        rejects = open_rejects(args, rejects_columns(reader, record_type))
         if rejects is not None:
             stack.enter_context(rejects)
     return writer, rejects
+
+
+@attrs.frozen(kw_only=True)
+class RecordFiles:
+    """
+    The files of a command that reads records and writes them: see `open_record_files`.
+
+    Attributes:
+        reader: The open input.
+        batches: Its batches of rows, not started (with a progress bar on a terminal).
+        allowed: The extra columns the outputs hold, or ``None`` for any (see `admit_extra`).
+        writer: The open output.
+        rejects: The open ``--rejects`` file, or ``None`` without it.
+    """
+
+    reader: Reader
+    batches: Iterator[list[Row]]
+    allowed: frozenset[str] | None
+    writer: Writer
+    rejects: RejectsWriter | None
+
+
+def open_record_files(
+    stack: contextlib.ExitStack, args: argparse.Namespace, record_type: type, *, desc: str
+) -> RecordFiles:
+    """
+    Open the input, then the output and ``--rejects``, each closed by ``stack``.
+
+    The input opens first, so that a bad header fails before any output exists;
+    the columns it drops are warned about at once (a header's) or by
+    `close_record_files` (JSONL keys). A JSONL input's extra columns are learnt
+    from its first batch before the outputs open (`peek_extra_columns`).
+
+    Args:
+        stack: The command's exit stack.
+        args: Parsed arguments from `add_input_arguments` and `add_output_arguments`.
+        record_type: The record class rows are read as and written as.
+        desc: The progress bar's label: the command's name.
+
+    Returns:
+        The open files and the input's batches.
+    """
+    reader = stack.enter_context(open_input(args, record_type))
+    warn_dropped_columns(reader, record_type, final=False)
+    batches, allowed = peek_extra_columns(args, reader, reader_batches(reader, desc))
+    writer, rejects = open_outputs(stack, args, record_type, reader)
+    return RecordFiles(
+        reader=reader, batches=batches, allowed=allowed, writer=writer, rejects=rejects
+    )
+
+
+def close_record_files(files: RecordFiles, record_type: type, counts: Counts) -> None:
+    """
+    End a run of `open_record_files` once every batch is written: warn, then check the counts.
+
+    Args:
+        files: The command's files.
+        record_type: The record class rows were read as.
+        counts: The run's counts.
+
+    Raises:
+        RuntimeError: If the counts do not reconcile (a bug; the outputs are then dropped).
+    """
+    warn_dropped_columns(files.reader, record_type, final=True)
+    counts.check()
+
+
+def rejects_columns(reader: Reader, record_type: type) -> list[str]:
+    """
+    Return the value columns of a rejects file: the input's, then its extra ones.
+
+    Args:
+        reader: The open input.
+        record_type: The record class rows are read as (its columns, for an input without a header).
+
+    Returns:
+        The columns, as the input names them.
+    """
+    from custdata.model import flat_columns
+
+    return [*(reader.columns or flat_columns(record_type)), *reader.extra_columns]
 
 
 def open_rejects(args: argparse.Namespace, columns: Sequence[str]) -> RejectsWriter | None:
@@ -923,12 +1145,7 @@ def open_rejects(args: argparse.Namespace, columns: Sequence[str]) -> RejectsWri
 
     if args.rejects is None:
         return None
-    source = getattr(args, "input", None)
-    if (
-        source is not None
-        and str(source) != "-"  # standard input is never the rejects file
-        and Path(args.rejects).resolve() == Path(source).resolve()
-    ):
+    if _same_file(args.rejects, getattr(args, "input", None)):
         msg = "--rejects must not be the same file as INPUT"
         raise UsageError(msg)
     return open_rejects_writer(args.rejects, columns=columns)
@@ -1018,10 +1235,8 @@ def open_audit(stack: contextlib.ExitStack, args: argparse.Namespace) -> AtomicF
     if str(path) == "-":
         msg = "--audit needs a file name (standard output carries the output)"
         raise UsageError(msg)
-    target = path.resolve()
     for name in ("input", "rejects"):
-        other = getattr(args, name, None)
-        if other is not None and str(other) != "-" and Path(other).resolve() == target:
+        if _same_file(getattr(args, name, None), path):
             flag = "INPUT" if name == "input" else "--rejects"
             raise UsageError(f"--audit must not be the same file as {flag}")
     with signals_deferred():
@@ -1281,8 +1496,7 @@ def finish(
         f"{line}, {counts.rejected} rejected{within} and not written anywhere: "
         "run again with --rejects FILE to keep them\n"
     )
-    for reject in counts.preview:
-        sys.stderr.write(f"  row {reject.row}: {reject.issues_text}\n")
+    write_rejects_preview(counts.preview)
     if counts.rejected > len(counts.preview):
         sys.stderr.write(f"  and {counts.rejected - len(counts.preview)} more\n")
     return code
@@ -1427,7 +1641,7 @@ def add_named_inputs(parser: argparse.ArgumentParser, inputs: Sequence[NamedInpu
     )
     shared.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_BATCH_SIZE,
         metavar="N",
         help=f"rows per batch (default: {DEFAULT_BATCH_SIZE})",
@@ -1454,11 +1668,8 @@ def check_named_paths(args: argparse.Namespace, inputs: Sequence[NamedInput]) ->
     if len(stdin) > 1:
         raise UsageError(f"only one input can be standard input ({' and '.join(stdin)} are -)")
     output = getattr(args, "output", None)
-    if output is None or str(output) == "-":
-        return
-    target = Path(output).resolve()
     for flag, path in given:
-        if str(path) != "-" and Path(path).resolve() == target:
+        if _same_file(path, output):
             raise UsageError(f"the output must not be the same file as {flag}")
 
 
@@ -1558,3 +1769,77 @@ def read_named_records(args: argparse.Namespace, named: NamedInput) -> NamedReco
             records.extend(parsed.records)
             rejects.extend(parsed.rejects)
     return NamedRecords(records=records, rejects=rejects, rows=rows)
+
+
+def records_of(read: NamedRecords | None, record_type: type[_R]) -> list[_R]:
+    """
+    Return the records read of one type (none when the input was not given).
+
+    Args:
+        read: What `read_named_records` returned.
+        record_type: The record class.
+
+    Returns:
+        The records, in file order.
+    """
+    if read is None:
+        return []
+    return [record for record in read.records if isinstance(record, record_type)]
+
+
+def _reject_lines(rejects: Sequence[Reject]) -> list[str]:
+    """The first rejects as ``row N: issues``: their issues, never their values."""
+    return [f"row {reject.row}: {reject.issues_text}" for reject in rejects[:_PREVIEW_REJECTS]]
+
+
+def write_rejects_preview(rejects: Sequence[Reject]) -> None:
+    """
+    Print the first rejects on stderr, one indented line each: row number and issues.
+
+    Args:
+        rejects: The rejected rows; only the first few are shown.
+    """
+    for line in _reject_lines(rejects):
+        sys.stderr.write(f"  {line}\n")
+
+
+def check_consents(consents: NamedRecords | None) -> None:
+    """
+    Refuse consent rows that cannot be read: any might be a withdrawal.
+
+    Args:
+        consents: The consents read, if any.
+
+    Raises:
+        InputError: If a row cannot be read, showing the first ones (exit code 4).
+    """
+    if consents is None or not consents.rejects:
+        return
+    shown = "; ".join(_reject_lines(consents.rejects))
+    more = len(consents.rejects) - _PREVIEW_REJECTS
+    msg = (
+        f"{len(consents.rejects)} consent rows cannot be read, and any of them might be a "
+        f"withdrawal: nothing written ({shown}{f'; and {more} more' if more > 0 else ''})"
+    )
+    raise InputError(msg)
+
+
+def warn_rejects(reads: Mapping[NamedInput, NamedRecords | None], fate: str) -> int:
+    """
+    Warn about the rows of named inputs that could not be read, and return the exit code they give.
+
+    Args:
+        reads: What was read, by input, in the order of the warnings.
+        fate: What became of them, such as ``"left out of the plan"``.
+
+    Returns:
+        0, or 3 when a row was rejected.
+    """
+    code = EXIT_OK
+    for named, read in reads.items():
+        if read is None or not read.rejects:
+            continue
+        code = EXIT_REJECTS
+        warn(f"{len(read.rejects)} rows of {named.flag} cannot be read and are {fate}")
+        write_rejects_preview(read.rejects)
+    return code

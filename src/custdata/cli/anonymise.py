@@ -34,10 +34,23 @@ from custdata.cli._common import (
     UsageError,
     add_input_arguments,
     add_output_arguments,
+    number_type,
     open_input,
     open_output,
+    positive_int,
+    reader_batches,
+    reads_parquet_directly,
 )
-from custdata.cli.risk import _array, _chunked, _columns, _parquet_columns, _positive, _share
+from custdata.cli._tables import (
+    arrow_array,
+    check_columns,
+    chunked_column,
+    comma_columns,
+    pyarrow,
+    quasi_and_sensitive,
+    read_parquet_columns,
+    share,
+)
 
 if TYPE_CHECKING:
     from custdata.anonymity import Hierarchy
@@ -57,15 +70,8 @@ def _pair(text: str) -> tuple[str, str]:
     return column.strip(), value.strip()
 
 
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = 0.0
-    if value < 1:
-        msg = "expected a number of at least 1"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+_number: Final = number_type(float, low=1.0, expected="expected a number of at least 1")
+"""The type of ``--l``: NaN and numbers below 1 are refused."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,14 +85,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("request")
     group.add_argument(
         "--quasi",
-        type=_columns,
+        type=comma_columns,
         required=True,
         metavar="COLUMNS",
         help="the quasi-identifiers, comma-separated",
     )
-    group.add_argument("--k", type=_positive, default=5, help="the smallest class (default: 5)")
+    group.add_argument("--k", type=positive_int, default=5, help="the smallest class (default: 5)")
     group.add_argument(
-        "--sensitive", type=_columns, metavar="COLUMNS", help="sensitive attributes for l and t"
+        "--sensitive",
+        type=comma_columns,
+        metavar="COLUMNS",
+        help="sensitive attributes for l and t",
     )
     group.add_argument("--l", type=_number, metavar="L", help="l-diversity of each sensitive one")
     group.add_argument(
@@ -95,10 +104,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="distinct",
         help="distinct or entropy l-diversity (default: distinct)",
     )
-    group.add_argument("--t", type=_share, metavar="T", help="t-closeness of each sensitive one")
+    group.add_argument("--t", type=share, metavar="T", help="t-closeness of each sensitive one")
     group.add_argument(
         "--max-suppression",
-        type=_share,
+        type=share,
         default=0.02,
         metavar="P",
         help="the largest share of records suppressed (default: 0.02)",
@@ -195,11 +204,7 @@ def run(args: argparse.Namespace) -> int:
     """
     from custdata.anonymity import k_anonymise, mondrian
 
-    quasi: tuple[str, ...] = args.quasi
-    sensitive: tuple[str, ...] = args.sensitive or ()
-    if set(quasi) & set(sensitive):
-        msg = "--sensitive: a column is also in --quasi"
-        raise UsageError(msg)
+    quasi, sensitive = quasi_and_sensitive(args)
     if (args.l is not None or args.t is not None) and not sensitive:
         msg = "--l and --t need --sensitive"
         raise UsageError(msg)
@@ -246,7 +251,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _numbers(table: Any, chosen: Mapping[str, object], method: str) -> Any:
     """Number columns read as text (CSV, JSONL) as numbers, for Mondrian's ranges."""
-    pa = _pyarrow()
+    pa = pyarrow()
     if method != "mondrian":
         return table
     for column, kind in chosen.items():
@@ -266,37 +271,23 @@ def _numbers(table: Any, chosen: Mapping[str, object], method: str) -> Any:
     return table
 
 
-def _pyarrow() -> Any:
-    from custdata.anonymity._encode import pyarrow
-
-    return pyarrow()
-
-
 def _read_all(args: argparse.Namespace, needed: tuple[str, ...]) -> Any:
     """Every column of the input as a pyarrow table; empty CSV cells are missing."""
-    from custdata.io import progress
-
-    pa = _pyarrow()
-    if _parquet_columns(args):
-        from custdata.cli.risk import _read_parquet
+    pa = pyarrow()
+    if reads_parquet_directly(args):
         from custdata.io._parquet import open_parquet
 
         names = list(open_parquet(args.input).schema_arrow.names)
-        missing = [name for name in needed if name not in names]
-        if missing:
-            raise UsageError(f"INPUT: no column {', '.join(map(repr, missing))}")
-        return _read_parquet(args, names, "INPUT")
+        check_columns(needed, names, "INPUT")
+        return read_parquet_columns(args, names, "INPUT", desc="anonymise")
     chunks: dict[str, list[Any]] = {}
     rows_read = 0
     with open_input(args, None) as reader:
         if reader.columns is not None:
-            absent = [name for name in needed if name not in reader.columns]
-            if absent:
-                raise UsageError(f"INPUT: no column {', '.join(map(repr, absent))}")
+            check_columns(needed, reader.columns, "INPUT")
             chunks = {name: [] for name in reader.columns}
         text = reader.format == "csv"
-        batches = progress(reader, total=reader.total_rows, desc="anonymise", weight=len)
-        for batch in batches:
+        for batch in reader_batches(reader, "anonymise"):
             for row in batch:
                 for name in row.values:
                     if name not in chunks:  # JSONL: a column first seen now
@@ -305,12 +296,10 @@ def _read_all(args: argparse.Namespace, needed: tuple[str, ...]) -> Any:
                 values = [row.values.get(name) for row in batch]
                 if text:
                     values = [None if value == "" else value for value in values]
-                parts.append(_array(pa, values))
+                parts.append(arrow_array(pa, values))
             rows_read += len(batch)
-    missing = [name for name in needed if name not in chunks]
-    if missing:
-        raise UsageError(f"INPUT: no column {', '.join(map(repr, missing))}")
-    return pa.table({name: _chunked(pa, parts) for name, parts in chunks.items()})
+    check_columns(needed, chunks, "INPUT")
+    return pa.table({name: chunked_column(pa, parts) for name, parts in chunks.items()})
 
 
 def _write(args: argparse.Namespace, table: Any, report: str) -> None:
@@ -338,7 +327,7 @@ def _write(args: argparse.Namespace, table: Any, report: str) -> None:
 
 def _types(table: Any) -> dict[str, str]:
     """Parquet types of the release's columns: numbers and booleans kept, the rest text."""
-    pa = _pyarrow()
+    pa = pyarrow()
     types = {}
     for field in table.schema:
         if pa.types.is_integer(field.type):

@@ -30,7 +30,7 @@ import contextlib
 import datetime as dt
 import itertools
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from custdata.cli._common import (
@@ -46,7 +46,11 @@ from custdata.cli._common import (
     open_audit,
     open_input,
     open_row_outputs,
+    parquet_batches,
     policy_from,
+    reader_batches,
+    reads_parquet_directly,
+    rejects_columns,
     started_at,
     today_from,
     warn,
@@ -54,7 +58,7 @@ from custdata.cli._common import (
 )
 
 if TYPE_CHECKING:
-    from custdata.io import Reader, Reject, RejectsWriter, Row, Writer
+    from custdata.io import AtomicFile, Reader, Reject, RejectsWriter, Row, Writer
     from custdata.policy import Audit, BoundPolicy, Policy
 
 __all__ = ["HELP", "add_arguments", "run"]
@@ -131,8 +135,6 @@ def run(args: argparse.Namespace) -> int:
             keyed rules (exit code 2).
         UsageError: For a ``--type`` or ``--region`` that does not fit (exit code 2).
     """
-    from custdata.io import progress
-
     # Everything that can be refused is checked before the input is read.
     policy = policy_from(args.policy)
     record_type = policy.record_class
@@ -148,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
             "keep it inside the organisation"
         )
     counts = Counts()
-    if _through_frames(args):
+    if reads_parquet_directly(args):
         audit = _run_frames(args, bound, types, counts, with_values=with_values)
         _report(audit)
         return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
@@ -156,16 +158,9 @@ def run(args: argparse.Namespace) -> int:
         # The input opens first (a bad header fails before any output exists), and the
         # audit before the outputs, so that it is committed after them, or not at all.
         reader: Reader = stack.enter_context(open_input(_with_extra(args), record_type))
-        audit_file = open_audit(stack, args)
-        writer, rejects = open_row_outputs(
-            stack,
-            args,
-            columns=bound.output_columns,
-            column_types=types,
-            rejects_columns=_rejects_columns(reader, record_type) if with_values else (),
-            record_type=record_type,
-        )
-        batches = progress(reader, total=reader.total_rows, desc="apply", weight=len)
+        values = rejects_columns(reader, record_type) if with_values else ()
+        audit_file, writer, rejects = _open_outputs(stack, args, bound, types, values)
+        batches = reader_batches(reader, "apply")
 
         def rows() -> Iterator[Row]:
             for batch in batches:
@@ -184,7 +179,31 @@ def run(args: argparse.Namespace) -> int:
     return finish("apply", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
 
 
-def _closed_audit(audit: Audit, counts: Counts, audit_file: Any) -> Audit:
+def _open_outputs(
+    stack: contextlib.ExitStack,
+    args: argparse.Namespace,
+    bound: BoundPolicy,
+    types: dict[str, str],
+    values: Sequence[str],
+) -> tuple[AtomicFile | None, Writer, RejectsWriter | None]:
+    """
+    Open the audit, then the output and the rejects file (with the value columns ``values``).
+
+    The audit opens before the outputs, so that it is committed after them, or not at all.
+    """
+    audit_file = open_audit(stack, args)
+    writer, rejects = open_row_outputs(
+        stack,
+        args,
+        columns=bound.output_columns,
+        column_types=types,
+        rejects_columns=values,
+        record_type=bound.policy.record_class,
+    )
+    return audit_file, writer, rejects
+
+
+def _closed_audit(audit: Audit, counts: Counts, audit_file: AtomicFile | None) -> Audit:
     """
     The run's audit with its times, checked against the command's counts and written.
 
@@ -213,19 +232,6 @@ def _report(audit: Audit) -> None:
     )
 
 
-def _through_frames(args: argparse.Namespace) -> bool:
-    """
-    Whether the input is a Parquet file, read batch by batch through `custdata.frames`.
-
-    Standard input and ``--map`` go through the row reader, as CSV and JSONL do.
-    """
-    from custdata.io import infer_format
-
-    if str(args.input) == "-" or getattr(args, "map", None):
-        return False
-    return infer_format(args.input, args.format) == "parquet"
-
-
 def _run_frames(
     args: argparse.Namespace,
     bound: BoundPolicy,
@@ -243,28 +249,14 @@ def _run_frames(
     """
     from custdata.frames import apply_frames
     from custdata.frames._apply import python_rows
-    from custdata.io import progress
-    from custdata.io._parquet import open_parquet, record_batches
+    from custdata.io._parquet import open_parquet
 
     record_type = bound.policy.record_class
     with contextlib.ExitStack() as stack:
         parquet = open_parquet(args.input)
-        names = list(parquet.schema_arrow.names)
-        audit_file = open_audit(stack, args)
-        writer, rejects = open_row_outputs(
-            stack,
-            args,
-            columns=bound.output_columns,
-            column_types=types,
-            rejects_columns=names if with_values else (),
-            record_type=record_type,
-        )
-        batches = progress(
-            record_batches(parquet, args.batch_size),
-            total=parquet.metadata.num_rows,
-            desc="apply",
-            weight=lambda batch: batch.num_rows,
-        )
+        values = list(parquet.schema_arrow.names) if with_values else []
+        audit_file, writer, rejects = _open_outputs(stack, args, bound, types, values)
+        batches = parquet_batches(parquet, args.batch_size, "apply")
         inputs: list[Any] = []
 
         def kept(stream: Iterator[Any]) -> Iterator[Any]:
@@ -359,13 +351,6 @@ def _with_extra(args: argparse.Namespace) -> argparse.Namespace:
     The policy counts them in the audit and never passes them through.
     """
     return argparse.Namespace(**{**vars(args), "keep_extra": True})
-
-
-def _rejects_columns(reader: Reader, record_type: type) -> list[str]:
-    """The value columns of a CSV rejects file with values: the input's, then its extra ones."""
-    from custdata.model import flat_columns
-
-    return [*(reader.columns or flat_columns(record_type)), *reader.extra_columns]
 
 
 def _write(

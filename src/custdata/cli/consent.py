@@ -26,26 +26,28 @@ examples:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from custdata.cli._common import (
     EXIT_OK,
-    EXIT_REJECTS,
     NamedInput,
     UsageError,
     add_date_arguments,
     add_named_inputs,
     add_output_arguments,
     at_from,
+    check_consents,
     check_named_paths,
     open_output,
+    open_records_output,
+    output_name,
     read_named_records,
+    records_of,
     warn,
+    warn_rejects,
 )
-from custdata.errors import InputError
 from custdata.model import Channel, Consent, Contact, Purchase
 
 if TYPE_CHECKING:
@@ -72,7 +74,6 @@ _PURCHASES: Final = NamedInput(
     help="their purchases, for the soft opt-in of existing customers",
     fields=frozenset({"purchase_id", "contact_id", "purchased_at", "total", "status"}),
 )
-_PREVIEW: Final = 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -169,19 +170,10 @@ def _ledger(args: argparse.Namespace, consents: NamedRecords) -> ConsentLedger:
     from custdata.consent import ConsentLedger
     from custdata.errors import PolicyError
 
-    if consents.rejects:
-        shown = "; ".join(
-            f"row {reject.row}: {reject.issues_text}" for reject in consents.rejects[:_PREVIEW]
-        )
-        more = len(consents.rejects) - _PREVIEW
-        msg = (
-            f"{len(consents.rejects)} consent rows cannot be read, and any of them might be a "
-            f"withdrawal: nothing written ({shown}{f'; and {more} more' if more > 0 else ''})"
-        )
-        raise InputError(msg)
+    check_consents(consents)
     try:
         return ConsentLedger(
-            [record for record in consents.records if isinstance(record, Consent)],
+            records_of(consents, Consent),
             withdrawal_scope=getattr(args, "withdrawal_scope", "purpose"),
             expiry_months=getattr(args, "expiry_months", None),
         )
@@ -203,18 +195,15 @@ def _audience(args: argparse.Namespace) -> int:
     ledger = _ledger(args, consents)
     try:
         audience = ledger.audience(
-            [record for record in contacts.records if isinstance(record, Contact)],
+            records_of(contacts, Contact),
             args.purpose,
             args.channel,
             at=at,
-            purchases=[record for record in purchases.records if isinstance(record, Purchase)]
-            if purchases is not None
-            else None,
+            purchases=records_of(purchases, Purchase) if purchases is not None else None,
         )
     except ValueError as error:  # PolicyError: a reserved purpose
         raise UsageError(str(error).replace("ConsentLedger: ", "--")) from None
-    with contextlib.ExitStack() as stack:
-        writer = stack.enter_context(open_output(args, None, columns=["contact_id"]))
+    with open_output(args, None, columns=["contact_id"]) as writer:
         writer.write_rows({"contact_id": contact_id} for contact_id in audience.contact_ids)
     rule = ledger.regime.rule_for(
         args.channel, business=False, day=ledger.regime.local_date(at)
@@ -239,21 +228,12 @@ def _audience(args: argparse.Namespace) -> int:
             "consent events with anomalies: "
             + ", ".join(f"{code} {count}" for code, count in sorted(codes.items()))
         )
-    code = EXIT_OK
-    for named, read in ((_CONTACTS, contacts), (_PURCHASES, purchases)):
-        if read is None or not read.rejects:
-            continue
-        code = EXIT_REJECTS
-        fate = "left out of the audience" if named is _CONTACTS else "not counted"
-        warn(f"{len(read.rejects)} rows of {named.flag} cannot be read and are {fate}")
-        for reject in read.rejects[:_PREVIEW]:
-            sys.stderr.write(f"  row {reject.row}: {reject.issues_text}\n")
-    return code
+    left_out = warn_rejects({_CONTACTS: contacts}, "left out of the audience")
+    not_counted = warn_rejects({_PURCHASES: purchases}, "not counted")
+    return max(left_out, not_counted)  # 3 when either has rejects
 
 
 def _history(args: argparse.Namespace) -> int:
-    from custdata.io import open_writer
-
     check_named_paths(args, [_CONSENTS])
     consents = read_named_records(args, _CONSENTS)
     if consents is None:
@@ -264,11 +244,9 @@ def _history(args: argparse.Namespace) -> int:
         events = ledger.history(args.contact_id)
     else:
         events = ledger.proof(args.contact_id, args.purpose)
-    output_format = args.output_format
-    if output_format is None and str(args.output) == "-":
-        output_format = "csv"
-    with open_writer(args.output, format=output_format, record_type=Consent) as writer:
+    with open_records_output(args, Consent) as writer:
         writer.write_records(events)
-    where = "standard output" if str(args.output) == "-" else str(args.output)
-    sys.stderr.write(f"custdata consent: {len(events)} events written to {where}\n")
+    sys.stderr.write(
+        f"custdata consent: {len(events)} events written to {output_name(args.output)}\n"
+    )
     return EXIT_OK

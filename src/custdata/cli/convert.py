@@ -21,12 +21,10 @@ from custdata.cli._common import (
     add_keep_extra_argument,
     add_output_arguments,
     admit_extra,
+    close_record_files,
     finish,
-    open_input,
-    open_outputs,
-    peek_extra_columns,
+    open_record_files,
     record_type_from,
-    warn_dropped_columns,
 )
 
 HELP = "convert CSV, JSONL and Parquet files, rejecting rows that do not fit the record type"
@@ -54,24 +52,18 @@ def run(args: argparse.Namespace) -> int:
     Returns:
         0, or 3 if rows were rejected.
     """
-    from custdata.io import parse_batch, progress
+    from custdata.io import parse_batch
 
     record_type = record_type_from(args)
     counts = Counts()
     with contextlib.ExitStack() as stack:
-        # Opening the input first: a bad header fails before any output exists.
-        reader = stack.enter_context(open_input(args, record_type))
-        warn_dropped_columns(reader, record_type, final=False)
-        batches = progress(reader, total=reader.total_rows, desc="convert", weight=len)
-        batches, allowed = peek_extra_columns(args, reader, batches)
-        writer, rejects = open_outputs(stack, args, record_type, reader)
+        files = open_record_files(stack, args, record_type, desc="convert")
         extras = args.keep_extra
-        for batch in batches:
-            parsed = parse_batch(admit_extra(batch, allowed), record_type, tz=args.timezone)
-            writer.write_records(parsed.records, parsed.extras if extras else None)
-            if rejects is not None:
-                rejects.write(parsed.rejects)
+        for batch in files.batches:
+            parsed = parse_batch(admit_extra(batch, files.allowed), record_type, tz=args.timezone)
+            files.writer.write_records(parsed.records, parsed.extras if extras else None)
+            if files.rejects is not None:
+                files.rejects.write(parsed.rejects)
             counts.add(read=len(batch), written=len(parsed.records), rejects=parsed.rejects)
-        warn_dropped_columns(reader, record_type, final=True)
-        counts.check()
+        close_record_files(files, record_type, counts)
     return finish("convert", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)

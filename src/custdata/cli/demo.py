@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
+from custdata.cli._common import _committed
 from custdata.errors import MissingDependencyError, UsageError
 
 if TYPE_CHECKING:
@@ -386,7 +387,7 @@ def _policies(state: _State) -> None:
 
 def _consume(state: _State, name: str, bound: BoundPolicy, run: PolicyRun) -> None:
     """Exhaust a policy run; with -o DIR, write its output and its audit there."""
-    from custdata.io import AtomicFile, Reject, open_writer
+    from custdata.io import Reject, open_writer
 
     if state.output is None:
         for _ in run:
@@ -397,13 +398,8 @@ def _consume(state: _State, name: str, bound: BoundPolicy, run: PolicyRun) -> No
     with open_writer(state.output / f"{name}.csv", columns=columns) as writer:
         writer.write_rows(row for row in run if not isinstance(row, Reject))
     audit = run.audit.with_times(started_at=started, ended_at=dt.datetime.now(dt.UTC).astimezone())
-    file = AtomicFile(state.output / f"{name}.audit.json")
-    try:
+    with _committed(state.output / f"{name}.audit.json") as file:
         file.file.write(audit.to_json(indent=2).encode("utf-8") + b"\n")
-    except BaseException:
-        file.abort()
-        raise
-    file.commit()
 
 
 def _show_policies(contact: Contact, shown: dict[str, dict[str, object]]) -> None:

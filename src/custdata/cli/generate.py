@@ -18,9 +18,10 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import Final
 
 from custdata._workers import MAX_WORKERS
-from custdata.cli._common import EXIT_OK, UsageError
+from custdata.cli._common import EXIT_OK, UsageError, number_type
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -29,26 +30,14 @@ HELP = "write a fake customer dataset (contacts, purchases, consents...) with it
 _LOCALES = ("de_DE", "en_GB", "en_US", "fr_BE", "fr_FR")
 
 
-def _rows(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        value = -1
-    if value < 0:
-        msg = "expected a non-negative integer"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+def _whole(text: str) -> int:
+    return int(text.replace("_", ""))  # 100_000 as well as 100000
 
 
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        msg = "expected a share between 0 and 1, such as 0.05"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+_rows: Final = number_type(_whole, low=0, expected="expected a non-negative integer")
+_share: Final = number_type(
+    float, low=0.0, high=1.0, expected="expected a share between 0 and 1, such as 0.05"
+)
 
 
 def _day(text: str) -> dt.date:
@@ -59,15 +48,9 @@ def _day(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(msg) from None
 
 
-def _workers(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= MAX_WORKERS:
-        msg = f"expected a whole number from 1 to {MAX_WORKERS}"
-        raise argparse.ArgumentTypeError(msg)
-    return value
+_workers: Final = number_type(
+    int, low=1, high=MAX_WORKERS, expected=f"expected a whole number from 1 to {MAX_WORKERS}"
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -25,11 +25,9 @@ from __future__ import annotations
 import argparse
 import sys
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from custdata.cli._common import (
-    EXIT_OK,
-    EXIT_REJECTS,
     NamedInput,
     UsageError,
     add_date_arguments,
@@ -38,13 +36,11 @@ from custdata.cli._common import (
     check_named_paths,
     open_output,
     read_named_records,
+    records_of,
     today_from,
-    warn,
+    warn_rejects,
 )
 from custdata.model import Feedback, Purchase
-
-if TYPE_CHECKING:
-    from custdata.cli._common import NamedRecords
 
 __all__ = ["HELP", "add_arguments", "run"]
 
@@ -80,7 +76,6 @@ _ACTIONS: Final = {
     "satisfaction": "NPS, CSAT and complaint rate, overall or by month, channel or segment",
     "trends": "revenue and orders by month or category, or the seasonality index",
 }
-_PREVIEW: Final = 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -194,9 +189,11 @@ def run(args: argparse.Namespace) -> int:
     if satisfaction and (args.by == "segment") != (args.purchases is not None):
         msg = "--by segment needs --purchases, and --purchases is read only for it"
         raise UsageError(msg)
-    reads = {named.flag: read_named_records(args, named) for named in inputs}
+    reads = {named: read_named_records(args, named) for named in inputs}
+    purchases = records_of(reads.get(_SEGMENT_PURCHASES if satisfaction else _PURCHASES), Purchase)
+    feedback = records_of(reads.get(_FEEDBACK), Feedback)
     try:
-        rows = _figure(args, reads)
+        rows = _figure(args, purchases, feedback)
     except ValidationError as error:
         details = "; ".join(
             f"{issue.path}: {issue.message} [{issue.code}]" for issue in error.issues
@@ -206,15 +203,7 @@ def run(args: argparse.Namespace) -> int:
     with open_output(args, None, columns=columns, column_types=_column_types(columns)) as writer:
         writer.write_rows(rows)
     sys.stderr.write(f"custdata insights: {len(rows)} rows of {_table_name(args)} written\n")
-    code = EXIT_OK
-    for flag, read in reads.items():
-        if read is None or not read.rejects:
-            continue
-        code = EXIT_REJECTS
-        warn(f"{len(read.rejects)} rows of {flag} cannot be read and are not counted")
-        for reject in read.rejects[:_PREVIEW]:
-            sys.stderr.write(f"  row {reject.row}: {reject.issues_text}\n")
-    return code
+    return warn_rejects(reads, "not counted")
 
 
 def _table_name(args: argparse.Namespace) -> str:
@@ -223,20 +212,13 @@ def _table_name(args: argparse.Namespace) -> str:
     return str(args.insight)
 
 
-def _records(read: NamedRecords | None, record_type: type) -> list[Any]:
-    if read is None:
-        return []
-    return [record for record in read.records if isinstance(record, record_type)]
-
-
 def _figure(
-    args: argparse.Namespace, reads: dict[str, NamedRecords | None]
+    args: argparse.Namespace, purchases: list[Purchase], feedback: list[Feedback]
 ) -> list[dict[str, object]]:
     import attrs
 
     from custdata import insights
 
-    purchases = _records(reads.get("--purchases"), Purchase)
     rates = _rates(args)
     currency: str | None = getattr(args, "currency", None)
     result: list[Any]
@@ -266,7 +248,6 @@ def _figure(
             segments = insights.rfm(
                 purchases, today=today_from(args), rates=rates, currency=currency
             )
-        feedback = _records(reads.get("--feedback"), Feedback)
         result = insights.satisfaction(feedback, by=args.by, segments=segments)
     else:
         result = getattr(insights.trends(purchases, rates=rates, currency=currency), args.table)

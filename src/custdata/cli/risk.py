@@ -25,7 +25,25 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
-from custdata.cli._common import EXIT_OK, UsageError, add_input_arguments, open_input
+from custdata.cli._common import (
+    EXIT_OK,
+    UsageError,
+    add_input_arguments,
+    open_input,
+    positive_int,
+    reader_batches,
+    reads_parquet_directly,
+)
+from custdata.cli._tables import (
+    arrow_array,
+    check_columns,
+    chunked_column,
+    comma_columns,
+    pyarrow,
+    quasi_and_sensitive,
+    read_parquet_columns,
+    share,
+)
 
 if TYPE_CHECKING:
     from custdata.anonymity import RiskReport
@@ -33,36 +51,6 @@ if TYPE_CHECKING:
 HELP = "measure re-identification risk (k, uniques, l, t) against quasi-identifiers"
 
 _DEFAULT_THRESHOLD: Final = 0.2
-
-
-def _columns(text: str) -> tuple[str, ...]:
-    names = tuple(name.strip() for name in text.split(","))
-    if not all(names):
-        msg = "expected column names separated by commas"
-        raise argparse.ArgumentTypeError(msg)
-    return names
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        msg = "expected a number from 0 to 1"
-        raise argparse.ArgumentTypeError(msg)
-    return value
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        msg = "expected a positive integer"
-        raise argparse.ArgumentTypeError(msg)
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -76,7 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("measure")
     group.add_argument(
         "--quasi",
-        type=_columns,
+        type=comma_columns,
         required=True,
         metavar="COLUMNS",
         help="the quasi-identifiers, comma-separated dotted columns, such as "
@@ -84,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--sensitive",
-        type=_columns,
+        type=comma_columns,
         metavar="COLUMNS",
         help="sensitive attributes for l-diversity and t-closeness, comma-separated "
         "(default: none)",
@@ -103,13 +91,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gates = parser.add_argument_group("gates (exit code 5 when one is not met)")
     gates.add_argument(
         "--min-k",
-        type=_positive,
+        type=positive_int,
         metavar="K",
         help="the smallest equivalence class must hold at least K records",
     )
     gates.add_argument(
         "--max-risk",
-        type=_share,
+        type=share,
         metavar="P",
         help="the highest re-identification risk (journalist with --population, "
         "prosecutor otherwise) must be at most P; also the threshold of the records "
@@ -134,11 +122,7 @@ def run(args: argparse.Namespace) -> int:
     from custdata.anonymity import assess
     from custdata.errors import PrivacyRequirementError
 
-    quasi: tuple[str, ...] = args.quasi
-    sensitive: tuple[str, ...] = args.sensitive or ()
-    if set(quasi) & set(sensitive):
-        msg = "--sensitive: a column is also in --quasi"
-        raise UsageError(msg)
+    quasi, sensitive = quasi_and_sensitive(args)
     table = _read(args, args.input, (*quasi, *sensitive), "INPUT")
     population = None
     if args.population is not None:
@@ -172,27 +156,22 @@ def _failures(report: RiskReport, min_k: int | None, max_risk: float | None) -> 
 
 def _read(args: argparse.Namespace, path: Path, columns: Sequence[str], what: str) -> Any:
     """Read the named columns of a file into a pyarrow table, a batch at a time."""
-    from custdata.io import progress
-
-    pa = _pyarrow()
+    pa = pyarrow()
     reading = argparse.Namespace(**vars(args))
     reading.input = path
     if what != "INPUT":  # the population's own format and delimiter
         reading.format = None
         reading.delimiter = None
         reading.map = []
-    if _parquet_columns(reading):
-        return _read_parquet(reading, columns, what)
+    if reads_parquet_directly(reading):
+        return read_parquet_columns(reading, columns, what, desc="risk")
     chunks: list[list[Any]] = [[] for _ in columns]
     found = [False] * len(columns)
     with open_input(reading, None) as reader:
         if reader.columns is not None:
-            missing = [name for name in columns if name not in reader.columns]
-            if missing:
-                raise UsageError(f"{what}: no column {', '.join(map(repr, missing))}")
+            check_columns(columns, reader.columns, what)
         text = reader.format == "csv"
-        batches = progress(reader, total=reader.total_rows, desc="risk", weight=len)
-        for batch in batches:
+        for batch in reader_batches(reader, "risk"):
             for index, name in enumerate(columns):
                 values = []
                 for row in batch:
@@ -200,76 +179,19 @@ def _read(args: argparse.Namespace, path: Path, columns: Sequence[str], what: st
                     if name in row.values:
                         found[index] = True
                     values.append(None if text and value == "" else value)
-                chunks[index].append(_array(pa, values))
-    missing = [name for name, seen in zip(columns, found, strict=True) if not seen]
-    if missing and any(len(part) for part in chunks[0]):  # JSONL: no header to check first
-        raise UsageError(f"{what}: no column {', '.join(map(repr, missing))}")
+                chunks[index].append(arrow_array(pa, values))
+    if any(len(part) for part in chunks[0]):  # JSONL: no header to check first
+        check_columns(
+            columns, [name for name, seen in zip(columns, found, strict=True) if seen], what
+        )
     return pa.table(
-        {name: _chunked(pa, parts) for name, parts in zip(columns, chunks, strict=True)}
+        {name: chunked_column(pa, parts) for name, parts in zip(columns, chunks, strict=True)}
     )
-
-
-def _parquet_columns(args: argparse.Namespace) -> bool:
-    """Whether the input is a Parquet file whose columns can be read as they are."""
-    from custdata.io import infer_format
-
-    if str(args.input) == "-" or args.map:
-        return False  # standard input and --map go through the row reader
-    return infer_format(args.input, args.format) == "parquet"
-
-
-def _read_parquet(args: argparse.Namespace, columns: Sequence[str], what: str) -> Any:
-    """Only the named columns of a Parquet file, as Arrow reads them (no row is built)."""
-    from custdata.io import progress
-    from custdata.io._parquet import open_parquet, record_batches
-
-    pa = _pyarrow()
-    parquet = open_parquet(args.input)
-    names = parquet.schema_arrow.names
-    missing = [name for name in columns if name not in names]
-    if missing:
-        raise UsageError(f"{what}: no column {', '.join(map(repr, missing))}")
-    batches = progress(
-        record_batches(parquet, args.batch_size),
-        total=parquet.metadata.num_rows,
-        desc="risk",
-        weight=lambda batch: batch.num_rows,
-    )
-    selected = [batch.select(list(columns)) for batch in batches]
-    if not selected:
-        schema = pa.schema([parquet.schema_arrow.field(name) for name in columns])
-        return schema.empty_table()
-    return pa.Table.from_batches(selected)
-
-
-def _pyarrow() -> Any:
-    """pyarrow, or `MissingDependencyError` naming the ``arrow`` extra."""
-    from custdata.anonymity._encode import pyarrow
-
-    return pyarrow()
-
-
-def _array(pa: Any, values: list[object]) -> Any:
-    try:
-        return pa.array(values)
-    except (pa.ArrowException, TypeError, ValueError, OverflowError):
-        return pa.array([None if v is None else str(v) for v in values], pa.string())
-
-
-def _chunked(pa: Any, parts: list[Any]) -> Any:
-    """One column from its batches; batches of different types are compared as text."""
-    kinds = {part.type for part in parts if not pa.types.is_null(part.type)}
-    if not parts:
-        return pa.chunked_array([], pa.string())
-    if len(kinds) <= 1:
-        kind = kinds.pop() if kinds else pa.null()
-        return pa.chunked_array([part.cast(kind) for part in parts], kind)
-    return pa.chunked_array([part.cast(pa.string()) for part in parts], pa.string())
 
 
 def _counts(population: Any) -> Any:
     """The population with its count column as whole numbers (CSV cells are text)."""
-    pa = _pyarrow()
+    pa = pyarrow()
     counts = population.column("count")
     try:
         whole = counts.cast(pa.int64())

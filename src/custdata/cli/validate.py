@@ -33,10 +33,13 @@ from custdata.cli._common import (
     add_keep_extra_argument,
     add_output_arguments,
     admit_extra,
+    close_record_files,
     finish,
     open_input,
     open_outputs,
-    peek_extra_columns,
+    open_record_files,
+    parquet_batches,
+    reads_parquet_directly,
     record_type_from,
     today_from,
     warn_dropped_columns,
@@ -129,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     Raises:
         UsageError: For an unknown ``--region``.
     """
-    from custdata.io import Reject, parse_batch, progress
+    from custdata.io import Reject, parse_batch
     from custdata.validation import validate_many
     from custdata.validation.phone import check_region
 
@@ -141,17 +144,13 @@ def run(args: argparse.Namespace) -> int:
     record_type = record_type_from(args)
     counts = Counts()
     summary = _Summary()
-    if _through_frames(args):
+    if reads_parquet_directly(args):
         _run_frames(args, record_type, region, today, counts, summary)
         summary.print()
         return finish("validate", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
     with contextlib.ExitStack() as stack:
-        # Opening the input first: a bad header fails before any output exists.
-        reader: Reader = stack.enter_context(open_input(args, record_type))
-        warn_dropped_columns(reader, record_type, final=False)
-        batches = progress(reader, total=reader.total_rows, desc="validate", weight=len)
-        batches, allowed = peek_extra_columns(args, reader, batches)
-        writer, rejects = open_outputs(stack, args, record_type, reader)
+        files = open_record_files(stack, args, record_type, desc="validate")
+        writer, rejects = files.writer, files.rejects
         clean: list[object] = []
         clean_extras: list[Mapping[str, object]] = []  # parallel to clean
         refused: list[Reject] = []  # shape rejects join content rejects until the next flush
@@ -159,8 +158,10 @@ def run(args: argparse.Namespace) -> int:
         pending: collections.deque[tuple[int, object, Mapping[str, object]]] = collections.deque()
 
         def parsed_records() -> Iterator[object]:
-            for batch in batches:
-                parsed = parse_batch(admit_extra(batch, allowed), record_type, tz=args.timezone)
+            for batch in files.batches:
+                parsed = parse_batch(
+                    admit_extra(batch, files.allowed), record_type, tz=args.timezone
+                )
                 values = {row.number: row.values for row in batch}
                 pending.extend(
                     (number, values[number], extra)
@@ -199,19 +200,9 @@ def run(args: argparse.Namespace) -> int:
             if len(clean) + len(refused) >= args.batch_size:
                 _flush(clean, refused, writer, rejects, counts, extras=clean_extras, keep=keep)
         _flush(clean, refused, writer, rejects, counts, extras=clean_extras, keep=keep)
-        warn_dropped_columns(reader, record_type, final=True)
-        counts.check()
+        close_record_files(files, record_type, counts)
     summary.print()
     return finish("validate", counts, rejects_path=args.rejects, max_rejects=args.max_rejects)
-
-
-def _through_frames(args: argparse.Namespace) -> bool:
-    """Whether the input is a Parquet file, read batch by batch through `custdata.frames`."""
-    from custdata.io import infer_format
-
-    if str(args.input) == "-" or getattr(args, "map", None):
-        return False  # standard input and --map go through the row reader
-    return infer_format(args.input, args.format) == "parquet"
 
 
 def _run_frames(  # noqa: PLR0917  # private, called once
@@ -230,8 +221,8 @@ def _run_frames(  # noqa: PLR0917  # private, called once
     extra columns are written as the row path writes them.
     """
     from custdata.frames._apply import checked_batches, python_rows
-    from custdata.io import Reject, progress
-    from custdata.io._parquet import open_parquet, record_batches
+    from custdata.io import Reject
+    from custdata.io._parquet import open_parquet
     from custdata.model._rows import NO_EXTRA
 
     with contextlib.ExitStack() as stack:
@@ -246,13 +237,7 @@ def _run_frames(  # noqa: PLR0917  # private, called once
         current: list[Any] = []
 
         def batches() -> Iterator[Any]:
-            stream = progress(
-                record_batches(parquet, args.batch_size),
-                total=parquet.metadata.num_rows,
-                desc="validate",
-                weight=lambda batch: batch.num_rows,
-            )
-            for batch in stream:
+            for batch in parquet_batches(parquet, args.batch_size, "validate"):
                 counts.add(read=batch.num_rows, written=0, rejects=())
                 current[:] = [batch.select(names)]
                 yield batch.select(fields)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
 import re
 import threading
@@ -345,6 +346,13 @@ def _scalar_parser(kind: str, cls: type | None) -> Callable[[object], object]:
     return _SCALAR_PARSERS[kind]
 
 
+def _missing_value(path: str, nullable: bool) -> tuple[object, list[Issue]]:
+    """What parsing ``None`` gives: ``None``, with the issue ``null`` where a value is needed."""
+    if nullable:
+        return None, []
+    return None, [Issue(path=path, code="null", message="must not be empty")]
+
+
 def _wrap_scalar(kind: str, cls: type | None, nullable: bool) -> Parse:
     if kind == "datetime":
         return _wrap_datetime(nullable)
@@ -352,9 +360,7 @@ def _wrap_scalar(kind: str, cls: type | None, nullable: bool) -> Parse:
 
     def parse(value: object, path: str, _tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
         if value is None:
-            if nullable:
-                return None, []
-            return None, [Issue(path=path, code="null", message="must not be empty")]
+            return _missing_value(path, nullable)
         try:
             return parse_one(value), []
         except _ParseError as problem:
@@ -367,9 +373,7 @@ def _wrap_datetime(nullable: bool) -> Parse:
     # Apart from _wrap_scalar so that the other scalars pay no call for the time zone.
     def parse(value: object, path: str, tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
         if value is None:
-            if nullable:
-                return None, []
-            return None, [Issue(path=path, code="null", message="must not be empty")]
+            return _missing_value(path, nullable)
         try:
             return _parse_datetime(value, tz), []
         except _ParseError as problem:
@@ -381,9 +385,7 @@ def _wrap_datetime(nullable: bool) -> Parse:
 def _record_parser(record_type: type, nullable: bool) -> Parse:
     def parse(value: object, path: str, tz: dt.tzinfo | None) -> tuple[object, list[Issue]]:
         if value is None:
-            if nullable:
-                return None, []
-            return None, [Issue(path=path, code="null", message="must not be empty")]
+            return _missing_value(path, nullable)
         return _parse_record(record_type, value, path, tz)
 
     return parse
@@ -425,7 +427,14 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
         msg = f"field {field.name!r} declares no personal-data category"
         raise TypeError(msg)
     tp, nullable = _unwrap_optional(field.type)
-    required = field.default is attrs.NOTHING
+    # What every spec takes from the field itself, whatever its kind.
+    spec = functools.partial(
+        FieldSpec,
+        name=field.name,
+        category=category,
+        required=field.default is attrs.NOTHING,
+        nullable=nullable,
+    )
     origin = typing.get_origin(tp)
     if origin is tuple:
         args = typing.get_args(tp)
@@ -440,11 +449,7 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
             def dump_list(value: object) -> object:
                 return [to_dict(item) for item in typing.cast("tuple[object, ...]", value)]
 
-            return FieldSpec(
-                name=field.name,
-                category=category,
-                required=required,
-                nullable=nullable,
+            return spec(
                 kind="list",
                 item_kind="record",
                 item_record=item_record,
@@ -453,11 +458,7 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
             )
         item_parse = _wrap_scalar(item_kind, item_cls, nullable=False)
         item_dump = _SCALAR_DUMPERS[item_kind]
-        return FieldSpec(
-            name=field.name,
-            category=category,
-            required=required,
-            nullable=nullable,
+        return spec(
             kind="list",
             item_kind=item_kind,
             enum_type=typing.cast("type[enum.Enum] | None", item_cls),
@@ -469,21 +470,13 @@ def _compile_field(field: attrs.Attribute[Any]) -> FieldSpec:
     kind, cls = _kind_of(tp)
     if kind == "record":
         record_type = typing.cast("type", cls)
-        return FieldSpec(
-            name=field.name,
-            category=category,
-            required=required,
-            nullable=nullable,
+        return spec(
             kind="record",
             record=record_type,
             parse=_record_parser(record_type, nullable),
             dump=to_dict,
         )
-    return FieldSpec(
-        name=field.name,
-        category=category,
-        required=required,
-        nullable=nullable,
+    return spec(
         kind=kind,
         enum_type=typing.cast("type[enum.Enum] | None", cls),
         parse=_wrap_scalar(kind, cls, nullable),

@@ -30,6 +30,7 @@ from custdata.transforms._checks import (
     policy_error,
     whole,
 )
+from custdata.transforms._text_input import TextInput, holds_text
 from custdata.transforms.base import (
     BaseTransform,
     Guarantees,
@@ -309,7 +310,7 @@ class TruncateDate(_DateInput):
 
 
 @attrs.frozen(kw_only=True)
-class TruncatePostcode(BaseTransform):
+class TruncatePostcode(TextInput):
     """
     Keep the first characters of a postcode (from 2 for a French département).
 
@@ -347,13 +348,7 @@ class TruncatePostcode(BaseTransform):
     keep: int = attrs.field(default=2, validator=whole(1, 10))
 
     def _one(self, value: object) -> object:
-        if not isinstance(value, str):
-            raise self._error(
-                code="wrong_type", message=f"expected str, got {type(value).__name__}"
-            )
-        if not value.isascii():  # ASCII is always text: the common case skips the call
-            check_text(self.name, value)
-        text = value.strip(_ASCII_SPACE)
+        text = self._text(value).strip(_ASCII_SPACE)
         if not text:
             raise self._error(code="invalid_postcode", message="the postcode is empty")
         return text[: self.keep]
@@ -376,7 +371,7 @@ class TruncatePostcode(BaseTransform):
         pc = _pc()
 
         array = whole_array(array)
-        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        if not holds_text(pa, array):
             return super().apply_arrow(array)
         text = pc.utf8_trim(array, _ASCII_SPACE)
         if pc.any(pc.equal(pc.utf8_length(text), 0)).as_py():

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
-from custdata.transforms._checks import boolean, check_text, one_char, text_field, whole
+from custdata.transforms._checks import boolean, one_char, text_field, whole
+from custdata.transforms._text_input import TextInput, holds_text
 from custdata.transforms.base import (
     BaseTransform,
     Guarantees,
@@ -41,7 +42,7 @@ _MASKING: Final = Guarantees(
 
 
 @attrs.frozen(kw_only=True)
-class MaskEmail(BaseTransform):
+class MaskEmail(TextInput):
     """
     Mask an email address, keeping its first letters and its top-level domain.
 
@@ -89,13 +90,7 @@ class MaskEmail(BaseTransform):
     keep_length: bool = attrs.field(default=False, validator=boolean)
 
     def _one(self, value: object) -> object:
-        if not isinstance(value, str):
-            raise self._error(
-                code="wrong_type", message=f"expected str, got {type(value).__name__}"
-            )
-        if not value.isascii():  # ASCII is always text: the common case skips the call
-            check_text(self.name, value)
-        local, at, domain = value.rpartition("@")
+        local, at, domain = self._text(value).rpartition("@")
         host, dot, tld = domain.rpartition(".")
         if not dot:
             host = domain
@@ -127,7 +122,7 @@ class MaskEmail(BaseTransform):
         pc = _pc()
 
         array = whole_array(array)
-        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        if not holds_text(pa, array):
             return super().apply_arrow(array)
         text = _text_scalars(pa, array.type)
         parts = pc.split_pattern(array, "@", max_splits=1, reverse=True)
@@ -215,7 +210,7 @@ def _phone_re2(codes: frozenset[str]) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class MaskPhone(BaseTransform):
+class MaskPhone(TextInput):
     """
     Mask a phone number, keeping its country code and its last digits.
 
@@ -260,13 +255,7 @@ class MaskPhone(BaseTransform):
         object.__setattr__(self, "_codes", _country_codes())
 
     def _one(self, value: object) -> object:
-        if not isinstance(value, str):
-            raise self._error(
-                code="wrong_type", message=f"expected str, got {type(value).__name__}"
-            )
-        if not value.isascii():  # ASCII is always text: the common case skips the call
-            check_text(self.name, value)
-        text = _PHONE_SEPARATORS.sub("", value)
+        text = _PHONE_SEPARATORS.sub("", self._text(value))
         if text.startswith("00"):
             text = "+" + text[2:]
         head = ""
@@ -307,7 +296,7 @@ class MaskPhone(BaseTransform):
         pc = _pc()
 
         array = whole_array(array)
-        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        if not holds_text(pa, array):
             return super().apply_arrow(array)
         text = pc.replace_substring_regex(array, _PHONE_SEPARATORS_RE2, "")
         text = pc.replace_substring_regex(text, "^00", "+", max_replacements=1)
@@ -334,7 +323,7 @@ class MaskPhone(BaseTransform):
 
 
 @attrs.frozen(kw_only=True)
-class Mask(BaseTransform):
+class Mask(TextInput):
     """
     Mask a string, keeping its first and last characters.
 
@@ -378,17 +367,12 @@ class Mask(BaseTransform):
     mask_char: str = attrs.field(default="*", validator=one_char)
 
     def _one(self, value: object) -> object:
-        if not isinstance(value, str):
-            raise self._error(
-                code="wrong_type", message=f"expected str, got {type(value).__name__}"
-            )
-        if not value.isascii():  # ASCII is always text: the common case skips the call
-            check_text(self.name, value)
-        size = len(value)
+        text = self._text(value)
+        size = len(text)
         first, last = self.keep_first, self.keep_last
         if size <= first + last:
             return self.mask_char * size
-        return value[:first] + self.mask_char * (size - first - last) + value[size - last :]
+        return text[:first] + self.mask_char * (size - first - last) + text[size - last :]
 
     def apply_arrow(self, array: pa.Array[Any] | pa.ChunkedArray[Any]) -> pa.Array[Any]:
         """
@@ -408,7 +392,7 @@ class Mask(BaseTransform):
         pc = _pc()
 
         array = whole_array(array)
-        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        if not holds_text(pa, array):
             return super().apply_arrow(array)
         text = _text_scalars(pa, array.type)
         size = pc.utf8_length(array)
