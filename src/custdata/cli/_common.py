@@ -28,7 +28,7 @@ import threading
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
 
 import attrs
 
@@ -1771,6 +1771,15 @@ def read_named_records(args: argparse.Namespace, named: NamedInput) -> NamedReco
     return NamedRecords(records=records, rejects=rejects, rows=rows)
 
 
+class HasRejects(Protocol):
+    """What was read of one input, as far as its rejects go (`NamedRecords` and the like)."""
+
+    @property
+    def rejects(self) -> Sequence[Reject]:
+        """The rows that could not be read."""
+        ...
+
+
 def records_of(read: NamedRecords | None, record_type: type[_R]) -> list[_R]:
     """
     Return the records read of one type (none when the input was not given).
@@ -1803,7 +1812,7 @@ def write_rejects_preview(rejects: Sequence[Reject]) -> None:
         sys.stderr.write(f"  {line}\n")
 
 
-def check_consents(consents: NamedRecords | None) -> None:
+def check_consents(consents: HasRejects | None) -> None:
     """
     Refuse consent rows that cannot be read: any might be a withdrawal.
 
@@ -1824,7 +1833,7 @@ def check_consents(consents: NamedRecords | None) -> None:
     raise InputError(msg)
 
 
-def warn_rejects(reads: Mapping[NamedInput, NamedRecords | None], fate: str) -> int:
+def warn_rejects(reads: Mapping[NamedInput, HasRejects | None], fate: str) -> int:
     """
     Warn about the rows of named inputs that could not be read, and return the exit code they give.
 

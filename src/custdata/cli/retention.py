@@ -34,18 +34,18 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from custdata.cli._common import (
-    EXIT_OK,
-    EXIT_REJECTS,
     NamedInput,
     UsageError,
     add_date_arguments,
     add_named_inputs,
     add_output_arguments,
+    check_consents,
     check_named_paths,
     open_output,
     read_named_records,
+    records_of,
     today_from,
-    warn,
+    warn_rejects,
 )
 from custdata.errors import InputError
 from custdata.model import Consent, Contact, Feedback, Purchase
@@ -88,7 +88,6 @@ CONSENTS: Final = NamedInput(
     fields=frozenset({"contact_id", "purpose", "channel", "status", "recorded_at"}),
 )
 _INPUTS: Final = (CONTACTS, PURCHASES, FEEDBACK, CONSENTS)
-_PREVIEW: Final = 5
 
 
 @attrs.frozen(kw_only=True)
@@ -315,72 +314,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_arguments(parser, rejects=False)
 
 
-def check_consents(consents: NamedRecords | FrameRead | None) -> None:
-    """
-    Refuse consent rows that cannot be read: any might be a withdrawal.
-
-    Args:
-        consents: The consents read, if any.
-
-    Raises:
-        InputError: If a row cannot be read (exit code 4).
-    """
-    if consents is None or not consents.rejects:
-        return
-    shown = "; ".join(
-        f"row {reject.row}: {reject.issues_text}" for reject in consents.rejects[:_PREVIEW]
-    )
-    more = len(consents.rejects) - _PREVIEW
-    msg = (
-        f"{len(consents.rejects)} consent rows cannot be read, and any of them might be a "
-        f"withdrawal: nothing written ({shown}{f'; and {more} more' if more > 0 else ''})"
-    )
-    raise InputError(msg)
-
-
-def records_of(read: NamedRecords | None, record_type: type) -> list[object]:
-    """
-    Return the records read of one type (none when the input was not given).
-
-    Args:
-        read: What `read_named_records` returned.
-        record_type: The record class.
-
-    Returns:
-        The records.
-    """
-    if read is None:
-        return []
-    return [record for record in read.records if isinstance(record, record_type)]
-
-
 def _input_of(read: NamedRecords | FrameRead | None, record_type: type) -> object:
     """The planner's input: the frame path's table, or the records read."""
     if isinstance(read, FrameRead):
         return read.table
     return records_of(read, record_type)
-
-
-def warn_rejects(reads: Mapping[NamedInput, NamedRecords | FrameRead | None], fate: str) -> int:
-    """
-    Warn about the rows that could not be read, and return the exit code they give.
-
-    Args:
-        reads: What was read, by input.
-        fate: What became of them (``"left out of the plan"``).
-
-    Returns:
-        0, or 3 when a row was rejected.
-    """
-    code = EXIT_OK
-    for named, read in reads.items():
-        if read is None or not read.rejects:
-            continue
-        code = EXIT_REJECTS
-        warn(f"{len(read.rejects)} rows of {named.flag} cannot be read and are {fate}")
-        for reject in read.rejects[:_PREVIEW]:
-            sys.stderr.write(f"  row {reject.row}: {reject.issues_text}\n")
-    return code
 
 
 def run(args: argparse.Namespace) -> int:

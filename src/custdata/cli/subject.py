@@ -47,21 +47,23 @@ from custdata.cli._common import (
     add_date_arguments,
     add_key_arguments,
     add_named_inputs,
+    check_consents,
     check_named_paths,
     keys_from,
+    open_records_output,
+    output_name,
     policy_from,
     read_named_records,
+    records_of,
     today_from,
+    warn_rejects,
 )
 from custdata.cli.retention import (
     CONSENTS,
     FEEDBACK,
     PURCHASES,
     add_rules_argument,
-    check_consents,
-    records_of,
     rules_from,
-    warn_rejects,
 )
 from custdata.errors import InputError, ValidationError
 from custdata.model import Consent, Contact, Feedback, Purchase
@@ -204,7 +206,7 @@ def run(args: argparse.Namespace) -> int:
         document = _erase(args, records, rules)
         summary = "erasure plan"
     _write_json(args.output, document)
-    where = "standard output" if str(args.output) == "-" else str(args.output)
+    where = output_name(args.output)
     sys.stderr.write(f"custdata subject: {summary} of {args.contact_id} written to {where}\n")
     if args.subject_action == "erase":
         totals = document["totals"]
@@ -262,7 +264,6 @@ def _write_json(path: Path, document: object) -> None:
 
 
 def _rectify(args: argparse.Namespace) -> int:
-    from custdata.io import open_writer
     from custdata.lifecycle import rectify
 
     check_named_paths(args, _RECTIFY_INPUTS)
@@ -291,16 +292,11 @@ def _rectify(args: argparse.Namespace) -> int:
     except ValidationError as error:  # the changes say what cannot be used, never a value
         msg = f"--changes: {error}"
         raise InputError(msg) from None
-    output_format = args.output_format
-    if output_format is None and str(args.output) == "-":
-        output_format = "csv"
     with contextlib.ExitStack() as stack:
         if args.log is not None:
             log = stack.enter_context(_committed(args.log))
             log.file.write((json.dumps(entry.to_dict()) + "\n").encode("utf-8"))
-        writer = stack.enter_context(
-            open_writer(args.output, format=output_format, record_type=Contact)
-        )
+        writer = stack.enter_context(open_records_output(args, Contact))
         writer.write_records([new])
     sys.stderr.write(
         f"custdata subject: rectified {entry.contact_id} for request {entry.request_id} on "
