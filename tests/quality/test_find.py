@@ -166,6 +166,22 @@ class TestFind:
         result = find_duplicates(people)
         assert (("1", "2"),) == result.clusters
 
+    def test_progress(self) -> None:
+        """Each step reports its progress, in order, and ends with its total done."""
+        people = [
+            _contact(str(i), given_name="Jean", family_name="Dupont", email="jean@example.com")
+            for i in range(3)
+        ]
+        told: list[tuple[str, int, int]] = []
+        find_duplicates(people, on_progress=lambda *call: told.append(call))
+        steps = list(dict.fromkeys(step for step, _done, _total in told))
+        last = {step: (done, total) for step, done, total in told}
+        assert ["prepare", "block", "compare", "estimate", "cluster"] == steps
+        assert {"prepare": (3, 3), "block": (4, 4), "estimate": (1, 1), "cluster": (1, 1)} == {
+            step: last[step] for step in steps if step != "compare"
+        }
+        assert last["compare"][0] == last["compare"][1] > 0
+
     def test_explanation(self) -> None:
         """Each pair's weight is the sum of its field weights, each field named with its level."""
         dataset = generate(1500, seed=5)

@@ -27,6 +27,10 @@ __all__ = [
 
 _U_PAIRS: Final = 100_000
 _EM_PAIRS: Final = 100_000
+_EVERY: Final = 10_000  # items between two progress reports
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(step, done, total)`` as `find_duplicates` works: for a progress bar."""
 
 
 def _field_set(fields: Iterable[str]) -> frozenset[str]:
@@ -236,10 +240,13 @@ class _Blocks:
         rules: Sequence[BlockingRule],
         cap: int,
         first_new: int,
+        *,
+        on_progress: Progress,
     ) -> None:
         self.by_rule: dict[str, list[tuple[int, int]]] = {}
         self.skipped: list[SkippedBlock] = []
-        for rule in rules:
+        on_progress("block", 0, len(rules))
+        for number, rule in enumerate(rules, 1):
             blocks: dict[str, list[int]] = {}
             for index, (contact, record) in enumerate(zip(contacts, prepared, strict=True)):
                 for key in rule.keys(contact, record) or ():
@@ -257,6 +264,7 @@ class _Blocks:
                         if right >= first_new:  # with --against, old pairs are not compared
                             pairs.append((left, right))
             self.by_rule[rule.name] = pairs
+            on_progress("block", number, len(rules))
         self.skipped.sort(key=lambda block: (block.rule, -block.size))
 
 
@@ -271,6 +279,7 @@ def find_duplicates(  # each option is one documented knob
     max_block: int = 100,
     non_matches: Iterable[tuple[str, str]] = (),
     seed: int = 0,
+    on_progress: Progress | None = None,
 ) -> DuplicateResult:
     """
     Find the contacts that are the same person, say why each pair matched, and group them.
@@ -312,6 +321,11 @@ def find_duplicates(  # each option is one documented knob
         max_block: Blocks larger than this are skipped and reported.
         non_matches: Pairs of contact ids known not to be the same person.
         seed: Seeds the sampling of random pairs for u.
+        on_progress: Called with ``(step, done, total)`` as the work advances,
+            every 10 000 items and at the end of each step: ``"prepare"``
+            (records), ``"block"`` (rules), ``"compare"`` (candidate pairs, the
+            pairs several rules propose counted once per rule), ``"estimate"``
+            and ``"cluster"`` (0 then 1). For a progress bar.
 
     Returns:
         The `DuplicateResult`.
@@ -326,17 +340,14 @@ def find_duplicates(  # each option is one documented knob
     old = _contacts(against) if against is not None else []
     new = _contacts(contacts)
     everyone = [*old, *new]
-    prepared = [prepare(contact) for contact in everyone]
-    blocks = _Blocks(everyone, prepared, rules, max_block, len(old))
+    tell = on_progress if on_progress is not None else _silent
+    prepared = _prepare_all(everyone, tell)
+    blocks = _Blocks(everyone, prepared, rules, max_block, len(old), on_progress=tell)
     known = {frozenset(pair) for pair in non_matches}
-
-    levels: dict[tuple[int, int], tuple[tuple[int, ...], bool]] = {}
-    for pairs in blocks.by_rule.values():
-        for pair in pairs:
-            if pair not in levels:
-                levels[pair] = compare(prepared[pair[0]], prepared[pair[1]])
+    levels = _compare_candidates(blocks, prepared, tell)
 
     candidates = len(levels)  # the guard may compare more pairs below
+    tell("estimate", 0, 1)
     if model is None:
         model = _estimate(
             prepared=prepared,
@@ -347,6 +358,8 @@ def find_duplicates(  # each option is one documented knob
             new=len(new),
             seed=seed,
         )
+    tell("estimate", 1, 1)
+    tell("cluster", 0, 1)
     cut = threshold if threshold is not None else _even_odds(model.prior)
     floor = guard if guard is not None else cut - 10
 
@@ -394,6 +407,7 @@ def find_duplicates(  # each option is one documented knob
                 swapped_names=swapped,
             )
         )
+    tell("cluster", 1, 1)
     return DuplicateResult(
         pairs=tuple(result_pairs),
         clusters=clusters,
@@ -404,6 +418,38 @@ def find_duplicates(  # each option is one documented knob
         threshold=cut,
         split_clusters=split,
     )
+
+
+def _silent(_step: str, _done: int, _total: int) -> None:
+    """Report nothing."""
+
+
+def _prepare_all(contacts: Sequence[Contact], tell: Progress) -> list[Prepared]:
+    prepared = []
+    for index, contact in enumerate(contacts):
+        if index % _EVERY == 0:
+            tell("prepare", index, len(contacts))
+        prepared.append(prepare(contact))
+    tell("prepare", len(contacts), len(contacts))
+    return prepared
+
+
+def _compare_candidates(
+    blocks: _Blocks, prepared: Sequence[Prepared], tell: Progress
+) -> dict[tuple[int, int], tuple[tuple[int, ...], bool]]:
+    """Each candidate pair's levels (a pair several rules propose is compared once)."""
+    levels: dict[tuple[int, int], tuple[tuple[int, ...], bool]] = {}
+    total = sum(len(pairs) for pairs in blocks.by_rule.values())
+    done = 0
+    for pairs in blocks.by_rule.values():
+        for pair in pairs:
+            if done % _EVERY == 0:
+                tell("compare", done, total)
+            done += 1
+            if pair not in levels:
+                levels[pair] = compare(prepared[pair[0]], prepared[pair[1]])
+    tell("compare", total, total)
+    return levels
 
 
 def _estimate(  # the state of one run, passed once
