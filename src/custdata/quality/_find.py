@@ -11,7 +11,15 @@ import attrs
 
 from custdata.errors import PolicyError
 from custdata.model import Contact
-from custdata.quality._compare import FIELDS, LEVELS, NULL, Prepared, compare, prepare
+from custdata.quality._compare import (
+    FIELDS,
+    LEVELS,
+    NULL,
+    Comparer,
+    Prepared,
+    comparer,
+    preparer,
+)
 from custdata.quality._model import MatchModel, estimate_m, estimate_u
 from custdata.quality._phonetic import french_phonetic
 
@@ -344,7 +352,8 @@ def find_duplicates(  # each option is one documented knob
     prepared = _prepare_all(everyone, tell)
     blocks = _Blocks(everyone, prepared, rules, max_block, len(old), on_progress=tell)
     known = {frozenset(pair) for pair in non_matches}
-    levels = _compare_candidates(blocks, prepared, tell)
+    compare = comparer()
+    levels = _compare_candidates(blocks, prepared, compare, tell)
 
     candidates = len(levels)  # the guard may compare more pairs below
     tell("estimate", 0, 1)
@@ -357,6 +366,7 @@ def find_duplicates(  # each option is one documented knob
             old=len(old),
             new=len(new),
             seed=seed,
+            compare=compare,
         )
     tell("estimate", 1, 1)
     tell("cluster", 0, 1)
@@ -426,6 +436,7 @@ def _silent(_step: str, _done: int, _total: int) -> None:
 
 def _prepare_all(contacts: Sequence[Contact], tell: Progress) -> list[Prepared]:
     prepared = []
+    prepare = preparer()
     for index, contact in enumerate(contacts):
         if index % _EVERY == 0:
             tell("prepare", index, len(contacts))
@@ -435,7 +446,7 @@ def _prepare_all(contacts: Sequence[Contact], tell: Progress) -> list[Prepared]:
 
 
 def _compare_candidates(
-    blocks: _Blocks, prepared: Sequence[Prepared], tell: Progress
+    blocks: _Blocks, prepared: Sequence[Prepared], compare: Comparer, tell: Progress
 ) -> dict[tuple[int, int], tuple[tuple[int, ...], bool]]:
     """Each candidate pair's levels (a pair several rules propose is compared once)."""
     levels: dict[tuple[int, int], tuple[tuple[int, ...], bool]] = {}
@@ -461,6 +472,7 @@ def _estimate(  # the state of one run, passed once
     old: int,
     new: int,
     seed: int,
+    compare: Comparer,
 ) -> MatchModel:
     """Estimate u from random pairs and value counts, m by EM per rule, and the prior."""
     rng = random.Random(seed)  # noqa: S311  # sampling, not secrecy
