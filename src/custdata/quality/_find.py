@@ -84,17 +84,21 @@ def _name_postal_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
     if not prepared.postal:
         return ()
     keys = set()
-    for name in (prepared.family, prepared.given):
+    # Each name's phonetic key with the other name's initial: a typo in one name,
+    # an initial for the given name or swapped names keep one key in common.
+    for name, other in ((prepared.family, prepared.given), (prepared.given, prepared.family)):
         code = french_phonetic(name) if len(name) > 1 else ""
         if code:
-            keys.add(f"{code}|{prepared.postal}")
+            keys.add(f"{code}|{other[:1]}|{prepared.postal}")
     return keys
 
 
 def _birth_initial_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
-    if not prepared.birth:
+    if not prepared.birth or not prepared.given or not prepared.family:
         return ()
-    return {f"{prepared.birth}|{name[0]}" for name in (prepared.given, prepared.family) if name}
+    # Both initials, in either order: swapped names keep the key.
+    initials = "".join(sorted((prepared.given[0], prepared.family[0])))
+    return (f"{prepared.birth}|{initials}",)
 
 
 DEFAULT_RULES: Final[tuple[BlockingRule, ...]] = (
@@ -103,12 +107,17 @@ DEFAULT_RULES: Final[tuple[BlockingRule, ...]] = (
     BlockingRule(
         name="name_postal",
         keys=_name_postal_key,
-        fields=frozenset({"family_name", "postal_code"}),
+        fields=frozenset({"given_name", "family_name", "postal_code"}),
     ),
-    BlockingRule(name="birth_initial", keys=_birth_initial_key, fields=frozenset({"birth_date"})),
+    BlockingRule(
+        name="birth_initial",
+        keys=_birth_initial_key,
+        fields=frozenset({"birth_date", "given_name", "family_name"}),
+    ),
 )
 """The built-in blocking rules: normalised email; E.164 phone; the French phonetic key
-of the family (or given) name with the postal code; birth date with an initial."""
+of the family (or given) name with the other name's initial and the postal code; birth
+date with both initials (in either order)."""
 
 
 @attrs.frozen(kw_only=True)
