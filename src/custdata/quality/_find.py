@@ -101,6 +101,18 @@ def _birth_initial_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
     return (f"{prepared.birth}|{initials}",)
 
 
+def _birth_postal_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
+    if not prepared.birth or not prepared.postal:
+        return ()
+    return (f"{prepared.birth}|{prepared.postal}",)
+
+
+def _street_postal_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
+    if not prepared.street or not prepared.postal:
+        return ()
+    return (f"{prepared.street}|{prepared.postal}",)
+
+
 DEFAULT_RULES: Final[tuple[BlockingRule, ...]] = (
     BlockingRule(name="email", keys=_email_key, fields=frozenset({"email"})),
     BlockingRule(name="phone", keys=_phone_key, fields=frozenset({"phone"})),
@@ -114,10 +126,22 @@ DEFAULT_RULES: Final[tuple[BlockingRule, ...]] = (
         keys=_birth_initial_key,
         fields=frozenset({"birth_date", "given_name", "family_name"}),
     ),
+    # For names misspelt beyond their initials: the birth date or the street still meet.
+    BlockingRule(
+        name="birth_postal",
+        keys=_birth_postal_key,
+        fields=frozenset({"birth_date", "postal_code"}),
+    ),
+    BlockingRule(
+        name="street_postal",
+        keys=_street_postal_key,
+        fields=frozenset({"street", "postal_code"}),
+    ),
 )
 """The built-in blocking rules: normalised email; E.164 phone; the French phonetic key
 of the family (or given) name with the other name's initial and the postal code; birth
-date with both initials (in either order)."""
+date with both initials (in either order); birth date with the postal code; street line
+with the postal code."""
 
 
 @attrs.frozen(kw_only=True)
