@@ -2,8 +2,9 @@
 Find duplicate contacts, say why each pair matched, and merge them.
 
 'dedup' reads contacts, proposes candidate pairs by blocking (email, phone,
-a French phonetic key of a name with the postal code, birth date with an
-initial), weighs each pair field by field (Fellegi-Sunter, parameters
+a French phonetic key of a name with the other's initial and the postal
+code, birth date with the initials or the postal code, street with the
+postal code), weighs each pair field by field (Fellegi-Sunter, parameters
 estimated from the file itself: no labelled data), and writes one row per
 matched pair: the two ids, the match weight (a log2 Bayes factor), the match
 probability, and each field's agreement level. Optional outputs: the
