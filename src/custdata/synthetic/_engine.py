@@ -7,9 +7,12 @@ million attrs records only to flatten them again would double the cost.
 `custdata.synthetic.generate` turns the same rows into records with the model's
 own codec, so the two forms cannot drift apart (a test checks it row by row).
 
-Every batch draws from its own `random.Random`, seeded from the dataset seed and
-the batch number, so a batch's content depends neither on the others nor on the
-order they are computed in.
+Every batch draws its contacts from its own `random.Random`, seeded from the
+dataset seed and the batch number, and their history (purchases, consents,
+feedback) from another, so a batch's content depends neither on the others nor
+on the order they are computed in, and contacts can be built without their
+history. Emails and phones identify people: each person's email token and phone
+(if any) are drawn once per dataset, from the seed and its size (`_identities`).
 """
 
 from __future__ import annotations
