@@ -5,7 +5,8 @@ Goals (docs/performance.md): 1 000 000 synthetic contacts with 3 % near-duplicat
 in under 3 minutes, normalisation included, and under 4 GB, on the 2-core
 reference machine; pairwise F1 at least that of the baselines on the same data.
 
-For each size the contacts are generated in memory (not timed), then
+For each size the contacts alone are generated in memory
+(`custdata.synthetic.generate_contacts`, not timed), then
 `custdata.quality.find_duplicates` runs on the `Contact` records: normalisation,
 blocking, estimation, comparison and clustering are all inside the time.
 Precision, recall and F1 are pairwise, over the clusters, against the
@@ -18,7 +19,9 @@ printed at the start and the end.
 With ``--baselines PYTHON``, the same contacts (first size only) are written to a
 CSV file and the baselines of benchmarks/dedup_baselines.py run under that
 interpreter (a separate virtualenv holding recordlinkage and splink), each as its
-own documentation's deduplication example configures it.
+own documentation's deduplication example configures it, each under a watchdog
+that stops it past ``--baseline-memory`` MB of resident memory or
+``--baseline-seconds`` (the machine is shared); what stopped it is printed.
 
 Run: ``.venv/bin/python benchmarks/bench_dedup.py [--contacts 100000 1000000]
 [--baselines /tmp/dedup-baselines/bin/python]``
@@ -39,7 +42,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from custdata.model import Contact
@@ -95,12 +98,13 @@ def _write_csv(contacts: Iterable[Contact], path: Path) -> None:
             )
 
 
-def _run(size: int, baselines: str | None) -> None:
+def _run(size: int, baselines: str | None, limits: tuple[float, float]) -> None:
     from custdata.quality import find_duplicates
-    from custdata.synthetic import generate
+    from custdata.synthetic import generate_contacts
 
+    print(f"n={size}: load average before {_load()}")
     start = time.perf_counter()
-    dataset = generate(size, seed=2024, duplicates=0.03)
+    dataset = generate_contacts(size, seed=2024, duplicates=0.03)
     print(f"{size} contacts generated in {time.perf_counter() - start:.1f} s (not timed)")
     truth = _pairs(dataset.truth.duplicate_clusters())
     gc.collect()
@@ -128,6 +132,7 @@ def _run(size: int, baselines: str | None) -> None:
         f"  of {len(found - truth)} pairs found that the truth does not hold, {shared} are "
         "distinct people the generator gave the same email or phone"
     )
+    print(f"  load average after {_load()}")
     goals = []
     if size >= 1_000_000:
         goals.append(f"time goal {'met' if elapsed < _TIME_GOAL_S else 'NOT met'}")
@@ -139,24 +144,72 @@ def _run(size: int, baselines: str | None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "contacts.csv"
         _write_csv(dataset.contacts, path)
-        script = Path(__file__).with_name("dedup_baselines.py")
         for name in ("recordlinkage", "splink"):
-            done = subprocess.run(
-                [baselines, str(script), name, str(path)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if done.returncode != 0:
-                print(f"{name}: failed ({done.stderr.strip().splitlines()[-1:]})")
+            found, note = _baseline(baselines, name, path, limits)
+            if found is None:
+                print(f"{name:13} n={size}: {note}")
                 continue
-            found = json.loads(done.stdout.strip().splitlines()[-1])
             precision, recall, f1 = _scores({frozenset(pair) for pair in found["pairs"]}, truth)
             print(
-                f"{name:13} n={size}: {found['seconds']:.1f} s elapsed, peak RSS "
-                f"{found['peak_mb']:.0f} MB, {found['candidates'] / size:.2f} candidate pairs "
+                f"{name:13} n={size}: {note}, {found['candidates'] / size:.2f} candidate pairs "
                 f"per record; precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f}"
             )
+
+
+def _rss_mb(pid: int) -> float:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _baseline(
+    python: str, name: str, path: Path, limits: tuple[float, float]
+) -> tuple[dict[str, Any] | None, str]:
+    """
+    Run one baseline under a watchdog: stopped past ``limits`` (MB of RSS, seconds).
+
+    Returns its JSON result (None if it failed or was stopped) and a note with
+    its elapsed time, CPU time (user + system, all its threads) and peak RSS.
+    """
+    memory_mb, seconds = limits
+    script = Path(__file__).with_name("dedup_baselines.py")
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        child = subprocess.Popen([python, str(script), name, str(path)], stdout=out, stderr=err)
+        peak, stopped = 0.0, ""
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, _rss_mb(child.pid))
+            elapsed = time.perf_counter() - start
+            if not stopped and peak > memory_mb:
+                stopped = f"stopped by the watchdog at {peak:.0f} MB (limit {memory_mb:.0f} MB)"
+                child.kill()
+            elif not stopped and elapsed > seconds:
+                stopped = f"stopped by the watchdog after {seconds:.0f} s"
+                child.kill()
+            time.sleep(0.2)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        elapsed = time.perf_counter() - start
+        cpu = usage.ru_utime + usage.ru_stime
+        peak = max(peak, usage.ru_maxrss / 1024)
+        note = f"{elapsed:.1f} s elapsed (process), {cpu:.1f} s CPU, peak RSS {peak:.0f} MB"
+        if stopped:
+            return None, f"{stopped}; {note}"
+        if child.returncode != 0:
+            err.seek(0)
+            last = err.read().strip().splitlines()[-1:]
+            return None, f"failed ({last}); {note}"
+        out.seek(0)
+        found: dict[str, Any] = json.loads(out.read().strip().splitlines()[-1])
+        note += f"; {found['seconds']:.1f} s elapsed inside (reading the CSV excluded)"
+        return found, note
 
 
 def _febrl_contacts(path: Path) -> tuple[list[Contact], set[frozenset[str]]]:
@@ -193,7 +246,7 @@ def _febrl_contacts(path: Path) -> tuple[list[Contact], set[frozenset[str]]]:
     return contacts, _pairs(people.values())
 
 
-def _febrl(baselines: str) -> None:
+def _febrl(baselines: str, limits: tuple[float, float]) -> None:
     from custdata.quality import find_duplicates
 
     script = str(Path(__file__).with_name("dedup_baselines.py"))
@@ -211,20 +264,14 @@ def _febrl(baselines: str) -> None:
                 f"{elapsed:.1f} s; precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f}"
             )
             for baseline in ("recordlinkage", "splink"):
-                done = subprocess.run(
-                    [baselines, script, baseline, str(path)],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                if done.returncode != 0:
-                    print(f"{baseline} {name}: failed ({done.stderr.strip().splitlines()[-1:]})")
+                found, note = _baseline(baselines, baseline, path, limits)
+                if found is None:
+                    print(f"{baseline:13} {name}: {note}")
                     continue
-                found = json.loads(done.stdout.strip().splitlines()[-1])
                 pairs = {frozenset(pair) for pair in found["pairs"]}
                 precision, recall, f1 = _scores(pairs, truth)
                 print(
-                    f"{baseline:13} {name}: {found['seconds']:.1f} s; precision "
+                    f"{baseline:13} {name}: {note}; precision "
                     f"{precision:.4f} recall {recall:.4f} F1 {f1:.4f}"
                 )
 
@@ -237,13 +284,28 @@ def main() -> None:
     parser.add_argument(
         "--febrl", action="store_true", help="also FEBRL 1 and 2 (needs --baselines)"
     )
+    parser.add_argument(
+        "--baseline-memory",
+        type=float,
+        default=4096.0,
+        metavar="MB",
+        help="stop a baseline whose resident set grows past this (default: 4096)",
+    )
+    parser.add_argument(
+        "--baseline-seconds",
+        type=float,
+        default=1200.0,
+        metavar="S",
+        help="stop a baseline that runs longer than this (default: 1200)",
+    )
     args = parser.parse_args()
+    limits = (args.baseline_memory, args.baseline_seconds)
     version = sys.version.split()[0]
     print(f"load average at start: {_load()} ({os.cpu_count()} cores); Python {version}")
     if args.baselines is not None and args.febrl:
-        _febrl(args.baselines)
+        _febrl(args.baselines, limits)
     for number, size in enumerate(args.contacts):
-        _run(size, args.baselines if number == 0 else None)
+        _run(size, args.baselines if number == 0 else None, limits)
     print(f"load average at end: {_load()}")
 
 

@@ -320,6 +320,8 @@ KNOWN_STATE: Final[dict[tuple[str, str], str]] = {
     ("custdata.transforms.text", "_phones"): "functools.lru_cache of matchers nobody changes",
     ("custdata.transforms.text", "_models"): "each spaCy model loaded once under a lock",
     ("custdata.synthetic._engine", "_times_of_day"): "functools.cache of an immutable tuple",
+    ("custdata.quality._phonetic", "_fold"): "functools.lru_cache of str to str, bounded",
+    ("custdata.quality._phonetic", "_phonetic"): "functools.lru_cache of str to str, bounded",
     ("custdata.synthetic._pools", "build_pools"): "functools.lru_cache of pools nobody changes",
     ("custdata.io._progress", "_bar_class"): "functools.cache of a class; racing builds are alike",
     ("custdata.testing._strategies", "_optional"): "functools.cache of an immutable strategy",

@@ -1,8 +1,11 @@
-"""custdata dedup: pairs, clusters, merged file, id map, consents carried over, exit codes."""
+"""custdata dedup: pairs, clusters, merged file, id map, consents carried over, exit codes,
+the progress bar and the summary."""
 
 from __future__ import annotations
 
 import csv
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +106,41 @@ class TestDedup:
             code,
             [(row["left_id"], row["right_id"]) for row in _rows(out)],
         )
+
+
+class _Terminal(io.StringIO):
+    """A stderr that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        """Claim to be a terminal."""
+        return True
+
+
+class TestProgressAndSummary:
+    """The progress bar on a terminal only, and the summary on stderr."""
+
+    def test_summary(self, files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+        """The summary gives records, candidate pairs, matched pairs, clusters by size, skips."""
+        main(["dedup", str(files["contacts"]), "-o", str(files["dir"] / "pairs.csv")])
+        err = capsys.readouterr().err
+        assert ("custdata dedup: 3 records, 1 candidate pairs, 1 matched pairs (weight >= ") in err
+        assert "1 clusters (1 of 2), 0 blocks skipped" in err
+
+    def test_no_bar_off_a_terminal(
+        self, files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """When stderr is not a terminal, no bar is drawn."""
+        main(["dedup", str(files["contacts"]), "-o", str(files["dir"] / "pairs.csv")])
+        err = capsys.readouterr().err
+        assert ("\r" in err, "dedup: compare" in err) == (False, False)
+
+    def test_bar_on_a_terminal(
+        self, files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """On a terminal, each step of the work has its bar on stderr."""
+        terminal = _Terminal()
+        monkeypatch.setattr(sys, "stderr", terminal)
+        code = main(["dedup", str(files["contacts"]), "-o", str(files["dir"] / "pairs.csv")])
+        err = terminal.getvalue()
+        assert EXIT_REJECTS == code
+        assert [True] * 3 == [f"dedup: {step}" in err for step in ("prepare", "block", "compare")]

@@ -6,6 +6,7 @@ import collections
 import datetime as dt
 import re
 
+import attrs
 import phonenumbers
 import pytest
 from email_validator import validate_email
@@ -19,10 +20,11 @@ from custdata.synthetic import (
     VARIATIONS,
     SyntheticDataset,
     generate,
+    generate_contacts,
     iter_batches,
 )
 from custdata.synthetic._generate import batch_rows, make_engine
-from custdata.synthetic._phones import PHONE_PLANS
+from custdata.synthetic._phones import PHONE_PLANS, capacity, fiction_number
 from custdata.validation import normalise, validate
 
 RESERVED_DOMAIN = re.compile(r"(^|\.)(example\.(com|org|net)|example)$")
@@ -235,6 +237,92 @@ class TestGroundTruth:
         known = set(ids)
         for record in (*french.purchases, *french.consents, *french.feedback):
             assert record.contact_id in known
+
+
+def _people(data: SyntheticDataset) -> dict[str, str]:
+    """Each contact id and the id of the person it is (its original's id)."""
+    person = {contact.contact_id: contact.contact_id for contact in data.contacts}
+    for link in data.truth.duplicates:
+        person[link.contact_id] = link.duplicate_of
+    return person
+
+
+def _holders(data: SyntheticDataset, field: str, *, clean: bool) -> dict[str, set[str]]:
+    """Each value of ``field`` (clean or as written) and the people holding it."""
+    dirty = {(value.contact_id, value.path): value.clean for value in data.truth.dirty_values}
+    person = _people(data)
+    holders: dict[str, set[str]] = collections.defaultdict(set)
+    for contact in data.contacts:
+        value = getattr(contact, field)
+        if value is None:
+            continue
+        if clean:
+            value = dirty.get((contact.contact_id, field), value)
+            if field == "phone" and not value.startswith("+"):
+                value = str(normalise(contact).phone)
+        holders[value.strip().lower()].add(person[contact.contact_id])
+    return holders
+
+
+class TestIdentities:
+    def test_an_email_is_one_person(self, dataset: SyntheticDataset) -> None:
+        """No two people share an email, clean or spoiled; a near-duplicate may have another."""
+        for clean in (True, False):
+            holders = _holders(dataset, "email", clean=clean)
+            assert [] == [len(people) for people in holders.values() if len(people) > 1]
+
+    def test_a_phone_is_one_person(self, dataset: SyntheticDataset) -> None:
+        """No two people share a phone number, clean or as written."""
+        for clean in (True, False):
+            holders = _holders(dataset, "phone", clean=clean)
+            assert [] == [len(people) for people in holders.values() if len(people) > 1]
+
+    def test_phones_while_the_ranges_suffice(self, french: SyntheticDataset) -> None:
+        """While the ranges hold enough numbers, 78 % of the people have a phone."""
+        originals = [c for c in french.contacts if c.contact_id in set(_people(french).values())]
+        share = sum(contact.phone is not None for contact in originals) / len(originals)
+        assert share == pytest.approx(0.78, abs=0.02)
+
+    def test_phones_never_exceed_the_ranges(self) -> None:
+        """Past the ranges' capacity, each number goes to one person and the others have none."""
+        data = generate_contacts(8_000, locale="en_US", seed=4)
+        holders = _holders(data, "phone", clean=True)
+        people = len(set(_people(data).values()))
+        assert len(holders) <= capacity(PHONE_PLANS["US"]) == 2_500
+        assert len(holders) == pytest.approx(2_500 * (people / 8_000), abs=60)
+        assert [] == [len(found) for found in holders.values() if len(found) > 1]
+
+    @pytest.mark.parametrize("country", sorted(PHONE_PLANS))
+    def test_fiction_numbers_are_distinct(self, country: str) -> None:
+        """Each index of a plan gives another number of its ranges."""
+        plan = PHONE_PLANS[country]
+        numbers = {fiction_number(plan, index) for index in range(capacity(plan))}
+        assert len(numbers) == capacity(plan)
+        assert all(number.startswith(plan.blocks) for number in numbers)
+
+    def test_capacities(self) -> None:
+        """The ranges hold 60 000 French, 14 000 British, 5 000 German, 2 500 US numbers."""
+        expected = {"BE": 60_000, "DE": 5_000, "FR": 60_000, "GB": 14_000, "US": 2_500}
+        assert expected == {country: capacity(plan) for country, plan in PHONE_PLANS.items()}
+
+
+class TestContactsOnly:
+    def test_same_contacts_as_generate(self) -> None:
+        """generate_contacts gives generate's contacts and truth, without the last interaction."""
+        whole = generate(1_200, seed=6, locale="en_GB")
+        alone = generate_contacts(1_200, seed=6, locale="en_GB")
+        expected = tuple(
+            attrs.evolve(contact, last_interaction_at=None) for contact in whole.contacts
+        )
+        assert expected == alone.contacts
+        assert whole.truth.duplicates == alone.truth.duplicates
+        assert whole.truth.dirty_values == alone.truth.dirty_values
+        assert (alone.purchases, alone.consents, alone.feedback) == ((), (), ())
+        assert alone.manifest.counts["contacts"] == 1_200
+
+    def test_empty(self) -> None:
+        """Zero contacts is an empty dataset."""
+        assert generate_contacts(0).contacts == ()
 
 
 class TestRealism:

@@ -2,8 +2,9 @@
 Find duplicate contacts, say why each pair matched, and merge them.
 
 'dedup' reads contacts, proposes candidate pairs by blocking (email, phone,
-a French phonetic key of a name with the postal code, birth date with an
-initial), weighs each pair field by field (Fellegi-Sunter, parameters
+a French phonetic key of a name with the other's initial and the postal
+code, birth date with the initials or the postal code, street with the
+postal code), weighs each pair field by field (Fellegi-Sunter, parameters
 estimated from the file itself: no labelled data), and writes one row per
 matched pair: the two ids, the match weight (a log2 Bayes factor), the match
 probability, and each field's agreement level. Optional outputs: the
@@ -24,9 +25,11 @@ examples:
 from __future__ import annotations
 
 import argparse
+import collections
 import csv
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -126,6 +129,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_output_arguments(parser, rejects=False)
 
 
+_UNITS: Final = {"prepare": "contacts", "block": "rules", "compare": "pairs"}
+
+
+class _Bars:
+    """One progress bar per step of `find_duplicates`, on stderr when it is a terminal."""
+
+    def __init__(self) -> None:
+        self.step = ""
+        self.done = 0
+        self.steps: collections.deque[int] = collections.deque()
+        self.bar: Iterator[int] | None = None
+
+    def __call__(self, step: str, done: int, total: int) -> None:
+        from custdata.io import progress
+
+        if step != self.step:
+            self.close()
+            self.step, self.done = step, 0
+            # The bar pulls each advance from the queue this callback fills.
+            self.bar = progress(
+                iter(self.steps.popleft, -1),
+                total=total,
+                desc=f"dedup: {step}",
+                unit=_UNITS.get(step, "steps"),
+                weight=int,
+            )
+        self.steps.append(done - self.done)
+        self.done = done
+        if self.bar is not None:
+            next(self.bar)
+
+    def close(self) -> None:
+        """Close the current bar, if any."""
+        if self.bar is not None:
+            self.bar.close()  # type: ignore[attr-defined]  # progress returns a generator
+            self.bar = None
+
+
 def _pairs_of(path: Path) -> list[tuple[str, str]]:
     try:
         with path.open(encoding="utf-8", newline="") as handle:
@@ -158,7 +199,7 @@ def run(args: argparse.Namespace) -> int:  # one step per output
         InputError: For an unreadable file, or a consent row that cannot be read (exit code 4).
     """
     from custdata.io import open_writer
-    from custdata.quality import find_duplicates, merge
+    from custdata.quality import merge
 
     if args.input is not None and args.contacts is not None:
         msg = "give the contacts once: as INPUT or as --contacts"
@@ -185,13 +226,7 @@ def run(args: argparse.Namespace) -> int:  # one step per output
     known = _pairs_of(args.non_matches) if args.non_matches is not None else []
     records = _contacts(contacts)
     sys.stderr.write(f"custdata dedup: {len(records)} contacts read; comparing\n")
-    result = find_duplicates(
-        records,
-        against=_contacts(against) if against is not None else None,
-        threshold=args.threshold,
-        max_block=args.max_block,
-        non_matches=known,
-    )
+    result = _find(args, records, against, known)
     _write_pairs(args, result)
     by_id = {contact.contact_id: contact for contact in [*_contacts(against), *records]}
     merged = [merge([by_id[member] for member in cluster]) for cluster in result.clusters]
@@ -230,6 +265,28 @@ def run(args: argparse.Namespace) -> int:  # one step per output
             sys.stderr.write(f"  row {reject.row}: {reject.issues_text}\n")
         return EXIT_REJECTS
     return EXIT_OK
+
+
+def _find(
+    args: argparse.Namespace,
+    records: list[Contact],
+    against: NamedRecords | None,
+    known: list[tuple[str, str]],
+) -> DuplicateResult:
+    from custdata.quality import find_duplicates
+
+    bars = _Bars()
+    try:
+        return find_duplicates(
+            records,
+            against=_contacts(against) if against is not None else None,
+            threshold=args.threshold,
+            max_block=args.max_block,
+            non_matches=known,
+            on_progress=bars,
+        )
+    finally:
+        bars.close()
 
 
 def _write_pairs(args: argparse.Namespace, result: DuplicateResult) -> None:

@@ -3,7 +3,8 @@ Duplicate contacts: find them at scale, explain each match, merge them.
 
 `find_duplicates` proposes candidate pairs by blocking (contacts sharing a
 normalised email, an E.164 phone, a French phonetic key of a name with the
-postal code, or a birth date with an initial), compares each pair field by
+other's initial and the postal code, a birth date with the initials or with
+the postal code, or a street with the postal code), compares each pair field by
 field, weighs the comparison the Fellegi-Sunter way with parameters estimated
 from the data, and groups the matches into clusters guarded against chaining.
 `merge` turns a cluster into one golden record with the lineage of each field;

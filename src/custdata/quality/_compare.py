@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Final
@@ -63,9 +64,7 @@ class Prepared:
     street: str
 
 
-def _email(value: str | None) -> str:
-    from custdata.validation import normalise_email
-
+def _email(value: str | None, normalise_email: Callable[[str], str]) -> str:
     if not value or not value.strip():
         return ""
     try:
@@ -74,9 +73,7 @@ def _email(value: str | None) -> str:
         return value.strip()
 
 
-def _phone(value: str | None, region: str) -> str:
-    from custdata.validation import normalise_phone
-
+def _phone(value: str | None, region: str, normalise_phone: Callable[[str, str], str]) -> str:
     if not value or not value.strip():
         return ""
     text = value.strip()
@@ -98,6 +95,22 @@ def prepare(contact: Contact) -> Prepared:
     Returns:
         Its prepared form.
     """
+    return preparer()(contact)
+
+
+def preparer() -> Callable[[Contact], Prepared]:
+    """`prepare`, its dependencies imported once: for loops over many contacts."""
+    from custdata.validation import normalise_email, normalise_phone
+
+    return functools.partial(_prepare, emails=normalise_email, phones=normalise_phone)
+
+
+def _prepare(
+    contact: Contact,
+    *,
+    emails: Callable[[str], str],
+    phones: Callable[[str, str], str],
+) -> Prepared:
     address = contact.address
     country = (address.country if address is not None else None) or "FR"
     region = country if len(country) == 2 and country.isalpha() else "FR"
@@ -105,8 +118,8 @@ def prepare(contact: Contact) -> Prepared:
         contact_id=contact.contact_id,
         given=fold(contact.given_name or ""),
         family=fold(contact.family_name or ""),
-        email=_email(contact.email),
-        phone=_phone(contact.phone, region.upper()),
+        email=_email(contact.email, emails),
+        phone=_phone(contact.phone, region.upper(), phones),
         birth=contact.birth_date.strftime("%Y%m%d") if contact.birth_date is not None else "",
         postal="".join((address.postal_code or "").split()).upper() if address else "",
         street=fold(address.line1 or "") if address else "",
@@ -158,14 +171,12 @@ def _birth_level(left: str, right: str) -> int:
     return 0
 
 
-def _street_level(left: str, right: str) -> int:
-    from rapidfuzz import fuzz
-
+def _street_level(left: str, right: str, ratio: Callable[[str, str], float]) -> int:
     if not left or not right:
         return NULL
     if left == right:
         return 2
-    return 1 if fuzz.token_sort_ratio(left, right) >= _STREET_CLOSE else 0
+    return 1 if ratio(left, right) >= _STREET_CLOSE else 0
 
 
 def compare(left: Prepared, right: Prepared) -> tuple[tuple[int, ...], bool]:
@@ -184,9 +195,29 @@ def compare(left: Prepared, right: Prepared) -> tuple[tuple[int, ...], bool]:
         The level of each field of `FIELDS` (an index into its `LEVELS`, or
         ``-1`` when either side misses it), and whether the names were swapped.
     """
+    return comparer()(left, right)
+
+
+Comparer = Callable[[Prepared, Prepared], tuple[tuple[int, ...], bool]]
+
+
+def comparer() -> Comparer:
+    """`compare`, rapidfuzz imported once: for loops over many pairs."""
+    from rapidfuzz import fuzz
     from rapidfuzz.distance import JaroWinkler
 
-    similarity = JaroWinkler.normalized_similarity
+    return functools.partial(
+        _compare, similarity=JaroWinkler.normalized_similarity, ratio=fuzz.token_sort_ratio
+    )
+
+
+def _compare(
+    left: Prepared,
+    right: Prepared,
+    *,
+    similarity: Callable[[str, str], float],
+    ratio: Callable[[str, str], float],
+) -> tuple[tuple[int, ...], bool]:
     given = _given_level(left.given, right.given, similarity)
     family = _family_level(left.family, right.family, similarity)
     swapped = False
@@ -202,6 +233,6 @@ def compare(left: Prepared, right: Prepared) -> tuple[tuple[int, ...], bool]:
         _exact(left.phone, right.phone),
         _birth_level(left.birth, right.birth),
         _exact(left.postal, right.postal),
-        _street_level(left.street, right.street),
+        _street_level(left.street, right.street, ratio),
     )
     return levels, swapped

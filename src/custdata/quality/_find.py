@@ -11,7 +11,15 @@ import attrs
 
 from custdata.errors import PolicyError
 from custdata.model import Contact
-from custdata.quality._compare import FIELDS, LEVELS, NULL, Prepared, compare, prepare
+from custdata.quality._compare import (
+    FIELDS,
+    LEVELS,
+    NULL,
+    Comparer,
+    Prepared,
+    comparer,
+    preparer,
+)
 from custdata.quality._model import MatchModel, estimate_m, estimate_u
 from custdata.quality._phonetic import french_phonetic
 
@@ -27,6 +35,10 @@ __all__ = [
 
 _U_PAIRS: Final = 100_000
 _EM_PAIRS: Final = 100_000
+_EVERY: Final = 10_000  # items between two progress reports
+
+Progress = Callable[[str, int, int], None]
+"""Told ``(step, done, total)`` as `find_duplicates` works: for a progress bar."""
 
 
 def _field_set(fields: Iterable[str]) -> frozenset[str]:
@@ -72,17 +84,33 @@ def _name_postal_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
     if not prepared.postal:
         return ()
     keys = set()
-    for name in (prepared.family, prepared.given):
+    # Each name's phonetic key with the other name's initial: a typo in one name,
+    # an initial for the given name or swapped names keep one key in common.
+    for name, other in ((prepared.family, prepared.given), (prepared.given, prepared.family)):
         code = french_phonetic(name) if len(name) > 1 else ""
         if code:
-            keys.add(f"{code}|{prepared.postal}")
+            keys.add(f"{code}|{other[:1]}|{prepared.postal}")
     return keys
 
 
 def _birth_initial_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
-    if not prepared.birth:
+    if not prepared.birth or not prepared.given or not prepared.family:
         return ()
-    return {f"{prepared.birth}|{name[0]}" for name in (prepared.given, prepared.family) if name}
+    # Both initials, in either order: swapped names keep the key.
+    initials = "".join(sorted((prepared.given[0], prepared.family[0])))
+    return (f"{prepared.birth}|{initials}",)
+
+
+def _birth_postal_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
+    if not prepared.birth or not prepared.postal:
+        return ()
+    return (f"{prepared.birth}|{prepared.postal}",)
+
+
+def _street_postal_key(_contact: Contact, prepared: Prepared) -> Iterable[str]:
+    if not prepared.street or not prepared.postal:
+        return ()
+    return (f"{prepared.street}|{prepared.postal}",)
 
 
 DEFAULT_RULES: Final[tuple[BlockingRule, ...]] = (
@@ -91,12 +119,29 @@ DEFAULT_RULES: Final[tuple[BlockingRule, ...]] = (
     BlockingRule(
         name="name_postal",
         keys=_name_postal_key,
-        fields=frozenset({"family_name", "postal_code"}),
+        fields=frozenset({"given_name", "family_name", "postal_code"}),
     ),
-    BlockingRule(name="birth_initial", keys=_birth_initial_key, fields=frozenset({"birth_date"})),
+    BlockingRule(
+        name="birth_initial",
+        keys=_birth_initial_key,
+        fields=frozenset({"birth_date", "given_name", "family_name"}),
+    ),
+    # For names misspelt beyond their initials: the birth date or the street still meet.
+    BlockingRule(
+        name="birth_postal",
+        keys=_birth_postal_key,
+        fields=frozenset({"birth_date", "postal_code"}),
+    ),
+    BlockingRule(
+        name="street_postal",
+        keys=_street_postal_key,
+        fields=frozenset({"street", "postal_code"}),
+    ),
 )
 """The built-in blocking rules: normalised email; E.164 phone; the French phonetic key
-of the family (or given) name with the postal code; birth date with an initial."""
+of the family (or given) name with the other name's initial and the postal code; birth
+date with both initials (in either order); birth date with the postal code; street line
+with the postal code."""
 
 
 @attrs.frozen(kw_only=True)
@@ -236,10 +281,13 @@ class _Blocks:
         rules: Sequence[BlockingRule],
         cap: int,
         first_new: int,
+        *,
+        on_progress: Progress,
     ) -> None:
         self.by_rule: dict[str, list[tuple[int, int]]] = {}
         self.skipped: list[SkippedBlock] = []
-        for rule in rules:
+        on_progress("block", 0, len(rules))
+        for number, rule in enumerate(rules, 1):
             blocks: dict[str, list[int]] = {}
             for index, (contact, record) in enumerate(zip(contacts, prepared, strict=True)):
                 for key in rule.keys(contact, record) or ():
@@ -257,6 +305,7 @@ class _Blocks:
                         if right >= first_new:  # with --against, old pairs are not compared
                             pairs.append((left, right))
             self.by_rule[rule.name] = pairs
+            on_progress("block", number, len(rules))
         self.skipped.sort(key=lambda block: (block.rule, -block.size))
 
 
@@ -271,6 +320,7 @@ def find_duplicates(  # each option is one documented knob
     max_block: int = 100,
     non_matches: Iterable[tuple[str, str]] = (),
     seed: int = 0,
+    on_progress: Progress | None = None,
 ) -> DuplicateResult:
     """
     Find the contacts that are the same person, say why each pair matched, and group them.
@@ -312,6 +362,11 @@ def find_duplicates(  # each option is one documented knob
         max_block: Blocks larger than this are skipped and reported.
         non_matches: Pairs of contact ids known not to be the same person.
         seed: Seeds the sampling of random pairs for u.
+        on_progress: Called with ``(step, done, total)`` as the work advances,
+            every 10 000 items and at the end of each step: ``"prepare"``
+            (records), ``"block"`` (rules), ``"compare"`` (candidate pairs, the
+            pairs several rules propose counted once per rule), ``"estimate"``
+            and ``"cluster"`` (0 then 1). For a progress bar.
 
     Returns:
         The `DuplicateResult`.
@@ -326,17 +381,15 @@ def find_duplicates(  # each option is one documented knob
     old = _contacts(against) if against is not None else []
     new = _contacts(contacts)
     everyone = [*old, *new]
-    prepared = [prepare(contact) for contact in everyone]
-    blocks = _Blocks(everyone, prepared, rules, max_block, len(old))
+    tell = on_progress if on_progress is not None else _silent
+    prepared = _prepare_all(everyone, tell)
+    blocks = _Blocks(everyone, prepared, rules, max_block, len(old), on_progress=tell)
     known = {frozenset(pair) for pair in non_matches}
-
-    levels: dict[tuple[int, int], tuple[tuple[int, ...], bool]] = {}
-    for pairs in blocks.by_rule.values():
-        for pair in pairs:
-            if pair not in levels:
-                levels[pair] = compare(prepared[pair[0]], prepared[pair[1]])
+    compare = comparer()
+    levels = _compare_candidates(blocks, prepared, compare, tell)
 
     candidates = len(levels)  # the guard may compare more pairs below
+    tell("estimate", 0, 1)
     if model is None:
         model = _estimate(
             prepared=prepared,
@@ -346,7 +399,10 @@ def find_duplicates(  # each option is one documented knob
             old=len(old),
             new=len(new),
             seed=seed,
+            compare=compare,
         )
+    tell("estimate", 1, 1)
+    tell("cluster", 0, 1)
     cut = threshold if threshold is not None else _even_odds(model.prior)
     floor = guard if guard is not None else cut - 10
 
@@ -394,6 +450,7 @@ def find_duplicates(  # each option is one documented knob
                 swapped_names=swapped,
             )
         )
+    tell("cluster", 1, 1)
     return DuplicateResult(
         pairs=tuple(result_pairs),
         clusters=clusters,
@@ -406,6 +463,39 @@ def find_duplicates(  # each option is one documented knob
     )
 
 
+def _silent(_step: str, _done: int, _total: int) -> None:
+    """Report nothing."""
+
+
+def _prepare_all(contacts: Sequence[Contact], tell: Progress) -> list[Prepared]:
+    prepared = []
+    prepare = preparer()
+    for index, contact in enumerate(contacts):
+        if index % _EVERY == 0:
+            tell("prepare", index, len(contacts))
+        prepared.append(prepare(contact))
+    tell("prepare", len(contacts), len(contacts))
+    return prepared
+
+
+def _compare_candidates(
+    blocks: _Blocks, prepared: Sequence[Prepared], compare: Comparer, tell: Progress
+) -> dict[tuple[int, int], tuple[tuple[int, ...], bool]]:
+    """Each candidate pair's levels (a pair several rules propose is compared once)."""
+    levels: dict[tuple[int, int], tuple[tuple[int, ...], bool]] = {}
+    total = sum(len(pairs) for pairs in blocks.by_rule.values())
+    done = 0
+    for pairs in blocks.by_rule.values():
+        for pair in pairs:
+            if done % _EVERY == 0:
+                tell("compare", done, total)
+            done += 1
+            if pair not in levels:
+                levels[pair] = compare(prepared[pair[0]], prepared[pair[1]])
+    tell("compare", total, total)
+    return levels
+
+
 def _estimate(  # the state of one run, passed once
     *,
     prepared: Sequence[Prepared],
@@ -415,6 +505,7 @@ def _estimate(  # the state of one run, passed once
     old: int,
     new: int,
     seed: int,
+    compare: Comparer,
 ) -> MatchModel:
     """Estimate u from random pairs and value counts, m by EM per rule, and the prior."""
     rng = random.Random(seed)  # noqa: S311  # sampling, not secrecy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Final
@@ -60,6 +61,13 @@ def fold(text: str) -> str:
     Returns:
         The folded text, whitespace collapsed.
     """
+    return _fold(text)
+
+
+# Names repeat: a million contacts hold a few thousand given and family names, so
+# both functions remember recent answers (bounded; lru_cache is safe under threads).
+@functools.lru_cache(maxsize=1 << 16)
+def _fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
     cleaned = re.sub(r"[^0-9a-zA-Z]+", " ", stripped.replace("ß", "ss").replace("œ", "oe"))
@@ -92,7 +100,12 @@ def french_phonetic(name: str) -> str:
         ``%`` (the nasal "in") and ``&`` (the nasal "on"); ``""`` for a name
         without letters.
     """
-    text = fold(name).upper()
+    return _phonetic(name)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _phonetic(name: str) -> str:
+    text = _fold(name).upper()
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return text

@@ -1,8 +1,9 @@
 """
 Realistic fake customer data, with the ground truth of what is wrong in it.
 
-`generate` returns contacts, purchases, consents and feedback in memory and
-`iter_batches` yields the same data batch by batch, so a million contacts never
+`generate` returns contacts, purchases, consents and feedback in memory,
+`generate_contacts` the contacts alone, and `iter_batches` yields the same data
+batch by batch, so a million contacts never
 sit in memory at once; `custdata.io.write_synthetic` streams it to CSV or
 Parquet files (the file layer sits above this package).
 A controlled share of contacts carries a spoiled value (a bad email, a phone in
@@ -36,6 +37,7 @@ from custdata.synthetic._generate import (
     DEFAULT_TODAY,
     FILES,
     generate,
+    generate_contacts,
     iter_batches,
 )
 from custdata.synthetic._locales import LOCALES as _PROFILES
@@ -54,6 +56,7 @@ __all__ = [
     "Manifest",
     "SyntheticDataset",
     "generate",
+    "generate_contacts",
     "iter_batches",
 ]
 

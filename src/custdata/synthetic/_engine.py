@@ -7,13 +7,17 @@ million attrs records only to flatten them again would double the cost.
 `custdata.synthetic.generate` turns the same rows into records with the model's
 own codec, so the two forms cannot drift apart (a test checks it row by row).
 
-Every batch draws from its own `random.Random`, seeded from the dataset seed and
-the batch number, so a batch's content depends neither on the others nor on the
-order they are computed in.
+Every batch draws its contacts from its own `random.Random`, seeded from the
+dataset seed and the batch number, and their history (purchases, consents,
+feedback) from another, so a batch's content depends neither on the others nor
+on the order they are computed in, and contacts can be built without their
+history. Emails and phones identify people: each person's email token and phone
+(if any) are drawn once per dataset, from the seed and its size (`_identities`).
 """
 
 from __future__ import annotations
 
+import array
 import bisect
 import datetime as dt
 import functools
@@ -27,13 +31,14 @@ import attrs
 from custdata._reserved import EMAIL_DOMAINS
 from custdata.synthetic._dataset import CommentPii, DirtyValue, DuplicateLink
 from custdata.synthetic._locales import LocaleProfile
+from custdata.synthetic._phones import capacity, fiction_number
 from custdata.synthetic._pools import Pools, Product, slug
 from custdata.synthetic._texts import CATEGORIES, COMMENTS, CONTACT_SENTENCES
 
 if TYPE_CHECKING:
     from _typeshed import SupportsLenAndGetItem
 
-__all__ = ["BATCH_SIZE", "LINE_COLUMNS", "Batch", "Engine", "FastRandom"]
+__all__ = ["BATCH_SIZE", "LINE_COLUMNS", "PHONE_SHARE", "Batch", "Engine", "FastRandom"]
 
 T = TypeVar("T")
 
@@ -41,6 +46,9 @@ BATCH_SIZE: Final = 10_000
 """Contacts per batch: fixed, so that output never depends on how it is streamed."""
 
 Row = dict[str, object]
+
+PHONE_SHARE: Final = 0.78
+"""The share of people with a phone, while the fiction ranges hold enough numbers."""
 
 LINE_COLUMNS: Final = (
     "purchase_id",
@@ -142,6 +150,7 @@ class _Person:
     company: str | None
     job: str | None
     created: int  # day index
+    token: int  # unique per person: ends each of their emails
     duplicate_of: int | None = None
     variations: tuple[str, ...] = ()
 
@@ -189,6 +198,7 @@ class Engine:
         today: dt.date,
         dirty: float,
         duplicates: float,
+        n: int,
     ) -> None:
         self.profile = profile
         self.pools = pools
@@ -220,6 +230,7 @@ class Engine:
             _policy_version(first + dt.timedelta(days=i)) for i in range(self.days + 1)
         ]
         self.categories = tuple(CATEGORIES)
+        self.tokens, self.phones = _identities(seed, n, profile)
         # Fiction ranges hold few mobile numbers: nobody prefers SMS on a landline.
         self.channel_prefs = tuple(
             channel for channel in _CHANNEL_PREFS if profile.phones.mobile or channel != "sms"
@@ -256,28 +267,36 @@ class Engine:
 
     # --- people --------------------------------------------------------------------
 
-    def _email(self, rng: random.Random, given: str, family: str, birth: str | None) -> str:
+    def _email(self, rng: random.Random, given: str, family: str, token: int) -> str:
+        """
+        An address built from the names and ending with the person's token.
+
+        The names' part never ends with a digit, so the token is the run of digits
+        that ends the local part: two people (two tokens) never share an address.
+        """
         slugs = self.pools.slugs
         first = slugs.get(given) or slug(given) or "client"
         last = slugs.get(family) or slug(family) or "client"
-        pattern = rng.randrange(8)
+        pattern = rng.randrange(7)
         if pattern == 0:
             local = f"{first}{last}"
         elif pattern == 1:
             local = f"{first[0]}.{last}"
         elif pattern == 2:
             local = f"{last}.{first}"
-        elif pattern == 3 and birth:
-            local = f"{first}.{last}{birth[2:4]}"
-        elif pattern == 4:
-            local = f"{first}.{last}{rng.randrange(1, 100)}"
-        elif pattern == 5:
+        elif pattern == 3:
             local = f"{first}_{last}"
+        elif pattern == 4:
+            local = f"{first}.{last}."
         else:
             local = f"{first}.{last}"
+        if local[-1].isdigit():
+            local += "."
+        local += str(token)
         return f"{local}@{rng.choice(_EMAIL_DOMAINS)}"
 
-    def _person(self, rng: random.Random) -> _Person:
+    def _person(self, rng: random.Random, slot: int) -> _Person:
+        """A new person; ``slot`` is their index among all people of the dataset."""
         pools = self.pools
         draw = rng.random()
         if draw < 0.49:
@@ -295,8 +314,9 @@ class Engine:
         birth: str | None = None
         if rng.random() < 0.85:
             birth = self.birth_text[int(rng.triangular(18, 92, 38) * 365.25)]
-        email = self._email(rng, given, family, birth) if rng.random() < 0.92 else None
-        phone = self.profile.phones.draw(rng) if rng.random() < 0.78 else None
+        token = self.tokens[slot]
+        email = self._email(rng, given, family, token) if rng.random() < 0.92 else None
+        phone = self.phones.get(slot)
         address = None
         if rng.random() < 0.85:
             postcode, city, region = rng.choice(pools.places)
@@ -327,6 +347,7 @@ class Engine:
             company=rng.choice(pools.companies) if b2b else None,
             job=rng.choice(pools.jobs) if b2b else None,
             created=created,
+            token=token,
         )
 
     def _near_duplicate(self, rng: random.Random, original: _Person, index: int) -> _Person:
@@ -355,7 +376,7 @@ class Engine:
             elif variation == "other_email":
                 other = email
                 while other == email:
-                    other = self._email(rng, original.given, original.family, original.birth)
+                    other = self._email(rng, original.given, original.family, original.token)
                 email = other
         created = rng.randrange(original.created, self.days)
         return attrs.evolve(
@@ -378,16 +399,59 @@ class Engine:
         Build one batch of ``size`` contacts whose ids start after ``start``.
 
         Args:
-            number: The batch number (seeds its random generator).
+            number: The batch number (seeds its random generators).
             start: How many contacts come before this batch.
             size: How many contacts it holds, near-duplicates included.
 
         Returns:
             The batch.
         """
+        out, rows = self._contacts(number, start, size)
+        # The history draws from a generator of its own: the contacts are the same
+        # whether it is built or not (`contacts_only`).
+        rng = FastRandom(f"custdata/{self.seed}/batch/{number}/history")
+        pending: list[_Pending] = []
+        for contact_id, row, person in rows:
+            row["last_interaction_at"] = self._history(
+                rng, contact_id, person, created_at=str(row["created_at"]), pending=pending, out=out
+            )
+        pending.sort(key=lambda item: item.moment)
+        for sequence, item in enumerate(pending):
+            purchase_id = f"P{number:05d}{sequence + 1:06d}"
+            item.row["purchase_id"] = purchase_id
+            out.purchases.append(item.row)
+            for line_number, line in enumerate(item.lines, start=1):
+                line["purchase_id"] = purchase_id
+                line["line_number"] = line_number
+                out.lines.append(line)
+        self._feedback(rng, number, rows, pending, out)
+        return out
+
+    def contacts_only(self, number: int, start: int, size: int) -> Batch:
+        """
+        Build the contacts of one batch and their ground truth, without their history.
+
+        The contacts are those of `batch`, but for ``last_interaction_at``, left
+        empty: it depends on purchases, which are not built.
+
+        Args:
+            number: As for `batch`.
+            start: As for `batch`.
+            size: As for `batch`.
+
+        Returns:
+            The batch, with contacts, duplicates and dirty values only.
+        """
+        return self._contacts(number, start, size)[0]
+
+    def _contacts(
+        self, number: int, start: int, size: int
+    ) -> tuple[Batch, list[tuple[str, Row, _Person]]]:
         rng = FastRandom(f"custdata/{self.seed}/batch/{number}")
         duplicates = _share(rng, size, self.duplicates)
-        originals = [self._person(rng) for _ in range(size - duplicates)]
+        # A batch's people take the slots from `start` on: each slot is one person
+        # of the whole dataset (its email token, its phone if any).
+        originals = [self._person(rng, start + slot) for slot in range(size - duplicates)]
         people = list(originals)
         for _ in range(duplicates):
             index = rng.randrange(len(originals))
@@ -425,24 +489,10 @@ class Engine:
             elif index in dirty:
                 kind = rng.choice(_DIRTY_KINDS)
                 self._spoil(rng, row=row, person=person, contact_id=contact_id, kind=kind, out=out)
+            row["created_at"] = self._moment(rng, person.created)
             rows.append((contact_id, row, person))
-        pending: list[_Pending] = []
-        for contact_id, row, person in rows:
-            row["created_at"], row["last_interaction_at"] = self._history(
-                rng, contact_id, person, pending, out
-            )
             out.contacts.append(row)
-        pending.sort(key=lambda item: item.moment)
-        for sequence, item in enumerate(pending):
-            purchase_id = f"P{number:05d}{sequence + 1:06d}"
-            item.row["purchase_id"] = purchase_id
-            out.purchases.append(item.row)
-            for line_number, line in enumerate(item.lines, start=1):
-                line["purchase_id"] = purchase_id
-                line["line_number"] = line_number
-                out.lines.append(line)
-        self._feedback(rng, number, rows, pending, out)
-        return out
+        return out, rows
 
     def _contact_row(self, contact_id: str, person: _Person) -> Row:
         address = person.address
@@ -504,12 +554,13 @@ class Engine:
         rng: random.Random,
         contact_id: str,
         person: _Person,
+        *,
+        created_at: str,
         pending: list[_Pending],
         out: Batch,
-    ) -> tuple[str, str]:
-        """Add the contact's purchases and consents; return its creation and last interaction."""
+    ) -> str:
+        """Add the contact's purchases and consents; return its last interaction."""
         created = person.created
-        created_at = self._moment(rng, created)
         kind = rng.random()
         if kind < 0.3:
             count = 0  # prospect: never bought
@@ -536,7 +587,7 @@ class Engine:
         if rng.random() < 0.5 and last_day < self.days - 1:
             # Later activity that is not a purchase: a login, an email click.
             last_moment = self._moment(rng, rng.randrange(last_day + 1, self.days))
-        return created_at, last_moment
+        return last_moment
 
     def _purchase(self, rng: random.Random, contact_id: str, person: _Person, day: int) -> _Pending:
         channel = rng.choice(_PURCHASE_CHANNELS)
@@ -775,6 +826,35 @@ class Engine:
         return f"{comment} {template.format(value=value)}"
 
 
+def _identities(
+    seed: int, n: int, profile: LocaleProfile
+) -> tuple[array.array[int], dict[int, str]]:
+    """
+    Each person's email token, and the phone of the people who have one, by slot.
+
+    A dataset of ``n`` contacts has ``n`` slots (``start + i`` for the ``i``-th new
+    person of the batch starting at ``start``; near-duplicates take no slot).
+    The tokens are a permutation of ``range(n)``: one per person, none shared.
+    The fiction ranges hold few numbers: a share `PHONE_SHARE` of the slots, but
+    never more slots than the ranges hold numbers, get a phone each, the others none.
+    Drawn from the seed and ``n`` alone, so every batch and every worker sees the
+    same, whatever order they are built in.
+    """
+    rng = FastRandom(f"custdata/{seed}/identities/{n}")
+    order = list(range(n))
+    rng.shuffle(order)
+    tokens = array.array("q", order)
+    del order
+    plan = profile.phones
+    count = min(round(PHONE_SHARE * n), capacity(plan))
+    slots = rng.sample(range(n), count)
+    numbers = rng.sample(range(capacity(plan)), count)
+    phones = {
+        slot: fiction_number(plan, number) for slot, number in zip(slots, numbers, strict=True)
+    }
+    return tokens, phones
+
+
 def _later_kind(draw: float, language: str) -> str | None:
     """The kind a comment gets from a draw above the emails' and phones' share, if any."""
     for limit, kind in ((0.46, "name"), (0.5, "iban"), (0.53, "card"), (0.56, "nir")):
@@ -942,11 +1022,9 @@ def _invalid_phone(
         return None
     plan = engine.profile.phones
     clean = plan.e164(person.phone)
-    # Too few or too many digits for any numbering plan.
-    if rng.random() < 0.5:
-        row["phone"] = plan.e164(person.phone[:4])
-    else:
-        row["phone"] = clean + str(rng.randrange(10_000_000, 100_000_000))
+    # Too many digits for any numbering plan: a person's own number with digits added,
+    # so that two people never share even a spoiled number.
+    row["phone"] = clean + str(rng.randrange(10, 100_000_000))
     return "phone", clean
 
 

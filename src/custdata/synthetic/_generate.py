@@ -26,6 +26,7 @@ __all__ = [
     "INT_COLUMNS",
     "batch_rows",
     "generate",
+    "generate_contacts",
     "iter_batches",
     "make_engine",
     "raw_batches",
@@ -89,6 +90,7 @@ def make_engine(  # noqa: PLR0917  # the parameters of generate, in order
         today=today,
         dirty=float(dirty),
         duplicates=float(duplicates),
+        n=n,
     )
     manifest = Manifest(
         custdata_version=__version__,
@@ -231,6 +233,68 @@ def generate(
             comment_pii=tuple(value for part in parts for value in part.truth.comment_pii),
         ),
         manifest=manifest,
+    )
+
+
+def generate_contacts(
+    n: int,
+    *,
+    locale: str = "fr_FR",
+    seed: int = DEFAULT_SEED,
+    dirty: float = 0.05,
+    duplicates: float = 0.03,
+    today: dt.date = DEFAULT_TODAY,
+) -> SyntheticDataset:
+    """
+    Generate the contacts of `generate` only, with their duplicates and dirty values, fast.
+
+    The contacts are those `generate` returns for the same arguments, but for
+    ``last_interaction_at``, left empty: it follows from purchases, which are not
+    built. Purchases, consents and feedback are empty, and so is the ground truth
+    of comments. About four times as fast as `generate`: for matching
+    benchmarks, which need many contacts and nothing else.
+
+    Example:
+        >>> from custdata.synthetic import generate_contacts
+        >>> len(generate_contacts(200, seed=7).contacts)
+        200
+
+    Args:
+        n: As for `generate`.
+        locale: As for `generate`.
+        seed: As for `generate`.
+        dirty: As for `generate`.
+        duplicates: As for `generate`.
+        today: As for `generate`.
+
+    Returns:
+        The contacts, their ground truth and the manifest.
+
+    Raises:
+        ValueError: As for `generate`.
+        TypeError: As for `generate`.
+        MissingDependencyError: If Faker is not installed (extra ``synthetic``).
+    """
+    engine, manifest = make_engine(n, locale, seed, dirty, duplicates, today)
+    batches = [
+        engine.contacts_only(number, start, min(BATCH_SIZE, n - start))
+        for number, start in enumerate(range(0, n, BATCH_SIZE))
+    ]
+    counts = dict.fromkeys(FILES, 0)
+    for batch in batches:
+        for name, count in _counts(batch).items():
+            counts[name] += count
+    return SyntheticDataset(
+        contacts=tuple(from_flat(Contact, row) for batch in batches for row in batch.contacts),
+        purchases=(),
+        consents=(),
+        feedback=(),
+        truth=GroundTruth(
+            duplicates=tuple(link for batch in batches for link in batch.duplicates),
+            dirty_values=tuple(value for batch in batches for value in batch.dirty_values),
+            comment_pii=(),
+        ),
+        manifest=with_counts(manifest, counts),
     )
 
 
