@@ -17,7 +17,9 @@ with the ``nlp`` extra, any person's name a spaCy model finds (``names_model``).
 from __future__ import annotations
 
 import bisect
+import collections
 import functools
+import hashlib
 import re
 import threading
 import unicodedata
@@ -429,7 +431,18 @@ _models_lock = threading.Lock()
 
 
 def _spacy_model(name: str) -> Any:  # a spaCy Language, typed loosely on purpose
-    """The spaCy pipeline of a model name, loaded once per process (extra ``nlp``)."""
+    """
+    The spaCy pipeline of a model name, loaded once per process (extra ``nlp``).
+
+    Only what its named-entity recogniser needs runs: the recogniser, and the
+    component it listens to if it shares one (a ``tok2vec``); the tagger, parser,
+    lemmatiser and the rest are disabled. ``fr_core_news_sm``'s recogniser has a
+    ``tok2vec`` of its own, so it runs alone.
+
+    Raises:
+        MissingDependencyError: If spaCy or the model is not installed.
+        ValueError: If the pipeline has no named-entity recogniser.
+    """
     try:
         return _models[name]
     except KeyError:
@@ -442,9 +455,19 @@ def _spacy_model(name: str) -> Any:  # a spaCy Language, typed loosely on purpos
     with _models_lock:
         if name not in _models:
             try:
-                _models[name] = spacy.load(name, exclude=["lemmatizer", "morphologizer"])
+                nlp = spacy.load(name)
             except OSError:
                 raise MissingDependencyError(name.replace("_", "-"), "nlp") from None
+            if "ner" not in nlp.pipe_names:
+                msg = "the model has no named-entity recogniser (ner)"
+                raise ValueError(msg)
+            needed = ["ner"] + [
+                component
+                for component, pipe in nlp.pipeline
+                if "ner" in getattr(pipe, "listening_components", ())
+            ]
+            nlp.select_pipes(enable=needed)
+            _models[name] = nlp
         return _models[name]
 
 
@@ -456,6 +479,7 @@ _SALUTATIONS: Final = frozenset(
     }
 )  # fmt: skip
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+_WORD_START: Final = re.compile(r"(?<![^\W\d_])[^\W\d_]")
 
 
 def _looks_like_name(words: Sequence[str]) -> bool:
@@ -468,11 +492,101 @@ def _looks_like_name(words: Sequence[str]) -> bool:
     )
 
 
-def _model_names(text: str, model: str) -> Iterable[Finding]:
-    doc = _spacy_model(model)(text)
+def _may_hold_a_name(text: str) -> bool:
+    """
+    Whether a model's person could survive `_looks_like_name` in ``text``: whether a
+    word of letters starts with a capital letter and is not a salutation. The model is
+    not run on other texts, whose persons would all be dropped.
+    """
+    return any(
+        text[match.start()].isupper() and _looks_like_name([word.group()])
+        for match in _WORD_START.finditer(text)
+        if (word := _NAME_WORD.match(text, match.start())) is not None
+    )
+
+
+# The spans of the persons a model found in recent texts, by model and digest of the
+# text (the texts themselves are not kept): `_prefetch` fills it for a batch through
+# spaCy's nlp.pipe, and each text of the batch then reads its entry. Safe under
+# threads: read and written under the lock; entries are immutable tuples.
+_CACHE_SIZE: Final = 4096
+_cache: collections.OrderedDict[tuple[str, bytes], tuple[tuple[int, int], ...]] = (
+    collections.OrderedDict()
+)
+_cache_lock = threading.Lock()
+_BATCH: Final = 256
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _cached(key: tuple[str, bytes]) -> tuple[tuple[int, int], ...] | None:
+    with _cache_lock:
+        spans = _cache.get(key)
+        if spans is not None:
+            _cache.move_to_end(key)
+        return spans
+
+
+def _store(key: tuple[str, bytes], spans: tuple[tuple[int, int], ...]) -> None:
+    with _cache_lock:
+        _cache[key] = spans
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def _persons(doc: Any) -> tuple[tuple[int, int], ...]:
+    """
+    The spans of a spaCy document's persons that look like names: capitalised words of
+    letters, not a salutation, and, for one word that opens a sentence or follows a
+    comma, a given or family name of the word lists (a small model reads "Livraison"
+    or "Remboursez" opening a sentence as a person).
+    """
+    from custdata.transforms._names import known_name, sentence_start
+
+    text: str = doc.text
+    spans = []
     for entity in doc.ents:
-        if entity.label_ in {"PER", "PERSON"} and _looks_like_name(entity.text.split()):
-            yield Finding(entity.start_char, entity.end_char, "name")
+        words = entity.text.split()
+        if entity.label_ not in {"PER", "PERSON"} or not _looks_like_name(words):
+            continue
+        if (
+            len(words) == 1
+            and sentence_start(text, entity.start_char, clause=True)
+            and not known_name(fold(entity.text))
+        ):
+            continue
+        spans.append((entity.start_char, entity.end_char))
+    return tuple(spans)
+
+
+def _prefetch(texts: Iterable[object], model: str) -> None:
+    """Run the model over the texts not yet cached, in batches (spaCy's nlp.pipe)."""
+    todo: dict[bytes, str] = {}
+    for text in texts:
+        if isinstance(text, str) and _checks.is_text(text) and _may_hold_a_name(text):
+            key = _digest(text)
+            if key not in todo and _cached((model, key)) is None:
+                todo[key] = text
+    if not todo:
+        return
+    nlp = _spacy_model(model)
+    for key, doc in zip(todo, nlp.pipe(todo.values(), batch_size=64), strict=True):
+        _store((model, key), _persons(doc))
+
+
+def _model_names(text: str, model: str) -> Iterable[Finding]:
+    if not _may_hold_a_name(text):
+        return
+    key = (model, _digest(text))
+    spans = _cached(key)
+    if spans is None:
+        spans = _persons(_spacy_model(model)(text))
+        _store(key, spans)
+    for start, end in spans:
+        yield Finding(start, end, "name")
 
 
 # --- scanning ---------------------------------------------------------------------
@@ -526,7 +640,17 @@ def _model(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         return
     if not isinstance(value, str) or re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value) is None:
         raise _checks.policy_error(instance, attribute.name, "must be a spaCy model's name")
-    _spacy_model(value)
+    try:
+        _spacy_model(value)
+    except ValueError:
+        raise _checks.policy_error(
+            instance, attribute.name, "must be a spaCy model with a named-entity recogniser"
+        ) from None
+
+
+def _bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise _checks.policy_error(instance, attribute.name, "must be true or false")
 
 
 # Safe under threads: lru_cache guards its table; a _Phones holds only what it read
@@ -541,7 +665,9 @@ def _find(
     kinds: Sequence[str],
     regions: tuple[str, ...],
     terms: tuple[str, ...] = (),
+    *,
     model: str | None = None,
+    rules: bool = False,
 ) -> list[Finding]:
     found: list[Finding] = []
     if "email" in kinds and "@" in text:
@@ -558,12 +684,19 @@ def _find(
     if "name" in kinds and terms:
         found += _names(text, terms)
     settled = _settle(found)
-    if "name" in kinds and model is not None:
-        # A model's names come last: one that overlaps another finding (a model may
+    if "name" in kinds and (model is not None or rules):
+        # Names found anywhere come last: one that overlaps another finding (a model may
         # read "Mail jean@example.fr" as a person) is dropped, the other finding kept.
+        anywhere: list[Finding] = []
+        if rules:
+            from custdata.transforms._names import find as find_names
+
+            anywhere += (Finding(a, b, "name") for a, b in find_names(text, fold(text)))
+        if model is not None:
+            anywhere += _model_names(text, model)
         extra = [
             name
-            for name in _model_names(text, model)
+            for name in anywhere
             if all(name.end <= f.start or f.end <= name.start for f in settled)
         ]
         if extra:
@@ -577,6 +710,7 @@ def scan(
     kinds: Sequence[str] = KINDS,
     regions: Sequence[str] = ("FR",),
     names: object = (),
+    names_rules: bool = False,
 ) -> list[Finding]:
     """
     Find the personal data in a text: kinds and spans, never values.
@@ -592,6 +726,8 @@ def scan(
         regions: The regions phone numbers written nationally are read in.
         names: Names to look for (kind ``name``): one full name, or a sequence
             of given and family names.
+        names_rules: Also find people's names anywhere by titles, introductions,
+            sign-offs and word lists (as ``ScrubText(names_rules=True)``).
 
     Returns:
         The findings, sorted by position, none overlapping (see `ScrubText`).
@@ -604,7 +740,7 @@ def scan(
         msg = "text must be a string"
         raise TypeError(msg)
     checked = tuple(check_region(region) for region in regions)
-    return _find(text, tuple(kinds), checked, name_terms(names))
+    return _find(text, tuple(kinds), checked, name_terms(names), rules=names_rules)
 
 
 # --- the transforms ---------------------------------------------------------------
@@ -636,6 +772,7 @@ def _fields() -> dict[str, Any]:
         ),
         "replace": attrs.field(factory=dict, converter=_mapping, hash=False),
         "names_model": attrs.field(default=None, validator=_model),
+        "names_rules": attrs.field(default=False, validator=_bool),
     }
 
 
@@ -652,6 +789,7 @@ class _Scrub(BaseTransform):
     placeholders: dict[str, str]
     replace: dict[str, Any]
     names_model: str | None
+    names_rules: bool
 
     def _check_replace(self) -> None:
         if not isinstance(self.replace, dict):
@@ -683,10 +821,27 @@ class _Scrub(BaseTransform):
         Returns:
             The findings, sorted by position, none overlapping.
         """
-        return _find(text, self.kinds, self.regions, name_terms(names), self.names_model)
+        return _find(
+            text,
+            self.kinds,
+            self.regions,
+            name_terms(names),
+            model=self.names_model,
+            rules=self.names_rules,
+        )
 
     def _one(self, value: object) -> object:
         return self._scrub(value, ())
+
+    def _many(self, values: list[object]) -> list[object]:
+        if self.names_model is None or "name" not in self.kinds:
+            return [self._scrub(value, ()) for value in values]
+        out: list[object] = []
+        for at in range(0, len(values), _BATCH):
+            chunk = values[at : at + _BATCH]
+            _prefetch(chunk, self.names_model)
+            out += [self._scrub(value, ()) for value in chunk]
+        return out
 
     def _scrub(self, value: object, terms: tuple[str, ...]) -> str:
         if not isinstance(value, str):
@@ -695,7 +850,9 @@ class _Scrub(BaseTransform):
             )
         if not value.isascii():
             _checks.check_text(self.name, value)
-        findings = _find(value, self.kinds, self.regions, terms, self.names_model)
+        findings = _find(
+            value, self.kinds, self.regions, terms, model=self.names_model, rules=self.names_rules
+        )
         if not findings:
             return value
         parts: list[str] = []
@@ -809,6 +966,7 @@ class ScrubText(_Scrub):
     placeholders: dict[str, str] = _fields()["placeholders"]
     replace: dict[str, Any] = _fields()["replace"]
     names_model: str | None = _fields()["names_model"]
+    names_rules: bool = _fields()["names_rules"]
 
     def __attrs_post_init__(self) -> None:
         self._check_replace()
@@ -875,6 +1033,7 @@ class KeyedScrubText(Keyed[None], _Scrub):
     placeholders: dict[str, str] = _fields()["placeholders"]
     replace: dict[str, Any] = _fields()["replace"]
     names_model: str | None = _fields()["names_model"]
+    names_rules: bool = _fields()["names_rules"]
     _defaults: dict[str, Any] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -954,8 +1113,16 @@ class NamedScrub:
             raise self.scrub._wrap(exc) from None
 
     def apply_rows(self, rows: Sequence[Mapping[str, object]]) -> list[object]:
-        """`apply_row` over many rows."""
-        return [self.apply_row(row) for row in rows]
+        """`apply_row` over many rows (a model, if any, runs over them in batches)."""
+        model = self.scrub.names_model
+        if model is None or "name" not in self.scrub.kinds:
+            return [self.apply_row(row) for row in rows]
+        out: list[object] = []
+        for at in range(0, len(rows), _BATCH):
+            chunk = rows[at : at + _BATCH]
+            _prefetch([row.get(self.field) for row in chunk], model)
+            out += [self.apply_row(row) for row in chunk]
+        return out
 
     def scan(self, text: str, subject: str) -> list[Finding]:
         """The findings in ``text`` of a row whose subject is ``subject``."""
