@@ -314,6 +314,7 @@ class TestScrubText:
             ({"replace": {"email": "mask_email"}}, "replace"),
             ({"replace": {"email": Pseudonymise(keys=RING, domain="e")}}, "replace"),
             ({"names_model": "../etc"}, "names_model"),
+            ({"names_rules": "true"}, "names_rules"),
         ],
     )
     def test_bad_parameters(self, params: dict[str, object], parameter: str) -> None:
@@ -338,6 +339,27 @@ class TestScrubText:
         scrub = ScrubText(replace={"email": MaskEmail()})
         copy = pickle.loads(pickle.dumps(scrub))  # noqa: S301  # our own bytes
         assert scrub("a@example.fr 0612345678") == copy("a@example.fr 0612345678")
+
+    def test_names_model_needs_a_recogniser(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A spaCy pipeline without a named-entity recogniser is a PolicyError."""
+        from custdata.transforms import text
+
+        def no_ner(name: str) -> None:
+            msg = "the model has no named-entity recogniser (ner)"
+            raise ValueError(msg)
+
+        monkeypatch.setattr(text, "_spacy_model", no_ner)
+        with pytest.raises(PolicyError, match="ScrubText: names_model "):
+            ScrubText(names_model="xx_blank")
+
+    def test_model_skips_texts_without_a_capital(self) -> None:
+        """The model runs only on texts with a capitalised word that is not a salutation."""
+        from custdata.transforms.text import _may_hold_a_name
+
+        assert not _may_hold_a_name("merci, colis reçu 06 12 34 56 78")
+        assert not _may_hold_a_name("Bonjour, merci")
+        assert _may_hold_a_name("vu avec l'Élodie du magasin")
+        assert _may_hold_a_name("merci Paul")
 
     def test_names_model_needs_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """names_model without spaCy raises MissingDependencyError naming the nlp extra."""
