@@ -9,9 +9,11 @@ output (a mask); `KeyedScrubText` by a keyed transform's output (a pseudonym,
 a surrogate). The detectors and the overlap rule are in docs/transforms.md,
 section ScrubText, with what they miss, measured on the test corpus.
 
-Names are found in two ways: the names of the people concerned, given per
-contact at `custdata.Policy.bind` (``names=``: see `ScrubText.with_names`), and,
-with the ``nlp`` extra, any person's name a spaCy model finds (``names_model``).
+Names are found in three ways: the names of the people concerned, given per
+contact at `custdata.Policy.bind` (``names=``: see `ScrubText.with_names`); any
+person's name that titles, introductions, sign-offs and word lists reveal
+(``names_rules``: docs/transforms.md, section ScrubText); and, with the ``nlp`` extra, any
+person's name a spaCy model finds (``names_model``).
 """
 
 from __future__ import annotations
@@ -927,8 +929,9 @@ class ScrubText(_Scrub):
     **Does not protect against**: what it does not recognise (docs/transforms.md
     gives the measured recall per kind): postal addresses, dates of birth,
     health or other special-category data, names of other people unless
-    ``names_model`` is given, numbers spelt out in words or split oddly, and
-    the context around a finding.
+    ``names_rules`` or ``names_model`` is given (and then only those they
+    recognise), numbers spelt out in words or split oddly, and the context
+    around a finding.
 
     **Algorithm**: docs/transforms.md, section ScrubText: the detectors, and
     the overlap rule (the longer finding wins; at equal length, the
@@ -945,7 +948,13 @@ class ScrubText(_Scrub):
             form, an IBAN, card or NIR without spaces, in upper case); if it
             refuses one, the placeholder replaces it.
         names_model: A spaCy model that finds people's names anywhere (extra
-            ``nlp``), such as ``"fr_core_news_sm"``.
+            ``nlp``), such as ``"fr_core_news_sm"``; only its named-entity
+            recogniser runs, and `apply_many` runs it over batches of texts.
+        names_rules: Also find people's names anywhere without a model: after a
+            title (``M.``, ``Mme``, ``Mr``, ``Dr``...), an introduction (``je
+            m'appelle``, ``my name is``, ``signé``) or a sign-off
+            (``Cordialement,``, ``Kind regards,``...), and capitalised given and
+            family names of the surrogate word lists (``False`` by default).
 
     Raises:
         custdata.PolicyError: If a parameter is invalid.
@@ -1012,6 +1021,7 @@ class KeyedScrubText(Keyed[None], _Scrub):
         placeholders: Kind -> the text that replaces a finding its transform refuses.
         replace: Kind -> a deterministic transform (keyed or not).
         names_model: As `ScrubText`.
+        names_rules: As `ScrubText`.
 
     Raises:
         custdata.PolicyError: If a parameter is invalid.
