@@ -3,7 +3,7 @@ People's names anywhere in a text, without a model: cues and word lists.
 
 `find` is the name finder of ``ScrubText(names_rules=True)``. It reads the text
 as words (letters, with inner hyphens and apostrophes) and the gaps between
-them, and finds a name in four ways (docs/transforms.md, section ScrubText):
+them, and finds a name in four ways (docs/transforms.md, section Names of anyone):
 
 - after a title (``M.``, ``Mme``, ``Mr``, ``Mrs``, ``Dr``, ``Monsieur``...), one
   to three capitalised words;
@@ -136,7 +136,7 @@ class _Word:
 
 
 class _Lists:
-    """The folded given names, family names and city names of the surrogate lists."""
+    """The folded given and family names of the surrogate word lists, less the stop words."""
 
     def __init__(self) -> None:
         from custdata.transforms.surrogate import LOCALES, _read, lists
