@@ -352,14 +352,22 @@ class TestScrubText:
         with pytest.raises(PolicyError, match="ScrubText: names_model "):
             ScrubText(names_model="xx_blank")
 
-    def test_model_skips_texts_without_a_capital(self) -> None:
-        """The model runs only on texts with a capitalised word that is not a salutation."""
-        from custdata.transforms.text import _may_hold_a_name
+    def test_model_runs_on_sentences_with_candidates(self) -> None:
+        """The model reads only the sentences holding a word that could make a kept person."""
+        from custdata.transforms.text import _candidates, _sentences
 
-        assert not _may_hold_a_name("merci, colis reçu 06 12 34 56 78")
-        assert not _may_hold_a_name("Bonjour, merci")
-        assert _may_hold_a_name("vu avec l'Élodie du magasin")
-        assert _may_hold_a_name("merci Paul")
+        def pieces(text: str) -> list[str]:
+            return [piece for _, piece in _sentences(text, _candidates(text))]
+
+        assert [] == pieces("merci, colis reçu 06 12 34 56 78")
+        assert [] == pieces("Bonjour, merci. Livraison rapide. Le colis est arrivé à Paris.")
+        assert ["vu avec l'Élodie du magasin"] == pieces("Colis reçu. vu avec l'Élodie du magasin")
+        assert ["Priya Clarke, customer since 2015."] == pieces(
+            "Thanks. Priya Clarke, customer since 2015."
+        )
+        assert ["Merci à M. Dupont et Dr. Haddad !"] == pieces(
+            "Merci à M. Dupont et Dr. Haddad ! Livraison rapide."
+        )
 
     def test_names_model_needs_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """names_model without spaCy raises MissingDependencyError naming the nlp extra."""

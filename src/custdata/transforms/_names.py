@@ -21,28 +21,46 @@ The word lists are the surrogate lists custdata ships
 (``_surrogate_data``: given and family names of its locales, and the given names
 of the shared gender lexicon); a word of the stop list below (articles,
 pronouns, greetings, months...) is never a name. Everything here is folded for
-case and accents (`custdata.transforms.text.fold`), so offsets stay the text's.
+case and accents (`fold`), so offsets stay the text's.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
+import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Final
 
-from custdata.transforms.text import fold
+__all__ = ["STOP", "find", "fold", "known_name", "sentence_start"]
 
-__all__ = ["find", "known_name", "sentence_start"]
+
+def fold(text: str) -> str:
+    """
+    ``text`` with each character case-folded and stripped of accents, one for one.
+
+    The result has the length of ``text``, so offsets in one are offsets in the
+    other: ``"Élodie"`` folds to ``"elodie"``.
+    """
+    return "".join(_fold_char(char) for char in text)
+
+
+# Safe under threads: functools.lru_cache guards its own table, and a character's
+# folded form is an immutable str that racing calls compute alike.
+@functools.lru_cache(maxsize=4096)
+def _fold_char(char: str) -> str:
+    return unicodedata.normalize("NFD", char)[0].lower()[0]
 
 
 def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-# Words that are never (the start of) a name here, whatever the lists say: the gender
-# lexicon holds names such as "May", "Paris" or "Ma" that are also common words.
-_STOP: Final = _word_set(
+# Words that are never (the start of) a name here, whatever the lists say (the gender
+# lexicon holds names such as "May", "Paris" or "Ma" that are also common words), nor
+# what makes a model's person one.
+STOP: Final = _word_set(
     """
     a à afin ai aie ainsi alors an and any are as at au aucun aujourd aussi autre aux avec
     avez avoir avons ayant be been bien bon bonne but by c ca car ce ceci cela celle celui
@@ -148,13 +166,13 @@ class _Lists:
             given.update(fold(name) for name in data.mixed)
             family.update(fold(name) for name in data.family)
         shared = {fold(name) for name in _read("genders.json")["genders"]}
-        self.given_own: frozenset[str] = frozenset(given - _STOP)
+        self.given_own: frozenset[str] = frozenset(given - STOP)
         """Given names of the locales' own lists: found alone inside a sentence."""
-        self.given: frozenset[str] = frozenset((given | shared) - _STOP)
+        self.given: frozenset[str] = frozenset((given | shared) - STOP)
         """Given names of every list: found before a capitalised word."""
         self.family: frozenset[str] = (
             frozenset(word for name in family for word in name.split() if word not in _PARTICLES)
-            - _STOP
+            - STOP
         )
 
 
@@ -180,7 +198,7 @@ def _words(text: str, folded: str) -> list[_Word]:
 
 def _is_given(word: _Word, names: frozenset[str]) -> bool:
     """A capitalised given name: the word, or each part of a hyphenated one, in ``names``."""
-    if not word.capital or word.folded in _STOP:
+    if not word.capital or word.folded in STOP:
         return False
     if word.folded in names:
         return True
@@ -195,7 +213,7 @@ def _part(word: _Word) -> bool:
     """A word that can be part of a name: capitalised, not a stop word, title or elision."""
     return (
         word.capital
-        and word.folded not in _STOP
+        and word.folded not in STOP
         and word.folded not in _TITLES
         and _ELIDED.match(word.folded) is None
     )
@@ -242,7 +260,7 @@ def _ends(text: str, at: int) -> bool:
     if not rest or rest[0] in "\n\r.!?;,)]\u2026":
         return True
     word = _WORD.match(rest)
-    return word is not None and word.group()[0].isupper() and fold(word.group()) in _STOP
+    return word is not None and word.group()[0].isupper() and fold(word.group()) in STOP
 
 
 def _index(phrases: Sequence[tuple[str, ...]]) -> dict[str, tuple[tuple[str, ...], ...]]:

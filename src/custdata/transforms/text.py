@@ -24,7 +24,6 @@ import functools
 import hashlib
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final, cast
 
@@ -33,6 +32,8 @@ import attrs
 from custdata.errors import MissingDependencyError, TransformError
 from custdata.transforms import _checks
 from custdata.transforms._keyed import Keyed
+from custdata.transforms._names import STOP, fold, known_name, sentence_start
+from custdata.transforms._names import find as find_names
 from custdata.transforms.base import BaseTransform, Guarantees
 from custdata.validation.email import canonical_email
 from custdata.validation.phone import check_region, phone_result
@@ -363,23 +364,6 @@ _NAME_STOP: Final = frozenset(
 )
 
 
-def fold(text: str) -> str:
-    """
-    ``text`` with each character case-folded and stripped of accents, one for one.
-
-    The result has the length of ``text``, so offsets in one are offsets in the
-    other: ``"Élodie"`` folds to ``"elodie"``.
-    """
-    return "".join(_fold_char(char) for char in text)
-
-
-# Safe under threads: functools.lru_cache guards its own table, and a character's
-# folded form is an immutable str that racing calls compute alike.
-@functools.lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    return unicodedata.normalize("NFD", char)[0].lower()[0]
-
-
 def name_terms(names: object) -> tuple[str, ...]:
     """
     The folded words and phrases to look for, from one person's names.
@@ -494,17 +478,100 @@ def _looks_like_name(words: Sequence[str]) -> bool:
     )
 
 
-def _may_hold_a_name(text: str) -> bool:
+def _candidates(text: str) -> list[int]:
     """
-    Whether a model's person could survive `_looks_like_name` in ``text``: whether a
-    word of letters starts with a capital letter and is not a salutation. The model is
-    not run on other texts, whose persons would all be dropped.
+    The offsets of the words a model's kept person must hold one of: capitalised words
+    of letters, not a salutation nor a stop word of `custdata.transforms._names`, and,
+    for a word that opens a sentence or follows a comma, a given or family name of the
+    word lists or a word followed by another capitalised one (a small model reads
+    "Livraison" or "Remboursez" opening a sentence as a person).
     """
-    return any(
-        text[match.start()].isupper() and _looks_like_name([word.group()])
+    words = [
+        (match.start(), matched.group())
         for match in _WORD_START.finditer(text)
-        if (word := _NAME_WORD.match(text, match.start())) is not None
-    )
+        if (matched := _NAME_WORD.match(text, match.start())) is not None
+    ]
+    found = []
+    for i, (at, word) in enumerate(words):
+        if not word[0].isupper() or word.casefold() in _SALUTATIONS:
+            continue
+        folded = fold(word)
+        if folded in STOP:
+            continue
+        if sentence_start(text, at, clause=True) and not known_name(folded):
+            following = words[i + 1] if i + 1 < len(words) else None
+            if following is None or not (
+                following[1][0].isupper() and text[at + len(word) : following[0]] == " "
+            ):
+                continue
+        found.append(at)
+    return found
+
+
+_BREAK: Final = re.compile(r"([.!?\u2026]+)\s+|\s*\n\s*")
+_ABBREVIATION: Final = re.compile(r"(?<![^\W\d_])(?:[A-Z]|Mr|Mrs|Ms|Dr|St|Mme|Mlle|Me|Pr)$")
+
+
+def _sentences(text: str, candidates: Sequence[int]) -> list[tuple[int, str]]:
+    """
+    The sentences of ``text`` (offset, text) that hold a candidate word: a sentence ends
+    at a line break, or at ``.``, ``!``, ``?`` or ``…`` and spaces, but not after a title
+    or an initial (``M.``, ``Dr.``, ``J.``).
+    """
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    ends = [
+        (match.end(1) if match.group(1) else match.start(), match.end())
+        for match in _BREAK.finditer(text)
+        if _ABBREVIATION.search(text, 0, match.start()) is None
+        or text[match.start()] in "!?\n\u2026"
+    ]
+    for stop, after in [*ends, (len(text), len(text))]:
+        if stop > start:
+            low = bisect.bisect_left(candidates, start)
+            if low < len(candidates) and candidates[low] < stop:
+                pieces.append((start, text[start:stop]))
+        start = max(start, after)
+    return pieces
+
+
+def _persons(doc: Any, offset: int, candidates: Sequence[int]) -> list[tuple[int, int]]:
+    """
+    The spans in the text of a spaCy document's persons (the document is the sentence
+    at ``offset``) that are capitalised words of letters, not a salutation, and hold a
+    candidate word.
+    """
+    spans = []
+    for entity in doc.ents:
+        if entity.label_ not in {"PER", "PERSON"} or not _looks_like_name(entity.text.split()):
+            continue
+        start, end = offset + entity.start_char, offset + entity.end_char
+        low = bisect.bisect_left(candidates, start)
+        if low < len(candidates) and candidates[low] < end:
+            spans.append((start, end))
+    return spans
+
+
+def _run_model(texts: Sequence[str], model: str) -> list[tuple[tuple[int, int], ...]]:
+    """
+    The spans of the persons a model finds in each text: it runs only on the sentences
+    that hold a candidate word, all of the texts' sentences together through nlp.pipe.
+    """
+    jobs: list[tuple[int, int, list[int]]] = []
+    pieces: list[str] = []
+    for index, text in enumerate(texts):
+        candidates = _candidates(text)
+        for offset, piece in _sentences(text, candidates):
+            jobs.append((index, offset, candidates))
+            pieces.append(piece)
+    found: list[list[tuple[int, int]]] = [[] for _ in texts]
+    if pieces:
+        nlp = _spacy_model(model)
+        for (index, offset, candidates), doc in zip(
+            jobs, nlp.pipe(pieces, batch_size=64), strict=True
+        ):
+            found[index] += _persons(doc, offset, candidates)
+    return [tuple(spans) for spans in found]
 
 
 # The spans of the persons a model found in recent texts, by model and digest of the
@@ -539,53 +606,25 @@ def _store(key: tuple[str, bytes], spans: tuple[tuple[int, int], ...]) -> None:
             _cache.popitem(last=False)
 
 
-def _persons(doc: Any) -> tuple[tuple[int, int], ...]:
-    """
-    The spans of a spaCy document's persons that look like names: capitalised words of
-    letters, not a salutation, and, for one word that opens a sentence or follows a
-    comma, a given or family name of the word lists (a small model reads "Livraison"
-    or "Remboursez" opening a sentence as a person).
-    """
-    from custdata.transforms._names import known_name, sentence_start
-
-    text: str = doc.text
-    spans = []
-    for entity in doc.ents:
-        words = entity.text.split()
-        if entity.label_ not in {"PER", "PERSON"} or not _looks_like_name(words):
-            continue
-        if (
-            len(words) == 1
-            and sentence_start(text, entity.start_char, clause=True)
-            and not known_name(fold(entity.text))
-        ):
-            continue
-        spans.append((entity.start_char, entity.end_char))
-    return tuple(spans)
-
-
 def _prefetch(texts: Iterable[object], model: str) -> None:
     """Run the model over the texts not yet cached, in batches (spaCy's nlp.pipe)."""
     todo: dict[bytes, str] = {}
     for text in texts:
-        if isinstance(text, str) and _checks.is_text(text) and _may_hold_a_name(text):
+        if isinstance(text, str) and _checks.is_text(text):
             key = _digest(text)
             if key not in todo and _cached((model, key)) is None:
                 todo[key] = text
     if not todo:
         return
-    nlp = _spacy_model(model)
-    for key, doc in zip(todo, nlp.pipe(todo.values(), batch_size=64), strict=True):
-        _store((model, key), _persons(doc))
+    for key, spans in zip(todo, _run_model(list(todo.values()), model), strict=True):
+        _store((model, key), spans)
 
 
 def _model_names(text: str, model: str) -> Iterable[Finding]:
-    if not _may_hold_a_name(text):
-        return
     key = (model, _digest(text))
     spans = _cached(key)
     if spans is None:
-        spans = _persons(_spacy_model(model)(text))
+        spans = _run_model([text], model)[0]
         _store(key, spans)
     for start, end in spans:
         yield Finding(start, end, "name")
@@ -691,8 +730,6 @@ def _find(
         # read "Mail jean@example.fr" as a person) is dropped, the other finding kept.
         anywhere: list[Finding] = []
         if rules:
-            from custdata.transforms._names import find as find_names
-
             anywhere += (Finding(a, b, "name") for a, b in find_names(text, fold(text)))
         if model is not None:
             anywhere += _model_names(text, model)
