@@ -465,7 +465,9 @@ _SALUTATIONS: Final = frozenset(
     }
 )  # fmt: skip
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
-_WORD_START: Final = re.compile(r"(?<![^\W\d_])[^\W\d_]")
+# Each word of letters, and each one that starts inside another after an apostrophe or
+# a hyphen ("Élodie" in "l'Élodie"): zero-width matches, the word in group 1.
+_WORD_AT: Final = re.compile(r"(?<![^\W\d_])(?=([^\W\d_]+(?:['\u2019-][^\W\d_]+)*))")
 
 
 def _looks_like_name(words: Sequence[str]) -> bool:
@@ -486,11 +488,7 @@ def _candidates(text: str) -> list[int]:
     word lists or a word followed by another capitalised one (a small model reads
     "Livraison" or "Remboursez" opening a sentence as a person).
     """
-    words = [
-        (match.start(), matched.group())
-        for match in _WORD_START.finditer(text)
-        if (matched := _NAME_WORD.match(text, match.start())) is not None
-    ]
+    words = [(match.start(), match.group(1)) for match in _WORD_AT.finditer(text)]
     found = []
     for i, (at, word) in enumerate(words):
         if not word[0].isupper() or word.casefold() in _SALUTATIONS:
@@ -523,7 +521,7 @@ def _sentences(text: str, candidates: Sequence[int]) -> list[tuple[int, str]]:
     ends = [
         (match.end(1) if match.group(1) else match.start(), match.end())
         for match in _BREAK.finditer(text)
-        if _ABBREVIATION.search(text, 0, match.start()) is None
+        if _ABBREVIATION.search(text, max(0, match.start() - 5), match.start()) is None
         or text[match.start()] in "!?\n\u2026"
     ]
     for stop, after in [*ends, (len(text), len(text))]:
@@ -568,7 +566,7 @@ def _run_model(texts: Sequence[str], model: str) -> list[tuple[tuple[int, int], 
     if pieces:
         nlp = _spacy_model(model)
         for (index, offset, candidates), doc in zip(
-            jobs, nlp.pipe(pieces, batch_size=64), strict=True
+            jobs, nlp.pipe(pieces, batch_size=256), strict=True
         ):
             found[index] += _persons(doc, offset, candidates)
     return [tuple(spans) for spans in found]
