@@ -176,6 +176,9 @@ class _Lists:
         )
 
 
+# The word lists, built on first use. Safe under threads: built and appended under the
+# lock, once; readers without the lock see an empty list (and take the lock) or the
+# finished lists, never changed.
 _lists: list[_Lists] = []
 _lists_lock = threading.Lock()
 
