@@ -234,24 +234,50 @@ class TestTextCaches:
 
     def test_scan_alike(self) -> None:
         """Threads scanning with emptied caches find what one thread finds."""
-        from custdata.transforms import text
+        from custdata.transforms import _names, text
 
         texts = [
-            f"Élodie Martin{i} : 06 12 34 56 7{i % 10}, elodie{i}@example.fr, 0590 27 12 34"
+            f"Élodie Martin{i} : 06 12 34 56 7{i % 10}, elodie{i}@example.fr, 0590 27 12 34. "
+            f"Cordialement, Karim Haddad{i}"
             for i in range(40)
         ]
 
         def work(index: int) -> object:
             names = ("Élodie", f"Martin{index % 4}")
-            return [text.scan(t, names=names, regions=("FR", "BE")) for t in texts]
+            return [
+                text.scan(t, names=names, regions=("FR", "BE"), names_rules=index % 2 == 0)
+                for t in texts
+            ]
 
-        for cached in (text._fold_char, text._name_pattern, text._phones):
-            cached.cache_clear()
+        def clear() -> None:
+            for cached in (_names._fold_char, text._name_pattern, text._phones):
+                cached.cache_clear()
+            _names._lists.clear()
+
+        clear()
         expected = [work(index) for index in range(4)]
-        for cached in (text._fold_char, text._name_pattern, text._phones):
-            cached.cache_clear()
+        clear()
         results = _hammer(work)
         assert all(results[index] == expected[index % 4] for index in range(THREADS))
+
+    def test_model_cache_alike(self) -> None:
+        """Threads storing and reading a model's persons by digest read what was stored."""
+        from custdata.transforms import text
+
+        def work(index: int) -> list[object]:
+            out: list[object] = []
+            for i in range(300):
+                key = ("model", text._digest(f"text {index % 4} {i}"))
+                text._store(key, ((index % 4, i),))
+                out.append(text._cached(key))
+            return out
+
+        text._cache.clear()
+        results = _hammer(work)
+        for index, out in enumerate(results):
+            assert all(spans in {((index % 4, i),), None} for i, spans in enumerate(out))
+        assert len(text._cache) <= text._CACHE_SIZE
+        text._cache.clear()
 
 
 class TestLazyNames:
@@ -315,7 +341,9 @@ KNOWN_STATE: Final[dict[tuple[str, str], str]] = {
     ("custdata.validation.phone", "_LIB"): "built once, never changed; racing builds are equal",
     ("custdata.transforms.surrogate", "_loaded"): "each locale's lists read once under a lock",
     ("custdata.validation.postal", "french_departments"): "functools.cache of a fixed table",
-    ("custdata.transforms.text", "_fold_char"): "functools.lru_cache of a str per character",
+    ("custdata.transforms._names", "_fold_char"): "functools.lru_cache of a str per character",
+    ("custdata.transforms._names", "_lists"): "the name word lists, built once under a lock",
+    ("custdata.transforms.text", "_cache"): "a model's persons by text digest, under a lock",
     ("custdata.transforms.text", "_name_pattern"): "functools.lru_cache of compiled patterns",
     ("custdata.transforms.text", "_phones"): "functools.lru_cache of matchers nobody changes",
     ("custdata.transforms.text", "_models"): "each spaCy model loaded once under a lock",

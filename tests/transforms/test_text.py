@@ -314,6 +314,7 @@ class TestScrubText:
             ({"replace": {"email": "mask_email"}}, "replace"),
             ({"replace": {"email": Pseudonymise(keys=RING, domain="e")}}, "replace"),
             ({"names_model": "../etc"}, "names_model"),
+            ({"names_rules": "true"}, "names_rules"),
         ],
     )
     def test_bad_parameters(self, params: dict[str, object], parameter: str) -> None:
@@ -338,6 +339,35 @@ class TestScrubText:
         scrub = ScrubText(replace={"email": MaskEmail()})
         copy = pickle.loads(pickle.dumps(scrub))  # noqa: S301  # our own bytes
         assert scrub("a@example.fr 0612345678") == copy("a@example.fr 0612345678")
+
+    def test_names_model_needs_a_recogniser(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A spaCy pipeline without a named-entity recogniser is a PolicyError."""
+        from custdata.transforms import text
+
+        def no_ner(name: str) -> None:
+            msg = "the model has no named-entity recogniser (ner)"
+            raise ValueError(msg)
+
+        monkeypatch.setattr(text, "_spacy_model", no_ner)
+        with pytest.raises(PolicyError, match="ScrubText: names_model "):
+            ScrubText(names_model="xx_blank")
+
+    def test_model_runs_on_sentences_with_candidates(self) -> None:
+        """The model reads only the sentences holding a word that could make a kept person."""
+        from custdata.transforms.text import _candidates, _sentences
+
+        def pieces(text: str) -> list[str]:
+            return [piece for _, piece in _sentences(text, _candidates(text))]
+
+        assert [] == pieces("merci, colis reçu 06 12 34 56 78")
+        assert [] == pieces("Bonjour, merci. Livraison rapide. Le colis est arrivé à Paris.")
+        assert ["vu avec l'Élodie du magasin"] == pieces("Colis reçu. vu avec l'Élodie du magasin")
+        assert ["Priya Clarke, customer since 2015."] == pieces(
+            "Thanks. Priya Clarke, customer since 2015."
+        )
+        assert ["Merci à M. Dupont et Dr. Haddad !"] == pieces(
+            "Merci à M. Dupont et Dr. Haddad ! Livraison rapide."
+        )
 
     def test_names_model_needs_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """names_model without spaCy raises MissingDependencyError naming the nlp extra."""

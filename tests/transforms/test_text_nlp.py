@@ -48,3 +48,83 @@ class TestNamesModel:
             [sys.executable, "-c", code], capture_output=True, text=True, check=True
         )
         assert "False" == result.stdout.strip()
+
+
+class TestNamesModelRuns:
+    """What runs, in batches, and what the model's persons must look like."""
+
+    def test_only_the_recogniser_runs(self) -> None:
+        """Only the named-entity recogniser runs: fr_core_news_sm's has a tok2vec of its own."""
+        from custdata.transforms.text import _spacy_model
+
+        assert ["ner"] == _spacy_model(MODEL).pipe_names
+
+    def test_apply_many_equals_one_by_one(self) -> None:
+        """apply_many (through nlp.pipe) gives what calls one by one give."""
+        from custdata.transforms.text import _cache
+
+        scrub = ScrubText(names_model=MODEL)
+        texts = [
+            "J'ai parlé à Sophie Bernard au téléphone.",
+            "pas de majuscule ici",
+            "Le livreur, Karim Haddad, était super. Appelez le 06 12 34 56 78.",
+            "J'ai parlé à Sophie Bernard au téléphone.",
+        ]
+        _cache.clear()
+        batch = scrub.apply_many(texts)
+        _cache.clear()
+        assert [scrub(text) for text in texts] == batch
+
+    def test_named_rows_batched(self) -> None:
+        """NamedScrub.apply_rows (through nlp.pipe) gives what apply_row gives per row."""
+        named = ScrubText(names_model=MODEL).with_names({"C1": ("Léa", "Roux")}, field="c")
+        rows = [
+            {"c": "Léa Roux ici, le livreur Karim Haddad était super.", "contact_id": "C1"},
+            {"c": None, "contact_id": "C1"},
+            {"c": "Bonjour Paul Dubreuil", "contact_id": "C2"},
+        ]
+        assert [named.apply_row(row) for row in rows] == named.apply_rows(rows)
+
+    def test_cache_keeps_no_text(self) -> None:
+        """The cache of the model's persons is keyed by digests, not by the texts."""
+        from custdata.transforms.text import _cache
+
+        text = "J'ai parlé à Sophie Bernard au téléphone."
+        ScrubText(names_model=MODEL)(text)
+        assert all(isinstance(key[1], bytes) and text not in key for key in _cache)
+
+    def test_sentence_openers_dropped(self) -> None:
+        """A lone capitalised word opening a sentence is not a name unless the lists know it."""
+        scrub = ScrubText(names_model=MODEL)
+        assert [] == scrub.scan("Remboursez moi. Livraison lente.")
+
+
+def _evaluate_model() -> tuple[float, float]:
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).parent.parent / "data" / "text" / "comments.jsonl"
+    scrub = ScrubText(names_model=MODEL)
+    tp = fp = fn = 0
+    with corpus.open(encoding="utf-8") as handle:
+        for line in handle:
+            item = json.loads(line)
+            found = [f for f in scrub.scan(item["text"], names=item["names"]) if f.kind == "name"]
+            gold = [(a, b) for a, b, kind in item["pii"] if kind == "name"]
+            for f in found:
+                if any(a < f.end and f.start < b for a, b in gold):
+                    tp += 1
+                else:
+                    fp += 1
+            fn += sum(not any(a < f.end and f.start < b for f in found) for a, b in gold)
+    return tp / (tp + fp), tp / (tp + fn)
+
+
+class TestNamesModelCorpus:
+    """Names with the model and the writer's names, on the corpus."""
+
+    def test_floors(self) -> None:
+        """Precision and recall of names stay above their floors (docs/transforms.md)."""
+        precision, recall = _evaluate_model()
+        assert precision >= 0.89, precision
+        assert recall >= 0.94, recall

@@ -9,18 +9,21 @@ output (a mask); `KeyedScrubText` by a keyed transform's output (a pseudonym,
 a surrogate). The detectors and the overlap rule are in docs/transforms.md,
 section ScrubText, with what they miss, measured on the test corpus.
 
-Names are found in two ways: the names of the people concerned, given per
-contact at `custdata.Policy.bind` (``names=``: see `ScrubText.with_names`), and,
-with the ``nlp`` extra, any person's name a spaCy model finds (``names_model``).
+Names are found in three ways: the names of the people concerned, given per
+contact at `custdata.Policy.bind` (``names=``: see `ScrubText.with_names`); any
+person's name that titles, introductions, sign-offs and word lists reveal
+(``names_rules``: docs/transforms.md, section ScrubText); and, with the ``nlp`` extra, any
+person's name a spaCy model finds (``names_model``).
 """
 
 from __future__ import annotations
 
 import bisect
+import collections
 import functools
+import hashlib
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Final, cast
 
@@ -29,6 +32,8 @@ import attrs
 from custdata.errors import MissingDependencyError, TransformError
 from custdata.transforms import _checks
 from custdata.transforms._keyed import Keyed
+from custdata.transforms._names import STOP, fold, known_name, sentence_start
+from custdata.transforms._names import find as find_names
 from custdata.transforms.base import BaseTransform, Guarantees
 from custdata.validation.email import canonical_email
 from custdata.validation.phone import check_region, phone_result
@@ -359,23 +364,6 @@ _NAME_STOP: Final = frozenset(
 )
 
 
-def fold(text: str) -> str:
-    """
-    ``text`` with each character case-folded and stripped of accents, one for one.
-
-    The result has the length of ``text``, so offsets in one are offsets in the
-    other: ``"Élodie"`` folds to ``"elodie"``.
-    """
-    return "".join(_fold_char(char) for char in text)
-
-
-# Safe under threads: functools.lru_cache guards its own table, and a character's
-# folded form is an immutable str that racing calls compute alike.
-@functools.lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    return unicodedata.normalize("NFD", char)[0].lower()[0]
-
-
 def name_terms(names: object) -> tuple[str, ...]:
     """
     The folded words and phrases to look for, from one person's names.
@@ -429,7 +417,18 @@ _models_lock = threading.Lock()
 
 
 def _spacy_model(name: str) -> Any:  # a spaCy Language, typed loosely on purpose
-    """The spaCy pipeline of a model name, loaded once per process (extra ``nlp``)."""
+    """
+    The spaCy pipeline of a model name, loaded once per process (extra ``nlp``).
+
+    Only what its named-entity recogniser needs runs: the recogniser, and the
+    component it listens to if it shares one (a ``tok2vec``); the tagger, parser,
+    lemmatiser and the rest are disabled. ``fr_core_news_sm``'s recogniser has a
+    ``tok2vec`` of its own, so it runs alone.
+
+    Raises:
+        MissingDependencyError: If spaCy or the model is not installed.
+        ValueError: If the pipeline has no named-entity recogniser.
+    """
     try:
         return _models[name]
     except KeyError:
@@ -442,9 +441,19 @@ def _spacy_model(name: str) -> Any:  # a spaCy Language, typed loosely on purpos
     with _models_lock:
         if name not in _models:
             try:
-                _models[name] = spacy.load(name, exclude=["lemmatizer", "morphologizer"])
+                nlp = spacy.load(name)
             except OSError:
                 raise MissingDependencyError(name.replace("_", "-"), "nlp") from None
+            if "ner" not in nlp.pipe_names:
+                msg = "the model has no named-entity recogniser (ner)"
+                raise ValueError(msg)
+            needed = ["ner"] + [
+                component
+                for component, pipe in nlp.pipeline
+                if "ner" in getattr(pipe, "listening_components", ())
+            ]
+            nlp.select_pipes(enable=needed)
+            _models[name] = nlp
         return _models[name]
 
 
@@ -456,6 +465,9 @@ _SALUTATIONS: Final = frozenset(
     }
 )  # fmt: skip
 _NAME_WORD: Final = re.compile(r"[^\W\d_]+(?:['\u2019-][^\W\d_]+)*")
+# Each word of letters, and each one that starts inside another after an apostrophe or
+# a hyphen ("Élodie" in "l'Élodie"): zero-width matches, the word in group 1.
+_WORD_AT: Final = re.compile(r"(?<![^\W\d_])(?=([^\W\d_]+(?:['\u2019-][^\W\d_]+)*))")
 
 
 def _looks_like_name(words: Sequence[str]) -> bool:
@@ -468,11 +480,152 @@ def _looks_like_name(words: Sequence[str]) -> bool:
     )
 
 
-def _model_names(text: str, model: str) -> Iterable[Finding]:
-    doc = _spacy_model(model)(text)
+def _candidates(text: str) -> list[int]:
+    """
+    The offsets of the words a model's kept person must hold one of: capitalised words
+    of letters, not a salutation nor a stop word of `custdata.transforms._names`, and,
+    for a word that opens a sentence or follows a comma, a given or family name of the
+    word lists or a word followed by another capitalised one (a small model reads
+    "Livraison" or "Remboursez" opening a sentence as a person).
+    """
+    words = [(match.start(), match.group(1)) for match in _WORD_AT.finditer(text)]
+    found = []
+    for i, (at, word) in enumerate(words):
+        if not word[0].isupper() or word.casefold() in _SALUTATIONS:
+            continue
+        folded = fold(word)
+        if folded in STOP:
+            continue
+        if sentence_start(text, at, clause=True) and not known_name(folded):
+            following = words[i + 1] if i + 1 < len(words) else None
+            if following is None or not (
+                following[1][0].isupper() and text[at + len(word) : following[0]] == " "
+            ):
+                continue
+        found.append(at)
+    return found
+
+
+_BREAK: Final = re.compile(r"([.!?\u2026]+)\s+|\s*\n\s*")
+_ABBREVIATION: Final = re.compile(r"(?<![^\W\d_])(?:[A-Z]|Mr|Mrs|Ms|Dr|St|Mme|Mlle|Me|Pr)$")
+
+
+def _sentences(text: str, candidates: Sequence[int]) -> list[tuple[int, str]]:
+    """
+    The sentences of ``text`` (offset, text) that hold a candidate word: a sentence ends
+    at a line break, or at ``.``, ``!``, ``?`` or ``…`` and spaces, but not after a title
+    or an initial (``M.``, ``Dr.``, ``J.``).
+    """
+    pieces: list[tuple[int, str]] = []
+    start = 0
+    ends = [
+        (match.end(1) if match.group(1) else match.start(), match.end())
+        for match in _BREAK.finditer(text)
+        if _ABBREVIATION.search(text, max(0, match.start() - 5), match.start()) is None
+        or text[match.start()] in "!?\n\u2026"
+    ]
+    for stop, after in [*ends, (len(text), len(text))]:
+        if stop > start:
+            low = bisect.bisect_left(candidates, start)
+            if low < len(candidates) and candidates[low] < stop:
+                pieces.append((start, text[start:stop]))
+        start = max(start, after)
+    return pieces
+
+
+def _persons(doc: Any, offset: int, candidates: Sequence[int]) -> list[tuple[int, int]]:
+    """
+    The spans in the text of a spaCy document's persons (the document is the sentence
+    at ``offset``) that are capitalised words of letters, not a salutation, and hold a
+    candidate word.
+    """
+    spans = []
     for entity in doc.ents:
-        if entity.label_ in {"PER", "PERSON"} and _looks_like_name(entity.text.split()):
-            yield Finding(entity.start_char, entity.end_char, "name")
+        if entity.label_ not in {"PER", "PERSON"} or not _looks_like_name(entity.text.split()):
+            continue
+        start, end = offset + entity.start_char, offset + entity.end_char
+        low = bisect.bisect_left(candidates, start)
+        if low < len(candidates) and candidates[low] < end:
+            spans.append((start, end))
+    return spans
+
+
+def _run_model(texts: Sequence[str], model: str) -> list[tuple[tuple[int, int], ...]]:
+    """
+    The spans of the persons a model finds in each text: it runs only on the sentences
+    that hold a candidate word, all of the texts' sentences together through nlp.pipe.
+    """
+    jobs: list[tuple[int, int, list[int]]] = []
+    pieces: list[str] = []
+    for index, text in enumerate(texts):
+        candidates = _candidates(text)
+        for offset, piece in _sentences(text, candidates):
+            jobs.append((index, offset, candidates))
+            pieces.append(piece)
+    found: list[list[tuple[int, int]]] = [[] for _ in texts]
+    if pieces:
+        nlp = _spacy_model(model)
+        for (index, offset, candidates), doc in zip(
+            jobs, nlp.pipe(pieces, batch_size=256), strict=True
+        ):
+            found[index] += _persons(doc, offset, candidates)
+    return [tuple(spans) for spans in found]
+
+
+# The spans of the persons a model found in recent texts, by model and digest of the
+# text (the texts themselves are not kept): `_prefetch` fills it for a batch through
+# spaCy's nlp.pipe, and each text of the batch then reads its entry. Safe under
+# threads: read and written under the lock; entries are immutable tuples.
+_CACHE_SIZE: Final = 4096
+_cache: collections.OrderedDict[tuple[str, bytes], tuple[tuple[int, int], ...]] = (
+    collections.OrderedDict()
+)
+_cache_lock = threading.Lock()
+_BATCH: Final = 256
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+def _cached(key: tuple[str, bytes]) -> tuple[tuple[int, int], ...] | None:
+    with _cache_lock:
+        spans = _cache.get(key)
+        if spans is not None:
+            _cache.move_to_end(key)
+        return spans
+
+
+def _store(key: tuple[str, bytes], spans: tuple[tuple[int, int], ...]) -> None:
+    with _cache_lock:
+        _cache[key] = spans
+        _cache.move_to_end(key)
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def _prefetch(texts: Iterable[object], model: str) -> None:
+    """Run the model over the texts not yet cached, in batches (spaCy's nlp.pipe)."""
+    todo: dict[bytes, str] = {}
+    for text in texts:
+        if isinstance(text, str) and _checks.is_text(text):
+            key = _digest(text)
+            if key not in todo and _cached((model, key)) is None:
+                todo[key] = text
+    if not todo:
+        return
+    for key, spans in zip(todo, _run_model(list(todo.values()), model), strict=True):
+        _store((model, key), spans)
+
+
+def _model_names(text: str, model: str) -> Iterable[Finding]:
+    key = (model, _digest(text))
+    spans = _cached(key)
+    if spans is None:
+        spans = _run_model([text], model)[0]
+        _store(key, spans)
+    for start, end in spans:
+        yield Finding(start, end, "name")
 
 
 # --- scanning ---------------------------------------------------------------------
@@ -526,7 +679,17 @@ def _model(instance: object, attribute: attrs.Attribute[Any], value: object) -> 
         return
     if not isinstance(value, str) or re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", value) is None:
         raise _checks.policy_error(instance, attribute.name, "must be a spaCy model's name")
-    _spacy_model(value)
+    try:
+        _spacy_model(value)
+    except ValueError:
+        raise _checks.policy_error(
+            instance, attribute.name, "must be a spaCy model with a named-entity recogniser"
+        ) from None
+
+
+def _bool(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, bool):
+        raise _checks.policy_error(instance, attribute.name, "must be true or false")
 
 
 # Safe under threads: lru_cache guards its table; a _Phones holds only what it read
@@ -541,7 +704,9 @@ def _find(
     kinds: Sequence[str],
     regions: tuple[str, ...],
     terms: tuple[str, ...] = (),
+    *,
     model: str | None = None,
+    rules: bool = False,
 ) -> list[Finding]:
     found: list[Finding] = []
     if "email" in kinds and "@" in text:
@@ -558,12 +723,17 @@ def _find(
     if "name" in kinds and terms:
         found += _names(text, terms)
     settled = _settle(found)
-    if "name" in kinds and model is not None:
-        # A model's names come last: one that overlaps another finding (a model may
+    if "name" in kinds and (model is not None or rules):
+        # Names found anywhere come last: one that overlaps another finding (a model may
         # read "Mail jean@example.fr" as a person) is dropped, the other finding kept.
+        anywhere: list[Finding] = []
+        if rules:
+            anywhere += (Finding(a, b, "name") for a, b in find_names(text, fold(text)))
+        if model is not None:
+            anywhere += _model_names(text, model)
         extra = [
             name
-            for name in _model_names(text, model)
+            for name in anywhere
             if all(name.end <= f.start or f.end <= name.start for f in settled)
         ]
         if extra:
@@ -577,6 +747,7 @@ def scan(
     kinds: Sequence[str] = KINDS,
     regions: Sequence[str] = ("FR",),
     names: object = (),
+    names_rules: bool = False,
 ) -> list[Finding]:
     """
     Find the personal data in a text: kinds and spans, never values.
@@ -592,6 +763,8 @@ def scan(
         regions: The regions phone numbers written nationally are read in.
         names: Names to look for (kind ``name``): one full name, or a sequence
             of given and family names.
+        names_rules: Also find people's names anywhere by titles, introductions,
+            sign-offs and word lists (as ``ScrubText(names_rules=True)``).
 
     Returns:
         The findings, sorted by position, none overlapping (see `ScrubText`).
@@ -604,7 +777,7 @@ def scan(
         msg = "text must be a string"
         raise TypeError(msg)
     checked = tuple(check_region(region) for region in regions)
-    return _find(text, tuple(kinds), checked, name_terms(names))
+    return _find(text, tuple(kinds), checked, name_terms(names), rules=names_rules)
 
 
 # --- the transforms ---------------------------------------------------------------
@@ -636,6 +809,7 @@ def _fields() -> dict[str, Any]:
         ),
         "replace": attrs.field(factory=dict, converter=_mapping, hash=False),
         "names_model": attrs.field(default=None, validator=_model),
+        "names_rules": attrs.field(default=False, validator=_bool),
     }
 
 
@@ -652,6 +826,7 @@ class _Scrub(BaseTransform):
     placeholders: dict[str, str]
     replace: dict[str, Any]
     names_model: str | None
+    names_rules: bool
 
     def _check_replace(self) -> None:
         if not isinstance(self.replace, dict):
@@ -683,10 +858,27 @@ class _Scrub(BaseTransform):
         Returns:
             The findings, sorted by position, none overlapping.
         """
-        return _find(text, self.kinds, self.regions, name_terms(names), self.names_model)
+        return _find(
+            text,
+            self.kinds,
+            self.regions,
+            name_terms(names),
+            model=self.names_model,
+            rules=self.names_rules,
+        )
 
     def _one(self, value: object) -> object:
         return self._scrub(value, ())
+
+    def _many(self, values: list[object]) -> list[object]:
+        if self.names_model is None or "name" not in self.kinds:
+            return [self._scrub(value, ()) for value in values]
+        out: list[object] = []
+        for at in range(0, len(values), _BATCH):
+            chunk = values[at : at + _BATCH]
+            _prefetch(chunk, self.names_model)
+            out += [self._scrub(value, ()) for value in chunk]
+        return out
 
     def _scrub(self, value: object, terms: tuple[str, ...]) -> str:
         if not isinstance(value, str):
@@ -695,7 +887,9 @@ class _Scrub(BaseTransform):
             )
         if not value.isascii():
             _checks.check_text(self.name, value)
-        findings = _find(value, self.kinds, self.regions, terms, self.names_model)
+        findings = _find(
+            value, self.kinds, self.regions, terms, model=self.names_model, rules=self.names_rules
+        )
         if not findings:
             return value
         parts: list[str] = []
@@ -770,8 +964,9 @@ class ScrubText(_Scrub):
     **Does not protect against**: what it does not recognise (docs/transforms.md
     gives the measured recall per kind): postal addresses, dates of birth,
     health or other special-category data, names of other people unless
-    ``names_model`` is given, numbers spelt out in words or split oddly, and
-    the context around a finding.
+    ``names_rules`` or ``names_model`` is given (and then only those they
+    recognise), numbers spelt out in words or split oddly, and the context
+    around a finding.
 
     **Algorithm**: docs/transforms.md, section ScrubText: the detectors, and
     the overlap rule (the longer finding wins; at equal length, the
@@ -788,7 +983,13 @@ class ScrubText(_Scrub):
             form, an IBAN, card or NIR without spaces, in upper case); if it
             refuses one, the placeholder replaces it.
         names_model: A spaCy model that finds people's names anywhere (extra
-            ``nlp``), such as ``"fr_core_news_sm"``.
+            ``nlp``), such as ``"fr_core_news_sm"``; only its named-entity
+            recogniser runs, and `apply_many` runs it over batches of texts.
+        names_rules: Also find people's names anywhere without a model: after a
+            title (``M.``, ``Mme``, ``Mr``, ``Dr``...), an introduction (``je
+            m'appelle``, ``my name is``, ``signé``) or a sign-off
+            (``Cordialement,``, ``Kind regards,``...), and capitalised given and
+            family names of the surrogate word lists (``False`` by default).
 
     Raises:
         custdata.PolicyError: If a parameter is invalid.
@@ -809,6 +1010,7 @@ class ScrubText(_Scrub):
     placeholders: dict[str, str] = _fields()["placeholders"]
     replace: dict[str, Any] = _fields()["replace"]
     names_model: str | None = _fields()["names_model"]
+    names_rules: bool = _fields()["names_rules"]
 
     def __attrs_post_init__(self) -> None:
         self._check_replace()
@@ -854,6 +1056,7 @@ class KeyedScrubText(Keyed[None], _Scrub):
         placeholders: Kind -> the text that replaces a finding its transform refuses.
         replace: Kind -> a deterministic transform (keyed or not).
         names_model: As `ScrubText`.
+        names_rules: As `ScrubText`.
 
     Raises:
         custdata.PolicyError: If a parameter is invalid.
@@ -875,6 +1078,7 @@ class KeyedScrubText(Keyed[None], _Scrub):
     placeholders: dict[str, str] = _fields()["placeholders"]
     replace: dict[str, Any] = _fields()["replace"]
     names_model: str | None = _fields()["names_model"]
+    names_rules: bool = _fields()["names_rules"]
     _defaults: dict[str, Any] = attrs.field(init=False, repr=False, eq=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -954,8 +1158,16 @@ class NamedScrub:
             raise self.scrub._wrap(exc) from None
 
     def apply_rows(self, rows: Sequence[Mapping[str, object]]) -> list[object]:
-        """`apply_row` over many rows."""
-        return [self.apply_row(row) for row in rows]
+        """`apply_row` over many rows (a model, if any, runs over them in batches)."""
+        model = self.scrub.names_model
+        if model is None or "name" not in self.scrub.kinds:
+            return [self.apply_row(row) for row in rows]
+        out: list[object] = []
+        for at in range(0, len(rows), _BATCH):
+            chunk = rows[at : at + _BATCH]
+            _prefetch([row.get(self.field) for row in chunk], model)
+            out += [self.apply_row(row) for row in chunk]
+        return out
 
     def scan(self, text: str, subject: str) -> list[Finding]:
         """The findings in ``text`` of a row whose subject is ``subject``."""
