@@ -26,6 +26,7 @@ import attrs
 
 from custdata.errors import Issue, ValidationError
 from custdata.model._category import CATEGORY_KEY, Category
+from custdata.model._postal import POSTAL_CODE_COUNTRIES, canonical_postal_code
 from custdata.model._time import LocalTimeError, TimeZone, check_tz, localise
 
 __all__ = [
@@ -861,11 +862,6 @@ def number_as_text(spec: FieldSpec, key: str, value: object, row: Mapping[str, o
 
 def _postal_code_short(key: str, text: str, row: Mapping[str, object]) -> bool:
     """Whether the digits of a postal code read as a number lack leading zeros."""
-    from custdata.validation.postal import (  # here: validation imports the model
-        POSTAL_CODE_COUNTRIES,
-        canonical_postal_code,
-    )
-
     country = row.get(key.rpartition(".")[0] + ".country" if "." in key else "country")
     country = country.strip().upper() if isinstance(country, str) else None
     if country in POSTAL_CODE_COUNTRIES:
