@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -256,6 +257,10 @@ def parquet(tmp_path: Path) -> dict[str, Path]:
                 "purchase_id": ["O-1", "O-2", "O-3"],
                 "contact_id": ["C-HOLD", "C-HOLD", "C-HOLD"],
                 "purchased_at": pa.array([_utc(2022, 3, 15), _utc(2022, 3, 16), None], stamp),
+                "total.amount": pa.array(
+                    [Decimal("19.9"), None, Decimal("5")], pa.decimal128(18, 4)
+                ),
+                "total.currency": ["EUR", "EUR", "EUR"],
                 "status": pa.array(["completed", "bogus", "completed"]).dictionary_encode(),
             }
         ),
@@ -319,9 +324,8 @@ class TestRetentionParquet:
         assert "1 rows of --contacts cannot be read" in err
         assert "row 3: contact_id: is required [missing]" in err
         assert "2 rows of --purchases cannot be read" in err
-        assert "row 2: status: expected one of" in err
+        assert "row 2: total.amount: is required [missing]; status: expected one of" in err
         assert "row 3: purchased_at: is required [missing]" in err
-        assert "total" not in err  # not read, not checked
         # Counts reconcile: every row is planned or reported.
         assert 6 == len(rows)
         assert "keep 3, archive 2, pseudonymise 0, erase 1" in err
@@ -344,6 +348,28 @@ class TestRetentionParquet:
         main(["retention", *_inputs(files), "--today", TODAY, "-o", str(from_csv)])
         main(["retention", *_inputs(paths), "--today", TODAY, "-o", str(from_parquet)])
         assert from_csv.read_text(encoding="utf-8") == from_parquet.read_text(encoding="utf-8")
+
+    def test_required_columns_as_from_csv(
+        self, parquet: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Purchases without a total column: refused on Parquet as on CSV, nothing written."""
+        pq = pytest.importorskip("pyarrow.parquet")
+        table = pq.read_table(parquet["purchases"]).drop(["total.amount", "total.currency"])
+        pq.write_table(table, parquet["purchases"])
+        as_csv = tmp_path / "purchases.csv"
+        as_csv.write_text(
+            "purchase_id,contact_id,purchased_at,status\n"
+            "O-1,C-HOLD,2022-03-15T10:00:00+00:00,completed\n",
+            encoding="utf-8",
+        )
+        codes = []
+        for purchases in (parquet["purchases"], as_csv):
+            out = tmp_path / "plan.csv"
+            paths = {**parquet, "purchases": purchases}
+            codes.append(main(["retention", *_inputs(paths), "--today", TODAY, "-o", str(out)]))
+            assert not out.exists()
+            assert "total.amount" in capsys.readouterr().err
+        assert [EXIT_INPUT, EXIT_INPUT] == codes
 
     def test_bad_consent_stops(self, parquet: dict[str, Path], tmp_path: Path) -> None:
         """A consent row with a bad status is exit 4 on Parquet too, nothing written."""

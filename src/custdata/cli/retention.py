@@ -187,6 +187,7 @@ def read_frame(args: argparse.Namespace, named: NamedInput) -> FrameRead | None:
     if path is None:
         return None
     from custdata.frames._arrow import _pyarrow
+    from custdata.io import required_columns
     from custdata.io._parquet import open_parquet
 
     pa = _pyarrow()
@@ -195,24 +196,57 @@ def read_frame(args: argparse.Namespace, named: NamedInput) -> FrameRead | None:
     columns = _RULE_COLUMNS[named.name]
     parquet = open_parquet(path)
     schema = parquet.schema_arrow
-    missing = [name for name in (*columns.text, *columns.dates) if name not in schema.names]
+    # The record's other required columns that the row reader parses (a purchase's
+    # total): read only to reject the rows missing them, as the row reader does.
+    needed = [
+        name
+        for name in required_columns(named.record_type)
+        if name not in columns.names
+        and (named.fields is None or name.split(".", 1)[0] in named.fields)
+    ]
+    missing = [
+        name for name in (*columns.text, *columns.dates, *needed) if name not in schema.names
+    ]
     if missing:
         msg = f"{named.flag}: missing required columns: {', '.join(missing)}"
         raise InputError(msg)
     present = [name for name in columns.names if name in schema.names]
     if not all(_usable(pa, schema.field(name), columns) for name in present):
         return None
+    read = [*present, *needed]
     try:
         batches = list(
-            parquet.iter_batches(batch_size=args.batch_size, columns=present, use_threads=False)
+            parquet.iter_batches(batch_size=args.batch_size, columns=read, use_threads=False)
         )
     except OSError as error:
         raise InputError(f"cannot read the Parquet file: {type(error).__name__}") from None
-    table = pa.Table.from_batches(batches, schema=pa.schema([schema.field(n) for n in present]))
+    table = pa.Table.from_batches(batches, schema=pa.schema([schema.field(n) for n in read]))
     for name, default in columns.defaults.items():
         if name in present:
             index = table.column_names.index(name)
             table = table.set_column(index, name, pc.fill_null(table.column(name), default))
+    suspect = _suspects(pa, pc, table, columns=columns, present=present, needed=needed)
+    rejects = _rejects(table, suspect, named, read, args)
+    table = table.select(present)
+    if rejects:
+        numbers = pa.array([reject.row - 1 for reject in rejects], pa.int64())
+        keep = pc.invert(pc.is_in(pa.array(range(table.num_rows), pa.int64()), value_set=numbers))
+        rows = table.num_rows
+        table = table.filter(keep)
+        return FrameRead(table=table, rejects=rejects, rows=rows)
+    return FrameRead(table=table, rejects=[], rows=table.num_rows)
+
+
+def _suspects(
+    pa: Any,
+    pc: Any,
+    table: Any,
+    *,
+    columns: _Columns,
+    present: Sequence[str],
+    needed: Sequence[str],
+) -> Any:
+    """The rows the record parser must read: a value missing or not allowed in a column read."""
     suspect = pa.array([False] * table.num_rows, pa.bool_())
     for name in present:
         column = table.column(name)
@@ -228,14 +262,9 @@ def read_frame(args: argparse.Namespace, named: NamedInput) -> FrameRead | None:
         else:
             continue
         suspect = pc.or_(suspect, bad.fill_null(True))
-    rejects = _rejects(table, suspect, named, present, args)
-    if rejects:
-        numbers = pa.array([reject.row - 1 for reject in rejects], pa.int64())
-        keep = pc.invert(pc.is_in(pa.array(range(table.num_rows), pa.int64()), value_set=numbers))
-        rows = table.num_rows
-        table = table.filter(keep)
-        return FrameRead(table=table, rejects=rejects, rows=rows)
-    return FrameRead(table=table, rejects=[], rows=table.num_rows)
+    for name in needed:
+        suspect = pc.or_(suspect, pc.is_null(table.column(name)))
+    return suspect
 
 
 def _rejects(
@@ -256,10 +285,10 @@ def _rejects(
         for position, row in zip(positions, values, strict=True)
     ]
     parsed = parse_batch(rows, named.record_type, tz=args.timezone)
-    read = set(present)
+    read = {name.split(".", 1)[0] for name in present}
     rejects = []
     for reject in parsed.rejects:
-        # Only the columns the rules read are checked: a missing total or kind is not.
+        # Only the columns read are checked: the rules' and the other required ones.
         issues = tuple(issue for issue in reject.issues if issue.path.split(".", 1)[0] in read)
         if issues:
             rejects.append(attrs.evolve(reject, issues=issues))
