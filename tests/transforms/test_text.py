@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import json
 import pickle
 import sys
-from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.transforms.text_corpus import corpus, scores
 
 from custdata import KeyRing, MissingDependencyError, PolicyError, TransformError
 from custdata.transforms import MaskEmail, Pseudonymise, Surrogate
@@ -32,7 +30,6 @@ from custdata.transforms.text import (
 
 RING = KeyRing.from_mapping({"k1": bytes(range(32))}, active="k1")
 OTHER = KeyRing.from_mapping({"k1": bytes(range(1, 33))}, active="k1")
-CORPUS = Path(__file__).parent.parent / "data" / "text" / "comments.jsonl"
 
 # Numbers with their published or recomputed check digits.
 IBAN_FR = "FR76 3000 6000 0112 3456 7890 189"
@@ -416,36 +413,6 @@ class TestKeyedScrubText:
 # --- the evaluation corpus -----------------------------------------------------------
 
 
-def _corpus() -> list[dict[str, object]]:
-    with CORPUS.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle]
-
-
-def evaluate(corpus: list[dict[str, object]]) -> dict[str, tuple[float, float]]:
-    """Precision and recall per kind of ScrubText.scan with the writer's names."""
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    scrub = ScrubText()
-    for item in corpus:
-        text = str(item["text"])
-        found = scrub.scan(text, names=item["names"])
-        gold = [tuple(span) for span in item["pii"]]  # type: ignore[attr-defined]
-        for f in found:
-            hit = any(k == f.kind and a < f.end and f.start < b for a, b, k in gold)
-            (tp if hit else fp)[f.kind] += 1
-        for a, b, k in gold:
-            if not any(k == f.kind and a < f.end and f.start < b for f in found):
-                fn[k] += 1
-    return {
-        kind: (
-            tp[kind] / (tp[kind] + fp[kind]) if tp[kind] + fp[kind] else 1.0,
-            tp[kind] / (tp[kind] + fn[kind]) if tp[kind] + fn[kind] else 1.0,
-        )
-        for kind in KINDS
-    }
-
-
 # Floors a little below what docs/transforms.md reports, so that a regression fails.
 FLOORS = {
     "email": (0.98, 0.80),
@@ -462,15 +429,15 @@ class TestCorpus:
 
     def test_size_and_languages(self) -> None:
         """At least 300 comments, in French and English, every kind annotated."""
-        corpus = _corpus()
-        assert len(corpus) >= 300
-        assert {"fr", "en"} == {item["lang"] for item in corpus}
-        kinds = {span[2] for item in corpus for span in item["pii"]}  # type: ignore[attr-defined]
+        items = corpus()
+        assert len(items) >= 300
+        assert {"fr", "en"} == {item["lang"] for item in items}
+        kinds = {span[2] for item in items for span in item["pii"]}  # type: ignore[attr-defined]
         assert set(KINDS) == kinds
 
     def test_spans_are_values(self) -> None:
         """Each annotated span is inside its text and starts and ends on a non-space."""
-        for item in _corpus():
+        for item in corpus():
             text = str(item["text"])
             for start, end, _ in item["pii"]:  # type: ignore[attr-defined]
                 value = text[start:end]
@@ -479,14 +446,14 @@ class TestCorpus:
 
     def test_hard_negatives_present(self) -> None:
         """The corpus holds SIRETs, SIRENs, tracking numbers, prices and dates."""
-        texts = " ".join(str(item["text"]) for item in _corpus())
+        texts = " ".join(str(item["text"]) for item in corpus())
         for word in ("SIRET", "SIREN", "suivi", "Tracking", "€", "Order no."):
             assert word in texts
 
     @pytest.mark.parametrize("kind", KINDS)
     def test_floors(self, kind: str) -> None:
         """Precision and recall of each kind stay above their floors."""
-        precision, recall = evaluate(_corpus())[kind]
+        precision, recall = scores(ScrubText())[kind]
         low_precision, low_recall = FLOORS[kind]
         assert precision >= low_precision, (kind, precision)
         assert recall >= low_recall, (kind, recall)

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import itertools
-import json
-from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.transforms.text_corpus import scores
 
 from custdata import Policy, PolicyError
 from custdata.transforms.text import KINDS, KeyedScrubText, ScrubText, scan
-
-CORPUS = Path(__file__).parent.parent / "data" / "text" / "comments.jsonl"
 
 # Written for these tests (the corpus is the evaluation set, not development data):
 # each text with the names in it.
@@ -197,33 +193,6 @@ names_rules = true
 # --- the evaluation corpus ------------------------------------------------------------
 
 
-def evaluate(**params: object) -> dict[str, tuple[float, float]]:
-    """Precision and recall per kind on the corpus of ScrubText(**params), names= given or not."""
-    writer = bool(params.pop("writer", False))
-    scrub = ScrubText(**params)  # type: ignore[arg-type]
-    tp: Counter[str] = Counter()
-    fp: Counter[str] = Counter()
-    fn: Counter[str] = Counter()
-    with CORPUS.open(encoding="utf-8") as handle:
-        corpus = [json.loads(line) for line in handle]
-    for item in corpus:
-        found = scrub.scan(item["text"], names=item["names"] if writer else ())
-        gold = [tuple(span) for span in item["pii"]]
-        for f in found:
-            hit = any(k == f.kind and a < f.end and f.start < b for a, b, k in gold)
-            (tp if hit else fp)[f.kind] += 1
-        for a, b, k in gold:
-            if not any(k == f.kind and a < f.end and f.start < b for f in found):
-                fn[k] += 1
-    return {
-        kind: (
-            tp[kind] / (tp[kind] + fp[kind]) if tp[kind] + fp[kind] else 1.0,
-            tp[kind] / (tp[kind] + fn[kind]) if tp[kind] + fn[kind] else 0.0,
-        )
-        for kind in KINDS
-    }
-
-
 # Floors a little below what docs/transforms.md reports, so that a regression fails.
 FLOORS_RULES = {
     "email": (0.98, 0.80),
@@ -242,14 +211,14 @@ class TestCorpusRules:
     @pytest.mark.parametrize("kind", KINDS)
     def test_floors(self, kind: str) -> None:
         """Precision and recall of each kind stay above their floors with names_rules."""
-        precision, recall = evaluate(names_rules=True)[kind]
+        precision, recall = scores(ScrubText(names_rules=True), writer=False)[kind]
         low_precision, low_recall = FLOORS_RULES[kind]
         assert precision >= low_precision, (kind, precision)
         assert recall >= low_recall, (kind, recall)
 
     def test_floors_with_the_writer(self) -> None:
         """With the writer's names too, names stay above their floors."""
-        precision, recall = evaluate(names_rules=True, writer=True)["name"]
+        precision, recall = scores(ScrubText(names_rules=True))["name"]
         low_precision, low_recall = FLOORS_RULES_AND_WRITER["name"]
         assert precision >= low_precision, precision
         assert recall >= low_recall, recall

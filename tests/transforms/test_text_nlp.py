@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from tests.transforms.text_corpus import scores
 
 from custdata.transforms.text import ScrubText
 
@@ -99,32 +100,11 @@ class TestNamesModelRuns:
         assert [] == scrub.scan("Remboursez moi. Livraison lente.")
 
 
-def _evaluate_model() -> tuple[float, float]:
-    import json
-    from pathlib import Path
-
-    corpus = Path(__file__).parent.parent / "data" / "text" / "comments.jsonl"
-    scrub = ScrubText(names_model=MODEL)
-    tp = fp = fn = 0
-    with corpus.open(encoding="utf-8") as handle:
-        for line in handle:
-            item = json.loads(line)
-            found = [f for f in scrub.scan(item["text"], names=item["names"]) if f.kind == "name"]
-            gold = [(a, b) for a, b, kind in item["pii"] if kind == "name"]
-            for f in found:
-                if any(a < f.end and f.start < b for a, b in gold):
-                    tp += 1
-                else:
-                    fp += 1
-            fn += sum(not any(a < f.end and f.start < b for f in found) for a, b in gold)
-    return tp / (tp + fp), tp / (tp + fn)
-
-
 class TestNamesModelCorpus:
     """Names with the model and the writer's names, on the corpus."""
 
     def test_floors(self) -> None:
         """Precision and recall of names stay above their floors (docs/transforms.md)."""
-        precision, recall = _evaluate_model()
+        precision, recall = scores(ScrubText(names_model=MODEL))["name"]
         assert precision >= 0.89, precision
         assert recall >= 0.94, recall
