@@ -14,7 +14,7 @@ from typing import Final
 
 from custdata._text import has_surrogates
 
-__all__ = ["POSTAL_CODE_COUNTRIES", "canonical_postal_code", "french_code_format"]
+__all__ = ["POSTAL_CODE_COUNTRIES", "canonical_postal_code"]
 
 _SPACES: Final = re.compile(r"[\s\-]+")
 
@@ -117,8 +117,3 @@ def canonical_postal_code(value: str, country: str) -> str | None:
         if found is not None:
             text = text[found.end() :]
     return check(_SPACES.sub("", text))
-
-
-def french_code_format(code: str) -> str | None:
-    """The French format alone: ``code`` if it is a French postal code as written, else ``None``."""
-    return _FORMATS["FR"](code)

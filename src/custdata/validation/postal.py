@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Final
 
 from custdata.errors import Issue
-from custdata.model._postal import POSTAL_CODE_COUNTRIES, canonical_postal_code, french_code_format
+from custdata.model._postal import POSTAL_CODE_COUNTRIES, canonical_postal_code
 from custdata.validation._common import has_surrogates, invalid_text, raise_value_error, wrong_type
 
 __all__ = [
@@ -157,7 +157,7 @@ def french_department(postal_code: object) -> str | None:
         The department code, or ``None`` for Monaco or a value that is not a
         canonical French postal code (including anything but a string).
     """
-    if not isinstance(postal_code, str) or french_code_format(postal_code) != postal_code:
+    if not isinstance(postal_code, str) or canonical_postal_code(postal_code, "FR") != postal_code:
         return None
     listed = french_departments().get(postal_code)
     if listed is not None:
